@@ -1,0 +1,597 @@
+"""Cloud Foundry v3 client for it-rt: UAA login, org/space/role checks, plans, instances, keys and jobs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .errors import SapError, translate_failure
+from .http import SapHttp
+from .keys import ServiceKey, parse_service_key
+from .xsuaa import decode_jwt_payload
+
+SERVICE = "The Cloud Foundry API"
+JOB_COMPLETE = "COMPLETE"
+JOB_FAILED = "FAILED"
+
+
+@dataclass
+class JobPolling:
+    """How jobs are polled (D-28): every 2 s backing off to 10 s; 15 min for instances, 5 min for keys."""
+
+    first_interval: float = 2.0
+    max_interval: float = 10.0
+    factor: float = 1.5
+    instance_timeout: float = 900.0
+    key_timeout: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class Organization:
+    guid: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Space:
+    guid: str
+    name: str
+    organization_guid: str | None
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    guid: str
+    name: str
+    offering_name: str
+
+
+@dataclass(frozen=True)
+class LastOperation:
+    type: str | None
+    state: str | None
+    description: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> LastOperation | None:
+        if not data:
+            return None
+        return cls(type=data.get("type"), state=data.get("state"), description=data.get("description"))
+
+
+@dataclass(frozen=True)
+class ServiceInstance:
+    guid: str
+    name: str
+    space_guid: str | None
+    plan_guid: str | None
+    last_operation: LastOperation | None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.last_operation is not None and self.last_operation.state == "in progress"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ServiceInstance:
+        relationships = data.get("relationships") or {}
+        return cls(
+            guid=data["guid"],
+            name=data["name"],
+            space_guid=((relationships.get("space") or {}).get("data") or {}).get("guid"),
+            plan_guid=((relationships.get("service_plan") or {}).get("data") or {}).get("guid"),
+            last_operation=LastOperation.from_json(data.get("last_operation")),
+            labels=dict(((data.get("metadata") or {}).get("labels")) or {}),
+        )
+
+
+@dataclass(frozen=True)
+class KeyBinding:
+    """A service key (credential binding of type `key`); the credentials come from `key_details`."""
+
+    guid: str
+    name: str
+    instance_guid: str | None
+    created_at: str | None
+    last_operation: LastOperation | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeyBinding:
+        relationships = data.get("relationships") or {}
+        return cls(
+            guid=data["guid"],
+            name=data["name"],
+            instance_guid=((relationships.get("service_instance") or {}).get("data") or {}).get("guid"),
+            created_at=data.get("created_at"),
+            last_operation=LastOperation.from_json(data.get("last_operation")),
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    guid: str
+    state: str
+    operation: str | None
+    errors: tuple[dict[str, Any], ...]
+    warnings: tuple[dict[str, Any], ...]
+
+
+def cf_error(response: requests.Response, *, what: str) -> SapError:
+    """Translate a CF v3 error envelope by status and `title` (D-27); the `detail` is kept as remote text."""
+    title = detail = None
+    try:
+        body = response.json()
+        first = (body.get("errors") or [{}])[0]
+        title, detail = first.get("title"), first.get("detail")
+    except (ValueError, AttributeError, IndexError, TypeError):
+        pass
+    return translate_failure(
+        response.status_code, service=SERVICE, what=what, code=title, remote_message=detail
+    )
+
+
+class CloudFoundry:
+    """One logged-in Cloud Foundry user talking to one CF API endpoint, through the run's SapHttp."""
+
+    def __init__(
+        self,
+        http: SapHttp,
+        api_url: str,
+        *,
+        username: str,
+        password: str,
+        passcode: str | None = None,
+        uaa_url: str | None = None,
+        polling: JobPolling | None = None,
+    ) -> None:
+        self.http = http
+        self.api_url = api_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self._passcode = passcode
+        self._uaa_url = uaa_url
+        self.polling = polling or JobPolling()
+        self._token: str | None = None
+        self.user_guid: str | None = None
+
+    def __repr__(self) -> str:
+        return f"CloudFoundry(api_url={self.api_url!r}, username={self.username!r})"
+
+    # --- login -------------------------------------------------------------------------------------------
+
+    def uaa_token_url(self) -> str:
+        """The UAA token URL: the one given, else `links.uaa.href` from `GET /` of the CF API."""
+        if self._uaa_url is None:
+            response = self.http.request("GET", self.api_url + "/", service=SERVICE)
+            if response.status_code != 200:
+                raise cf_error(response, what="the API root")
+            self._uaa_url = response.json()["links"]["uaa"]["href"]
+        base = self._uaa_url.rstrip("/")
+        return base if base.endswith("/oauth/token") else base + "/oauth/token"
+
+    def login(self) -> str:
+        """UAA password grant for client `cf` (empty secret); the passcode is appended when given (D-26)."""
+        password = self._password + (self._passcode or "")
+        response = self.http.request(
+            "POST",
+            self.uaa_token_url(),
+            service="The Cloud Foundry login (UAA)",
+            headers={"Accept": "application/json"},
+            auth=("cf", ""),
+            data={"grant_type": "password", "username": self.username, "password": password},
+        )
+        if response.status_code in (400, 401):
+            description = None
+            try:
+                description = response.json().get("error_description")
+            except (ValueError, AttributeError):
+                pass
+            raise SapError(
+                f"The Cloud Foundry login was refused for user {self.username} "
+                f"({description or 'bad credentials'}); check the user, password and passcode",
+                status=response.status_code,
+                code="unauthorized",
+                remote_message=description,
+            )
+        if response.status_code != 200:
+            raise translate_failure(
+                response.status_code, service="The Cloud Foundry login (UAA)", what="login"
+            )
+        token = response.json()["access_token"]
+        self._token = token
+        self.user_guid = decode_jwt_payload(token).get("user_id")
+        return token
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def _url(self, path_or_url: str) -> str:
+        return path_or_url if path_or_url.startswith("http") else self.api_url + path_or_url
+
+    def _call(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        what: str,
+        expected: tuple[int, ...] = (200,),
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> requests.Response:
+        """Send a /v3 call with the bearer token; on 401 log in again and retry once."""
+        if self._token is None:
+            self.login()
+        for attempt in (1, 2):
+            response = self.http.request(
+                method,
+                self._url(path_or_url),
+                service=SERVICE,
+                params=params,
+                json=json,
+                headers={"Authorization": f"bearer {self._token}", "Accept": "application/json"},
+            )
+            if response.status_code == 401 and attempt == 1:
+                self.login()
+                continue
+            if response.status_code in expected:
+                return response
+            raise cf_error(response, what=what)
+        raise AssertionError("unreachable")
+
+    def _list(self, path: str, params: dict[str, Any], *, what: str) -> list[dict[str, Any]]:
+        """All resources of a list, following `pagination.next.href`."""
+        resources: list[dict[str, Any]] = []
+        url: str | None = path
+        query: dict[str, Any] | None = params
+        while url:
+            body = self._call("GET", url, what=what, params=query).json()
+            resources.extend(body.get("resources") or [])
+            url = ((body.get("pagination") or {}).get("next") or {}).get("href")
+            query = None
+        return resources
+
+    def _job_location(self, response: requests.Response, what: str) -> str:
+        location = response.headers.get("Location")
+        if not location:
+            raise SapError(f"Cloud Foundry accepted the request for {what} but named no job to follow")
+        return location
+
+    # --- org, space, role, plan --------------------------------------------------------------------------
+
+    def get_organization(self, name: str) -> Organization:
+        found = self._list("/v3/organizations", {"names": name}, what=f"the organization {name}")
+        if not found:
+            raise SapError(
+                f"The Cloud Foundry organization {name} was not found, or the user {self.username} "
+                f"is not a member of it",
+                code="not_found",
+            )
+        return Organization(guid=found[0]["guid"], name=found[0]["name"])
+
+    def get_space(self, organization: Organization, name: str) -> Space:
+        found = self._list(
+            "/v3/spaces",
+            {"names": name, "organization_guids": organization.guid},
+            what=f"the space {name}",
+        )
+        if not found:
+            raise SapError(
+                f"The Cloud Foundry space {name} was not found in organization {organization.name}, "
+                f"or the user {self.username} cannot see it",
+                code="not_found",
+            )
+        return Space(guid=found[0]["guid"], name=found[0]["name"], organization_guid=organization.guid)
+
+    def is_space_developer(self, space: Space) -> bool:
+        if self.user_guid is None:
+            self.login()
+        if not self.user_guid:
+            raise SapError("The Cloud Foundry login token does not name the user (no user_id claim)")
+        roles = self._list(
+            "/v3/roles",
+            {"types": "space_developer", "space_guids": space.guid, "user_guids": self.user_guid},
+            what="the space roles",
+        )
+        return bool(roles)
+
+    def require_space_developer(self, space: Space) -> None:
+        """Raise unless the logged-in user holds Space Developer in `space`."""
+        if not self.is_space_developer(space):
+            raise SapError(
+                f"The Cloud Foundry user {self.username} is not a Space Developer in space {space.name}; "
+                f"ask a space manager to add the role",
+                status=403,
+                code="not_space_developer",
+            )
+
+    def find_service_plan(self, offering: str = "it-rt", plan: str = "integration-flow") -> ServicePlan:
+        found = self._list(
+            "/v3/service_plans",
+            {"names": plan, "service_offering_names": offering},
+            what=f"the service plan {offering}/{plan}",
+        )
+        if not found:
+            raise SapError(
+                f"The service plan {plan} of {offering} is not available; check the subaccount's "
+                f"entitlements for Process Integration Runtime",
+                code="plan_missing",
+            )
+        return ServicePlan(guid=found[0]["guid"], name=found[0]["name"], offering_name=offering)
+
+    # --- jobs --------------------------------------------------------------------------------------------
+
+    def get_job(self, location: str) -> Job:
+        body = self._call("GET", location, what="the job").json()
+        return Job(
+            guid=body.get("guid", ""),
+            state=str(body.get("state", "")).upper(),
+            operation=body.get("operation"),
+            errors=tuple(body.get("errors") or ()),
+            warnings=tuple(body.get("warnings") or ()),
+        )
+
+    def wait_for_job(self, location: str, *, timeout: float, what: str) -> Job:
+        """Poll the job until COMPLETE (returned) or FAILED (SapError with the broker's detail, D-36)."""
+        started = self.polling.clock()
+        interval = self.polling.first_interval
+        while True:
+            job = self.get_job(location)
+            if job.state == JOB_COMPLETE:
+                return job
+            if job.state == JOB_FAILED:
+                first = job.errors[0] if job.errors else {}
+                title, detail = first.get("title"), first.get("detail")
+                raise SapError(
+                    f"Cloud Foundry could not complete {what}: {detail or title or 'no reason given'}",
+                    retryable=False,
+                    code=title or "job_failed",
+                    remote_message=detail,
+                )
+            if self.polling.clock() - started >= timeout:
+                raise SapError(
+                    f"{what[0].upper() + what[1:]} is still running after {int(timeout // 60)} min "
+                    f"({int(timeout)} s); run the step again later",
+                    retryable=True,
+                    code="job_timeout",
+                )
+            self.polling.sleep(interval)
+            interval = min(self.polling.max_interval, interval * self.polling.factor)
+
+    # --- service instances -------------------------------------------------------------------------------
+
+    def find_instance(self, space_guid: str, name: str) -> ServiceInstance | None:
+        found = self._list(
+            "/v3/service_instances",
+            {"names": name, "space_guids": space_guid},
+            what=f"the service instance {name}",
+        )
+        return ServiceInstance.from_json(found[0]) if found else None
+
+    def list_instances(self, space_guid: str, plan_name: str | None = None) -> list[ServiceInstance]:
+        params = {"space_guids": space_guid}
+        if plan_name:
+            params["service_plan_names"] = plan_name
+        found = self._list("/v3/service_instances", params, what="the service instances")
+        return [ServiceInstance.from_json(item) for item in found]
+
+    def get_instance(self, guid: str) -> ServiceInstance:
+        body = self._call("GET", f"/v3/service_instances/{guid}", what="the service instance").json()
+        return ServiceInstance.from_json(body)
+
+    def _require_succeeded(self, instance: ServiceInstance, what: str) -> ServiceInstance:
+        state = instance.last_operation.state if instance.last_operation else None
+        if state not in (None, "succeeded"):
+            description = instance.last_operation.description if instance.last_operation else None
+            raise SapError(
+                f"{what[0].upper() + what[1:]} ended in state '{state}'"
+                + (f": {description}" if description else ""),
+                retryable=state == "in progress",
+                code="last_operation_" + str(state).replace(" ", "_"),
+                remote_message=description,
+            )
+        return instance
+
+    def create_instance(
+        self,
+        space_guid: str,
+        plan_guid: str,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> ServiceInstance:
+        """Create a managed instance, wait for its job, re-read it; a taken name raises a clear SapError."""
+        body: dict[str, Any] = {
+            "type": "managed",
+            "name": name,
+            "relationships": {
+                "space": {"data": {"guid": space_guid}},
+                "service_plan": {"data": {"guid": plan_guid}},
+            },
+        }
+        if parameters is not None:
+            body["parameters"] = parameters
+        if labels:
+            body["metadata"] = {"labels": labels}
+        what = f"the service instance {name}"
+        try:
+            response = self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
+        except SapError as error:
+            if error.status == 422 and self.find_instance(space_guid, name) is not None:
+                raise SapError(
+                    f"The service instance name {name} is already used in this space",
+                    status=422,
+                    code="duplicate_instance_name",
+                    remote_message=error.remote_message,
+                ) from error
+            raise
+        if response.status_code == 202:
+            self.wait_for_job(
+                self._job_location(response, what),
+                timeout=self.polling.instance_timeout,
+                what=f"the creation of {what}",
+            )
+        instance = self.find_instance(space_guid, name)
+        if instance is None:
+            raise SapError(f"The service instance {name} was created but cannot be found", retryable=True)
+        return self._require_succeeded(instance, f"the creation of {what}")
+
+    def update_instance_parameters(self, guid: str, parameters: dict[str, Any]) -> ServiceInstance:
+        """PATCH the instance parameters (202 + job, or 200), then re-read the instance."""
+        what = "the update of the service instance"
+        response = self._call(
+            "PATCH",
+            f"/v3/service_instances/{guid}",
+            what=what,
+            expected=(200, 202),
+            json={"parameters": parameters},
+        )
+        if response.status_code == 202:
+            self.wait_for_job(
+                self._job_location(response, what), timeout=self.polling.instance_timeout, what=what
+            )
+        return self._require_succeeded(self.get_instance(guid), what)
+
+    def instance_parameters(self, guid: str) -> dict[str, Any] | None:
+        """The broker's copy of the parameters, or None when the broker does not support fetching (D-29)."""
+        try:
+            response = self._call(
+                "GET", f"/v3/service_instances/{guid}/parameters", what="the instance parameters"
+            )
+        except SapError as error:
+            if error.status in (400, 404, 502):
+                return None
+            raise
+        return response.json()
+
+    def delete_instance(self, guid: str) -> None:
+        """Delete the instance (and its keys) and wait; an already missing instance counts as deleted."""
+        what = "the deletion of the service instance"
+        try:
+            response = self._call("DELETE", f"/v3/service_instances/{guid}", what=what, expected=(202, 204))
+        except SapError as error:
+            if error.status == 404:
+                return
+            raise
+        if response.status_code == 202:
+            self.wait_for_job(
+                self._job_location(response, what), timeout=self.polling.instance_timeout, what=what
+            )
+
+    # --- service keys (credential bindings of type key) --------------------------------------------------
+
+    def list_keys(self, instance_guid: str) -> list[KeyBinding]:
+        found = self._list(
+            "/v3/service_credential_bindings",
+            {"service_instance_guids": instance_guid, "type": "key"},
+            what="the service keys",
+        )
+        return [KeyBinding.from_json(item) for item in found]
+
+    def find_key(self, instance_guid: str, name: str) -> KeyBinding | None:
+        found = self._list(
+            "/v3/service_credential_bindings",
+            {"names": name, "service_instance_guids": instance_guid, "type": "key"},
+            what=f"the service key {name}",
+        )
+        return KeyBinding.from_json(found[0]) if found else None
+
+    def get_key(self, guid: str) -> KeyBinding:
+        body = self._call("GET", f"/v3/service_credential_bindings/{guid}", what="the service key").json()
+        return KeyBinding.from_json(body)
+
+    def create_key(
+        self, instance_guid: str, name: str, parameters: dict[str, Any] | None = None
+    ) -> KeyBinding:
+        """Create a service key and wait for its job. Send no parameters for a client-secret key (D-05)."""
+        body: dict[str, Any] = {
+            "type": "key",
+            "name": name,
+            "relationships": {"service_instance": {"data": {"guid": instance_guid}}},
+        }
+        if parameters:
+            body["parameters"] = parameters
+        what = f"the service key {name}"
+        try:
+            response = self._call(
+                "POST", "/v3/service_credential_bindings", what=what, expected=(201, 202), json=body
+            )
+        except SapError as error:
+            raise self._explain_key_refusal(error, instance_guid, name) from error
+        if response.status_code == 202:
+            self.wait_for_job(
+                self._job_location(response, what),
+                timeout=self.polling.key_timeout,
+                what=f"the creation of {what}",
+            )
+        key = self.find_key(instance_guid, name)
+        if key is None:
+            raise SapError(f"The service key {name} was created but cannot be found", retryable=True)
+        state = key.last_operation.state if key.last_operation else None
+        if state not in (None, "succeeded"):
+            raise SapError(
+                f"The creation of the service key {name} ended in state '{state}'",
+                retryable=state in ("in progress", "initial"),
+                code="last_operation_" + str(state).replace(" ", "_"),
+            )
+        return key
+
+    def _explain_key_refusal(self, error: SapError, instance_guid: str, name: str) -> SapError:
+        """Tell a duplicate key name from a busy instance by looking, not by reading `detail` (D-27)."""
+        if error.status != 422:
+            return error
+        if self.find_key(instance_guid, name) is not None:
+            return SapError(
+                f"The service key name {name} is already used in this instance; choose another name",
+                status=422,
+                code="duplicate_key_name",
+                remote_message=error.remote_message,
+            )
+        instance = self.get_instance(instance_guid)
+        if instance.in_progress:
+            return SapError(
+                f"An operation is still in progress on the service instance {instance.name}; "
+                f"try again when it has finished",
+                retryable=True,
+                status=422,
+                code="instance_busy",
+                remote_message=error.remote_message,
+            )
+        return error
+
+    def key_details(self, guid: str) -> ServiceKey:
+        """The key's credentials (`/details`), parsed; secrets stay out of repr and logs."""
+        body = self._call(
+            "GET", f"/v3/service_credential_bindings/{guid}/details", what="the service key details"
+        ).json()
+        return parse_service_key(body, require_authentication=False)
+
+    def key_parameters(self, guid: str) -> dict[str, Any] | None:
+        """The parameters the key was created with, or None when the broker cannot tell (D-29)."""
+        try:
+            response = self._call(
+                "GET", f"/v3/service_credential_bindings/{guid}/parameters", what="the key parameters"
+            )
+        except SapError as error:
+            if error.status in (400, 404, 502):
+                return None
+            raise
+        return response.json()
+
+    def delete_key(self, guid: str) -> None:
+        """Delete a service key and wait; an already missing key counts as deleted."""
+        what = "the deletion of the service key"
+        try:
+            response = self._call(
+                "DELETE", f"/v3/service_credential_bindings/{guid}", what=what, expected=(202, 204)
+            )
+        except SapError as error:
+            if error.status == 404:
+                return
+            raise
+        if response.status_code == 202:
+            self.wait_for_job(self._job_location(response, what), timeout=self.polling.key_timeout, what=what)

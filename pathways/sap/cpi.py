@@ -1,0 +1,768 @@
+"""CPI OData security-content client: CSRF protocol, User Credentials, keystore entries, ServiceEndpoints."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from .errors import SapError
+from .http import SapHttp
+from .keys import ServiceKey
+from .odata import (
+    check_name,
+    der_or_pem_to_pem,
+    entity,
+    entity_key,
+    format_odata_date,
+    hex_alias,
+    is_reserved_alias,
+    odata_error,
+    parse_odata_date,
+    results,
+)
+from .xsuaa import TokenClient
+
+SERVICE = "CPI"
+USER_CREDENTIAL_KINDS = frozenset({"default", "successfactors", "openconnectors"})
+ROLE_READ = "MonitoringDataRead"
+ROLE_CREDENTIALS = "CredentialsEdit"
+ROLE_SECURITY_MATERIAL = "SecurityMaterialEdit"
+JSON_CONTENT_TYPE = "application/json;charset=utf-8"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "MERGE"})
+DEFAULT_KEYSTORE = "system"
+
+
+@dataclass
+class DeployWait:
+    """How to wait for a User Credentials deployment (D-18): poll every 2 s for up to 60 s."""
+
+    interval: float = 2.0
+    timeout: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class UserCredential:
+    """A User Credentials artifact as CPI returns it (the password is write-only and never read)."""
+
+    name: str
+    kind: str | None
+    description: str | None
+    user: str | None
+    company_id: str | None
+    status: str | None
+    deployed_by: str | None
+    deployed_on: datetime | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UserCredential:
+        descriptor = data.get("SecurityArtifactDescriptor") or {}
+        return cls(
+            name=data.get("Name", ""),
+            kind=data.get("Kind"),
+            description=data.get("Description"),
+            user=data.get("User"),
+            company_id=data.get("CompanyId"),
+            status=descriptor.get("Status"),
+            deployed_by=descriptor.get("DeployedBy"),
+            deployed_on=parse_odata_date(descriptor.get("DeployedOn")),
+        )
+
+
+@dataclass(frozen=True)
+class KeystoreEntry:
+    """One keystore entry (key pair or certificate) with its validity and fingerprints."""
+
+    hexalias: str
+    alias: str
+    type: str | None
+    key_type: str | None
+    key_size: int | None
+    valid_not_before: datetime | None
+    valid_not_after: datetime | None
+    subject_dn: str | None
+    issuer_dn: str | None
+    serial_number: str | None
+    signature_algorithm: str | None
+    fingerprint_sha1: str | None
+    fingerprint_sha256: str | None
+    fingerprint_sha512: str | None
+    owner: str | None
+    validity: str | None
+    status: str | None
+    index: int | None = None
+
+    @property
+    def is_key_pair(self) -> bool:
+        return (self.type or "").lower() == "key pair"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeystoreEntry:
+        return cls(
+            hexalias=str(data.get("Hexalias") or "").upper(),
+            alias=data.get("Alias") or "",
+            type=data.get("Type"),
+            key_type=data.get("KeyType"),
+            key_size=data.get("KeySize"),
+            valid_not_before=parse_odata_date(data.get("ValidNotBefore")),
+            valid_not_after=parse_odata_date(data.get("ValidNotAfter")),
+            subject_dn=data.get("SubjectDN"),
+            issuer_dn=data.get("IssuerDN"),
+            serial_number=data.get("SerialNumber"),
+            signature_algorithm=data.get("SignatureAlgorithm"),
+            fingerprint_sha1=data.get("FingerprintSha1"),
+            fingerprint_sha256=data.get("FingerprintSha256"),
+            fingerprint_sha512=data.get("FingerprintSha512"),
+            owner=data.get("Owner"),
+            validity=data.get("Validity"),
+            status=data.get("Status"),
+            index=data.get("Index"),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    """A deployed iFlow's endpoint(s) from `ServiceEndpoints?$expand=EntryPoints`."""
+
+    name: str
+    id: str | None
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyPairRequest:
+    """The body of a key-pair generation (D-13: signature algorithm spelled `SHA-256/RSA`)."""
+
+    alias: str
+    common_name: str
+    country: str
+    organization: str | None = None
+    organization_unit: str | None = None
+    locality: str | None = None
+    state: str | None = None
+    email: str | None = None
+    key_type: str = "RSA"
+    key_size: int = 2048
+    signature_algorithm: str = "SHA-256/RSA"
+    valid_not_before: datetime | None = None
+    valid_not_after: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "Hexalias": "00",
+            "Alias": self.alias,
+            "KeyType": self.key_type,
+            "KeySize": self.key_size,
+            "SignatureAlgorithm": self.signature_algorithm,
+            "CommonName": self.common_name,
+            "Country": self.country,
+        }
+        optional = {
+            "Organization": self.organization,
+            "OrganizationUnit": self.organization_unit,
+            "Locality": self.locality,
+            "State": self.state,
+            "Email": self.email,
+        }
+        body.update({name: value for name, value in optional.items() if value})
+        if self.valid_not_before:
+            body["ValidNotBefore"] = format_odata_date(self.valid_not_before)
+        if self.valid_not_after:
+            body["ValidNotAfter"] = format_odata_date(self.valid_not_after)
+        return body
+
+
+def fingerprints_match(left: str | None, right: str | None) -> bool:
+    """Compare fingerprints ignoring case and `:` separators."""
+    if not left or not right:
+        return False
+    return left.replace(":", "").lower() == right.replace(":", "").lower()
+
+
+@dataclass
+class CpiClient:
+    """Calls the CPI OData API of one tenant with the `api`-plan key, through the run's SapHttp."""
+
+    http: SapHttp
+    key: ServiceKey
+    tokens: TokenClient | None = None
+    deploy_wait: DeployWait = field(default_factory=DeployWait)
+
+    def __post_init__(self) -> None:
+        base = self.key.url.rstrip("/")
+        self.root = base if base.endswith("/api/v1") else base + "/api/v1"
+        if self.tokens is None:
+            self.tokens = TokenClient(self.http)
+        self._csrf_token: str | None = None
+
+    def __repr__(self) -> str:
+        return f"CpiClient(root={self.root!r}, clientid={self.key.clientid!r})"
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def _authorization(self) -> str:
+        assert self.tokens is not None
+        return self.tokens.for_key(self.key).authorization_header()
+
+    def fetch_csrf_token(self) -> str:
+        """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02)."""
+        response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+        if response.status_code == 401:
+            self._refresh_token()
+            response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+        if response.status_code != 200:
+            raise odata_error(response, what="the CSRF token")
+        token = response.headers.get("X-CSRF-Token")
+        if not token or token.lower() == "required":
+            raise SapError(
+                "CPI did not hand out a CSRF token; the API client may lack the role MonitoringDataRead"
+            )
+        self._csrf_token = token
+        return token
+
+    def _refresh_token(self) -> None:
+        assert self.tokens is not None
+        self.tokens.invalidate_key(self.key)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+    ) -> requests.Response:
+        all_headers = {"Authorization": self._authorization(), **headers}
+        return self.http.request(
+            method,
+            url,
+            service=SERVICE,
+            params=params,
+            json=json,
+            data=data,
+            headers=all_headers,
+            throttled=True,
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        role: str,
+        expected: tuple[int, ...] = (200,),
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        content_type: str | None = None,
+        accept_json: bool = True,
+        alias: str | None = None,
+        keystore_write: bool = False,
+    ) -> requests.Response:
+        """One OData call: bearer token, CSRF on writes (refetched once on `Required`), refresh on 401."""
+        url = path if path.startswith("http") else self.root + path
+        is_write = method in WRITE_METHODS
+        csrf_retried = token_retried = False
+        while True:
+            headers: dict[str, str] = {}
+            if accept_json:
+                headers["Accept"] = "application/json"
+            if content_type:
+                headers["Content-Type"] = content_type
+            elif json is not None:
+                headers["Content-Type"] = JSON_CONTENT_TYPE
+            if is_write:
+                headers["X-CSRF-Token"] = self._csrf_token or self.fetch_csrf_token()
+            response = self._send(method, url, headers=headers, params=params, json=json, data=data)
+            if response.status_code in expected:
+                return response
+            if response.status_code == 401 and not token_retried:
+                token_retried = True
+                self._refresh_token()
+                continue
+            csrf_required = (response.headers.get("X-CSRF-Token") or "").lower() == "required"
+            if response.status_code == 403 and csrf_required and is_write and not csrf_retried:
+                csrf_retried = True
+                self.fetch_csrf_token()
+                continue
+            raise self._failure(response, what=what, role=role, alias=alias, keystore_write=keystore_write)
+
+    def _failure(
+        self, response: requests.Response, *, what: str, role: str, alias: str | None, keystore_write: bool
+    ) -> SapError:
+        error = odata_error(response, what=what)
+        status = response.status_code
+        if status == 403:
+            if (response.headers.get("X-CSRF-Token") or "").lower() == "required":
+                message = "CPI refused the CSRF token twice; try again"
+                code = "csrf"
+            elif alias is not None and is_reserved_alias(alias):
+                message = (
+                    f"The alias {alias} is reserved for SAP and cannot be written or deleted; choose another"
+                )
+                code = "reserved_alias"
+            else:
+                message = f"The CPI API client lacks the role {role} (needed for {what})"
+                code = "role_missing"
+            return SapError(message, status=403, code=code, remote_message=error.remote_message)
+        if keystore_write and status in (423, 503):
+            return SapError(
+                "The CPI keystore is locked by another user; try again in a minute",
+                retryable=True,
+                status=status,
+                code="keystore_locked",
+                remote_message=error.remote_message,
+            )
+        if status == 429:
+            return SapError(
+                "CPI is receiving too many requests for this tenant; try again in a minute",
+                retryable=True,
+                status=429,
+                code=error.code,
+                remote_message=error.remote_message,
+            )
+        return error
+
+    def _collect(self, path: str, *, what: str, role: str, params: Any = None) -> list[dict[str, Any]]:
+        """All entities of a collection, following `d.__next` when present (D-17)."""
+        items: list[dict[str, Any]] = []
+        url: str | None = path
+        while url:
+            body = self._call("GET", url, what=what, role=role, params=params).json()
+            items.extend(results(body))
+            next_link = (body.get("d") or {}).get("__next") if isinstance(body.get("d"), dict) else None
+            url = urljoin(self.root + "/", next_link) if next_link else None
+            params = None
+        return items
+
+    # --- User Credentials --------------------------------------------------------------------------------
+
+    def list_user_credentials(self) -> list[UserCredential]:
+        """User Credentials only: other artifacts in the list (Kind null) are left out (D-20)."""
+        items = self._collect("/UserCredentials", what="the User Credentials list", role=ROLE_READ)
+        return [UserCredential.from_json(item) for item in items if item.get("Kind") in USER_CREDENTIAL_KINDS]
+
+    def get_user_credential(self, name: str) -> UserCredential | None:
+        try:
+            response = self._call(
+                "GET",
+                "/UserCredentials" + entity_key(name),
+                what=f"the User Credentials {name}",
+                role=ROLE_READ,
+            )
+        except SapError as error:
+            if error.status == 404:
+                return None
+            raise
+        return UserCredential.from_json(entity(response.json()))
+
+    def _credential_body(
+        self, name: str, user: str, password: str, description: str, kind: str, company_id: str | None
+    ) -> dict[str, Any]:
+        check_name(name, label="User Credentials name", max_length=150)
+        if kind not in USER_CREDENTIAL_KINDS:
+            raise SapError(
+                f"The User Credentials kind {kind!r} is not one of {sorted(USER_CREDENTIAL_KINDS)}"
+            )
+        if len(password) > 255:
+            raise SapError("The password is longer than the 255 characters CPI accepts")
+        return {
+            "Name": name,
+            "Kind": kind,
+            "Description": description,
+            "User": user,
+            "Password": password,
+            "CompanyId": company_id,
+        }
+
+    def create_user_credential(
+        self,
+        name: str,
+        user: str,
+        password: str,
+        *,
+        description: str = "",
+        kind: str = "default",
+        company_id: str | None = None,
+    ) -> None:
+        """POST a new artifact (202 = deployment triggered); a taken name raises a clear SapError."""
+        body = self._credential_body(name, user, password, description, kind, company_id)
+        try:
+            self._call(
+                "POST",
+                "/UserCredentials",
+                what=f"the User Credentials {name}",
+                role=ROLE_CREDENTIALS,
+                expected=(201, 202, 204),
+                json=body,
+            )
+        except SapError as error:
+            if error.status == 409:
+                raise SapError(
+                    f"A User Credentials artifact named {name} already exists in CPI; choose another name "
+                    f"or update it",
+                    status=409,
+                    code="duplicate_credential",
+                    remote_message=error.remote_message,
+                ) from error
+            raise
+
+    def update_user_credential(
+        self,
+        name: str,
+        user: str,
+        password: str,
+        *,
+        description: str = "",
+        kind: str = "default",
+        company_id: str | None = None,
+    ) -> None:
+        """PUT the full object, password included (D-19); a missing artifact raises a clear SapError."""
+        body = self._credential_body(name, user, password, description, kind, company_id)
+        try:
+            self._call(
+                "PUT",
+                "/UserCredentials" + entity_key(name),
+                what=f"the User Credentials {name}",
+                role=ROLE_CREDENTIALS,
+                expected=(200, 202, 204),
+                json=body,
+            )
+        except SapError as error:
+            if error.status in (404, 409):
+                raise SapError(
+                    f"There is no User Credentials artifact named {name} in CPI to update",
+                    status=error.status,
+                    code="credential_missing",
+                    remote_message=error.remote_message,
+                ) from error
+            raise
+
+    def delete_user_credential(self, name: str) -> bool:
+        """Delete the artifact; False when it was already gone."""
+        try:
+            self._call(
+                "DELETE",
+                "/UserCredentials" + entity_key(name),
+                what=f"the User Credentials {name}",
+                role=ROLE_CREDENTIALS,
+                expected=(200, 202, 204),
+            )
+        except SapError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def wait_until_deployed(self, name: str) -> UserCredential:
+        """Poll the artifact until `SecurityArtifactDescriptor.Status == DEPLOYED` (D-18)."""
+        started = self.deploy_wait.clock()
+        while True:
+            credential = self.get_user_credential(name)
+            if credential is not None and (credential.status or "").upper() == "DEPLOYED":
+                return credential
+            if self.deploy_wait.clock() - started >= self.deploy_wait.timeout:
+                state = credential.status if credential else "missing"
+                raise SapError(
+                    f"The User Credentials {name} did not reach DEPLOYED within "
+                    f"{int(self.deploy_wait.timeout)} s (status: {state})",
+                    retryable=True,
+                    code="not_deployed",
+                )
+            self.deploy_wait.sleep(self.deploy_wait.interval)
+
+    # --- keystore ----------------------------------------------------------------------------------------
+
+    def _entry_path(self, alias: str) -> str:
+        return f"/KeystoreEntries('{hex_alias(alias)}')"
+
+    def list_keystore_entries(self, keystore: str = DEFAULT_KEYSTORE) -> list[KeystoreEntry]:
+        items = self._collect(
+            "/KeystoreEntries", what="the keystore entries", role=ROLE_READ, params={"keystoreName": keystore}
+        )
+        return [KeystoreEntry.from_json(item) for item in items]
+
+    def get_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> KeystoreEntry | None:
+        try:
+            response = self._call(
+                "GET",
+                self._entry_path(alias),
+                what=f"the keystore entry {alias}",
+                role=ROLE_READ,
+                params={"keystoreName": keystore},
+            )
+        except SapError as error:
+            if error.status == 404:
+                return None
+            raise
+        return KeystoreEntry.from_json(entity(response.json()))
+
+    def _require_entry(self, alias: str) -> KeystoreEntry:
+        entry = self.get_keystore_entry(alias)
+        if entry is None:
+            raise SapError(
+                f"The keystore entry {alias} is missing right after it was written", retryable=True
+            )
+        return entry
+
+    def delete_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> bool:
+        """Delete an entry; False when it was already gone. Reserved aliases raise (403)."""
+        try:
+            self._call(
+                "DELETE",
+                self._entry_path(alias),
+                what=f"the keystore entry {alias}",
+                role=ROLE_SECURITY_MATERIAL,
+                expected=(200, 204),
+                params={"keystoreName": keystore},
+                alias=alias,
+                keystore_write=True,
+            )
+        except SapError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def _refuse_existing_alias(self, error: SapError, alias: str) -> SapError:
+        if error.status == 400 and self.get_keystore_entry(alias) is not None:
+            return SapError(
+                f"The keystore already has an entry with alias {alias}; choose another alias or replace it",
+                status=400,
+                code="duplicate_alias",
+                remote_message=error.remote_message,
+            )
+        return error
+
+    def generate_key_pair(self, request: KeyPairRequest) -> KeystoreEntry:
+        """Generate a self-signed key pair under `request.alias` and return the entry read back."""
+        check_name(request.alias, label="alias", max_length=250)
+        if not request.common_name or len(request.country or "") != 2:
+            raise SapError("A key pair needs a common name and a two-letter country code")
+        try:
+            self._call(
+                "POST",
+                "/KeyPairGenerationRequests",
+                what=f"the key pair {request.alias}",
+                role=ROLE_SECURITY_MATERIAL,
+                expected=(200, 201, 204),
+                params={"returnKeystoreEntries": "false"},
+                json=request.to_json(),
+                alias=request.alias,
+                keystore_write=True,
+            )
+        except SapError as error:
+            raise self._refuse_existing_alias(error, request.alias) from error
+        return self._require_entry(request.alias)
+
+    def _put_certificate(
+        self, alias: str, pem: str, *, update: bool, fingerprint_verified: bool
+    ) -> requests.Response:
+        """PUT the PEM; a 409 (no trust path) is returned to the caller instead of raised."""
+        return self._call(
+            "PUT",
+            f"/CertificateResources('{hex_alias(alias)}')/$value",
+            what=f"the certificate {alias}",
+            role=ROLE_SECURITY_MATERIAL,
+            expected=(200, 201, 204, 409),
+            params={
+                "fingerprintVerified": str(fingerprint_verified).lower(),
+                "returnKeystoreEntries": "false",
+                "update": str(update).lower(),
+            },
+            data=pem.encode("ascii"),
+            content_type="application/pkix-cert",
+            alias=alias,
+            keystore_write=True,
+        )
+
+    def upload_certificate(
+        self, alias: str, pem: str, *, update: bool = False, expected_fingerprint_sha256: str | None = None
+    ) -> KeystoreEntry:
+        """Upload (or with `update` replace) a trusted certificate, sent as PEM (D-16).
+
+        When CPI cannot build a trust path it answers 409 with the certificate's fingerprint; if that
+        matches `expected_fingerprint_sha256`, the upload is repeated with `fingerprintVerified=true`.
+        Otherwise a SapError with code `notTrusted` names the fingerprint for the user to check.
+        """
+        check_name(alias, label="alias", max_length=250)
+        try:
+            response = self._put_certificate(alias, pem, update=update, fingerprint_verified=False)
+            if response.status_code == 409:
+                self._confirm_untrusted(response, alias, expected_fingerprint_sha256)
+                response = self._put_certificate(alias, pem, update=update, fingerprint_verified=True)
+                if response.status_code == 409:
+                    raise odata_error(response, what=f"the certificate {alias}")
+        except SapError as error:
+            if error.status == 400 and not update:
+                raise self._refuse_existing_alias(error, alias) from error
+            if error.status == 400 and update and self.get_keystore_entry(alias) is None:
+                raise SapError(
+                    f"There is no keystore entry {alias} to replace", status=400, code="alias_missing"
+                ) from error
+            raise
+        return self._require_entry(alias)
+
+    def _confirm_untrusted(
+        self, response: requests.Response, alias: str, expected_fingerprint: str | None
+    ) -> None:
+        offered = None
+        try:
+            body = response.json()
+            candidates = (
+                results(body)
+                if isinstance(body.get("d"), dict) and "results" in body["d"]
+                else [entity(body)]
+            )
+            offered = next(
+                (item.get("FingerprintSha256") for item in candidates if item.get("FingerprintSha256")), None
+            )
+        except (ValueError, AttributeError, TypeError):
+            offered = None
+        if expected_fingerprint and fingerprints_match(offered, expected_fingerprint):
+            return
+        raise SapError(
+            f"CPI cannot build a trust path for the certificate {alias} (fingerprint SHA-256 "
+            f"{offered or 'unknown'}); check the fingerprint and confirm it to upload anyway",
+            status=409,
+            code="notTrusted",
+        )
+
+    def download_certificate(
+        self, alias: str, *, root_ca: bool = False, keystore: str = DEFAULT_KEYSTORE
+    ) -> str:
+        """The entry's certificate as PEM (PEM or DER accepted from the server, D-15)."""
+        params = {"keystoreName": keystore}
+        if root_ca:
+            params["rootCA"] = "true"
+        response = self._call(
+            "GET",
+            self._entry_path(alias) + "/Certificate/$value",
+            what=f"the certificate of {alias}",
+            role=ROLE_READ,
+            params=params,
+            accept_json=False,
+        )
+        return der_or_pem_to_pem(response.content)
+
+    def chain_certificates(self, alias: str) -> list[KeystoreEntry]:
+        items = self._collect(
+            self._entry_path(alias) + "/ChainCertificates",
+            what=f"the certificate chain of {alias}",
+            role=ROLE_READ,
+        )
+        return sorted((KeystoreEntry.from_json(item) for item in items), key=lambda item: item.index or 0)
+
+    def download_csr(self, alias: str) -> str:
+        """The PKCS#10 signing request of a key pair as PEM (PEM or DER accepted, D-14)."""
+        response = self._call(
+            "GET",
+            self._entry_path(alias) + "/SigningRequest/$value",
+            what=f"the signing request of {alias}",
+            role=ROLE_READ,
+            accept_json=False,
+        )
+        return der_or_pem_to_pem(response.content, label="CERTIFICATE REQUEST")
+
+    def upload_certificate_chain(
+        self, alias: str, pem_chain: str, *, fingerprint_verified: bool = False
+    ) -> KeystoreEntry:
+        """Import the CA-signed chain (concatenated PEM) onto an existing key pair."""
+        self._call(
+            "PUT",
+            f"/CertificateChainResources('{hex_alias(alias)}')/$value",
+            what=f"the signed certificate chain for {alias}",
+            role=ROLE_SECURITY_MATERIAL,
+            expected=(200, 201, 204),
+            params={
+                "fingerprintVerified": str(fingerprint_verified).lower(),
+                "returnKeystoreEntries": "false",
+            },
+            data=pem_chain.encode("ascii"),
+            content_type="application/x-pem-file",
+            alias=alias,
+            keystore_write=True,
+        )
+        return self._require_entry(alias)
+
+    def import_pkcs12(
+        self,
+        alias: str,
+        pkcs12: bytes,
+        password: str,
+        *,
+        update: bool = False,
+        fingerprint_verified: bool = False,
+    ) -> KeystoreEntry:
+        """Import a PKCS#12 key pair under `alias` (or replace it with `update`)."""
+        check_name(alias, label="alias", max_length=250)
+        body = {
+            "Hexalias": "00",
+            "Alias": alias,
+            "Password": password,
+            "Resource": base64.b64encode(pkcs12).decode("ascii"),
+        }
+        try:
+            self._call(
+                "POST",
+                "/KeyPairResources",
+                what=f"the key pair import {alias}",
+                role=ROLE_SECURITY_MATERIAL,
+                expected=(200, 201, 204),
+                params={
+                    "fingerprintVerified": str(fingerprint_verified).lower(),
+                    "returnKeystoreEntries": "false",
+                    "update": str(update).lower(),
+                },
+                json=body,
+                alias=alias,
+                keystore_write=True,
+            )
+        except SapError as error:
+            if not update:
+                raise self._refuse_existing_alias(error, alias) from error
+            raise
+        return self._require_entry(alias)
+
+    # --- service endpoints -------------------------------------------------------------------------------
+
+    def service_endpoints(self) -> list[ServiceEndpoint]:
+        items = self._collect(
+            "/ServiceEndpoints",
+            what="the service endpoints",
+            role=ROLE_READ,
+            params={"$expand": "EntryPoints"},
+        )
+        endpoints = []
+        for item in items:
+            entry_points = item.get("EntryPoints") or {}
+            points = entry_points.get("results", []) if isinstance(entry_points, dict) else entry_points
+            endpoints.append(
+                ServiceEndpoint(
+                    name=item.get("Name", ""),
+                    id=item.get("Id"),
+                    urls=tuple(point.get("Url") for point in points if point.get("Url")),
+                )
+            )
+        return endpoints
+
+    def endpoint_url(self, iflow_id: str) -> str:
+        """The first entry-point URL of the iFlow named `iflow_id` (D-33: never guess /http or /cxf)."""
+        for endpoint in self.service_endpoints():
+            if endpoint.name == iflow_id or endpoint.id == iflow_id:
+                if endpoint.urls:
+                    return endpoint.urls[0]
+        raise SapError(
+            f"No deployed endpoint was found for the iFlow {iflow_id}; check it is deployed", code="not_found"
+        )

@@ -1,0 +1,93 @@
+"""The SAP clients' one error type, and HTTP failures as sentences a consultant can act on."""
+
+from __future__ import annotations
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+_CF_TITLE_MESSAGES = {
+    "CF-InvalidAuthToken": "the Cloud Foundry login has expired or is invalid; log in again",
+    "CF-NotAuthenticated": "the Cloud Foundry API was called without a login",
+    "CF-NotAuthorized": "the Cloud Foundry user is not allowed to do this (a Space Developer role is needed)",
+    "CF-ResourceNotFound": "{what} was not found in Cloud Foundry",
+    "CF-BadQueryParameter": "the Cloud Foundry API refused a query parameter",
+    "CF-MessageParseError": "the Cloud Foundry API could not read the request body",
+    "CF-UnprocessableEntity": "Cloud Foundry refused the request for {what}",
+    "CF-RateLimitExceeded": "the Cloud Foundry API rate limit was reached; try again in a minute",
+    "CF-ServiceUnavailable": "the Cloud Foundry platform is unavailable; try again later",
+    "CF-UnableToPerform": "the service broker could not complete the operation on {what}",
+    "CF-ServiceFetchInstanceParametersNotSupported": "the service does not allow reading instance parameters",
+    "CF-ServiceFetchBindingParametersNotSupported": "the service does not allow reading key parameters",
+}
+
+_STATUS_MESSAGES = {
+    400: "{service} refused the request for {what} as invalid",
+    401: "{service} did not accept the credentials (wrong or expired)",
+    403: "{service} denied access to {what}: the caller lacks a role",
+    404: "{what} was not found",
+    405: "{service} does not allow this operation on {what}",
+    409: "{what} conflicts with what already exists in {service}",
+    410: "{what} is gone from {service}",
+    412: "{what} was changed at the same time by someone else; try again",
+    413: "{what} is too large for {service}",
+    415: "{service} could not read the format sent for {what}",
+    422: "{service} could not process the request for {what}",
+    423: "the keystore in {service} is locked by another user; try again in a minute",
+    429: "{service} is receiving too many requests; try again in a minute",
+    500: "{service} failed with an internal error while handling {what}",
+    502: "{service} is unreachable behind its gateway; try again later",
+    503: "{service} is temporarily unavailable; try again later",
+    504: "{service} did not answer in time; try again later",
+}
+
+
+class SapError(Exception):
+    """A failed remote call, with a sentence a consultant can act on and the remote details kept aside."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        status: int | None = None,
+        code: str | None = None,
+        remote_message: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.status = status
+        self.code = code
+        self.remote_message = remote_message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        details = f"retryable={self.retryable}, status={self.status}, code={self.code!r}"
+        return f"SapError({self.message!r}, {details})"
+
+
+def translate_failure(
+    status: int,
+    *,
+    service: str,
+    what: str = "the resource",
+    code: str | None = None,
+    remote_message: str | None = None,
+) -> SapError:
+    """Turn an HTTP status plus the API's error code (CF `title` or OData `code`) into a SapError.
+
+    The remote free text is never used to choose the sentence (D-27); it is kept in `remote_message`.
+    """
+    template = _CF_TITLE_MESSAGES.get(code or "") or _STATUS_MESSAGES.get(status)
+    if template is None:
+        template = "{service} answered HTTP {status} for {what}"
+    message = template.format(service=service, what=what, status=status)
+    message = message[0].upper() + message[1:]
+    return SapError(
+        message,
+        retryable=status in RETRYABLE_STATUSES or status == 423,
+        status=status,
+        code=code,
+        remote_message=remote_message,
+    )

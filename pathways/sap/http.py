@@ -1,0 +1,394 @@
+"""Per-run HTTP transport: timeouts, retries, landscape CA, .localhost loopback, call log, throttle."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+from .errors import SapError
+
+AUTHWIZARD_VERSION = "0.1.0"
+USER_AGENT = f"AuthWizard/{AUTHWIZARD_VERSION} (SAP authentication pathway setup)"
+LOOPBACK_ADDRESS = "127.0.0.1"
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SECRET_QUERY_NAMES = frozenset(
+    {
+        "password",
+        "passcode",
+        "client_secret",
+        "clientsecret",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "code",
+        "assertion",
+        "sig",
+        "signature",
+    }
+)
+REDACTED = "***"
+
+
+def is_localhost_name(host: str | None) -> bool:
+    """True for `localhost` and names under `.localhost`, which resolve to loopback (RFC 6761)."""
+    if not host:
+        return False
+    name = host.rstrip(".").lower()
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def redact_url(url: str) -> str:
+    """The URL with user info removed and the values of secret-looking query parameters replaced."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(name, REDACTED if name.lower() in SECRET_QUERY_NAMES else value) for name, value in pairs],
+            safe="*'(),$ ",
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (seconds or an HTTP-date); None when absent or bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - current)
+
+
+class _LoopbackMixin:
+    """Connects `.localhost` names to 127.0.0.1 while SNI and certificate checks keep the original name."""
+
+    host: str
+    port: int
+    timeout: Any
+    source_address: Any
+    socket_options: Any
+
+    def _new_conn(self):  # type: ignore[no-untyped-def]
+        if not is_localhost_name(self.host):
+            return super()._new_conn()  # type: ignore[misc]
+        try:
+            return urllib3_connection.create_connection(
+                (LOOPBACK_ADDRESS, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+            ) from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+
+
+class LoopbackHTTPConnection(_LoopbackMixin, HTTPConnection):
+    """Plain HTTP connection with loopback resolution for `.localhost` names."""
+
+
+class LoopbackHTTPSConnection(_LoopbackMixin, HTTPSConnection):
+    """TLS connection with loopback resolution for `.localhost` names."""
+
+
+class LoopbackHTTPConnectionPool(HTTPConnectionPool):
+    """Connection pool that opens LoopbackHTTPConnection."""
+
+    ConnectionCls = LoopbackHTTPConnection
+
+
+class LoopbackHTTPSConnectionPool(HTTPSConnectionPool):
+    """Connection pool that opens LoopbackHTTPSConnection."""
+
+    ConnectionCls = LoopbackHTTPSConnection
+
+
+class LoopbackAdapter(HTTPAdapter):
+    """A requests adapter whose pools resolve `.localhost` names to loopback, inside this session only."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": LoopbackHTTPConnectionPool,
+            "https": LoopbackHTTPSConnectionPool,
+        }
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter (D-12); `sleep` and `random` are injectable for fast tests."""
+
+    base: float = 1.0
+    cap: float = 60.0
+    tries: int = 5
+    sleep: Callable[[float], None] = time.sleep
+    random: Callable[[], float] = random.random
+
+    def backoff(self, attempt: int) -> float:
+        """Wait before retry number `attempt` (1-based): uniform in [0, min(cap, base * 2**(attempt-1))]."""
+        return self.random() * min(self.cap, self.base * (2 ** (attempt - 1)))
+
+    def wait_for(self, attempt: int, retry_after: float | None) -> float:
+        """The server's Retry-After when given (bounded by the cap), else the jittered backoff."""
+        if retry_after is not None:
+            return min(retry_after, self.cap)
+        return self.backoff(attempt)
+
+
+class HostThrottle:
+    """Keeps calls to one host at or below `rate` per second, over any one-second window."""
+
+    def __init__(
+        self,
+        rate: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self._recent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, host: str) -> float:
+        """Block until a call to `host` is allowed; returns the seconds waited."""
+        waited = 0.0
+        with self._lock:
+            recent = self._recent.setdefault(host, deque())
+            now = self.clock()
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            if len(recent) >= self.rate:
+                waited = 1.0 - (now - recent[0])
+                self.sleep(waited)
+                now = self.clock()
+                recent.popleft()
+            recent.append(now)
+        return waited
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP attempt in the run's call log; the URL is redacted and no headers or bodies are kept."""
+
+    method: str
+    url: str
+    status: int | None
+    duration_ms: float
+    attempt: int
+    error: str | None = None
+    waited_s: float = 0.0
+
+
+@dataclass
+class Timeouts:
+    """Connect and read timeouts in seconds, applied to every call."""
+
+    connect: float = 10.0
+    read: float = 60.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+@dataclass
+class SapHttp:
+    """One HTTP session per run, shared by every SAP client of that run.
+
+    - `ca_bundle`: the landscape's CA file; when set it is the only trust for every call, whatever
+      `REQUESTS_CA_BUNDLE` says (the session ignores the environment).
+    - `url_guard`: called with each URL before the request; return False or raise to refuse it.
+    - `retry`, `timeouts`, `throttle`: D-12 behaviour, injectable for tests.
+    """
+
+    ca_bundle: str | None = None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    url_guard: Callable[[str], bool | None] | None = None
+    throttle: HostThrottle = field(default_factory=lambda: HostThrottle(8))
+    proxies: Mapping[str, str] | None = None
+    user_agent: str = USER_AGENT
+    calls: list[CallRecord] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.headers["User-Agent"] = self.user_agent
+        adapter = LoopbackAdapter()
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._lock = threading.Lock()
+
+    @property
+    def call_count(self) -> int:
+        """How many HTTP attempts this run has made (retries included)."""
+        return len(self.calls)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SapHttp:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def check_destination(self, url: str) -> None:
+        """Raise SapError when the URL is not https/http or the app's guard refuses it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise SapError(f"The address {redact_url(url)} is not a valid web address")
+        if self.url_guard is None:
+            return
+        try:
+            allowed = self.url_guard(url)
+        except SapError:
+            raise
+        except Exception as exc:
+            raise SapError(f"The destination {redact_url(url)} is not allowed: {exc}") from exc
+        if allowed is False:
+            raise SapError(f"The destination {redact_url(url)} is not allowed for this landscape")
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        service: str = "The remote system",
+        params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        data: Any = None,
+        json: Any = None,
+        auth: Any = None,
+        cert: tuple[str, str] | None = None,
+        timeouts: Timeouts | None = None,
+        retry: bool = True,
+        throttled: bool = False,
+    ) -> requests.Response:
+        """Send one logical call, retrying what retrying can fix; return the final response.
+
+        HTTP error statuses are returned, not raised: the caller translates them. Transport failures
+        (connection, timeout, TLS, refused destination) raise SapError.
+        """
+        method = method.upper()
+        self.check_destination(url)
+        host = urlsplit(url).hostname or ""
+        limits = (timeouts or self.timeouts).as_tuple()
+        retryable_statuses = RETRYABLE_STATUSES_FOR_READS if method in SAFE_METHODS else RETRYABLE_STATUSES
+        tries = max(1, self.retry.tries if retry else 1)
+        waited = 0.0
+        for attempt in range(1, tries + 1):
+            if throttled:
+                waited += self.throttle.acquire(host)
+            prepared_url = url
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    prepared_url,
+                    params=params,
+                    headers=headers,
+                    data=data,
+                    json=json,
+                    auth=auth,
+                    cert=cert,
+                    timeout=limits,
+                    verify=self.ca_bundle if self.ca_bundle else True,
+                    allow_redirects=False,
+                    proxies=dict(self.proxies) if self.proxies else None,
+                )
+            except requests.exceptions.SSLError as exc:
+                self._log(method, url, params, None, started, attempt, "TLS failure", waited)
+                raise SapError(
+                    f"The TLS connection to {host} failed (certificate not trusted, or client "
+                    f"certificate refused); check the landscape's CA bundle and certificates",
+                    retryable=False,
+                    code="tls",
+                    remote_message=_short(exc),
+                ) from exc
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+                self._log(method, url, params, None, started, attempt, kind, waited)
+                if attempt >= tries:
+                    raise SapError(
+                        f"{service} at {host} could not be reached ({kind}) after {attempt} attempts; "
+                        f"try again later",
+                        retryable=True,
+                        code=kind,
+                        remote_message=_short(exc),
+                    ) from exc
+                waited = self.retry.wait_for(attempt, None)
+                self.retry.sleep(waited)
+                continue
+            self._log(method, response.url or url, None, response.status_code, started, attempt, None, waited)
+            if response.status_code in retryable_statuses and attempt < tries:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                waited = self.retry.wait_for(attempt, retry_after)
+                response.close()
+                self.retry.sleep(waited)
+                continue
+            return response
+        raise AssertionError("unreachable: the retry loop always returns or raises")
+
+    def _log(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        status: int | None,
+        started: float,
+        attempt: int,
+        error: str | None,
+        waited: float,
+    ) -> None:
+        if params:
+            url = requests.Request("GET", url, params=params).prepare().url or url
+        record = CallRecord(
+            method=method,
+            url=redact_url(url),
+            status=status,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            attempt=attempt,
+            error=error,
+            waited_s=round(waited, 3),
+        )
+        with self._lock:
+            self.calls.append(record)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,6 @@
+"""AuthWizard: the Django project (settings, URLs, Celery app, WSGI)."""
+
+from authwizard.celery import app as celery_app
+
+__version__ = "0.1.0"
+__all__ = ["celery_app", "__version__"]

@@ -1,0 +1,215 @@
+"""The landscape form: pasted service keys parsed, URLs guarded, secrets kept in the vault."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from pathways import netguard, validators
+from pathways.models import Landscape, Secret
+from pathways.sap.errors import SapError
+from pathways.sap.keys import KIND_CERTIFICATE, parse_service_key
+
+SECRET_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
+URL_FIELDS = ("runtime_url", "cf_api_url", "cf_uaa_url")
+
+
+def _parse_key(raw: str, what: str):
+    try:
+        return parse_service_key(raw)
+    except SapError as error:
+        raise ValidationError(f"{what}: {error.message}.")
+
+
+class LandscapeForm(forms.ModelForm):
+    cpi_service_key = forms.CharField(
+        label="CPI API service key (plan api)", required=False, strip=True,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Paste the JSON of the it-rt service key of plan api, as the BTP cockpit shows it. "
+                  "Leave empty to keep the stored key.",
+    )
+    cf_password = forms.CharField(
+        label="Cloud Foundry password", required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the stored password.",
+    )
+    sm_service_key = forms.CharField(
+        label="Service Manager key (optional, read-only inventory)", required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it.",
+    )
+
+    class Meta:
+        model = Landscape
+        fields = [
+            "name", "tier", "cpi_service_key", "runtime_url", "endpoint_path",
+            "cf_api_url", "cf_uaa_url", "cf_org", "cf_space", "cf_user", "cf_password",
+            "sm_service_key", "ca_bundle", "s4_host", "ssc_host", "expiry_threshold_days",
+        ]
+        labels = {
+            "runtime_url": "CPI runtime URL",
+            "endpoint_path": "Endpoint that verification calls",
+            "cf_api_url": "Cloud Foundry API URL",
+            "cf_uaa_url": "Cloud Foundry UAA URL",
+            "cf_org": "Cloud Foundry org",
+            "cf_space": "Cloud Foundry space",
+            "cf_user": "Technical user (Space Developer)",
+            "ca_bundle": "Trusted CA bundle (optional)",
+            "s4_host": "S/4HANA host",
+            "ssc_host": "SSCv2 host",
+            "expiry_threshold_days": "Warn about expiring certificates (days)",
+        }
+        help_texts = {
+            "runtime_url": "The url of an integration-flow key, e.g. https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com",
+            "endpoint_path": "An iFlow address under /http/ or /cxf/ that senders call.",
+            "cf_uaa_url": "Empty: derived from the API URL (api. → uaa.).",
+            "ca_bundle": "PEM certificates to trust besides public CAs, e.g. a corporate proxy's root.",
+        }
+        widgets = {"ca_bundle": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.parsed_cpi_key = None
+        self.parsed_sm_key = None
+        self.secret_status = {}
+        if self.instance.pk:
+            for name, stored in (("cpi_service_key", "cpi_secret"), ("cf_password", "cf_password"),
+                                 ("sm_service_key", "sm_secret")):
+                secret = Secret.lookup(landscape=self.instance, name=stored)
+                if secret:
+                    self.secret_status[name] = secret
+        elif not self.is_bound:
+            self.fields["cpi_service_key"].help_text = "Paste the JSON of the it-rt service key of plan api."
+
+    def clean_name(self):
+        return validators.landscape_name(self.cleaned_data["name"])
+
+    def _clean_url(self, name):
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return value
+        try:
+            return netguard.check_url(value).rstrip("/")
+        except netguard.UnsafeURL as error:
+            raise ValidationError(str(error))
+
+    def clean_runtime_url(self):
+        return self._clean_url("runtime_url")
+
+    def clean_cf_api_url(self):
+        return self._clean_url("cf_api_url")
+
+    def clean_cf_uaa_url(self):
+        return self._clean_url("cf_uaa_url")
+
+    def clean_endpoint_path(self):
+        return validators.endpoint_path(self.cleaned_data.get("endpoint_path") or "")
+
+    def clean_s4_host(self):
+        return validators.host_name(self.cleaned_data.get("s4_host") or "")
+
+    def clean_ssc_host(self):
+        return validators.host_name(self.cleaned_data.get("ssc_host") or "")
+
+    def clean_cf_org(self):
+        return validators._text(self.cleaned_data.get("cf_org") or "", "org name", 200, required=False)
+
+    def clean_cf_space(self):
+        return validators._text(self.cleaned_data.get("cf_space") or "", "space name", 200, required=False)
+
+    def clean_cf_user(self):
+        return validators._text(self.cleaned_data.get("cf_user") or "", "user", 200, required=False)
+
+    def clean_cpi_service_key(self):
+        raw = self.cleaned_data.get("cpi_service_key") or ""
+        if not raw:
+            return raw
+        key = _parse_key(raw, "CPI API service key")
+        for name, url in (("url", key.url), ("tokenurl", key.tokenurl)):
+            try:
+                netguard.check_url(url)
+            except netguard.UnsafeURL as error:
+                raise ValidationError(f"The key's '{name}': {error}")
+        self.parsed_cpi_key = key
+        return raw
+
+    def clean_sm_service_key(self):
+        raw = self.cleaned_data.get("sm_service_key") or ""
+        if not raw:
+            return raw
+        key = _parse_sm_key(raw)
+        self.parsed_sm_key = key
+        return raw
+
+    def clean_ca_bundle(self):
+        raw = (self.cleaned_data.get("ca_bundle") or "").strip()
+        if not raw:
+            return raw
+        from pathways.certs import CertificateError, parse_certificates
+
+        try:
+            parse_certificates(raw.encode())
+        except CertificateError as error:
+            raise ValidationError(f"The CA bundle: {error}")
+        return raw + "\n"
+
+    def clean_expiry_threshold_days(self):
+        value = self.cleaned_data.get("expiry_threshold_days")
+        if value is None or not 1 <= value <= 365:
+            raise ValidationError("Enter a number of days between 1 and 365.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("cf_api_url") and not data.get("cf_uaa_url"):
+            data["cf_uaa_url"] = data["cf_api_url"].replace("://api.", "://uaa.", 1)
+        return data
+
+    def changed_secret_fields(self) -> set[str]:
+        return {name for name in SECRET_FIELDS if self.cleaned_data.get(name)}
+
+    def save_secrets(self, landscape: Landscape) -> None:
+        """Store the secret parts; an empty field keeps what is stored."""
+        key = self.parsed_cpi_key
+        if key is not None:
+            landscape.cpi_api_url = key.url
+            landscape.cpi_token_url = key.tokenurl
+            landscape.cpi_client_id = key.clientid
+            if key.kind == KIND_CERTIFICATE:
+                landscape.cpi_auth = "certificate"
+                landscape.cpi_certificate = key.certificate or ""
+                Secret.store(landscape=landscape, name="cpi_secret", value=key.key, user=self.user)
+            else:
+                landscape.cpi_auth = "secret"
+                landscape.cpi_certificate = ""
+                Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret, user=self.user)
+        if self.cleaned_data.get("cf_password"):
+            Secret.store(landscape=landscape, name="cf_password", value=self.cleaned_data["cf_password"],
+                         user=self.user)
+        sm = self.parsed_sm_key
+        if sm is not None:
+            landscape.sm_url = sm["sm_url"].strip().rstrip("/")
+            landscape.sm_token_url = sm["url"].strip().rstrip("/") + "/oauth/token"
+            landscape.sm_client_id = sm["clientid"].strip()
+            Secret.store(landscape=landscape, name="sm_secret", value=sm["clientsecret"], user=self.user)
+        landscape.save()
+
+
+def _parse_sm_key(raw: str):
+    import json
+
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValidationError("The Service Manager key is not valid JSON; paste the whole binding.")
+    if not isinstance(data, dict):
+        raise ValidationError("The Service Manager key must be a JSON object; paste the whole binding.")
+    data = data.get("credentials", data) if isinstance(data.get("credentials"), dict) else data
+    for name in ("sm_url", "url", "clientid", "clientsecret"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise ValidationError(f"The Service Manager key has no '{name}' field; paste the whole binding.")
+    for name in ("sm_url", "url"):
+        try:
+            netguard.check_url(data[name])
+        except netguard.UnsafeURL as error:
+            raise ValidationError(f"The key's '{name}': {error}")
+    return data

@@ -1,0 +1,39 @@
+"""Validation of one wizard field, as typed, through the catalog's rule for it."""
+
+from django.core.exceptions import ValidationError
+
+from pathways import catalog, validators
+
+
+def clean_value(spec: catalog.Field, raw: str) -> tuple[str, str | None]:
+    """Return (value to keep, error message or None). The typed value is always kept, valid or not."""
+    if spec.kind == "choice":
+        allowed = {key for key, _ in spec.choices}
+        if raw not in allowed:
+            return raw, f"Choose one of: {', '.join(label for _, label in spec.choices)}."
+        return raw, None
+    if raw.strip() == "":
+        if spec.required and not spec.is_secret:
+            return raw, f"{spec.label} is required."
+        return raw, None
+    rule = validators.RULES.get(spec.rule)
+    if rule is None:
+        return raw, None
+    try:
+        return rule(raw), None
+    except ValidationError as error:
+        return raw, " ".join(error.messages)
+
+
+def missing_and_invalid(pathway) -> dict[str, str]:
+    """Every problem that keeps the draft from being planned, by field name."""
+    problems = {}
+    for spec in pathway.active_fields():
+        if spec.is_secret:
+            if spec.required and pathway.secret(spec.name) is None:
+                problems[spec.name] = f"{spec.label} is not set yet."
+            continue
+        _, error = clean_value(spec, pathway.value(spec.name))
+        if error:
+            problems[spec.name] = error
+    return problems

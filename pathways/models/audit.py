@@ -1,0 +1,46 @@
+"""The audit trail: who changed what and when; secrets appear only as ***CHANGED***."""
+
+from django.conf import settings
+from django.db import models
+
+CHANGED = "***CHANGED***"
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150, blank=True)  # snapshot, kept when the user is deleted
+    landscape = models.ForeignKey("pathways.Landscape", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="audit_events")
+    landscape_name = models.CharField(max_length=80, blank=True)
+    pathway_key = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=40)
+    changes = models.JSONField(default=dict, blank=True)  # {field: [before, after]}
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    @classmethod
+    def record(cls, *, user, action: str, landscape=None, pathway_key: str = "", changes=None,
+               secret_fields=(), note: str = "") -> "AuditEvent":
+        censored = {}
+        for name, (before, after) in (changes or {}).items():
+            if name in secret_fields:
+                censored[name] = [CHANGED, CHANGED]
+            else:
+                censored[name] = [before, after]
+        return cls.objects.create(
+            user=user if user and user.is_authenticated else None,
+            username=user.get_username() if user and user.is_authenticated else "system",
+            landscape=landscape,
+            landscape_name=landscape.name if landscape else "",
+            pathway_key=pathway_key,
+            action=action,
+            changes=censored,
+            note=note[:300],
+        )

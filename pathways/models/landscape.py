@@ -1,0 +1,121 @@
+"""A landscape: one CPI tenant with its BTP subaccount, S/4HANA system and SSCv2 tenant; and who may use it."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Tier(models.TextChoices):
+    DEV = "dev", "Development"
+    TEST = "test", "Test"
+    PROD = "prod", "Production"
+
+
+class Role(models.TextChoices):
+    CONSULTANT = "consultant", "Consultant"  # edits drafts, starts runs
+    LEAD = "lead", "Lead"  # views, approves
+    VIEWER = "viewer", "Viewer"  # views
+
+
+# What each role may do; "view" is implied by membership.
+PERMISSIONS = {
+    Role.CONSULTANT: {"view", "edit", "run"},
+    Role.LEAD: {"view", "approve"},
+    Role.VIEWER: {"view"},
+}
+
+
+class LandscapeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The one place that decides which landscapes a user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Landscape(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=80, unique=True)
+    tier = models.CharField(max_length=8, choices=Tier.choices, default=Tier.DEV)
+
+    # CPI OData API: the parsed `api`-plan service key (its secret lives in the vault as "cpi_secret"
+    # or "cpi_key" for a certificate key).
+    cpi_api_url = models.URLField(blank=True)
+    cpi_token_url = models.URLField(blank=True)
+    cpi_client_id = models.CharField(max_length=300, blank=True)
+    cpi_auth = models.CharField(max_length=12, blank=True)  # "secret" | "certificate"
+    cpi_certificate = models.TextField(blank=True)  # public chain of a certificate api key
+    # CPI runtime and the iFlow endpoint that verification calls.
+    runtime_url = models.URLField(blank=True)
+    endpoint_path = models.CharField(max_length=300, blank=True, default="/http/authwizard/ping")
+
+    # BTP, Cloud Foundry v3: all writes. The password lives in the vault as "cf_password".
+    cf_api_url = models.URLField(blank=True)
+    cf_uaa_url = models.URLField(blank=True)
+    cf_org = models.CharField(max_length=200, blank=True)
+    cf_space = models.CharField(max_length=200, blank=True)
+    cf_user = models.CharField(max_length=200, blank=True)
+
+    # Optional Service Manager key (subaccount-admin/-audit) for a read-only inventory; secret "sm_secret".
+    sm_url = models.URLField(blank=True)
+    sm_token_url = models.URLField(blank=True)
+    sm_client_id = models.CharField(max_length=300, blank=True)
+
+    ca_bundle = models.TextField(blank=True, help_text="PEM certificates to trust in addition to public CAs")
+    s4_host = models.CharField(max_length=253, blank=True)
+    ssc_host = models.CharField(max_length=253, blank=True)
+    expiry_threshold_days = models.PositiveSmallIntegerField(default=30)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    objects = LandscapeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def role_of(self, user) -> str | None:
+        if not user.is_authenticated:
+            return None
+        if user.is_superuser:
+            return Role.CONSULTANT
+        membership = self.memberships.filter(user=user).first()
+        return membership.role if membership else None
+
+    def may(self, user, action: str) -> bool:
+        role = self.role_of(user)
+        if user.is_authenticated and user.is_superuser:
+            return True
+        return bool(role) and action in PERMISSIONS[Role(role)]
+
+    def ensure_pathways(self) -> None:
+        """Every landscape has exactly one pathway per catalog entry, each on its default method."""
+        from pathways import catalog
+        from pathways.models.pathway import Pathway
+
+        existing = set(self.pathways.values_list("key", flat=True))
+        Pathway.objects.bulk_create([
+            Pathway(landscape=self, key=p.key, method=p.default_method)
+            for p in catalog.PATHWAYS.values() if p.key not in existing
+        ])
+
+
+class Membership(models.Model):
+    landscape = models.ForeignKey(Landscape, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["landscape", "user"], name="one_role_per_landscape")]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.landscape}"

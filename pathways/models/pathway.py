@@ -1,0 +1,106 @@
+"""A pathway of a landscape: its method, its draft (autosaved field by field) and its status.
+
+Drafts use optimistic locking per field: a save made from a page that has not seen someone else's newer
+value of the same field is refused as a conflict that carries both values, so nothing is lost.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from pathways import catalog
+from pathways.models.audit import AuditEvent
+from pathways.models.secret import Secret
+from pathways.status import PathwayStatus
+
+METHOD_FIELD = "method"
+
+
+@dataclass
+class Conflict:
+    field: str
+    theirs: str
+    by: str
+    at: str
+    version: int
+
+
+class Pathway(models.Model):
+    landscape = models.ForeignKey("pathways.Landscape", on_delete=models.CASCADE, related_name="pathways")
+    key = models.CharField(max_length=20, choices=catalog.PATHWAY_CHOICES)
+    method = models.CharField(max_length=12, choices=catalog.METHOD_CHOICES)
+    draft = models.JSONField(default=dict, blank=True)  # {field: value as typed}, secrets excluded
+    draft_meta = models.JSONField(default=dict, blank=True)  # {field: {"version", "by", "at"}}
+    status = models.CharField(max_length=12, choices=PathwayStatus.choices, default=PathwayStatus.DRAFT)
+    status_message = models.CharField(max_length=500, blank=True)
+    applied = models.JSONField(default=dict, blank=True)  # what the last successful apply produced
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    certificate_not_after = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["landscape", "key"], name="one_pathway_per_key")]
+        ordering = ["landscape", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.landscape} {self.spec.label}"
+
+    @property
+    def spec(self) -> catalog.Pathway:
+        return catalog.get(self.key)
+
+    @property
+    def method_spec(self) -> catalog.Method:
+        return self.spec.method(self.method)
+
+    def value(self, name: str) -> str:
+        """The draft value of a field, or the catalog default until someone types one."""
+        if name in self.draft:
+            return self.draft[name]
+        return self.spec.all_fields()[name].default
+
+    def active_fields(self) -> list[catalog.Field]:
+        """The fields of the chosen method that apply given the other answers (e.g. only external certs)."""
+        return [f for f in self.spec.fields(self.method) if not f.when or self.value(f.when[0]) == f.when[1]]
+
+    def secret(self, name: str) -> Secret | None:
+        return Secret.lookup(landscape=self.landscape, pathway=self, name=name)
+
+    def save_field(self, name: str, value: str, *, seen_version: int, user, force: bool = False):
+        """Store one typed value. Returns the saved Pathway, or a Conflict when someone else got there first."""
+        spec_field = self.spec.all_fields().get(name)
+        is_secret = bool(spec_field and spec_field.is_secret)
+        with transaction.atomic():
+            fresh = Pathway.objects.select_for_update().get(pk=self.pk)
+            before = fresh.method if name == METHOD_FIELD else fresh.draft.get(name, "")
+            meta = fresh.draft_meta.get(name)
+            if (not force and not is_secret and meta and meta["version"] > seen_version
+                    and before != value):
+                return Conflict(name, before, meta["by"], meta["at"], fresh.version)
+            if is_secret:
+                if value == "":
+                    return fresh  # empty keeps the stored secret
+                Secret.store(landscape=fresh.landscape, pathway=fresh, name=name, value=value, user=user)
+            elif name == METHOD_FIELD:
+                fresh.method = value
+            else:
+                fresh.draft[name] = value
+            if before == value and not is_secret:
+                return fresh
+            fresh.version += 1
+            fresh.draft_meta[name] = {
+                "version": fresh.version,
+                "by": user.get_username(),
+                "at": timezone.now().isoformat(timespec="seconds"),
+            }
+            if fresh.status not in (PathwayStatus.DRAFT, PathwayStatus.APPLYING):
+                fresh.status = PathwayStatus.DRAFT
+            fresh.save()
+            AuditEvent.record(
+                user=user, action="draft.change", landscape=fresh.landscape, pathway_key=fresh.key,
+                changes={name: [before, "" if is_secret else value]},
+                secret_fields={name} if is_secret else set(),
+            )
+        return fresh

@@ -1,0 +1,50 @@
+"""Encrypted secrets of a landscape or of one pathway's draft; the value never leaves through a page."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from pathways import vault
+
+
+class Secret(models.Model):
+    landscape = models.ForeignKey("pathways.Landscape", on_delete=models.CASCADE, related_name="secrets")
+    pathway = models.ForeignKey("pathways.Pathway", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="secrets")
+    name = models.CharField(max_length=60)
+    ciphertext = models.TextField()
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["landscape", "pathway", "name"], name="one_secret_per_name"),
+            models.UniqueConstraint(fields=["landscape", "name"], condition=models.Q(pathway=None),
+                                    name="one_landscape_secret_per_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"secret {self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Secret {self.name} set {self.set_at:%Y-%m-%d}>"
+
+    def reveal(self) -> str:
+        return vault.decrypt(self.ciphertext)
+
+    def reveal_bytes(self) -> bytes:
+        return vault.decrypt_bytes(self.ciphertext)
+
+    @classmethod
+    def store(cls, *, landscape, name: str, value: str | bytes, user=None, pathway=None) -> "Secret":
+        secret, _ = cls.objects.update_or_create(
+            landscape=landscape, pathway=pathway, name=name,
+            defaults={"ciphertext": vault.encrypt(value), "set_at": timezone.now(),
+                      "set_by": user if user and user.is_authenticated else None},
+        )
+        return secret
+
+    @classmethod
+    def lookup(cls, *, landscape, name: str, pathway=None) -> "Secret | None":
+        return cls.objects.filter(landscape=landscape, pathway=pathway, name=name).first()

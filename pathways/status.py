@@ -1,0 +1,50 @@
+"""One vocabulary of statuses for pathways and runs, with labels and badge colours."""
+
+from django.db import models
+
+
+class PathwayStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PLANNED = "planned", "Planned"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted"
+    SKIPPED = "skipped", "Skipped"
+
+
+ACTIVE_RUN_STATES = {RunState.QUEUED, RunState.RUNNING}
+
+# Colour classes in static/authwizard.css; every status of every kind renders through one badge.
+COLOURS = {
+    "draft": "grey",
+    "planned": "blue",
+    "queued": "blue",
+    "applying": "amber",
+    "running": "amber",
+    "applied": "teal",
+    "verified": "green",
+    "succeeded": "green",
+    "failed": "red",
+    "interrupted": "red",
+    "skipped": "grey",
+    "expiring": "amber",
+    "drifted": "purple",
+}
+LABELS = {**dict(PathwayStatus.choices), **dict(RunState.choices), "expiring": "Expiring", "drifted": "Drifted"}
+
+
+def colour(status: str) -> str:
+    return COLOURS.get(status, "grey")
+
+
+def label(status: str) -> str:
+    return LABELS.get(status, status.replace("_", " ").capitalize())

@@ -1,0 +1,16 @@
+"""URLs of the app; public identifiers are UUIDs and catalog keys, never database ids."""
+
+from django.urls import path
+
+from pathways.views import landscapes, wizard
+
+urlpatterns = [
+    path("", landscapes.home, name="home"),
+    path("landscapes/new/", landscapes.create, name="landscape_new"),
+    path("l/<uuid:code>/", landscapes.detail, name="landscape"),
+    path("l/<uuid:code>/edit/", landscapes.edit, name="landscape_edit"),
+    path("l/<uuid:code>/p/<slug:key>/", wizard.start, name="wizard"),
+    path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/", wizard.step, name="wizard_step"),
+    path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/save/", wizard.save_step, name="wizard_save_step"),
+    path("l/<uuid:code>/p/<slug:key>/field/<slug:name>/", wizard.save_field, name="wizard_field"),
+]

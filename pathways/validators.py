@@ -1,0 +1,161 @@
+"""Validation of what users type, by rule name, with the sentence shown beside the field.
+
+Forms, the autosaving wizard and `manage.py landscape import` all validate through these functions.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
+RESERVED_ALIASES = ("hcicertificate", "hcimsgcertificate")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _name(value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        raise ValidationError(f"Enter a {what}.")
+    if len(value) > limit:
+        raise ValidationError(f"A {what} has at most {limit} characters; this one has {len(value)}.")
+    bad = sorted({c for c in value if not NAME_CHARS.match(c)})
+    if bad:
+        shown = " ".join(repr(c) for c in bad[:5])
+        raise ValidationError(
+            f"A {what} may contain only letters, digits, '.', '_' and '-'; remove {shown}."
+        )
+    return value
+
+
+def btp_name(value: str) -> str:
+    return _name(value, "BTP instance or key name", 32)
+
+
+def artifact_name(value: str) -> str:
+    return _name(value, "credential name", 150)
+
+
+def alias(value: str) -> str:
+    value = _name(value, "keystore alias", 250)
+    lower = value.lower()
+    if lower.startswith("hcicertificate") or lower == "hcimsgcertificate" or lower.startswith("sap_"):
+        raise ValidationError(
+            f"'{value}' is reserved for SAP's own keys (hcicertificate*, hcimsgcertificate, sap_*); "
+            "choose another alias."
+        )
+    return value
+
+
+def roles(value: str) -> str:
+    items = [r.strip() for r in value.split(",") if r.strip()]
+    if not items:
+        raise ValidationError("Enter at least one role, e.g. ESBMessaging.send.")
+    for role in items:
+        if not NAME_CHARS.match(role):
+            raise ValidationError(f"'{role}' is not a role name: use letters, digits, '.', '_' and '-'.")
+    return ", ".join(items)
+
+
+def _int_between(value: str, low: int, high: int, what: str) -> str:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"Enter {what} as a whole number between {low} and {high}.")
+    if not low <= number <= high:
+        raise ValidationError(f"{what.capitalize()} must be between {low} and {high}; {number} is not.")
+    return str(number)
+
+
+def token_validity(value: str) -> str:
+    return _int_between(value, 3600, 86400, "the token validity in seconds")
+
+
+def validity_days(value: str) -> str:
+    return _int_between(value, 1, 365, "the validity in days")
+
+
+def keypair_days(value: str) -> str:
+    return _int_between(value, 1, 3650, "the validity in days")
+
+
+def _text(value: str, what: str, limit: int, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(f"Enter the {what}.")
+    if len(value) > limit:
+        raise ValidationError(f"The {what} has at most {limit} characters; this one has {len(value)}.")
+    if CONTROL.search(value):
+        raise ValidationError(f"The {what} contains a control character (tab, line break…); remove it.")
+    return value
+
+
+def user(value: str) -> str:
+    return _text(value, "user name", 255)
+
+
+def password(value: str) -> str:
+    if len(value) > 255:
+        raise ValidationError(f"CPI accepts passwords of at most 255 characters; this one has {len(value)}.")
+    if not value:
+        raise ValidationError("Enter the password.")
+    return value
+
+
+def description(value: str) -> str:
+    return _text(value, "description", 255, required=False)
+
+
+def dn_value(value: str) -> str:
+    return _text(value, "name", 64)
+
+
+def country(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValidationError("Enter the country as two letters, e.g. DE.")
+    return value
+
+
+def landscape_name(value: str) -> str:
+    return _text(value, "landscape name", 80)
+
+
+def host_name(value: str) -> str:
+    value = value.strip().lower()
+    if not value:
+        return value
+    if "://" in value or "/" in value:
+        raise ValidationError("Enter only the host name, e.g. my400000.s4hana.ondemand.com (no https://, no path).")
+    if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?", value):
+        raise ValidationError(f"'{value}' is not a host name.")
+    return value
+
+
+def endpoint_path(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"/(http|cxf)/[A-Za-z0-9._~\-/*]+", value):
+        raise ValidationError(
+            "Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping."
+        )
+    return value
+
+
+RULES = {
+    "btp_name": btp_name,
+    "artifact_name": artifact_name,
+    "alias": alias,
+    "roles": roles,
+    "token_validity": token_validity,
+    "validity_days": validity_days,
+    "keypair_days": keypair_days,
+    "user": user,
+    "password": password,
+    "description": description,
+    "dn_value": dn_value,
+    "country": country,
+}
+
+
+def register(name, function) -> None:
+    """Rules that need other modules (certificates) register themselves here."""
+    RULES[name] = function

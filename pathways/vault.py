@@ -1,0 +1,114 @@
+"""Secrets at rest: MultiFernet encryption with rotating keys, and redaction for logs and messages.
+
+Keys come from AUTHWIZARD_ENCRYPTION_KEYS (comma separated, newest first). Only the local run command
+(AUTHWIZARD_LOCAL) generates one, into var/encryption.key; everywhere else a missing key stops start-up.
+"""
+
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+class VaultError(Exception):
+    """The vault cannot encrypt or decrypt: keys missing, malformed, or not the ones used to encrypt."""
+
+
+def _local_key_file() -> Path:
+    return Path(settings.VAR_DIR) / "encryption.key"
+
+
+def configured_keys() -> list[str]:
+    keys = list(settings.AUTHWIZARD_ENCRYPTION_KEYS)
+    if keys:
+        return keys
+    if settings.AUTHWIZARD_LOCAL:
+        path = _local_key_file()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(Fernet.generate_key().decode() + "\n")
+            path.chmod(0o600)
+        return [path.read_text().strip()]
+    return []
+
+
+def key_problems(keys: list[str]) -> list[str]:
+    if not keys:
+        return ["AUTHWIZARD_ENCRYPTION_KEYS is not set: secrets cannot be stored."]
+    problems = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            problems.append(f"Key {position} of AUTHWIZARD_ENCRYPTION_KEYS is not a Fernet key (32 url-safe base64 bytes).")
+    return problems
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    problems = key_problems(list(keys))
+    if problems:
+        raise VaultError(" ".join(problems))
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def fernet() -> MultiFernet:
+    return _fernet(tuple(configured_keys()))
+
+
+def encrypt(plain: str | bytes) -> str:
+    data = plain.encode("utf-8") if isinstance(plain, str) else plain
+    return fernet().encrypt(data).decode("ascii")
+
+
+def decrypt_bytes(token: str) -> bytes:
+    try:
+        return fernet().decrypt(token.encode("ascii"))
+    except InvalidToken:
+        raise VaultError("A stored secret cannot be decrypted with the configured keys (was a key removed?).")
+
+
+def decrypt(token: str) -> str:
+    return decrypt_bytes(token).decode("utf-8")
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt with the newest key (the first in the list)."""
+    try:
+        return fernet().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        raise VaultError("A stored secret cannot be decrypted with the configured keys (was a key removed?).")
+
+
+# --- Redaction ---------------------------------------------------------------------------------------------
+
+_PATTERNS = [
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+     "[private key redacted]"),
+    (re.compile(r"(?i)(authorization\s*[:=]\s*['\"]?)(basic|bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1\2 ***"),
+    (re.compile(r"(?i)(['\"]?(?:client_?secret|password|passphrase|access_token|refresh_token|"
+                r"x-csrf-token|key)['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"), r"\1***"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter: redacts credentials from every record's rendered message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logged as it is
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True

@@ -1,0 +1,24 @@
+"""Access helpers in front of every view: the object the user may act on, or 404 (not visible) / 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from pathways import catalog
+from pathways.models import Landscape, Pathway
+
+
+def landscape_for(request, code, action: str = "view") -> Landscape:
+    """Outsiders get 404 (they may not learn that the landscape exists); members without the right, 403."""
+    landscape = get_object_or_404(Landscape.objects.visible_to(request.user), code=code)
+    if not landscape.may(request.user, action):
+        raise PermissionDenied(f"Your role on {landscape.name} does not allow this.")
+    return landscape
+
+
+def pathway_for(request, code, key: str, action: str = "view") -> Pathway:
+    if key not in catalog.PATHWAYS:
+        raise Http404("No such pathway")
+    landscape = landscape_for(request, code, action)
+    landscape.ensure_pathways()
+    return landscape.pathways.select_related("landscape").get(key=key)

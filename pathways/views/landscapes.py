@@ -1,0 +1,95 @@
+"""Landscape pages: the list, create, edit, and the landscape with its four pathway cards."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from pathways import catalog
+from pathways.forms import LandscapeForm
+from pathways.forms.landscape import SECRET_FIELDS
+from pathways.models import AuditEvent, Landscape, Membership, Role
+from pathways.views.access import landscape_for
+
+SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
+
+
+@login_required
+def home(request):
+    landscapes = (Landscape.objects.visible_to(request.user)
+                  .prefetch_related("pathways").order_by("name"))
+    return render(request, "pathways/home.html", {"landscapes": landscapes, "catalog": catalog.PATHWAYS})
+
+
+@login_required
+def detail(request, code):
+    landscape = landscape_for(request, code)
+    landscape.ensure_pathways()
+    pathways = sorted(landscape.pathways.all(), key=lambda p: list(catalog.PATHWAYS).index(p.key))
+    events = landscape.audit_events.all()[:15]
+    return render(request, "pathways/landscape.html", {
+        "landscape": landscape,
+        "pathways": pathways,
+        "events": events,
+        "role": landscape.role_of(request.user),
+        "can_edit": landscape.may(request.user, "edit"),
+    })
+
+
+@login_required
+@sensitive_post_parameters(*SECRET_POST_FIELDS)
+def create(request):
+    form = LandscapeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            landscape = form.save(commit=False)
+            landscape.created_by = request.user
+            landscape.save()
+            form.save_secrets(landscape)
+            Membership.objects.create(landscape=landscape, user=request.user, role=Role.CONSULTANT)
+            landscape.ensure_pathways()
+            AuditEvent.record(
+                user=request.user, action="landscape.create", landscape=landscape,
+                changes={name: ["", _audit_value(form, name)] for name in form.changed_data},
+                secret_fields=SECRET_FIELDS,
+            )
+        messages.success(request, f"Landscape {landscape.name} created with its four pathways.")
+        return redirect("landscape", code=landscape.code)
+    return render(request, "pathways/landscape_form.html", {"form": form, "landscape": None})
+
+
+@login_required
+@sensitive_post_parameters(*SECRET_POST_FIELDS)
+def edit(request, code):
+    landscape = landscape_for(request, code, "edit")
+    before = {name: getattr(landscape, name) for name in LandscapeForm.Meta.fields if hasattr(landscape, name)}
+    form = LandscapeForm(request.POST or None, instance=landscape, user=request.user)
+    stale = request.method == "POST" and str(landscape.version) != request.POST.get("version")
+    if request.method == "POST" and form.is_valid() and not stale:
+        with transaction.atomic():
+            landscape = form.save(commit=False)
+            landscape.version += 1
+            landscape.save()
+            form.save_secrets(landscape)
+            changes = {
+                name: [str(before.get(name, "")), _audit_value(form, name)]
+                for name in form.changed_data
+                if name in SECRET_FIELDS or str(before.get(name, "")) != _audit_value(form, name)
+            }
+            AuditEvent.record(user=request.user, action="landscape.change", landscape=landscape,
+                              changes=changes, secret_fields=SECRET_FIELDS)
+        messages.success(request, "Landscape saved.")
+        return redirect("landscape", code=landscape.code)
+    if stale:
+        form.add_error(None, "Someone else saved this landscape while you were editing. Your entries are "
+                             "kept below; the page now shows the current version — check and save again.")
+        landscape.refresh_from_db()
+    return render(request, "pathways/landscape_form.html", {"form": form, "landscape": landscape})
+
+
+def _audit_value(form, name: str) -> str:
+    if name in SECRET_FIELDS:
+        return "***CHANGED***"
+    value = form.cleaned_data.get(name)
+    return "" if value is None else str(value)

@@ -1,0 +1,227 @@
+"""The pathway wizard: method → the method's steps → review; every field autosaves into the draft."""
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from pathways import catalog
+from pathways.forms.wizard import clean_value, missing_and_invalid
+from pathways.models.pathway import METHOD_FIELD, Conflict
+from pathways.views.access import pathway_for
+
+MAX_FILE_BYTES = 64 * 1024
+
+
+def step_keys(pathway) -> list[str]:
+    return ["method", *[s.key for s in pathway.method_spec.steps], "review"]
+
+
+def _step_url(pathway, step: str) -> str:
+    return reverse("wizard_step", args=[pathway.landscape.code, pathway.key, step])
+
+
+def _field_states(pathway, step) -> list[dict]:
+    """What each field of a step shows: its value as typed, its error, and for secrets when they were set."""
+    active = {f.name for f in pathway.active_fields()}
+    states = []
+    for spec in step.fields:
+        value = pathway.value(spec.name)
+        state = {"spec": spec, "value": "" if spec.is_secret else value, "active": spec.name in active,
+                 "error": None, "secret": pathway.secret(spec.name) if spec.is_secret else None,
+                 "meta": pathway.draft_meta.get(spec.name)}
+        if spec.name in pathway.draft and state["active"] and not spec.is_secret:
+            state["error"] = clean_value(spec, value)[1]
+        states.append(state)
+    return states
+
+
+@login_required
+def start(request, code, key):
+    pathway = pathway_for(request, code, key)
+    return redirect(_step_url(pathway, "method"))
+
+
+@login_required
+def step(request, code, key, step):
+    pathway = pathway_for(request, code, key)
+    keys = step_keys(pathway)
+    if step not in keys:
+        raise Http404("No such step for this method")
+    index = keys.index(step)
+    context = {
+        "pathway": pathway,
+        "landscape": pathway.landscape,
+        "spec": pathway.spec,
+        "steps": [(k, _step_title(pathway, k)) for k in keys],
+        "step": step,
+        "step_title": _step_title(pathway, step),
+        "previous": keys[index - 1] if index else None,
+        "next": keys[index + 1] if index + 1 < len(keys) else None,
+        "can_edit": pathway.landscape.may(request.user, "edit"),
+        "methods": [(m, catalog.METHOD_LABELS[m]) for m in pathway.spec.methods],
+        "recommendation": catalog.RECOMMENDATION,
+    }
+    if step == "review":
+        context["problems"] = missing_and_invalid(pathway)
+        context["review"] = _review_rows(pathway)
+    elif step != "method":
+        step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
+        context["step_spec"] = step_spec
+        context["fields"] = _field_states(pathway, step_spec)
+    return render(request, "pathways/wizard.html", context)
+
+
+def _step_title(pathway, key: str) -> str:
+    if key == "method":
+        return "Method"
+    if key == "review":
+        return "Review"
+    return next(s.title for s in pathway.method_spec.steps if s.key == key)
+
+
+def _review_rows(pathway) -> list[dict]:
+    rows = []
+    for spec in pathway.active_fields():
+        if spec.is_secret:
+            secret = pathway.secret(spec.name)
+            shown = f"set on {secret.set_at:%Y-%m-%d} by {secret.set_by or 'unknown'}" if secret else "not set"
+        elif spec.kind == "choice":
+            shown = dict(spec.choices).get(pathway.value(spec.name), pathway.value(spec.name))
+        elif spec.kind == "certificate":
+            shown = "provided" if pathway.value(spec.name).strip() else "none"
+        else:
+            shown = pathway.value(spec.name)
+        rows.append({"label": spec.label, "value": shown, "name": spec.name})
+    return rows
+
+
+@sensitive_variables("raw")
+def _read_posted_value(request, spec) -> str:
+    """The value of one field from a POST: text, or an uploaded file (certificates as text, PKCS#12 base64)."""
+    upload = request.FILES.get(spec.name)
+    if upload is not None:
+        data = upload.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError(f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate.")
+        if spec.kind == "pkcs12":
+            return base64.b64encode(data).decode()
+        from pathways.certs import CertificateError, to_pem_text
+
+        try:
+            return to_pem_text(data)
+        except CertificateError as error:
+            raise ValueError(str(error))
+    raw = request.POST.get(spec.name, "")
+    return raw
+
+
+def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
+    """Fields on the same step that changed after the page was loaded: sent along so the page shows them."""
+    step_spec = next((s for s in pathway.method_spec.steps if any(f.name == name for f in s.fields)), None)
+    if step_spec is None:
+        return []
+    return [state | {"changed_elsewhere": True} for state in _field_states(pathway, step_spec)
+            if state["spec"].name != name and state["meta"] and state["meta"]["version"] > seen]
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters()
+def save_field(request, code, key, name):
+    """Autosave of one field (htmx): stores what was typed, answers with the field re-rendered."""
+    pathway = pathway_for(request, code, key, "edit")
+    try:
+        seen = int(request.POST.get("version", "0"))
+    except ValueError:
+        return HttpResponseBadRequest("version must be a number")
+    force = request.POST.get("force") == "1"
+    if name == METHOD_FIELD:
+        method = request.POST.get(METHOD_FIELD, "")
+        if method not in pathway.spec.methods:
+            return HttpResponseBadRequest("unknown method")
+        result = pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user, force=force)
+        if request.htmx:
+            return render(request, "pathways/htmx/method_saved.html", {"pathway": result})
+        return redirect(_step_url(pathway, "method"))
+    spec = pathway.spec.all_fields().get(name)
+    if spec is None or spec.name not in {f.name for f in pathway.spec.fields(pathway.method)}:
+        raise Http404("No such field for this method")
+    upload_error = None
+    try:
+        value = _read_posted_value(request, spec)
+    except ValueError as error:
+        value, upload_error = request.POST.get(spec.name, ""), str(error)
+    result = pathway.save_field(spec.name, value, seen_version=seen, user=request.user, force=force)
+    conflict = result if isinstance(result, Conflict) else None
+    current = pathway if conflict else result
+    if conflict:
+        current.refresh_from_db()
+    state = {
+        "spec": spec,
+        "value": "" if spec.is_secret else value,
+        "active": True,
+        "error": upload_error or (None if spec.is_secret else clean_value(spec, value)[1]),
+        "secret": current.secret(spec.name) if spec.is_secret else None,
+        "meta": current.draft_meta.get(spec.name),
+        "conflict": conflict,
+        "saved": not conflict,
+    }
+    controls_others = any(f.when and f.when[0] == spec.name for f in pathway.spec.fields(pathway.method))
+    context = {"pathway": current, "landscape": current.landscape, "f": state, "can_edit": True,
+               "controls_others": controls_others,
+               "others": [] if conflict else _changed_by_others(current, spec.name, seen)}
+    if not request.htmx:
+        return redirect(request.POST.get("next") or _step_url(current, "review"))
+    if controls_others and not conflict:
+        step_spec = next(s for s in current.method_spec.steps if any(f.name == spec.name for f in s.fields))
+        context["fields"] = _field_states(current, step_spec)
+        return render(request, "pathways/htmx/step_fields.html", context)
+    return render(request, "pathways/htmx/field_saved.html", context)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters()
+def save_step(request, code, key, step):
+    """The no-JavaScript path: a whole step submitted as one form; saved field by field like autosave."""
+    pathway = pathway_for(request, code, key, "edit")
+    try:
+        seen = int(request.POST.get("version", "0"))
+    except ValueError:
+        return HttpResponseBadRequest("version must be a number")
+    keys = step_keys(pathway)
+    if step == "method":
+        method = request.POST.get(METHOD_FIELD, "")
+        if method in pathway.spec.methods:
+            pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user)
+        pathway.refresh_from_db()
+        return redirect(_step_url(pathway, step_keys(pathway)[1]))
+    if step not in keys or step == "review":
+        raise Http404("No such step")
+    step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
+    conflicts = []
+    for spec in step_spec.fields:
+        if spec.name not in request.POST and spec.name not in request.FILES:
+            continue
+        try:
+            value = _read_posted_value(request, spec)
+        except ValueError as error:
+            messages.error(request, f"{spec.label}: {error}")
+            continue
+        result = pathway.save_field(spec.name, value, seen_version=seen, user=request.user)
+        if isinstance(result, Conflict):
+            conflicts.append(spec.label)
+    if conflicts:
+        messages.warning(request, "Someone else changed " + ", ".join(conflicts) + " meanwhile; "
+                         "their values are shown — your other entries were saved.")
+        return redirect(_step_url(pathway, step))
+    direction = request.POST.get("go", "next")
+    index = keys.index(step)
+    target = keys[index - 1] if direction == "back" else keys[index + 1]
+    return redirect(_step_url(pathway, target))

@@ -1,0 +1,247 @@
+"""Checks a parsed upload for one purpose and returns findings (error/warning, code, message) to show."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from .chain import is_self_signed, missing_issuer
+from .describe import days_left, key_matches_certificate, normalize_fingerprint
+from .model import (
+    CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES,
+    CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES,
+    DEFAULT_EXPIRY_THRESHOLD_DAYS,
+    CertificateInfo,
+    ChainOrder,
+    Finding,
+    ParsedCertificates,
+    PrivateKeyMaterial,
+    Purpose,
+)
+
+ERROR, WARNING = "error", "warning"
+MINIMUM_RSA_BITS = 2048
+WEAK_HASHES = {"sha1", "md5"}
+CLIENT_AUTH_OK = {"clientAuth", "anyExtendedKeyUsage"}
+
+
+def _name(cert: CertificateInfo, chain: tuple[CertificateInfo, ...]) -> str:
+    role = "The certificate" if cert is chain[0] else "The issuing certificate"
+    return f"{role} {cert.label()}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def check_validity(
+    chain: tuple[CertificateInfo, ...], now: datetime, threshold_days: int
+) -> list[Finding]:
+    """Not yet valid, expired, or expiring within `threshold_days`, for every certificate in the chain."""
+    findings = []
+    for cert in chain:
+        name = _name(cert, chain)
+        if now < cert.not_before:
+            wait = (cert.not_before - now).days
+            when = "within a day" if wait < 1 else f"in {_plural(wait, 'day')}"
+            findings.append(Finding(ERROR, "not_yet_valid", (
+                f"{name} is not valid yet: it becomes valid on {cert.not_before:%Y-%m-%d %H:%M} UTC "
+                f"({when}). "
+                "Wait until then, or check the issuing CA's clock."
+            )))
+        elif now >= cert.not_after:
+            ago = -days_left(cert, now) - 1
+            since = "less than a day ago" if ago < 1 else f"{_plural(ago, 'day')} ago"
+            findings.append(Finding(ERROR, "expired", (
+                f"{name} expired on {cert.not_after:%Y-%m-%d} ({since}); have a new one issued."
+            )))
+        else:
+            left = days_left(cert, now)
+            if left < threshold_days:
+                when = "in less than a day" if left < 1 else f"in {_plural(left, 'day')}"
+                findings.append(Finding(WARNING, "expiring", (
+                    f"{name} expires {when}, on {cert.not_after:%Y-%m-%d}; plan its renewal now."
+                )))
+    return findings
+
+
+def check_strength(chain: tuple[CertificateInfo, ...]) -> list[Finding]:
+    """RSA/DSA keys under 2048 bits and SHA-1/MD5 signatures (self-signed roots excepted)."""
+    findings = []
+    for cert in chain:
+        name = _name(cert, chain)
+        if cert.key_type in {"RSA", "DSA"} and cert.key_size is not None and cert.key_size < MINIMUM_RSA_BITS:
+            findings.append(Finding(ERROR, "weak_key", (
+                f"{name} has a {cert.key_size}-bit {cert.key_type} key; at least {MINIMUM_RSA_BITS} bits "
+                "are required. Have it re-issued with a 2048-bit or larger key."
+            )))
+        if cert.signature_hash in WEAK_HASHES and not (cert.is_ca and is_self_signed(cert)):
+            findings.append(Finding(ERROR, "weak_signature", (
+                f"{name} is signed with {cert.signature_hash.upper().replace('SHA', 'SHA-')} "
+                f"({cert.signature_algorithm}), which TLS clients and SAP refuse; "
+                "have it re-issued with SHA-256."
+            )))
+    return findings
+
+
+def check_client_auth(leaf: CertificateInfo, level: str) -> list[Finding]:
+    """The TLS client authentication EKU (1.3.6.1.5.5.7.3.2) on a client certificate."""
+    usages = leaf.extended_key_usages
+    if usages is None:
+        return [Finding(WARNING, "no_eku", (
+            f"The certificate {leaf.label()} has no extended key usage; SAP expects the clientAuth usage "
+            "on client certificates. Ask your CA for a certificate with clientAuth if the logon fails."
+        ))]
+    if not CLIENT_AUTH_OK & set(usages):
+        shown = ", ".join(usages) or "none"
+        return [Finding(level, "no_client_auth", (
+            f"The certificate {leaf.label()} is not allowed for client authentication (its extended key "
+            f"usages are {shown}); ask your CA for a certificate with the clientAuth usage."
+        ))]
+    return []
+
+
+def check_chain_order(parsed: ParsedCertificates, unrelated_level: str) -> list[Finding]:
+    """A chain given out of order (reordered) or certificates that do not form one chain."""
+    if parsed.order == ChainOrder.REORDERED:
+        return [Finding(WARNING, "chain_reordered", (
+            "The certificates were not in order (leaf first, each issued by the next); they have been "
+            f"reordered, starting with {parsed.leaf.label()}."
+        ))]
+    if parsed.order == ChainOrder.NOT_ONE_CHAIN:
+        return [Finding(unrelated_level, "chain_broken", (
+            "These certificates do not form one chain: each must be issued by the next. "
+            "Remove certificates that do not belong, or add the missing intermediate CA."
+        ))]
+    return []
+
+
+def check_chain_complete(parsed: ParsedCertificates) -> list[Finding]:
+    """The top certificate's issuer is missing (the chain does not reach a self-signed root)."""
+    if parsed.order == ChainOrder.NOT_ONE_CHAIN:
+        return []
+    top = missing_issuer(parsed.chain)
+    if top is None:
+        return []
+    return [Finding(WARNING, "chain_incomplete", (
+        f"The chain is incomplete: the issuer '{top.issuer}' of {top.label()} is not included. "
+        "Add the intermediate and root CA certificates, unless the receiver already trusts them."
+    ))]
+
+
+def check_leaf_only(parsed: ParsedCertificates) -> list[Finding]:
+    """An External Certificate key takes the leaf only; offer to keep it."""
+    extra = len(parsed.chain) - 1
+    if extra < 1:
+        return []
+    return [Finding(ERROR, "chain_not_accepted", (
+        "An External Certificate service key accepts only the leaf certificate, not the whole chain; "
+        f"keep just {parsed.leaf.label()} and drop the {_plural(extra, 'issuing certificate')}?"
+    ), fix="keep_leaf_only")]
+
+
+def check_size(
+    parsed: ParsedCertificates, purpose: Purpose, private_key: PrivateKeyMaterial | None
+) -> list[Finding]:
+    """CPI's upload limits: 10,240 bytes for a certificate, 30,072 bytes for a chain or PKCS#12."""
+    if purpose == Purpose.SERVER_TRUST:
+        size, limit, what = len(parsed.leaf.pem), CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES, "certificate upload"
+    elif purpose == Purpose.KEY_PAIR:
+        if parsed.source_format == "PKCS#12":
+            size = parsed.upload_size
+        else:
+            size = sum(len(cert.pem) for cert in parsed.chain) + (len(private_key.pem) if private_key else 0)
+        limit, what = CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES, "key pair (PKCS#12 or chain) upload"
+    else:
+        return []
+    if size <= limit:
+        return []
+    return [Finding(ERROR, "too_large_for_cpi", (
+        f"This is {size:,} bytes, but CPI refuses a {what} over {limit:,} bytes; "
+        "remove certificates that are not needed or use a certificate with fewer extensions."
+    ))]
+
+
+def check_not_in_use(leaf: CertificateInfo, known_fingerprints: Collection[str]) -> list[Finding]:
+    """SAP allows an external certificate once across all service keys."""
+    known = {normalize_fingerprint(fingerprint) for fingerprint in known_fingerprints}
+    if leaf.fingerprint_sha256 not in known:
+        return []
+    return [Finding(ERROR, "certificate_in_use", (
+        f"The certificate {leaf.label()} is already used in another service key; SAP accepts each "
+        "certificate only once across all instances. Use a new certificate, or add the roles to the "
+        "instance that already has this certificate."
+    ))]
+
+
+def check_key_pair(leaf: CertificateInfo, private_key: PrivateKeyMaterial | None) -> list[Finding]:
+    """A key pair needs a private key that belongs to the leaf certificate."""
+    if private_key is None:
+        return [Finding(ERROR, "private_key_missing", (
+            "A key pair needs its private key: upload a PKCS#12 file, or the private key together "
+            "with the certificate."
+        ))]
+    if not key_matches_certificate(private_key, leaf):
+        return [Finding(ERROR, "key_mismatch", (
+            f"The private key does not belong to the certificate {leaf.label()}; "
+            "upload the key that was used to create the certificate's request."
+        ))]
+    return []
+
+
+def check_trust_upload(parsed: ParsedCertificates) -> list[Finding]:
+    """CPI stores one certificate per alias; trusting a server's own certificate breaks at its renewal."""
+    if len(parsed.chain) > 1:
+        return [Finding(WARNING, "one_certificate_per_alias", (
+            f"CPI stores one certificate per keystore alias; the {len(parsed.chain)} certificates need "
+            "one upload each (usually only the root CA is needed)."
+        ))]
+    if not parsed.leaf.is_ca and not parsed.leaf.is_self_issued:
+        return [Finding(WARNING, "server_leaf_trusted", (
+            f"{parsed.leaf.label()} is a server's own certificate; trust stops working when it is renewed. "
+            f"Consider trusting its root CA instead (issuer '{parsed.leaf.issuer}')."
+        ))]
+    return []
+
+
+def check_certificates(
+    parsed: ParsedCertificates,
+    purpose: Purpose | str,
+    *,
+    now: datetime,
+    threshold_days: int = DEFAULT_EXPIRY_THRESHOLD_DAYS,
+    private_key: PrivateKeyMaterial | None = None,
+    known_fingerprints: Collection[str] = (),
+) -> list[Finding]:
+    """All findings for `parsed` used as `purpose` at `now`; errors block the step, warnings inform.
+
+    `private_key` is for KEY_PAIR uploads whose key came separately (else the PKCS#12 key is used);
+    `known_fingerprints` are the SHA-256 fingerprints of certificates already in service keys.
+    """
+    purpose = Purpose(purpose)
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    findings = check_validity(parsed.chain, now, threshold_days) + check_strength(parsed.chain)
+    if purpose == Purpose.CLIENT_EXTERNAL:
+        findings += check_client_auth(parsed.leaf, ERROR)
+        findings += check_leaf_only(parsed)
+        findings += check_not_in_use(parsed.leaf, known_fingerprints)
+        if is_self_signed(parsed.leaf):
+            findings.append(Finding(WARNING, "self_signed_client", (
+                f"The certificate {parsed.leaf.label()} is self-signed; the CPI load balancer accepts only "
+                "client certificates from the CAs it supports (SAP Note 2801396)."
+            )))
+    elif purpose == Purpose.KEY_PAIR:
+        key = private_key or parsed.private_key
+        findings += check_key_pair(parsed.leaf, key)
+        findings += check_client_auth(parsed.leaf, WARNING)
+        findings += check_chain_order(parsed, ERROR) + check_chain_complete(parsed)
+        findings += check_size(parsed, purpose, key)
+    else:
+        findings += check_chain_order(parsed, WARNING)
+        findings += check_trust_upload(parsed)
+        findings += check_size(parsed, purpose, None)
+    return findings
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(finding.is_error for finding in findings)

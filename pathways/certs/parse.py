@@ -1,0 +1,365 @@
+"""Reads what consultants upload (PEM, DER, base64, PKCS#7, PKCS#12, keys) or refuses it in one sentence."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from .chain import order_chain
+from .describe import describe_certificate, describe_private_key
+from .model import MAX_UPLOAD_BYTES, CertificateError, ParsedCertificates, PrivateKeyMaterial
+
+PRIVATE_KEY_PASTED = "This is a private key, not a certificate — never paste private keys here."
+PRIVATE_KEY_IN_BUNDLE = (
+    "This file holds a private key as well as certificates — never paste private keys here; "
+    "upload the certificates only."
+)
+WRONG_PKCS12_PASSPHRASE = "The passphrase does not open this PKCS#12 file; check it and try again."
+PKCS12_NEEDS_PASSPHRASE = "This is a PKCS#12 file protected by a passphrase; enter the passphrase to open it."
+NOT_A_CERTIFICATE_FILE = (
+    "This is not a certificate file; upload PEM (-----BEGIN CERTIFICATE-----), DER (.cer/.crt), "
+    "PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx)."
+)
+PKCS12_KEY_DROPPED = "The PKCS#12 file also holds a private key; it is not needed here and was not kept."
+CERTIFICATE_NOT_KEY = "This is a certificate, not a private key; paste the private key here."
+UNREADABLE = "This file could not be read as a certificate; export it again as PEM or DER and upload that."
+
+PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 #._-]{1,40})-----(.*?)-----END \1-----", re.DOTALL)
+PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #._-]{1,40})-----")
+BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
+CERTIFICATE_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
+PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
+CSR_LABELS = {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}
+PUBLIC_KEY_LABELS = {"PUBLIC KEY", "RSA PUBLIC KEY"}
+SYSTEM_EXITS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+
+
+@dataclass
+class _Read:
+    certificates: list[x509.Certificate]
+    source_format: str
+    private_key: object | None = None
+
+
+def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(data, str):
+        return data.encode("utf-8", errors="replace")
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    raise CertificateError(NOT_A_CERTIFICATE_FILE)
+
+
+def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
+    if passphrase is None or passphrase in ("", b""):
+        return None
+    return passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
+
+
+def _check_size(raw: bytes) -> None:
+    if not raw.strip():
+        raise CertificateError("The upload is empty; choose the certificate file or paste its PEM text.")
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise CertificateError(
+            f"The upload is {len(raw) / 1024 / 1024:.1f} MB; certificate files are a few kilobytes, "
+            "so this is probably not the right file."
+        )
+
+
+def _pem_text(raw: bytes) -> str:
+    text = raw.decode("latin-1").lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\\n" in text:  # PEM copied out of a JSON service key keeps literal \n escapes
+        text = text.replace("\\n", "\n")
+    return text
+
+
+def _der_length(raw: bytes, start: int = 0) -> int | None:
+    """Total length of the DER element at `start` (header + content), or None if it is not one."""
+    if len(raw) < start + 2 or raw[start] != 0x30:
+        return None
+    first = raw[start + 1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(raw) < start + 2 + count:
+        return None
+    return 2 + count + int.from_bytes(raw[start + 2 : start + 2 + count], "big")
+
+
+def _looks_like_pkcs12(raw: bytes) -> bool:
+    length = _der_length(raw)
+    if length is None:
+        return False
+    header = 2 + (raw[1] & 0x7F if raw[1] >= 0x80 else 0)
+    return raw[header : header + 3] == b"\x02\x01\x03"
+
+
+def _split_der(raw: bytes) -> list[bytes] | None:
+    """Concatenated DER elements (trailing whitespace or NUL padding allowed), or None."""
+    parts, position = [], 0
+    while position < len(raw):
+        if not raw[position:].strip(b" \t\r\n\x00"):
+            break
+        length = _der_length(raw, position)
+        if length is None or position + length > len(raw):
+            return None
+        parts.append(raw[position : position + length])
+        position += length
+    return parts or None
+
+
+def _decode_base64(body: str, block_number: int) -> bytes:
+    lines = [line for line in body.strip().split("\n") if ":" not in line]  # skip RFC 1421 headers
+    try:
+        return base64.b64decode("".join("".join(lines).split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise CertificateError(
+            f"PEM block {block_number} is damaged (its base64 text is broken); copy it again without changes."
+        )
+
+
+def _first_der_element(der: bytes) -> bytes:
+    length = _der_length(der)
+    return der[:length] if length is not None else der
+
+
+def _load_der_certificate(der: bytes, block_number: int) -> x509.Certificate:
+    try:
+        return x509.load_der_x509_certificate(der)
+    except Exception:
+        raise CertificateError(
+            f"Certificate {block_number} is damaged and cannot be read; "
+            "copy or export it again without changes."
+        )
+
+
+def _read_pem(text: str) -> _Read:
+    blocks = PEM_BLOCK.findall(text)
+    if not blocks:
+        label = PEM_BEGIN.search(text)
+        name = label.group(1) if label else "CERTIFICATE"
+        raise CertificateError(
+            f"The PEM text is cut off: '-----END {name}-----' is missing. Copy the whole block, "
+            "from -----BEGIN to -----END."
+        )
+    labels = [label for label, _ in blocks]
+    has_certificates = any(label in CERTIFICATE_LABELS | PKCS7_LABELS for label in labels)
+    if any("PRIVATE KEY" in label for label in labels):
+        raise CertificateError(PRIVATE_KEY_IN_BUNDLE if has_certificates else PRIVATE_KEY_PASTED)
+    if not has_certificates:
+        raise CertificateError(_refusal_for_label(labels[0]))
+    certificates: list[x509.Certificate] = []
+    used_pkcs7 = False
+    for number, (label, body) in enumerate(blocks, start=1):
+        if label in CERTIFICATE_LABELS:
+            der = _decode_base64(body, number)
+            if label == "TRUSTED CERTIFICATE":  # OpenSSL appends trust settings after the certificate
+                der = _first_der_element(der)
+            certificates.append(_load_der_certificate(der, number))
+        elif label in PKCS7_LABELS:
+            certificates.extend(_load_pkcs7(_decode_base64(body, number)))
+            used_pkcs7 = True
+    return _Read(certificates, "PKCS#7 (PEM)" if used_pkcs7 else "PEM")
+
+
+def _refusal_for_label(label: str) -> str:
+    if label in CSR_LABELS:
+        return (
+            "This is a certificate signing request (CSR), not a certificate; have it signed by your CA "
+            "and upload the certificate the CA returns."
+        )
+    if label in PUBLIC_KEY_LABELS:
+        return "This is a bare public key, not a certificate; upload the certificate that contains it."
+    return f"This PEM block is a '{label}', not a certificate; upload a -----BEGIN CERTIFICATE----- block."
+
+
+def _load_pkcs7(der: bytes) -> list[x509.Certificate]:
+    try:
+        certificates = pkcs7.load_der_pkcs7_certificates(der)
+    except Exception:
+        raise CertificateError("The PKCS#7 chain is damaged and cannot be read; export it again.")
+    if not certificates:
+        raise CertificateError("The PKCS#7 file holds no certificate.")
+    return list(certificates)
+
+
+def _read_pkcs12(raw: bytes, passphrase: bytes | None) -> _Read:
+    attempts = [passphrase, None, b""] if passphrase is not None else [None, b""]
+    for attempt in attempts:
+        try:
+            loaded = pkcs12.load_pkcs12(raw, attempt)
+        except Exception:  # noqa: S112 - each wrong passphrase raises; try the next one
+            continue
+        certificates = [loaded.cert.certificate] if loaded.cert is not None else []
+        certificates += [extra.certificate for extra in loaded.additional_certs]
+        if not certificates:
+            raise CertificateError("This PKCS#12 file holds no certificate, only a key.")
+        return _Read(certificates, "PKCS#12", loaded.key)
+    raise CertificateError(WRONG_PKCS12_PASSPHRASE if passphrase is not None else PKCS12_NEEDS_PASSPHRASE)
+
+
+def _is_private_key_der(raw: bytes) -> bool:
+    try:
+        serialization.load_der_private_key(raw, None)
+        return True
+    except TypeError:  # an encrypted private key asks for a password
+        return True
+    except Exception:
+        return False
+
+
+def _refusal_for_der(raw: bytes) -> str:
+    if _is_private_key_der(raw):
+        return PRIVATE_KEY_PASTED
+    try:
+        x509.load_der_x509_csr(raw)
+        return _refusal_for_label("CERTIFICATE REQUEST")
+    except Exception:  # noqa: S110 - not a CSR either; try the next kind
+        pass
+    try:
+        serialization.load_der_public_key(raw)
+        return _refusal_for_label("PUBLIC KEY")
+    except Exception:
+        return NOT_A_CERTIFICATE_FILE
+
+
+def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read:
+    if _looks_like_pkcs12(raw):
+        return _read_pkcs12(raw, passphrase)
+    elements = _split_der(raw)
+    if elements is None:
+        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    certificates = []
+    for element in elements:
+        try:
+            certificates.append(x509.load_der_x509_certificate(element))
+            continue
+        except Exception:  # noqa: S110 - maybe PKCS#7 or something to refuse by name
+            pass
+        try:
+            certificates.extend(pkcs7.load_der_pkcs7_certificates(element))
+            source_format = "PKCS#7 (DER)"
+        except Exception:
+            raise CertificateError(_refusal_for_der(element))
+    if not certificates:
+        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    return _Read(certificates, source_format)
+
+
+def _read_any(raw: bytes, passphrase: bytes | None) -> _Read:
+    if b"-----BEGIN" in raw:
+        return _read_pem(_pem_text(raw))
+    if raw.lstrip(b"\xef\xbb\xbf").startswith((b"ssh-rsa ", b"ssh-ed25519 ", b"ecdsa-sha2-")):
+        raise CertificateError("This is an SSH public key, not an X.509 certificate.")
+    if raw[:1] == b"\x30":
+        return _read_der(raw, passphrase, "DER")
+    if BASE64_TEXT.fullmatch(raw):
+        try:
+            der = base64.b64decode(b"".join(raw.split()), validate=True)
+        except (binascii.Error, ValueError):
+            der = b""
+        if der[:1] == b"\x30":
+            read = _read_der(der, passphrase, "base64 DER")
+            if read.source_format == "DER":
+                read.source_format = "base64 DER"
+            return read
+    raise CertificateError(NOT_A_CERTIFICATE_FILE)
+
+
+def parse_certificates(
+    data: bytes | bytearray | memoryview | str,
+    passphrase: str | bytes | None = None,
+    *,
+    keep_private_key: bool = False,
+) -> ParsedCertificates:
+    """Any certificate upload → ParsedCertificates (chain leaf first); raises only CertificateError.
+
+    A PKCS#12 file's private key is returned only with keep_private_key=True, else dropped with a note.
+    A private key on its own or beside PEM certificates is refused, never read as a certificate.
+    """
+    try:
+        raw = _as_bytes(data)
+        _check_size(raw)
+        read = _read_any(raw, _passphrase_bytes(passphrase))
+        infos = [describe_certificate(cert) for cert in read.certificates]
+        chain, order, notes = order_chain(infos)
+        private_key = None
+        if read.private_key is not None:
+            if keep_private_key:
+                private_key = describe_private_key(read.private_key)
+            else:
+                notes.append(PKCS12_KEY_DROPPED)
+        return ParsedCertificates(chain, read.source_format, order, len(raw), tuple(notes), private_key)
+    except CertificateError:
+        raise
+    except SYSTEM_EXITS:
+        raise
+    except BaseException:  # cryptography's Rust layer can raise outside Exception (PanicException)
+        raise CertificateError(UNREADABLE) from None
+
+
+def _key_from_pem(text: str, passphrase: bytes | None) -> object:
+    blocks = [(label, body) for label, body in PEM_BLOCK.findall(text) if "PRIVATE KEY" in label]
+    if not blocks:
+        if any(label in CERTIFICATE_LABELS for label, _ in PEM_BLOCK.findall(text)):
+            raise CertificateError(CERTIFICATE_NOT_KEY)
+        raise CertificateError("No private key found; paste a -----BEGIN PRIVATE KEY----- block.")
+    if len(blocks) > 1:
+        raise CertificateError("This holds several private keys; paste exactly one.")
+    label, body = blocks[0]
+    block = f"-----BEGIN {label}-----{body}-----END {label}-----\n".encode("latin-1")
+    if label == "OPENSSH PRIVATE KEY":
+        return _with_passphrase(lambda pw: serialization.load_ssh_private_key(block, pw), passphrase)
+    return _with_passphrase(lambda pw: serialization.load_pem_private_key(block, pw), passphrase)
+
+
+def _with_passphrase(load, passphrase: bytes | None) -> object:
+    try:
+        return load(passphrase)
+    except TypeError:
+        if passphrase is None:
+            raise CertificateError("This private key is encrypted; enter its passphrase.")
+        return load(None)  # a passphrase was given for a key that has none
+    except ValueError:
+        if passphrase is not None:
+            raise CertificateError("The passphrase does not open this private key; check it and try again.")
+        raise CertificateError("This private key is damaged or of an unsupported kind; export it again.")
+
+
+def load_private_key(
+    data: bytes | bytearray | memoryview | str, passphrase: str | bytes | None = None
+) -> PrivateKeyMaterial:
+    """A private key upload (PEM, encrypted PEM, DER, OpenSSH, PKCS#12) → unencrypted PKCS#8 PEM material."""
+    try:
+        raw = _as_bytes(data)
+        _check_size(raw)
+        password = _passphrase_bytes(passphrase)
+        if b"-----BEGIN" in raw:
+            key = _key_from_pem(_pem_text(raw), password)
+        elif _looks_like_pkcs12(raw):
+            read = _read_pkcs12(raw, password)
+            if read.private_key is None:
+                raise CertificateError("This PKCS#12 file holds no private key.")
+            key = read.private_key
+        elif raw[:1] == b"\x30":
+            try:
+                x509.load_der_x509_certificate(raw)
+                raise CertificateError(CERTIFICATE_NOT_KEY)
+            except CertificateError:
+                raise
+            except Exception:
+                key = _with_passphrase(lambda pw: serialization.load_der_private_key(raw, pw), password)
+        else:
+            raise CertificateError("No private key found; paste a -----BEGIN PRIVATE KEY----- block.")
+        return describe_private_key(key)
+    except CertificateError:
+        raise
+    except SYSTEM_EXITS:
+        raise
+    except BaseException:
+        raise CertificateError("This private key could not be read; export it again as PEM.") from None

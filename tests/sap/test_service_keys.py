@@ -1,4 +1,4 @@
-"""Pure tests of service key parsing: wrappers, nesting, escapes, missing fields, mTLS token URL (D-03/D-04)."""
+"""Pure tests of service key parsing: wrappers, nesting, escapes, missing fields, mTLS URL (D-03, D-04)."""
 
 import json
 from datetime import UTC, datetime

@@ -50,7 +50,7 @@ def check_validity(
                 "Wait until then, or check the issuing CA's clock."
             )))
         elif now >= cert.not_after:
-            ago = -days_left(cert, now) - 1
+            ago = (now - cert.not_after).days
             since = "less than a day ago" if ago < 1 else f"{_plural(ago, 'day')} ago"
             findings.append(Finding(ERROR, "expired", (
                 f"{name} expired on {cert.not_after:%Y-%m-%d} ({since}); have a new one issued."

@@ -43,12 +43,12 @@ def _why_unsafe(address) -> str | None:
         return "a cloud metadata address"
     if address.is_loopback:
         return "this machine (loopback)"
+    if address.is_multicast or address.is_reserved or address.is_unspecified:
+        return "a reserved address"
     if address.is_link_local:
         return "a link-local address"
     if address.is_private:
         return "a private network address"
-    if address.is_multicast or address.is_reserved or address.is_unspecified:
-        return "a reserved address"
     return None
 
 

@@ -159,3 +159,42 @@ RULES = {
 def register(name, function) -> None:
     """Rules that need other modules (certificates) register themselves here."""
     RULES[name] = function
+
+
+def _certificate(value: str, purpose: str) -> str:
+    from django.utils import timezone
+
+    from pathways import certs
+
+    try:
+        parsed = certs.parse_certificates(value.encode("utf-8"))
+    except certs.CertificateError as error:
+        raise ValidationError(str(error))
+    findings = certs.check_certificates(parsed, purpose, now=timezone.now())
+    errors = [finding.message for finding in findings if finding.is_error]
+    if errors:
+        raise ValidationError(errors)
+    return value
+
+
+def client_certificate(value: str) -> str:
+    return _certificate(value, "client_external")
+
+
+def server_certificate(value: str) -> str:
+    return _certificate(value, "server_trust")
+
+
+def certificate_text(data: bytes) -> str:
+    """An uploaded certificate file (PEM, DER, PKCS#7) as PEM text for the draft."""
+    from pathways import certs
+
+    try:
+        parsed = certs.parse_certificates(data)
+    except certs.CertificateError as error:
+        raise ValueError(str(error))
+    return certs.export_chain_pem(parsed).decode("ascii")
+
+
+RULES["client_certificate"] = client_certificate
+RULES["server_certificate"] = server_certificate

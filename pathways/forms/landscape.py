@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from pathways import netguard, validators
 from pathways.models import Landscape, Secret
@@ -19,7 +20,14 @@ def _parse_key(raw: str, what: str):
         raise ValidationError(f"{what}: {error.message}.")
 
 
+def _https_urls(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        return model_field.formfield(assume_scheme="https", **kwargs)
+    return model_field.formfield(**kwargs)
+
+
 class LandscapeForm(forms.ModelForm):
+    formfield_callback = _https_urls
     cpi_service_key = forms.CharField(
         label="CPI API service key (plan api)", required=False, strip=True,
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
@@ -147,7 +155,7 @@ class LandscapeForm(forms.ModelForm):
         from pathways.certs import CertificateError, parse_certificates
 
         try:
-            parse_certificates(raw.encode())
+            parse_certificates(raw.encode("utf-8"))
         except CertificateError as error:
             raise ValidationError(f"The CA bundle: {error}")
         return raw + "\n"

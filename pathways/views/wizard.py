@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from pathways import catalog
 from pathways.forms.wizard import clean_value, missing_and_invalid
+from pathways.validators import certificate_text
 from pathways.models.pathway import METHOD_FIELD, Conflict
 from pathways.views.access import pathway_for
 
@@ -111,12 +112,7 @@ def _read_posted_value(request, spec) -> str:
             raise ValueError(f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate.")
         if spec.kind == "pkcs12":
             return base64.b64encode(data).decode()
-        from pathways.certs import CertificateError, to_pem_text
-
-        try:
-            return to_pem_text(data)
-        except CertificateError as error:
-            raise ValueError(str(error))
+        return certificate_text(data)
     raw = request.POST.get(spec.name, "")
     return raw
 

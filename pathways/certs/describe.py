@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 from .model import CertificateError, CertificateInfo, PrivateKeyMaterial
 
@@ -52,6 +52,7 @@ SIGNATURE_HASHES = {
     SignatureAlgorithmOID.DSA_WITH_SHA256: "sha256",
 } | dict.fromkeys(SHA1_SIGNATURES, "sha1")
 
+NAME_ATTRIBUTE_LABELS = {NameOID.EMAIL_ADDRESS: "emailAddress", NameOID.SERIAL_NUMBER: "serialNumber"}
 EKU_NAMES = {
     ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
     ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
@@ -80,6 +81,11 @@ def normalize_fingerprint(text: str) -> str:
         cleaned = cleaned.split(":", 1)[1]
     digits = "".join(ch for ch in cleaned if ch not in ": \t-").upper()
     return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def name_text(name: x509.Name) -> str:
+    """RFC 4514 text of a distinguished name, with readable labels for e-mail and serial number."""
+    return name.rfc4514_string(NAME_ATTRIBUTE_LABELS)
 
 
 def _der_of(cert: CertificateInfo | x509.Certificate) -> bytes:
@@ -133,7 +139,7 @@ def general_name_text(name: x509.GeneralName) -> str:
     if isinstance(name, x509.UniformResourceIdentifier):
         return f"URI:{name.value}"
     if isinstance(name, x509.DirectoryName):
-        return f"DirName:{name.value.rfc4514_string()}"
+        return f"DirName:{name_text(name.value)}"
     if isinstance(name, x509.RegisteredID):
         return f"RID:{name.value.dotted_string}"
     if isinstance(name, x509.OtherName):
@@ -194,8 +200,8 @@ def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
         signature_algorithm, signature_hash = _signature(cert)
         der = cert.public_bytes(serialization.Encoding.DER)
         return CertificateInfo(
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            subject=name_text(cert.subject),
+            issuer=name_text(cert.issuer),
             subject_alt_names=_subject_alt_names(cert),
             serial_hex=_serial_hex(cert.serial_number),
             not_before=cert.not_valid_before_utc,

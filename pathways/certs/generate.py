@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from .describe import describe_private_key, describe_public_key, general_name_text
+from .describe import describe_private_key, describe_public_key, general_name_text, name_text
 from .model import CertificateError, PrivateKeyMaterial
 
 KEY_ALGORITHMS = {
@@ -68,7 +68,7 @@ class DistinguishedName:
         return x509.Name([x509.NameAttribute(oid, value) for oid, value in fields if value])
 
     def rfc4514(self) -> str:
-        return self.to_x509_name().rfc4514_string()
+        return name_text(self.to_x509_name())
 
 
 @dataclass(frozen=True)
@@ -212,4 +212,4 @@ def parse_csr(data: bytes | str) -> CsrInfo:
         names = ()
     key_type, key_size, key_curve = describe_public_key(csr.public_key())
     pem = csr.public_bytes(serialization.Encoding.PEM)
-    return CsrInfo(csr.subject.rfc4514_string(), names, key_type, key_size, key_curve, pem)
+    return CsrInfo(name_text(csr.subject), names, key_type, key_size, key_curve, pem)

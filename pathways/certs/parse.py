@@ -26,6 +26,11 @@ NOT_A_CERTIFICATE_FILE = (
     "This is not a certificate file; upload PEM (-----BEGIN CERTIFICATE-----), DER (.cer/.crt), "
     "PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx)."
 )
+PKCS12_DAMAGED = "This PKCS#12 file is damaged and cannot be read; export it again."
+DER_DAMAGED = (
+    "This binary file is cut off or damaged, or it is neither a certificate nor a PKCS#7 chain; "
+    "export it again as PEM or DER."
+)
 PKCS12_KEY_DROPPED = "The PKCS#12 file also holds a private key; it is not needed here and was not kept."
 CERTIFICATE_NOT_KEY = "This is a certificate, not a private key; paste the private key here."
 UNREADABLE = "This file could not be read as a certificate; export it again as PEM or DER and upload that."
@@ -190,16 +195,20 @@ def _load_pkcs7(der: bytes) -> list[x509.Certificate]:
 
 def _read_pkcs12(raw: bytes, passphrase: bytes | None) -> _Read:
     attempts = [passphrase, None, b""] if passphrase is not None else [None, b""]
+    damaged = False
     for attempt in attempts:
         try:
             loaded = pkcs12.load_pkcs12(raw, attempt)
-        except Exception:  # noqa: S112 - each wrong passphrase raises; try the next one
+        except Exception as failure:  # each wrong passphrase raises; try the next one
+            damaged = damaged or "deserialize" in str(failure).lower()
             continue
         certificates = [loaded.cert.certificate] if loaded.cert is not None else []
         certificates += [extra.certificate for extra in loaded.additional_certs]
         if not certificates:
             raise CertificateError("This PKCS#12 file holds no certificate, only a key.")
         return _Read(certificates, "PKCS#12", loaded.key)
+    if damaged:
+        raise CertificateError(PKCS12_DAMAGED)
     raise CertificateError(WRONG_PKCS12_PASSPHRASE if passphrase is not None else PKCS12_NEEDS_PASSPHRASE)
 
 
@@ -225,7 +234,7 @@ def _refusal_for_der(raw: bytes) -> str:
         serialization.load_der_public_key(raw)
         return _refusal_for_label("PUBLIC KEY")
     except Exception:
-        return NOT_A_CERTIFICATE_FILE
+        return DER_DAMAGED
 
 
 def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read:
@@ -233,7 +242,7 @@ def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read
         return _read_pkcs12(raw, passphrase)
     elements = _split_der(raw)
     if elements is None:
-        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+        raise CertificateError(DER_DAMAGED)
     certificates = []
     for element in elements:
         try:

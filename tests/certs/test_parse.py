@@ -273,3 +273,14 @@ def test_str_and_bytes_uploads_give_the_same_result(leaf):
 def test_unsupported_input_type_is_refused_with_certificate_error():
     with pytest.raises(CertificateError):
         parse_certificates(12345)  # type: ignore[arg-type]
+
+
+def test_truncated_pkcs12_is_reported_as_damaged_not_as_a_wrong_passphrase(leaf_key, leaf):
+    p12 = export_pkcs12(leaf_key, [leaf], "pw-123456")
+    with pytest.raises(CertificateError, match="This PKCS#12 file is damaged"):
+        parse_certificates(p12[: len(p12) // 2], "pw-123456")
+
+
+def test_truncated_der_certificate_is_reported_as_damaged(leaf):
+    with pytest.raises(CertificateError, match="This binary file is cut off or damaged"):
+        parse_certificates(leaf.der[:-20])

@@ -148,7 +148,9 @@ AUTHWIZARD_ENCRYPTION_KEYS = env_list("AUTHWIZARD_ENCRYPTION_KEYS")
 AUTHWIZARD_LOCAL = env_bool("AUTHWIZARD_LOCAL", False)
 AUTHWIZARD_TESTING = env_bool("AUTHWIZARD_TESTING", False)
 # Host names (or `*.suffix`) that may resolve to loopback/private addresses, e.g. the local sandbox.
-AUTHWIZARD_ALLOWED_HOSTS = env_list("AUTHWIZARD_ALLOWED_HOSTS")
+AUTHWIZARD_ALLOWED_HOSTS = env_list(
+    "AUTHWIZARD_ALLOWED_HOSTS", "sandbox.localhost,*.sandbox.localhost" if AUTHWIZARD_LOCAL else ""
+)
 AUTHWIZARD_EXPIRY_THRESHOLDS = [int(x) for x in env_list("AUTHWIZARD_EXPIRY_THRESHOLDS", "30,14,7")]
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

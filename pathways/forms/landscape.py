@@ -20,6 +20,13 @@ def _parse_key(raw: str, what: str):
         raise ValidationError(f"{what}: {error.message}.")
 
 
+class SecretTextarea(forms.Textarea):
+    """A textarea for pasted keys: what was typed is never rendered back into the page."""
+
+    def format_value(self, value):
+        return None
+
+
 def _https_urls(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         return model_field.formfield(assume_scheme="https", **kwargs)
@@ -30,7 +37,7 @@ class LandscapeForm(forms.ModelForm):
     formfield_callback = _https_urls
     cpi_service_key = forms.CharField(
         label="CPI API service key (plan api)", required=False, strip=True,
-        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+        widget=SecretTextarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
         help_text="Paste the JSON of the it-rt service key of plan api, as the BTP cockpit shows it. "
                   "Leave empty to keep the stored key.",
     )
@@ -41,7 +48,7 @@ class LandscapeForm(forms.ModelForm):
     )
     sm_service_key = forms.CharField(
         label="Service Manager key (optional, read-only inventory)", required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
         help_text="A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it.",
     )
 

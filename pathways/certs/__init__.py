@@ -4,7 +4,7 @@ Import from here; the submodules are an implementation detail.
 """
 
 from .chain import is_issued_by, is_self_signed, leaf_only, order_chain
-from .checks import check_certificates, has_errors
+from .checks import check_certificates, cpi_upload_size, has_errors
 from .describe import (
     certificate_object,
     days_left,
@@ -30,6 +30,7 @@ from .model import (
     CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES,
     CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES,
     DEFAULT_EXPIRY_THRESHOLD_DAYS,
+    MAX_CERTIFICATES,
     MAX_UPLOAD_BYTES,
     CertificateError,
     CertificateInfo,
@@ -46,6 +47,7 @@ __all__ = [
     "CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES",
     "DEFAULT_EXPIRY_THRESHOLD_DAYS",
     "KEY_ALGORITHMS",
+    "MAX_CERTIFICATES",
     "MAX_UPLOAD_BYTES",
     "CertificateError",
     "CertificateInfo",
@@ -60,6 +62,7 @@ __all__ = [
     "build_csr",
     "certificate_object",
     "check_certificates",
+    "cpi_upload_size",
     "days_left",
     "describe_certificate",
     "export_certificate",

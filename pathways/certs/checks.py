@@ -34,9 +34,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def check_validity(
-    chain: tuple[CertificateInfo, ...], now: datetime, threshold_days: int
-) -> list[Finding]:
+def check_validity(chain: tuple[CertificateInfo, ...], now: datetime, threshold_days: int) -> list[Finding]:
     """Not yet valid, expired, or expiring within `threshold_days`, for every certificate in the chain."""
     findings = []
     for cert in chain:
@@ -44,24 +42,20 @@ def check_validity(
         if now < cert.not_before:
             wait = (cert.not_before - now).days
             when = "within a day" if wait < 1 else f"in {_plural(wait, 'day')}"
-            findings.append(Finding(ERROR, "not_yet_valid", (
+            message = (
                 f"{name} is not valid yet: it becomes valid on {cert.not_before:%Y-%m-%d %H:%M} UTC "
-                f"({when}). "
-                "Wait until then, or check the issuing CA's clock."
-            )))
+                f"({when}). Wait until then, or check the issuing CA's clock."
+            )
+            findings.append(Finding(ERROR, "not_yet_valid", message))
         elif now >= cert.not_after:
             ago = (now - cert.not_after).days
             since = "less than a day ago" if ago < 1 else f"{_plural(ago, 'day')} ago"
-            findings.append(Finding(ERROR, "expired", (
-                f"{name} expired on {cert.not_after:%Y-%m-%d} ({since}); have a new one issued."
-            )))
-        else:
-            left = days_left(cert, now)
-            if left < threshold_days:
-                when = "in less than a day" if left < 1 else f"in {_plural(left, 'day')}"
-                findings.append(Finding(WARNING, "expiring", (
-                    f"{name} expires {when}, on {cert.not_after:%Y-%m-%d}; plan its renewal now."
-                )))
+            message = f"{name} expired on {cert.not_after:%Y-%m-%d} ({since}); have a new one issued."
+            findings.append(Finding(ERROR, "expired", message))
+        elif (left := days_left(cert, now)) < threshold_days:
+            when = "in less than a day" if left < 1 else f"in {_plural(left, 'day')}"
+            message = f"{name} expires {when}, on {cert.not_after:%Y-%m-%d}; plan its renewal now."
+            findings.append(Finding(WARNING, "expiring", message))
     return findings
 
 
@@ -71,16 +65,18 @@ def check_strength(chain: tuple[CertificateInfo, ...]) -> list[Finding]:
     for cert in chain:
         name = _name(cert, chain)
         if cert.key_type in {"RSA", "DSA"} and cert.key_size is not None and cert.key_size < MINIMUM_RSA_BITS:
-            findings.append(Finding(ERROR, "weak_key", (
-                f"{name} has a {cert.key_size}-bit {cert.key_type} key; at least {MINIMUM_RSA_BITS} bits "
-                "are required. Have it re-issued with a 2048-bit or larger key."
-            )))
+            message = (
+                f"{name} has a {cert.key_size}-bit {cert.key_type} key; at least {MINIMUM_RSA_BITS} "
+                "bits are required. Have it re-issued with a 2048-bit or larger key."
+            )
+            findings.append(Finding(ERROR, "weak_key", message))
         if cert.signature_hash in WEAK_HASHES and not (cert.is_ca and is_self_signed(cert)):
-            findings.append(Finding(ERROR, "weak_signature", (
-                f"{name} is signed with {cert.signature_hash.upper().replace('SHA', 'SHA-')} "
-                f"({cert.signature_algorithm}), which TLS clients and SAP refuse; "
-                "have it re-issued with SHA-256."
-            )))
+            hash_label = cert.signature_hash.upper().replace("SHA", "SHA-")
+            message = (
+                f"{name} is signed with {hash_label} ({cert.signature_algorithm}), which TLS clients "
+                "and SAP refuse; have it re-issued with SHA-256."
+            )
+            findings.append(Finding(ERROR, "weak_signature", message))
     return findings
 
 
@@ -88,31 +84,35 @@ def check_client_auth(leaf: CertificateInfo, level: str) -> list[Finding]:
     """The TLS client authentication EKU (1.3.6.1.5.5.7.3.2) on a client certificate."""
     usages = leaf.extended_key_usages
     if usages is None:
-        return [Finding(WARNING, "no_eku", (
-            f"The certificate {leaf.label()} has no extended key usage; SAP expects the clientAuth usage "
-            "on client certificates. Ask your CA for a certificate with clientAuth if the logon fails."
-        ))]
-    if not CLIENT_AUTH_OK & set(usages):
-        shown = ", ".join(usages) or "none"
-        return [Finding(level, "no_client_auth", (
-            f"The certificate {leaf.label()} is not allowed for client authentication (its extended key "
-            f"usages are {shown}); ask your CA for a certificate with the clientAuth usage."
-        ))]
-    return []
+        message = (
+            f"The certificate {leaf.label()} has no extended key usage; SAP expects the clientAuth "
+            "usage on client certificates. Ask your CA for one with clientAuth if the logon fails."
+        )
+        return [Finding(WARNING, "no_eku", message)]
+    if CLIENT_AUTH_OK & set(usages):
+        return []
+    message = (
+        f"The certificate {leaf.label()} is not allowed for client authentication (its extended "
+        f"key usages are {', '.join(usages) or 'none'}); ask your CA for a certificate with the "
+        "clientAuth usage."
+    )
+    return [Finding(level, "no_client_auth", message)]
 
 
 def check_chain_order(parsed: ParsedCertificates, unrelated_level: str) -> list[Finding]:
     """A chain given out of order (reordered) or certificates that do not form one chain."""
     if parsed.order == ChainOrder.REORDERED:
-        return [Finding(WARNING, "chain_reordered", (
-            "The certificates were not in order (leaf first, each issued by the next); they have been "
-            f"reordered, starting with {parsed.leaf.label()}."
-        ))]
+        message = (
+            "The certificates were not in order (leaf first, each issued by the next); they have "
+            f"been reordered, starting with {parsed.leaf.label()}."
+        )
+        return [Finding(WARNING, "chain_reordered", message)]
     if parsed.order == ChainOrder.NOT_ONE_CHAIN:
-        return [Finding(unrelated_level, "chain_broken", (
+        message = (
             "These certificates do not form one chain: each must be issued by the next. "
             "Remove certificates that do not belong, or add the missing intermediate CA."
-        ))]
+        )
+        return [Finding(unrelated_level, "chain_broken", message)]
     return []
 
 
@@ -123,10 +123,11 @@ def check_chain_complete(parsed: ParsedCertificates) -> list[Finding]:
     top = missing_issuer(parsed.chain)
     if top is None:
         return []
-    return [Finding(WARNING, "chain_incomplete", (
+    message = (
         f"The chain is incomplete: the issuer '{top.issuer}' of {top.label()} is not included. "
         "Add the intermediate and root CA certificates, unless the receiver already trusts them."
-    ))]
+    )
+    return [Finding(WARNING, "chain_incomplete", message)]
 
 
 def check_leaf_only(parsed: ParsedCertificates) -> list[Finding]:
@@ -134,32 +135,45 @@ def check_leaf_only(parsed: ParsedCertificates) -> list[Finding]:
     extra = len(parsed.chain) - 1
     if extra < 1:
         return []
-    return [Finding(ERROR, "chain_not_accepted", (
+    message = (
         "An External Certificate service key accepts only the leaf certificate, not the whole chain; "
         f"keep just {parsed.leaf.label()} and drop the {_plural(extra, 'issuing certificate')}?"
-    ), fix="keep_leaf_only")]
+    )
+    return [Finding(ERROR, "chain_not_accepted", message, fix="keep_leaf_only")]
+
+
+def cpi_upload_size(
+    parsed: ParsedCertificates, purpose: Purpose, private_key: PrivateKeyMaterial | None = None
+) -> tuple[int, int] | None:
+    """(bytes CPI will receive, CPI's limit) for uploads CPI limits, else None.
+
+    A trusted certificate is sent as one PEM certificate (D-16); a key pair as the PKCS#12 file that was
+    uploaded, or else approximately its PEM chain plus key.
+    """
+    if purpose == Purpose.SERVER_TRUST:
+        return len(parsed.leaf.pem), CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES
+    if purpose == Purpose.KEY_PAIR:
+        if parsed.source_format == "PKCS#12":
+            return parsed.upload_size, CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES
+        size = sum(len(cert.pem) for cert in parsed.chain) + (len(private_key.pem) if private_key else 0)
+        return size, CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES
+    return None
 
 
 def check_size(
     parsed: ParsedCertificates, purpose: Purpose, private_key: PrivateKeyMaterial | None
 ) -> list[Finding]:
     """CPI's upload limits: 10,240 bytes for a certificate, 30,072 bytes for a chain or PKCS#12."""
-    if purpose == Purpose.SERVER_TRUST:
-        size, limit, what = len(parsed.leaf.pem), CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES, "certificate upload"
-    elif purpose == Purpose.KEY_PAIR:
-        if parsed.source_format == "PKCS#12":
-            size = parsed.upload_size
-        else:
-            size = sum(len(cert.pem) for cert in parsed.chain) + (len(private_key.pem) if private_key else 0)
-        limit, what = CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES, "key pair (PKCS#12 or chain) upload"
-    else:
+    measured = cpi_upload_size(parsed, purpose, private_key)
+    if measured is None or measured[0] <= measured[1]:
         return []
-    if size <= limit:
-        return []
-    return [Finding(ERROR, "too_large_for_cpi", (
-        f"This is {size:,} bytes, but CPI refuses a {what} over {limit:,} bytes; "
-        "remove certificates that are not needed or use a certificate with fewer extensions."
-    ))]
+    size, limit = measured
+    what = "certificate upload" if purpose == Purpose.SERVER_TRUST else "key pair (PKCS#12 or chain) upload"
+    message = (
+        f"This is {size:,} bytes, but CPI refuses a {what} over {limit:,} bytes; remove certificates "
+        "that are not needed or use a certificate with fewer extensions."
+    )
+    return [Finding(ERROR, "too_large_for_cpi", message)]
 
 
 def check_not_in_use(leaf: CertificateInfo, known_fingerprints: Collection[str]) -> list[Finding]:
@@ -167,41 +181,57 @@ def check_not_in_use(leaf: CertificateInfo, known_fingerprints: Collection[str])
     known = {normalize_fingerprint(fingerprint) for fingerprint in known_fingerprints}
     if leaf.fingerprint_sha256 not in known:
         return []
-    return [Finding(ERROR, "certificate_in_use", (
+    message = (
         f"The certificate {leaf.label()} is already used in another service key; SAP accepts each "
         "certificate only once across all instances. Use a new certificate, or add the roles to the "
         "instance that already has this certificate."
-    ))]
+    )
+    return [Finding(ERROR, "certificate_in_use", message)]
 
 
 def check_key_pair(leaf: CertificateInfo, private_key: PrivateKeyMaterial | None) -> list[Finding]:
     """A key pair needs a private key that belongs to the leaf certificate."""
     if private_key is None:
-        return [Finding(ERROR, "private_key_missing", (
+        message = (
             "A key pair needs its private key: upload a PKCS#12 file, or the private key together "
             "with the certificate."
-        ))]
-    if not key_matches_certificate(private_key, leaf):
-        return [Finding(ERROR, "key_mismatch", (
-            f"The private key does not belong to the certificate {leaf.label()}; "
-            "upload the key that was used to create the certificate's request."
-        ))]
-    return []
+        )
+        return [Finding(ERROR, "private_key_missing", message)]
+    if key_matches_certificate(private_key, leaf):
+        return []
+    message = (
+        f"The private key does not belong to the certificate {leaf.label()}; "
+        "upload the key that was used to create the certificate's request."
+    )
+    return [Finding(ERROR, "key_mismatch", message)]
 
 
 def check_trust_upload(parsed: ParsedCertificates) -> list[Finding]:
     """CPI stores one certificate per alias; trusting a server's own certificate breaks at its renewal."""
     if len(parsed.chain) > 1:
-        return [Finding(WARNING, "one_certificate_per_alias", (
-            f"CPI stores one certificate per keystore alias; the {len(parsed.chain)} certificates need "
-            "one upload each (usually only the root CA is needed)."
-        ))]
-    if not parsed.leaf.is_ca and not parsed.leaf.is_self_issued:
-        return [Finding(WARNING, "server_leaf_trusted", (
-            f"{parsed.leaf.label()} is a server's own certificate; trust stops working when it is renewed. "
-            f"Consider trusting its root CA instead (issuer '{parsed.leaf.issuer}')."
-        ))]
-    return []
+        message = (
+            f"CPI stores one certificate per keystore alias; the {len(parsed.chain)} certificates "
+            "need one upload each (usually only the root CA is needed)."
+        )
+        return [Finding(WARNING, "one_certificate_per_alias", message)]
+    if parsed.leaf.is_ca or parsed.leaf.is_self_issued:
+        return []
+    message = (
+        f"{parsed.leaf.label()} is a server's own certificate; trust stops working when it is "
+        f"renewed. Consider trusting its root CA instead (issuer '{parsed.leaf.issuer}')."
+    )
+    return [Finding(WARNING, "server_leaf_trusted", message)]
+
+
+def check_self_signed_client(leaf: CertificateInfo) -> list[Finding]:
+    """The CPI load balancer only accepts client certificates from the CAs it supports."""
+    if not is_self_signed(leaf):
+        return []
+    message = (
+        f"The certificate {leaf.label()} is self-signed; the CPI load balancer accepts only client "
+        "certificates from the CAs it supports (SAP Note 2801396)."
+    )
+    return [Finding(WARNING, "self_signed_client", message)]
 
 
 def check_certificates(
@@ -225,11 +255,7 @@ def check_certificates(
         findings += check_client_auth(parsed.leaf, ERROR)
         findings += check_leaf_only(parsed)
         findings += check_not_in_use(parsed.leaf, known_fingerprints)
-        if is_self_signed(parsed.leaf):
-            findings.append(Finding(WARNING, "self_signed_client", (
-                f"The certificate {parsed.leaf.label()} is self-signed; the CPI load balancer accepts only "
-                "client certificates from the CAs it supports (SAP Note 2801396)."
-            )))
+        findings += check_self_signed_client(parsed.leaf)
     elif purpose == Purpose.KEY_PAIR:
         key = private_key or parsed.private_key
         findings += check_key_pair(parsed.leaf, key)

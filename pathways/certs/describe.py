@@ -258,8 +258,10 @@ def certificate_object(cert: CertificateInfo | x509.Certificate | bytes | str) -
 
 def public_key_pem_of(cert: CertificateInfo | x509.Certificate) -> bytes:
     """The certificate's public key as SubjectPublicKeyInfo PEM."""
-    return certificate_object(cert).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    return (
+        certificate_object(cert)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
 

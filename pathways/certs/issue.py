@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from .describe import (
     EKU_OIDS_BY_NAME,
@@ -18,6 +18,13 @@ from .describe import (
 )
 from .generate import DistinguishedName, general_name, load_csr, private_key_object, signature_hash
 from .model import CertificateError, CertificateInfo, PrivateKeyMaterial
+
+PUBLIC_KEY_TYPES = (
+    rsa.RSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+)
 
 
 def _public_key_and_request(source: object) -> tuple[object, x509.CertificateSigningRequest | None]:
@@ -34,7 +41,7 @@ def _public_key_and_request(source: object) -> tuple[object, x509.CertificateSig
             return serialization.load_pem_public_key(raw), None
         csr = load_csr(raw)
         return csr.public_key(), csr
-    if hasattr(source, "public_bytes") and not hasattr(source, "private_bytes"):
+    if isinstance(source, PUBLIC_KEY_TYPES):
         return source, None
     raise CertificateError("Give a CSR (PEM or DER) or a public key to certify.")
 

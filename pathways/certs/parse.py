@@ -13,7 +13,13 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from .chain import order_chain
 from .describe import describe_certificate, describe_private_key
-from .model import MAX_UPLOAD_BYTES, CertificateError, ParsedCertificates, PrivateKeyMaterial
+from .model import (
+    MAX_CERTIFICATES,
+    MAX_UPLOAD_BYTES,
+    CertificateError,
+    ParsedCertificates,
+    PrivateKeyMaterial,
+)
 
 PRIVATE_KEY_PASTED = "This is a private key, not a certificate — never paste private keys here."
 PRIVATE_KEY_IN_BUNDLE = (
@@ -55,9 +61,15 @@ class _Read:
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8", errors="replace")
-    if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data)
-    raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    raw = bytes(data)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # PEM saved as "Unicode" by Windows editors
+        try:
+            return raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return raw
+    return raw
 
 
 def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
@@ -295,6 +307,11 @@ def parse_certificates(
         raw = _as_bytes(data)
         _check_size(raw)
         read = _read_any(raw, _passphrase_bytes(passphrase))
+        if len(read.certificates) > MAX_CERTIFICATES:
+            raise CertificateError(
+                f"This holds {len(read.certificates)} certificates; a chain has only a few. "
+                "Upload just the certificate and the CAs that issued it."
+            )
         infos = [describe_certificate(cert) for cert in read.certificates]
         chain, order, notes = order_chain(infos)
         private_key = None

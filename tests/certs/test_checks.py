@@ -9,6 +9,7 @@ from pathways.certs import (
     CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES,
     Purpose,
     check_certificates,
+    cpi_upload_size,
     export_pkcs12,
     has_errors,
     leaf_only,
@@ -280,3 +281,11 @@ def test_purpose_may_be_given_by_its_name_and_errors_are_detected(leaf):
 def test_unknown_purpose_is_refused(leaf):
     with pytest.raises(ValueError):
         findings_for(leaf.pem, "something_else")
+
+
+def test_cpi_upload_size_is_measured_per_purpose(leaf, intermediate, leaf_key):
+    parsed = parse_certificates(leaf.pem + intermediate.pem)
+    assert cpi_upload_size(parsed, Purpose.SERVER_TRUST) == (len(leaf.pem), 10240)
+    expected = len(leaf.pem) + len(intermediate.pem) + len(leaf_key.pem)
+    assert cpi_upload_size(parsed, Purpose.KEY_PAIR, leaf_key) == (expected, 30072)
+    assert cpi_upload_size(parsed, Purpose.CLIENT_EXTERNAL) is None

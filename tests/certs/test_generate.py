@@ -9,6 +9,7 @@ from pathways.certs import (
     CertificateError,
     DistinguishedName,
     build_csr,
+    certificate_object,
     export_certificate,
     export_chain_pem,
     export_pkcs12,
@@ -195,3 +196,21 @@ def test_certificate_exports_as_pem_and_der(leaf, intermediate):
 def test_unknown_export_format_is_refused(leaf):
     with pytest.raises(CertificateError, match="Choose PEM or DER."):
         export_certificate(leaf, "P7B")
+
+
+def test_certificate_can_be_issued_for_a_bare_public_key_object(leaf_key, root, root_key):
+    public_key = serialization.load_pem_public_key(leaf_key.public_key_pem)
+    issued = issue_certificate(
+        public_key, root, root_key, 30, subject=SUBJECT, subject_alt_names=["IP:10.0.0.7"]
+    )
+    assert key_matches_certificate(leaf_key, issued) and issued.subject_alt_names == ("IP:10.0.0.7",)
+
+
+def test_a_certificate_object_is_not_mistaken_for_a_public_key(leaf, root, root_key):
+    with pytest.raises(CertificateError, match="Give a CSR"):
+        issue_certificate(certificate_object(leaf), root, root_key, 30, subject=SUBJECT)
+
+
+def test_private_key_given_where_the_csr_belongs_is_refused(leaf_key, root, root_key):
+    with pytest.raises(CertificateError, match="never the private key"):
+        issue_certificate(leaf_key.pem, root, root_key, 30)

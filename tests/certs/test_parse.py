@@ -284,3 +284,16 @@ def test_truncated_pkcs12_is_reported_as_damaged_not_as_a_wrong_passphrase(leaf_
 def test_truncated_der_certificate_is_reported_as_damaged(leaf):
     with pytest.raises(CertificateError, match="This binary file is cut off or damaged"):
         parse_certificates(leaf.der[:-20])
+
+
+def test_pem_saved_as_utf16_by_a_windows_editor_is_read(leaf):
+    data = leaf.pem.decode().encode("utf-16")
+    assert parse_certificates(data).leaf.fingerprint_sha256 == leaf.fingerprint_sha256
+
+
+def test_more_certificates_than_any_chain_has_are_refused(root_key):
+    from pathways.certs import MAX_CERTIFICATES
+
+    distinct = b"".join(make_root(root_key, f"CA {n}").pem for n in range(MAX_CERTIFICATES + 1))
+    with pytest.raises(CertificateError, match=f"This holds {MAX_CERTIFICATES + 1} certificates"):
+        parse_certificates(distinct)

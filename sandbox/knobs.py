@@ -1,0 +1,138 @@
+"""Test knobs: injected faults, added latency, async timing and the call log (all in memory)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections import deque
+from urllib.parse import parse_qsl, urlencode
+
+from .hosts import HOST_KINDS
+
+REQUEST_FAULTS = ("status", "hang", "drop")
+FAULT_KINDS = REQUEST_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+SECRET_QUERY_NAMES = {"client_secret", "clientsecret", "password", "access_token", "refresh_token", "token",
+                      "code", "passcode", "assertion"}
+
+
+class FaultError(ValueError):
+    """A fault description that cannot be used."""
+
+
+def _validated_fault(spec: dict) -> dict:
+    kind = spec.get("kind")
+    if kind not in FAULT_KINDS:
+        raise FaultError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+    host = spec.get("host")
+    if host is not None and host not in HOST_KINDS:
+        raise FaultError(f"host must be one of {', '.join(HOST_KINDS)}")
+    for pattern_field in ("path", "name"):
+        if spec.get(pattern_field) is not None:
+            try:
+                re.compile(spec[pattern_field])
+            except re.error as exc:
+                raise FaultError(f"{pattern_field} is not a regular expression: {exc}") from exc
+    times = spec.get("times", 1)
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise FaultError("times must be a positive integer or null (unlimited)")
+    if kind == "status" and not isinstance(spec.get("status"), int):
+        raise FaultError("a status fault needs an integer status")
+    if kind == "hang" and not isinstance(spec.get("seconds", 0), int | float):
+        raise FaultError("seconds must be a number")
+    allowed = {"kind", "host", "method", "path", "subdomain", "name", "times", "status", "body", "retry_after",
+               "seconds", "headers"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise FaultError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+    return {**spec, "times": times}
+
+
+def redact_query(query_string: str) -> str:
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return urlencode([(k, "***" if k.lower() in SECRET_QUERY_NAMES else v) for k, v in pairs])
+
+
+class Knobs:
+    """Thread-safe holder for everything a test can turn."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.faults: list[dict] = []
+        self.latency_ms = 0
+        self.job_polls = 1
+        self.deploy_polls = 1
+        self.calls: deque = deque(maxlen=10000)
+        self._fault_ids = itertools.count(1)
+        self._call_seq = itertools.count(1)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.latency_ms = 0
+            self.job_polls = 1
+            self.deploy_polls = 1
+
+    def add_fault(self, spec: dict) -> dict:
+        fault = _validated_fault(spec)
+        with self.lock:
+            fault["id"] = next(self._fault_ids)
+            self.faults.append(fault)
+            return dict(fault)
+
+    def clear_faults(self, fault_id: int | None = None) -> int:
+        with self.lock:
+            before = len(self.faults)
+            self.faults = [f for f in self.faults if fault_id is not None and f["id"] != fault_id]
+            return before - len(self.faults)
+
+    def list_faults(self) -> list[dict]:
+        with self.lock:
+            return [dict(f) for f in self.faults]
+
+    def take(self, kinds, *, host: str | None = None, method: str | None = None, path: str | None = None,
+             subdomain: str | None = None, name: str | None = None) -> dict | None:
+        """The first fault of `kinds` that matches; its `times` count is used up by one."""
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        with self.lock:
+            for fault in self.faults:
+                if fault["kind"] not in kinds or not self._matches(fault, host, method, path, subdomain, name):
+                    continue
+                if fault["times"] is not None:
+                    fault["times"] -= 1
+                    if fault["times"] <= 0:
+                        self.faults.remove(fault)
+                return dict(fault)
+        return None
+
+    @staticmethod
+    def _matches(fault, host, method, path, subdomain, name) -> bool:
+        if fault.get("host") and fault["host"] != host:
+            return False
+        if fault.get("method") and (method or "").upper() != fault["method"].upper():
+            return False
+        if fault.get("subdomain") and fault["subdomain"] != subdomain:
+            return False
+        if fault.get("path") and not re.search(fault["path"], path or ""):
+            return False
+        return not (fault.get("name") and not re.search(fault["name"], name or ""))
+
+    def log_call(self, *, host: str, kind: str | None, method: str, path: str, query_string: str,
+                 status: int | str, started: float, duration_ms: float, subdomain: str | None) -> None:
+        shown = path + ("?" + redact_query(query_string) if query_string else "")
+        with self.lock:
+            self.calls.append({"seq": next(self._call_seq),
+                               "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started))
+                               + f".{int(started * 1000) % 1000:03d}Z",
+                               "host": host, "kind": kind, "subdomain": subdomain, "method": method,
+                               "path": shown, "status": status,
+                               "duration_ms": round(duration_ms, 1)})
+
+    def calls_since(self, since: int = 0) -> list[dict]:
+        with self.lock:
+            return [dict(c) for c in self.calls if c["seq"] > since]
+
+    def clear_calls(self) -> None:
+        with self.lock:
+            self.calls.clear()

@@ -1,0 +1,60 @@
+"""The persistent store: one JSON document under the state dir, guarded by a lock, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from .tls import utcnow
+
+
+def now_iso() -> str:
+    """CF-style timestamp, e.g. 2023-06-23T12:35:55Z."""
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+class Store:
+    """Holds `data` (plain JSON values) and saves it to `<state-dir>/state.json` when asked."""
+
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / "state.json"
+        self.lock = threading.RLock()
+        self.data: dict = {}
+        if self.path.exists():
+            self.data = json.loads(self.path.read_text())
+        self.data.setdefault("secret", secrets.token_hex(32))
+        self.data.setdefault("tenants", {})
+        self.data.setdefault("catalog", {})
+
+    @property
+    def tenants(self) -> dict:
+        return self.data["tenants"]
+
+    def tenant(self, subdomain: str | None) -> dict | None:
+        return self.tenants.get(subdomain or "")
+
+    def save(self) -> None:
+        """Write the whole document to a temporary file and rename it over the old one."""
+        with self.lock:
+            text = json.dumps(self.data, indent=1, sort_keys=True)
+            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.chmod(temp, 0o600)
+                os.replace(temp, self.path)
+            except BaseException:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+                raise

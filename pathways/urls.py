@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pathways.views import landscapes, wizard
+from pathways.views import landscapes, runs, wizard
 
 urlpatterns = [
     path("", landscapes.home, name="home"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/", wizard.step, name="wizard_step"),
     path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/save/", wizard.save_step, name="wizard_save_step"),
     path("l/<uuid:code>/p/<slug:key>/field/<slug:name>/", wizard.save_field, name="wizard_field"),
+    path("l/<uuid:code>/p/<slug:key>/run/<slug:kind>/", runs.start_pathway_run, name="pathway_run"),
+    path("l/<uuid:code>/run/<slug:kind>/", runs.start_landscape_run, name="landscape_run"),
+    path("runs/<uuid:run_code>/", runs.run_page, name="run"),
 ]

@@ -47,6 +47,10 @@ class Run(models.Model):
         return self.state in ACTIVE_RUN_STATES
 
     @property
+    def finished_steps(self) -> int:
+        return sum(1 for step in self.steps.all() if step.state not in ACTIVE_RUN_STATES)
+
+    @property
     def duration_seconds(self) -> float | None:
         if not self.started_at:
             return None

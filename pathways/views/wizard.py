@@ -71,6 +71,8 @@ def step(request, code, key, step):
     if step == "review":
         context["problems"] = missing_and_invalid(pathway)
         context["review"] = _review_rows(pathway)
+        context["can_run"] = pathway.landscape.may(request.user, "run")
+        context["last_run"] = pathway.runs.first()
     elif step != "method":
         step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
         context["step_spec"] = step_spec

@@ -41,13 +41,13 @@ PKCS12_KEY_DROPPED = "The PKCS#12 file also holds a private key; it is not neede
 CERTIFICATE_NOT_KEY = "This is a certificate, not a private key; paste the private key here."
 UNREADABLE = "This file could not be read as a certificate; export it again as PEM or DER and upload that."
 
-PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 #._-]{1,40})-----(.*?)-----END \1-----", re.DOTALL)
-PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #._-]{1,40})-----")
+PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #._]{1,40})-----")
 BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
 CERTIFICATE_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
 PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 CSR_LABELS = {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}
 PUBLIC_KEY_LABELS = {"PUBLIC KEY", "RSA PUBLIC KEY"}
+MAX_PKCS12_ITERATIONS = 1_000_000
 SYSTEM_EXITS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
@@ -108,24 +108,59 @@ def _der_length(raw: bytes, start: int = 0) -> int | None:
     return 2 + count + int.from_bytes(raw[start + 2 : start + 2 + count], "big")
 
 
+def _header_length(raw: bytes, start: int) -> int | None:
+    """Length of the tag+length header at `start` (BER indefinite length allowed), or None."""
+    if len(raw) < start + 2:
+        return None
+    first = raw[start + 1]
+    return 2 + (first & 0x7F if first > 0x80 else 0)
+
+
 def _looks_like_pkcs12(raw: bytes) -> bool:
-    length = _der_length(raw)
-    if length is None:
-        return False
-    header = 2 + (raw[1] & 0x7F if raw[1] >= 0x80 else 0)
-    return raw[header : header + 3] == b"\x02\x01\x03"
+    """A SEQUENCE whose first element is INTEGER 3: the PFX version of a PKCS#12 file."""
+    header = _header_length(raw, 0)
+    return raw[:1] == b"\x30" and header is not None and raw[header : header + 3] == b"\x02\x01\x03"
+
+
+def _element(raw: bytes, start: int) -> tuple[int, int, int] | None:
+    """(tag, content start, content end) of the DER element at `start`, or None."""
+    header = _header_length(raw, start)
+    if header is None or raw[start + 1] == 0x80:
+        return None
+    first = raw[start + 1]
+    size = first if first < 0x80 else int.from_bytes(raw[start + 2 : start + header], "big")
+    content = start + header
+    return (raw[start], content, content + size) if content + size <= len(raw) else None
+
+
+def _pkcs12_mac_iterations(raw: bytes) -> int:
+    """The MAC key-derivation iteration count of a DER PKCS#12 file (1 when absent or unreadable)."""
+    outer = _element(raw, 0)
+    if outer is None:
+        return 1
+    version = _element(raw, outer[1])
+    auth_safe = version and _element(raw, version[2])
+    mac_data = auth_safe and auth_safe[2] < outer[2] and _element(raw, auth_safe[2])
+    if not mac_data:
+        return 1
+    digest_info = _element(raw, mac_data[1])
+    salt = digest_info and _element(raw, digest_info[2])
+    iterations = salt and salt[2] < mac_data[2] and _element(raw, salt[2])
+    if not iterations or iterations[0] != 0x02:
+        return 1
+    return int.from_bytes(raw[iterations[1] : iterations[2]], "big")
 
 
 def _split_der(raw: bytes) -> list[bytes] | None:
     """Concatenated DER elements (trailing whitespace or NUL padding allowed), or None."""
-    parts, position = [], 0
-    while position < len(raw):
-        if not raw[position:].strip(b" \t\r\n\x00"):
-            break
+    parts, position, end = [], 0, len(raw.rstrip(b" \t\r\n\x00"))
+    while position < end:
         length = _der_length(raw, position)
         if length is None or position + length > len(raw):
             return None
         parts.append(raw[position : position + length])
+        if len(parts) > MAX_CERTIFICATES:
+            raise CertificateError(_too_many(len(parts)))
         position += length
     return parts or None
 
@@ -155,15 +190,38 @@ def _load_der_certificate(der: bytes, block_number: int) -> x509.Certificate:
         )
 
 
-def _read_pem(text: str) -> _Read:
-    blocks = PEM_BLOCK.findall(text)
+def _pem_blocks(text: str) -> list[tuple[str, str]]:
+    """(label, base64 body) of each PEM block, scanning the text once; a block without END is refused."""
+    blocks: list[tuple[str, str]] = []
+    position = 0
+    while (begin := PEM_BEGIN.search(text, position)) is not None:
+        label = begin.group(1)
+        end_marker = f"-----END {label}-----"
+        end = text.find(end_marker, begin.end())
+        if end < 0:
+            raise CertificateError(
+                f"The PEM text is cut off: '{end_marker}' is missing. Copy the whole block, "
+                "from -----BEGIN to -----END."
+            )
+        blocks.append((label, text[begin.end() : end]))
+        if len(blocks) > MAX_CERTIFICATES:
+            raise CertificateError(_too_many(len(blocks)))
+        position = end + len(end_marker)
     if not blocks:
-        label = PEM_BEGIN.search(text)
-        name = label.group(1) if label else "CERTIFICATE"
-        raise CertificateError(
-            f"The PEM text is cut off: '-----END {name}-----' is missing. Copy the whole block, "
-            "from -----BEGIN to -----END."
-        )
+        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    return blocks
+
+
+def _too_many(count: int) -> str:
+    more = "more than " if count > MAX_CERTIFICATES else ""
+    return (
+        f"This holds {more}{min(count, MAX_CERTIFICATES)} certificates; a chain has only a few. "
+        "Upload just the certificate and the CAs that issued it."
+    )
+
+
+def _read_pem(text: str) -> _Read:
+    blocks = _pem_blocks(text)
     labels = [label for label, _ in blocks]
     has_certificates = any(label in CERTIFICATE_LABELS | PKCS7_LABELS for label in labels)
     if any("PRIVATE KEY" in label for label in labels):
@@ -206,6 +264,11 @@ def _load_pkcs7(der: bytes) -> list[x509.Certificate]:
 
 
 def _read_pkcs12(raw: bytes, passphrase: bytes | None) -> _Read:
+    if _pkcs12_mac_iterations(raw) > MAX_PKCS12_ITERATIONS:
+        raise CertificateError(
+            "This PKCS#12 file asks for an unreasonable number of key-derivation rounds; "
+            "export it again with default settings."
+        )
     attempts = [passphrase, None, b""] if passphrase is not None else [None, b""]
     damaged = False
     for attempt in attempts:
@@ -308,10 +371,7 @@ def parse_certificates(
         _check_size(raw)
         read = _read_any(raw, _passphrase_bytes(passphrase))
         if len(read.certificates) > MAX_CERTIFICATES:
-            raise CertificateError(
-                f"This holds {len(read.certificates)} certificates; a chain has only a few. "
-                "Upload just the certificate and the CAs that issued it."
-            )
+            raise CertificateError(_too_many(len(read.certificates)))
         infos = [describe_certificate(cert) for cert in read.certificates]
         chain, order, notes = order_chain(infos)
         private_key = None
@@ -330,9 +390,10 @@ def parse_certificates(
 
 
 def _key_from_pem(text: str, passphrase: bytes | None) -> object:
-    blocks = [(label, body) for label, body in PEM_BLOCK.findall(text) if "PRIVATE KEY" in label]
+    all_blocks = _pem_blocks(text)
+    blocks = [(label, body) for label, body in all_blocks if "PRIVATE KEY" in label]
     if not blocks:
-        if any(label in CERTIFICATE_LABELS for label, _ in PEM_BLOCK.findall(text)):
+        if any(label in CERTIFICATE_LABELS for label, _ in all_blocks):
             raise CertificateError(CERTIFICATE_NOT_KEY)
         raise CertificateError("No private key found; paste a -----BEGIN PRIVATE KEY----- block.")
     if len(blocks) > 1:

@@ -88,3 +88,35 @@ def resign_with_sha1(cert: CertificateInfo, issuer_key: PrivateKeyMaterial) -> C
     signature = key.sign(reparsed.tbs_certificate_bytes, padding.PKCS1v15(), hashes.SHA1())
     assert len(signature) == len(reparsed.signature)
     return describe_certificate(x509.load_der_x509_certificate(der.replace(reparsed.signature, signature)))
+
+
+def _der_header(tag: int, size: int) -> bytes:
+    if size < 0x80:
+        return bytes([tag, size])
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length
+
+
+def _der_children(der: bytes) -> list[bytes]:
+    """The elements inside the SEQUENCE `der` (definite lengths only)."""
+    first = der[1]
+    position = 2 + (first & 0x7F if first > 0x80 else 0)
+    children = []
+    while position < len(der):
+        size_byte = der[position + 1]
+        header = 2 + (size_byte & 0x7F if size_byte > 0x80 else 0)
+        size = size_byte if size_byte < 0x80 else int.from_bytes(der[position + 2 : position + header], "big")
+        children.append(der[position : position + header + size])
+        position += header + size
+    return children
+
+
+def with_mac_iterations(p12: bytes, iterations: int) -> bytes:
+    """The PKCS#12 file with its MacData iteration count replaced (the MAC no longer verifies)."""
+    version, auth_safe, mac_data = _der_children(p12)
+    digest_info, salt, _ = _der_children(mac_data)
+    count = iterations.to_bytes((iterations.bit_length() + 8) // 8, "big")
+    new_mac_body = digest_info + salt + _der_header(0x02, len(count)) + count
+    new_mac = _der_header(0x30, len(new_mac_body)) + new_mac_body
+    body = version + auth_safe + new_mac
+    return _der_header(0x30, len(body)) + body

@@ -1,6 +1,7 @@
 """Reading uploads: every format consultants bring is understood, everything else refused in one sentence."""
 
 import base64
+import time
 from datetime import UTC
 
 import pytest
@@ -20,7 +21,7 @@ from pathways.certs import (
 )
 from pathways.certs.describe import describe_private_key
 
-from .factory import make_leaf, make_root
+from .factory import make_leaf, make_root, with_mac_iterations
 
 PRIVATE_KEY_MESSAGE = "This is a private key, not a certificate — never paste private keys here."
 
@@ -295,5 +296,28 @@ def test_more_certificates_than_any_chain_has_are_refused(root_key):
     from pathways.certs import MAX_CERTIFICATES
 
     distinct = b"".join(make_root(root_key, f"CA {n}").pem for n in range(MAX_CERTIFICATES + 1))
-    with pytest.raises(CertificateError, match=f"This holds {MAX_CERTIFICATES + 1} certificates"):
+    with pytest.raises(CertificateError, match=f"This holds more than {MAX_CERTIFICATES} certificates"):
         parse_certificates(distinct)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"-----BEGIN A-----\n" * 50000,
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" * 17000,
+        b"\x30\x00" * 400000,
+        b"-----BEGIN CERTIFICATE-----" * 30000,
+    ],
+    ids=["begin-without-end", "many-pem-blocks", "many-der-elements", "nested-begin"],
+)
+def test_hostile_uploads_near_the_size_limit_are_refused_quickly(hostile):
+    started = time.monotonic()
+    with pytest.raises(CertificateError):
+        parse_certificates(hostile)
+    assert time.monotonic() - started < 2
+
+
+def test_pkcs12_demanding_millions_of_mac_rounds_is_refused_before_opening(leaf_key, leaf):
+    hostile = with_mac_iterations(export_pkcs12(leaf_key, [leaf], "pw-123456"), 50_000_000)
+    with pytest.raises(CertificateError, match="unreasonable number of key-derivation rounds"):
+        parse_certificates(hostile, "pw-123456")

@@ -179,6 +179,13 @@ class LandscapeForm(forms.ModelForm):
             data["cf_uaa_url"] = data["cf_api_url"].replace("://api.", "://uaa.", 1)
         return data
 
+    @property
+    def secrets_to_retype(self) -> list[str]:
+        """Secret fields that were filled in on a form that failed: they are not shown again, for safety."""
+        if not self.is_bound or not self.errors:
+            return []
+        return [str(self.fields[name].label) for name in SECRET_FIELDS if self.data.get(name)]
+
     def changed_secret_fields(self) -> set[str]:
         return {name for name in SECRET_FIELDS if self.cleaned_data.get(name)}
 

@@ -535,16 +535,6 @@ class CpiClient:
             raise
         return True
 
-    def _refuse_existing_alias(self, error: SapError, alias: str) -> SapError:
-        if error.status == 400 and self.get_keystore_entry(alias) is not None:
-            return SapError(
-                f"The keystore already has an entry with alias {alias}; choose another alias or replace it",
-                status=400,
-                code="duplicate_alias",
-                remote_message=error.remote_message,
-            )
-        return error
-
     def generate_key_pair(self, request: KeyPairRequest) -> KeystoreEntry:
         """Generate a self-signed key pair under `request.alias` and return the entry read back."""
         check_name(request.alias, label="alias", max_length=250)
@@ -563,29 +553,63 @@ class CpiClient:
                 keystore_write=True,
             )
         except SapError as error:
-            raise self._refuse_existing_alias(error, request.alias) from error
+            raise self._explain_write_refusal(error, request.alias, update=False) from error
         return self._require_entry(request.alias)
 
-    def _put_certificate(
-        self, alias: str, pem: str, *, update: bool, fingerprint_verified: bool
-    ) -> requests.Response:
-        """PUT the PEM; a 409 (no trust path) is returned to the caller instead of raised."""
-        return self._call(
-            "PUT",
-            f"/CertificateResources('{hex_alias(alias)}')/$value",
-            what=f"the certificate {alias}",
-            role=ROLE_SECURITY_MATERIAL,
-            expected=(200, 201, 204, 409),
-            params={
-                "fingerprintVerified": str(fingerprint_verified).lower(),
-                "returnKeystoreEntries": "false",
-                "update": str(update).lower(),
-            },
-            data=pem.encode("ascii"),
-            content_type="application/pkix-cert",
-            alias=alias,
-            keystore_write=True,
-        )
+    def _trusted_write(
+        self,
+        method: str,
+        path: str,
+        *,
+        alias: str,
+        what: str,
+        params: dict[str, str],
+        expected_fingerprint_sha256: str | None,
+        **body: Any,
+    ) -> None:
+        """A keystore write that may answer 409 (no trust path): repeated with `fingerprintVerified=true`
+        only when the certificate CPI shows has the SHA-256 fingerprint the caller expects."""
+        for verified in (False, True):
+            response = self._call(
+                method,
+                path,
+                what=what,
+                role=ROLE_SECURITY_MATERIAL,
+                expected=(200, 201, 204, 409),
+                params={
+                    **params,
+                    "fingerprintVerified": str(verified).lower(),
+                    "returnKeystoreEntries": "false",
+                },
+                alias=alias,
+                keystore_write=True,
+                **body,
+            )
+            if response.status_code != 409:
+                return
+            if verified:
+                raise odata_error(response, what=what)
+            self._confirm_untrusted(response, alias, expected_fingerprint_sha256)
+
+    def _explain_write_refusal(self, error: SapError, alias: str, update: bool) -> SapError:
+        if error.status != 400:
+            return error
+        exists = self.get_keystore_entry(alias) is not None
+        if exists and not update:
+            return SapError(
+                f"The keystore already has an entry with alias {alias}; choose another alias or replace it",
+                status=400,
+                code="duplicate_alias",
+                remote_message=error.remote_message,
+            )
+        if not exists and update:
+            return SapError(
+                f"There is no keystore entry {alias} to replace",
+                status=400,
+                code="alias_missing",
+                remote_message=error.remote_message,
+            )
+        return error
 
     def upload_certificate(
         self, alias: str, pem: str, *, update: bool = False, expected_fingerprint_sha256: str | None = None
@@ -598,20 +622,18 @@ class CpiClient:
         """
         check_name(alias, label="alias", max_length=250)
         try:
-            response = self._put_certificate(alias, pem, update=update, fingerprint_verified=False)
-            if response.status_code == 409:
-                self._confirm_untrusted(response, alias, expected_fingerprint_sha256)
-                response = self._put_certificate(alias, pem, update=update, fingerprint_verified=True)
-                if response.status_code == 409:
-                    raise odata_error(response, what=f"the certificate {alias}")
+            self._trusted_write(
+                "PUT",
+                f"/CertificateResources('{hex_alias(alias)}')/$value",
+                alias=alias,
+                what=f"the certificate {alias}",
+                params={"update": str(update).lower()},
+                expected_fingerprint_sha256=expected_fingerprint_sha256,
+                data=pem.encode("ascii"),
+                content_type="application/pkix-cert",
+            )
         except SapError as error:
-            if error.status == 400 and not update:
-                raise self._refuse_existing_alias(error, alias) from error
-            if error.status == 400 and update and self.get_keystore_entry(alias) is None:
-                raise SapError(
-                    f"There is no keystore entry {alias} to replace", status=400, code="alias_missing"
-                ) from error
-            raise
+            raise self._explain_write_refusal(error, alias, update) from error
         return self._require_entry(alias)
 
     def _confirm_untrusted(
@@ -620,13 +642,10 @@ class CpiClient:
         offered = None
         try:
             body = response.json()
-            candidates = (
-                results(body)
-                if isinstance(body.get("d"), dict) and "results" in body["d"]
-                else [entity(body)]
-            )
+            data = body.get("d") if isinstance(body, dict) else None
+            candidates = results(body) if isinstance(data, dict) and "results" in data else [entity(body)]
             offered = next(
-                (item.get("FingerprintSha256") for item in candidates if item.get("FingerprintSha256")), None
+                (item["FingerprintSha256"] for item in candidates if item.get("FingerprintSha256")), None
             )
         except (ValueError, AttributeError, TypeError):
             offered = None
@@ -676,23 +695,21 @@ class CpiClient:
         return der_or_pem_to_pem(response.content, label="CERTIFICATE REQUEST")
 
     def upload_certificate_chain(
-        self, alias: str, pem_chain: str, *, fingerprint_verified: bool = False
+        self, alias: str, pem_chain: str, *, expected_fingerprint_sha256: str | None = None
     ) -> KeystoreEntry:
-        """Import the CA-signed chain (concatenated PEM) onto an existing key pair."""
-        self._call(
+        """Import the CA-signed chain (concatenated PEM, leaf first) onto an existing key pair.
+
+        `expected_fingerprint_sha256` confirms the chain's top certificate when CPI does not trust it (409).
+        """
+        self._trusted_write(
             "PUT",
             f"/CertificateChainResources('{hex_alias(alias)}')/$value",
+            alias=alias,
             what=f"the signed certificate chain for {alias}",
-            role=ROLE_SECURITY_MATERIAL,
-            expected=(200, 201, 204),
-            params={
-                "fingerprintVerified": str(fingerprint_verified).lower(),
-                "returnKeystoreEntries": "false",
-            },
+            params={},
+            expected_fingerprint_sha256=expected_fingerprint_sha256,
             data=pem_chain.encode("ascii"),
             content_type="application/x-pem-file",
-            alias=alias,
-            keystore_write=True,
         )
         return self._require_entry(alias)
 
@@ -703,7 +720,7 @@ class CpiClient:
         password: str,
         *,
         update: bool = False,
-        fingerprint_verified: bool = False,
+        expected_fingerprint_sha256: str | None = None,
     ) -> KeystoreEntry:
         """Import a PKCS#12 key pair under `alias` (or replace it with `update`)."""
         check_name(alias, label="alias", max_length=250)
@@ -714,25 +731,17 @@ class CpiClient:
             "Resource": base64.b64encode(pkcs12).decode("ascii"),
         }
         try:
-            self._call(
+            self._trusted_write(
                 "POST",
                 "/KeyPairResources",
-                what=f"the key pair import {alias}",
-                role=ROLE_SECURITY_MATERIAL,
-                expected=(200, 201, 204),
-                params={
-                    "fingerprintVerified": str(fingerprint_verified).lower(),
-                    "returnKeystoreEntries": "false",
-                    "update": str(update).lower(),
-                },
-                json=body,
                 alias=alias,
-                keystore_write=True,
+                what=f"the key pair import {alias}",
+                params={"update": str(update).lower()},
+                expected_fingerprint_sha256=expected_fingerprint_sha256,
+                json=body,
             )
         except SapError as error:
-            if not update:
-                raise self._refuse_existing_alias(error, alias) from error
-            raise
+            raise self._explain_write_refusal(error, alias, update) from error
         return self._require_entry(alias)
 
     # --- service endpoints -------------------------------------------------------------------------------

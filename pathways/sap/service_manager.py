@@ -124,7 +124,7 @@ class ServiceManager:
         page_token: str | None = None
         refreshed = False
         while True:
-            params: dict[str, Any] = {"max_items": PAGE_SIZE}
+            params: dict[str, Any] = {"max_items": self.page_size}
             if field_query:
                 params["fieldQuery"] = field_query
             if page_token:

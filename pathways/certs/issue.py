@@ -38,12 +38,21 @@ def _public_key_and_request(source: object) -> tuple[object, x509.CertificateSig
         if b"PRIVATE KEY" in raw:
             raise CertificateError("Give the CSR or the public key, never the private key.")
         if b"PUBLIC KEY-----" in raw:
-            return serialization.load_pem_public_key(raw), None
+            try:
+                return serialization.load_pem_public_key(raw), None
+            except Exception:
+                raise CertificateError("This public key cannot be read; paste it again as PEM.") from None
         csr = load_csr(raw)
         return csr.public_key(), csr
     if isinstance(source, PUBLIC_KEY_TYPES):
         return source, None
     raise CertificateError("Give a CSR (PEM or DER) or a public key to certify.")
+
+
+def _spki(public_key: object) -> bytes:
+    return public_key.public_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def issue_certificate(
@@ -76,12 +85,15 @@ def issue_certificate(
         raise CertificateError("Give the subject (at least a common name) for a certificate made from a key.")
     if ca_cert is None:
         issuer_name, issuer_public_key = subject_name, signing_key.public_key()  # type: ignore[attr-defined]
+        if _spki(issuer_public_key) != _spki(public_key):
+            raise CertificateError("A self-signed certificate must be signed with its own private key.")
     else:
         issuer = certificate_object(ca_cert)
         if not key_matches_certificate(describe_private_key(signing_key), issuer):
             raise CertificateError("The CA's private key does not belong to the CA certificate.")
         issuer_name, issuer_public_key = issuer.subject, issuer.public_key()
-    start = (not_before or datetime.now(UTC)).astimezone(UTC)
+    start = not_before or datetime.now(UTC)
+    start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject_name)

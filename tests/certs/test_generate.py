@@ -214,3 +214,8 @@ def test_a_certificate_object_is_not_mistaken_for_a_public_key(leaf, root, root_
 def test_private_key_given_where_the_csr_belongs_is_refused(leaf_key, root, root_key):
     with pytest.raises(CertificateError, match="never the private key"):
         issue_certificate(leaf_key.pem, root, root_key, 30)
+
+
+def test_self_signed_certificate_must_be_signed_with_its_own_key(leaf_key, other_key):
+    with pytest.raises(CertificateError, match="must be signed with its own private key"):
+        issue_certificate(leaf_key, None, other_key, 30, subject=SUBJECT)

@@ -1,6 +1,15 @@
 """Certificate work without Django or network: parse uploads, check them, generate keys/CSRs, export PKCS#12.
 
 Import from here; the submodules are an implementation detail.
+
+- Reading: `parse_certificates(data, passphrase=None, keep_private_key=False) -> ParsedCertificates`
+  (PEM, DER, base64 DER, PKCS#7, PKCS#12; chain leaf first) and `load_private_key(data, passphrase)`.
+  Both raise only `CertificateError(message)`.
+- Checking: `check_certificates(parsed, purpose, now=..., threshold_days=30, private_key=None,
+  known_fingerprints=()) -> list[Finding]`.
+- Making: `generate_private_key`, `build_csr`, `generate_key_and_csr`, `issue_certificate`,
+  `export_pkcs12`, `export_certificate`, `export_chain_pem`.
+- Helpers: `fingerprint_sha256`, `fingerprint_sha1`, `days_left`, `leaf_only`, `normalize_fingerprint`.
 """
 
 from .chain import is_issued_by, is_self_signed, leaf_only, order_chain

@@ -104,6 +104,7 @@ def generate_private_key(algorithm: str = "RSA-2048") -> PrivateKeyMaterial:
 
 
 def private_key_object(key: PrivateKeyMaterial | bytes | str | object) -> object:
+    """A cryptography private key from PrivateKeyMaterial, unencrypted PEM or a key object."""
     if isinstance(key, PrivateKeyMaterial):
         key = key.pem
     if isinstance(key, str):
@@ -121,6 +122,7 @@ def private_key_object(key: PrivateKeyMaterial | bytes | str | object) -> object
 
 
 def signature_hash(key: object, hash_name: str) -> hashes.HashAlgorithm | None:
+    """The hash to sign with (None for Ed25519/Ed448, which hash internally)."""
     if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return None
     if hash_name not in SIGNATURE_HASHES:
@@ -185,6 +187,7 @@ def generate_key_and_csr(
 
 
 def load_csr(data: bytes | str | x509.CertificateSigningRequest) -> x509.CertificateSigningRequest:
+    """A PEM/DER CSR whose signature verifies, else CertificateError."""
     if isinstance(data, x509.CertificateSigningRequest):
         csr = data
     else:
@@ -206,10 +209,13 @@ def parse_csr(data: bytes | str) -> CsrInfo:
     """Subject, SANs and key of a PEM or DER CSR whose signature is valid."""
     csr = load_csr(data)
     try:
-        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = tuple(general_name_text(name) for name in san)
-    except x509.ExtensionNotFound:
-        names = ()
-    key_type, key_size, key_curve = describe_public_key(csr.public_key())
-    pem = csr.public_bytes(serialization.Encoding.PEM)
-    return CsrInfo(name_text(csr.subject), names, key_type, key_size, key_curve, pem)
+        try:
+            san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            names = tuple(general_name_text(name) for name in san)
+        except x509.ExtensionNotFound:
+            names = ()
+        key_type, key_size, key_curve = describe_public_key(csr.public_key())
+        pem = csr.public_bytes(serialization.Encoding.PEM)
+        return CsrInfo(name_text(csr.subject), names, key_type, key_size, key_curve, pem)
+    except Exception:
+        raise CertificateError("This CSR is malformed (its names or extensions cannot be read).") from None

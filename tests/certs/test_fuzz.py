@@ -15,7 +15,9 @@ from pathways.certs import (
 
 from .factory import make_leaf, make_root, rsa_key
 
-FUZZ_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ_SETTINGS = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _samples():
@@ -86,7 +88,7 @@ def test_mutated_base64_gives_a_result_or_a_certificate_error(data):
     _parse_or_refuse(data)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(mutated(PKCS12))
 def test_mutated_pkcs12_gives_a_result_or_a_certificate_error(data):
     _parse_or_refuse(data, "fuzz-passphrase")

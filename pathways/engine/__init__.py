@@ -1,0 +1,36 @@
+"""The engine: the only place that joins models and remote calls — runs, plans, applies, verifies, checks.
+
+Public API (views, commands and tasks use only these):
+- start_run(pathway_or_landscape, kind, user) -> Run
+- apply_all(landscape, user) -> list[Run]; resume(pathway, user) -> Run
+- execute_run(run_id) -> None (the Celery task's body)
+- mark_interrupted_runs() -> int
+- landscape_check_result(landscape) -> dict | None
+- desired_state(pathway) -> dict (the planner's input from a draft)
+"""
+
+from pathways.engine.actions import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
+from pathways.engine.runs import (
+    QUEUE_UNAVAILABLE,
+    apply_all,
+    execute_run,
+    landscape_check_result,
+    mark_interrupted_runs,
+    resume,
+    start_run,
+)
+from pathways.engine.state import desired_state
+
+__all__ = [
+    "HANDOFF_CERTIFICATE",
+    "HANDOFF_CLIENTSECRET",
+    "HANDOFF_PRIVATE_KEY",
+    "QUEUE_UNAVAILABLE",
+    "apply_all",
+    "desired_state",
+    "execute_run",
+    "landscape_check_result",
+    "mark_interrupted_runs",
+    "resume",
+    "start_run",
+]

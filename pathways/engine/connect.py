@@ -1,0 +1,163 @@
+"""One run's connection to a landscape: transport (CA bundle, SSRF guard), CF and CPI clients, tuning, heartbeat."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+
+from pathways import netguard
+from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
+from pathways.sap.cpi import CpiClient, DeployWait
+from pathways.sap.errors import SapError
+from pathways.sap.http import RetryPolicy, SapHttp, Timeouts
+from pathways.sap.keys import ServiceKey
+from pathways.sap.xsuaa import TokenClient
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Waiting behaviour of remote work; the defaults follow D-12/D-18/D-28, tests shorten them in settings."""
+
+    job_poll_seconds: float = 2.0
+    job_poll_max_seconds: float = 10.0
+    deploy_poll_seconds: float = 2.0
+    retry_base_seconds: float = 1.0
+    retry_tries: int = 5
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    @classmethod
+    def from_settings(cls) -> Tuning:
+        return cls(
+            job_poll_seconds=float(getattr(settings, "AUTHWIZARD_JOB_POLL_SECONDS", 2.0)),
+            job_poll_max_seconds=float(getattr(settings, "AUTHWIZARD_JOB_POLL_MAX_SECONDS", 10.0)),
+            deploy_poll_seconds=float(getattr(settings, "AUTHWIZARD_DEPLOY_POLL_SECONDS", 2.0)),
+            retry_base_seconds=float(getattr(settings, "AUTHWIZARD_RETRY_BASE_SECONDS", 1.0)),
+            retry_tries=int(getattr(settings, "AUTHWIZARD_RETRY_TRIES", 5)),
+            connect_timeout=float(getattr(settings, "AUTHWIZARD_CONNECT_TIMEOUT", 10.0)),
+            read_timeout=float(getattr(settings, "AUTHWIZARD_READ_TIMEOUT", 60.0)),
+        )
+
+
+def guard_destination(url: str) -> bool:
+    """The transport's destination hook: the SSRF guard, with its sentence as the refusal."""
+    try:
+        netguard.check_url(url)
+    except netguard.UnsafeURL as error:
+        raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
+    return True
+
+
+def landscape_secret(landscape, name: str) -> str:
+    from pathways.models import Secret
+
+    secret = Secret.lookup(landscape=landscape, name=name)
+    return secret.reveal() if secret else ""
+
+
+def cpi_api_key(landscape) -> ServiceKey:
+    """The landscape's `api`-plan key, with its secret (or private key) from the vault."""
+    if not (landscape.cpi_api_url and landscape.cpi_token_url and landscape.cpi_client_id):
+        raise SapError("The landscape has no CPI API key yet; paste the api-plan service key in its settings",
+                       code="not_configured")
+    secret = landscape_secret(landscape, "cpi_secret")
+    if landscape.cpi_auth == "certificate":
+        return ServiceKey(clientid=landscape.cpi_client_id, url=landscape.cpi_api_url,
+                          tokenurl=landscape.cpi_token_url, certificate=landscape.cpi_certificate or None,
+                          key=secret or None)
+    if not secret:
+        raise SapError("The landscape's CPI client secret is not stored; enter it in the landscape settings",
+                       code="not_configured")
+    return ServiceKey(clientid=landscape.cpi_client_id, url=landscape.cpi_api_url,
+                      tokenurl=landscape.cpi_token_url, clientsecret=secret)
+
+
+class Connection:
+    """Everything remote for one run, sharing one SapHttp (so the run's HTTP calls are counted once)."""
+
+    def __init__(self, landscape, *, heartbeat: Callable[[], None] | None = None,
+                 tuning: Tuning | None = None) -> None:
+        self.landscape = landscape
+        self.tuning = tuning or Tuning.from_settings()
+        self._heartbeat = heartbeat or (lambda: None)
+        self._directory: str | None = None
+        self.http = SapHttp(
+            ca_bundle=self._write_ca_bundle(landscape.ca_bundle),
+            timeouts=Timeouts(connect=self.tuning.connect_timeout, read=self.tuning.read_timeout),
+            retry=RetryPolicy(base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries,
+                              sleep=self.sleep),
+            url_guard=guard_destination,
+        )
+        self.tokens = TokenClient(self.http)
+        self._space: Space | None = None
+        self._plan_guid: str | None = None
+
+    def _write_ca_bundle(self, pem: str) -> str | None:
+        if not (pem or "").strip():
+            return None
+        self._directory = tempfile.mkdtemp(prefix="authwizard-ca-")
+        path = os.path.join(self._directory, "ca-bundle.pem")
+        with open(path, "w", encoding="ascii") as handle:
+            handle.write(pem.strip() + "\n")
+        return path
+
+    def sleep(self, seconds: float) -> None:
+        """Waits between polls and retries keep the run's heartbeat fresh."""
+        self._heartbeat()
+        time.sleep(seconds)
+
+    def heartbeat(self) -> None:
+        self._heartbeat()
+
+    @property
+    def call_count(self) -> int:
+        return self.http.call_count
+
+    def close(self) -> None:
+        self.http.close()
+        if self._directory:
+            shutil.rmtree(self._directory, ignore_errors=True)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- clients -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def cf(self) -> CloudFoundry:
+        landscape = self.landscape
+        if not (landscape.cf_api_url and landscape.cf_user):
+            raise SapError("The landscape has no Cloud Foundry API address or user yet", code="not_configured")
+        return CloudFoundry(
+            self.http, landscape.cf_api_url, username=landscape.cf_user,
+            password=landscape_secret(landscape, "cf_password"), uaa_url=landscape.cf_uaa_url or None,
+            polling=JobPolling(first_interval=self.tuning.job_poll_seconds,
+                               max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
+                               sleep=self.sleep),
+        )
+
+    @cached_property
+    def cpi(self) -> CpiClient:
+        return CpiClient(self.http, cpi_api_key(self.landscape), tokens=self.tokens,
+                         deploy_wait=DeployWait(interval=self.tuning.deploy_poll_seconds, sleep=self.sleep))
+
+    def space(self) -> Space:
+        if self._space is None:
+            organization = self.cf.get_organization(self.landscape.cf_org)
+            self._space = self.cf.get_space(organization, self.landscape.cf_space)
+        return self._space
+
+    def integration_flow_plan_guid(self) -> str:
+        if self._plan_guid is None:
+            self._plan_guid = self.cf.find_service_plan("it-rt", "integration-flow").guid
+        return self._plan_guid

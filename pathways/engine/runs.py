@@ -1,0 +1,357 @@
+"""Runs: start one (row + queued task), execute it step by step, record steps, detect interrupted runs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from pathways import plan as planning
+from pathways import vault
+from pathways.engine import actions, check, verify
+from pathways.engine.connect import Connection
+from pathways.engine.state import Work, desired_state, read_remote_state
+from pathways.models import Landscape, Pathway, Run, RunKind, RunStep
+from pathways.sap.errors import SapError
+from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
+
+logger = logging.getLogger(__name__)
+
+QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
+HEARTBEAT_EVERY_SECONDS = 5.0
+PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY}
+
+
+def stale_after() -> timedelta:
+    return timedelta(minutes=float(getattr(settings, "AUTHWIZARD_RUN_STALE_MINUTES", 10)))
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Redacted, first line only, cut to `limit`: what a step or run message may hold."""
+    lines = vault.redact(str(text)).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+# --- starting ----------------------------------------------------------------------------------------------
+
+
+def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
+    """Create the Run row and queue `pathways.tasks.execute_run(run.id)` once the row is committed.
+
+    `target` is a Pathway (plan, apply, verify) or a Landscape (check). An active run of the same target
+    is returned instead of starting a second one. When the queue cannot take the task, the run is marked
+    failed with QUEUE_UNAVAILABLE and returned.
+    """
+    kind = RunKind(kind)
+    if isinstance(target, Pathway):
+        if kind not in PATHWAY_KINDS:
+            raise ValueError(f"a pathway run is one of plan, apply, verify, not {kind}")
+        landscape, pathway = target.landscape, target
+    elif isinstance(target, Landscape):
+        if kind != RunKind.CHECK:
+            raise ValueError("a landscape run is a check")
+        landscape, pathway = target, None
+    else:
+        raise TypeError("start_run needs a Pathway or a Landscape")
+    mark_interrupted_runs()
+    with transaction.atomic():
+        Landscape.objects.select_for_update().filter(pk=landscape.pk).first()
+        active = Run.objects.filter(landscape=landscape, pathway=pathway, state__in=ACTIVE_RUN_STATES)
+        if pathway is None:
+            active = active.filter(kind=RunKind.CHECK)
+        existing = active.order_by("-created_at").first()
+        if existing is not None:
+            return existing
+        run = Run.objects.create(landscape=landscape, pathway=pathway, kind=kind,
+                                 requested_by=user if user is not None and user.is_authenticated else None)
+    transaction.on_commit(lambda: enqueue(run))
+    return run
+
+
+def enqueue(run: Run) -> None:
+    """Send the run's id (nothing else) to the queue; on failure the row says so."""
+    from pathways.tasks import execute_run
+
+    try:
+        result = execute_run.apply_async(args=[run.id], retry=False)
+    except Exception as error:  # noqa: BLE001 - any broker failure means the same thing to the user
+        logger.warning("run %s could not be queued: %s", run.id, type(error).__name__)
+        run.state, run.message, run.finished_at = RunState.FAILED, QUEUE_UNAVAILABLE, timezone.now()
+        run.hint = "Check that the broker (Redis or the local queue folder) is running, then start again."
+        Run.objects.filter(pk=run.pk).update(state=run.state, message=run.message, hint=run.hint,
+                                             finished_at=run.finished_at)
+        return
+    run.task_id = result.id or ""
+    Run.objects.filter(pk=run.pk).update(task_id=run.task_id)
+
+
+def apply_all(landscape: Landscape, user=None) -> list[Run]:
+    """Start an apply of each of the landscape's four pathways; workers run them concurrently."""
+    landscape.ensure_pathways()
+    return [start_run(pathway, RunKind.APPLY, user) for pathway in landscape.pathways.order_by("key")]
+
+
+def resume(pathway: Pathway, user=None) -> Run:
+    """Resuming is a new apply: every step looks up what exists first, so nothing is created twice."""
+    return start_run(pathway, RunKind.APPLY, user)
+
+
+def landscape_check_result(landscape: Landscape) -> dict | None:
+    """The latest finished check of the landscape: {"ok", "checks": [{name, status, sentence}], "at", …}."""
+    run = (Run.objects.filter(landscape=landscape, kind=RunKind.CHECK, pathway=None)
+           .exclude(state__in=ACTIVE_RUN_STATES).order_by("-created_at", "-id").first())
+    if run is None:
+        return None
+    return {**run.result, "state": run.state, "message": run.message,
+            "at": (run.finished_at or run.created_at).isoformat(), "run": str(run.code)}
+
+
+# --- interrupted runs --------------------------------------------------------------------------------------
+
+
+def mark_interrupted_runs() -> int:
+    """Runs 'running' without a heartbeat for AUTHWIZARD_RUN_STALE_MINUTES become interrupted; returns how many."""
+    limit = timezone.now() - stale_after()
+    stale = Run.objects.filter(state=RunState.RUNNING).filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit))
+    count = 0
+    for run in stale.select_related("pathway"):
+        updated = Run.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+            state=RunState.INTERRUPTED, finished_at=timezone.now(),
+            message="The worker stopped answering during this run (restart or time-out).",
+            hint="Resume: a new apply looks up what exists and finishes the rest without duplicates.")
+        if not updated:
+            continue
+        count += 1
+        RunStep.objects.filter(run=run, state=RunState.RUNNING).update(state=RunState.INTERRUPTED)
+        if run.pathway is not None and run.pathway.status == PathwayStatus.APPLYING:
+            Pathway.objects.filter(pk=run.pathway.pk).update(
+                status=PathwayStatus.FAILED, status_message="The last apply was interrupted; resume it.")
+    return count
+
+
+# --- executing ---------------------------------------------------------------------------------------------
+
+
+def claim(run_id: int) -> Run | None:
+    """Move a queued (or abandoned running) run to running; None when it is gone, finished or busy elsewhere."""
+    now = timezone.now()
+    claimable = Q(state=RunState.QUEUED) | Q(state=RunState.RUNNING, heartbeat_at__lt=now - stale_after())
+    updated = Run.objects.filter(claimable, pk=run_id).update(
+        state=RunState.RUNNING, started_at=now, heartbeat_at=now, finished_at=None)
+    if not updated:
+        return None
+    return Run.objects.select_related("landscape", "pathway").get(pk=run_id)
+
+
+@dataclass
+class StepOutcome:
+    message: str = ""
+    state: str = RunState.SUCCEEDED
+
+
+class Recorder:
+    """Writes RunSteps (label, state, duration, HTTP calls, one-line message) and the run's heartbeat."""
+
+    def __init__(self, run: Run, connection: Connection | None = None) -> None:
+        self.run = run
+        self.connection = connection
+        self.index = run.steps.count()
+        self._last_beat = 0.0
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_EVERY_SECONDS:
+            self._last_beat = now
+            Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+
+    def calls(self) -> int:
+        return self.connection.call_count if self.connection else 0
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[StepOutcome]:
+        self._last_beat = 0.0
+        self.beat()
+        step = RunStep.objects.create(run=self.run, index=self.index, label=label[:200],
+                                      state=RunState.RUNNING, started_at=timezone.now())
+        self.index += 1
+        before, started = self.calls(), time.monotonic()
+        outcome = StepOutcome()
+        try:
+            yield outcome
+        except BaseException as error:
+            self._finish(step, RunState.FAILED, _error_message(error), before, started)
+            raise
+        self._finish(step, outcome.state, outcome.message, before, started)
+
+    def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
+        step.state, step.message, step.finished_at = state, one_line(message), timezone.now()
+        step.duration_ms = int((time.monotonic() - started) * 1000)
+        step.http_calls = self.calls() - before
+        step.save(update_fields=["state", "message", "finished_at", "duration_ms", "http_calls"])
+        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), http_calls=self.calls())
+
+
+def _error_message(error: BaseException) -> str:
+    if isinstance(error, SapError):
+        return error.message
+    if isinstance(error, SoftTimeLimitExceeded):
+        return "The run took longer than its time limit and was stopped"
+    return f"Internal error ({type(error).__name__}); see the worker log"
+
+
+def hint_for(error: BaseException) -> str:
+    """What to do about a failure, in one sentence."""
+    if isinstance(error, SoftTimeLimitExceeded):
+        return "Resume the apply: finished steps are found and kept."
+    if not isinstance(error, SapError):
+        return "This is a fault in AuthWizard; report it with the time of the run."
+    code, status = error.code or "", error.status
+    if code in ("invalid_client", "unauthorized") or status == 401:
+        return "Check the landscape's credentials (CF user and password, CPI API key) and run again."
+    if code == "role_missing":
+        return "Add the missing role template to the CPI api-plan instance, wait for it to apply, and resume."
+    if code == "not_space_developer" or status == 403:
+        return "Ask a space manager for the Space Developer role (or the missing role) and resume."
+    if code in ("tls", "unsafe_url"):
+        return "Check the landscape's addresses and CA bundle."
+    if code == "plan_problem":
+        return "Fix the draft as the message says, review the plan, then apply."
+    if code.startswith("runtime_"):
+        return "Check the iFlow is deployed with a sender role the instance grants, then verify again."
+    if code == "fingerprint_mismatch":
+        return "Rotate the credential or apply again to hand over what is really deployed."
+    if error.retryable:
+        return "This is temporary; resume the apply — steps already done are not repeated."
+    return "Fix the cause named above, then resume the apply; steps already done are kept."
+
+
+def execute_run(run_id: int) -> None:
+    """The body of the Celery task: run a claimed run to its end, recording every step."""
+    run = claim(run_id)
+    if run is None:
+        logger.info("run %s is gone or already taken; nothing to do", run_id)
+        return
+    recorder = Recorder(run)
+    connection = Connection(run.landscape, heartbeat=recorder.beat)
+    recorder.connection = connection
+    try:
+        with connection:
+            if run.kind == RunKind.CHECK:
+                _check(run, recorder, connection)
+            else:
+                _pathway_run(run, recorder, connection)
+    except (SapError, SoftTimeLimitExceeded) as error:
+        _fail(run, error, connection)
+    except Exception as error:
+        logger.exception("run %s failed with an internal error", run.id)
+        _fail(run, error, connection)
+    except BaseException as error:
+        _fail(run, error, connection)
+        raise
+
+
+def _finish_run(run: Run, state: str, message: str, connection: Connection) -> None:
+    run.state, run.message, run.finished_at = state, one_line(message, 1000), timezone.now()
+    run.http_calls = connection.call_count
+    run.save(update_fields=["state", "message", "finished_at", "http_calls", "result", "hint"])
+
+
+def _fail(run: Run, error: BaseException, connection: Connection) -> None:
+    run.hint = one_line(hint_for(error))
+    _finish_run(run, RunState.FAILED, _error_message(error), connection)
+    if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
+        Pathway.objects.filter(pk=run.pathway_id).update(
+            status=PathwayStatus.FAILED, status_message=one_line(_error_message(error)))
+
+
+def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
+    findings: list[check.Finding] = []
+    for group in check.groups(connection):
+        with recorder.step(group.label) as outcome:
+            found = group.run()
+            findings.extend(found)
+            missing = [f for f in found if f.status != check.OK]
+            outcome.state = RunState.FAILED if missing else RunState.SUCCEEDED
+            outcome.message = "; ".join(f.sentence for f in (missing or found))
+    ok = all(f.status == check.OK for f in findings)
+    run.result = {"ok": ok, "checks": [f.as_dict() for f in findings]}
+    missing = sum(f.status != check.OK for f in findings)
+    message = "Every check passed" if ok else f"{missing} of {len(findings)} checks found something missing"
+    _finish_run(run, RunState.SUCCEEDED if ok else RunState.FAILED, message, connection)
+
+
+def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
+    pathway = run.pathway
+    work = Work(pathway=pathway, desired=desired_state(pathway), applied=dict(pathway.applied))
+    if run.kind == RunKind.APPLY:
+        Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLYING, status_message="")
+    with recorder.step("Read the remote state") as outcome:
+        remote = read_remote_state(connection, work)
+        outcome.message = _describe_remote(remote)
+    with recorder.step("Plan") as outcome:
+        actions_planned = planning.plan(pathway.key, pathway.method, work.desired, remote)
+        run.result = {"plan": [action.as_dict() for action in actions_planned],
+                      "problems": planning.problems(actions_planned)}
+        Run.objects.filter(pk=run.pk).update(result=run.result)
+        changes = sum(action.changes_remote for action in actions_planned)
+        outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
+        if run.result["problems"] and run.kind == RunKind.APPLY:
+            raise SapError("The plan cannot be applied: " + "; ".join(run.result["problems"]),
+                           code="plan_problem")
+    if run.kind == RunKind.PLAN:
+        if run.result["problems"]:
+            message = "Planned, but the draft needs attention: " + "; ".join(run.result["problems"])
+        else:
+            message = f"Planned: {outcome.message}"
+        if pathway.status in (PathwayStatus.DRAFT, PathwayStatus.PLANNED, PathwayStatus.FAILED):
+            Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.PLANNED,
+                                                         status_message=one_line(message))
+        _finish_run(run, RunState.SUCCEEDED, message, connection)
+        return
+    if run.kind == RunKind.APPLY:
+        for action in actions_planned:
+            with recorder.step(action.label) as outcome:
+                outcome.message = actions.execute(connection, work, action)
+        work.applied["applied_at"] = timezone.now().isoformat()
+        Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLIED, applied=work.applied,
+                                                     status_message="")
+    elif not work.applied:
+        raise SapError("Nothing has been applied for this pathway yet; apply it first", code="not_applied")
+    else:
+        _refresh_from_remote(work)
+    findings = verify.Findings()
+    for item in verify.checks_for(connection, work, findings):
+        with recorder.step(item.label) as outcome:
+            outcome.message = item.run()
+    Pathway.objects.filter(pk=pathway.pk).update(
+        status=PathwayStatus.VERIFIED, status_message="", last_verified_at=timezone.now(),
+        certificate_not_after=findings.certificate_not_after)
+    verb = "Applied and verified" if run.kind == RunKind.APPLY else "Verified"
+    _finish_run(run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method})", connection)
+
+
+def _refresh_from_remote(work: Work) -> None:
+    """A verify run reads the key it found by name (inbound); outbound checks compare with `applied`."""
+    if work.service_key is not None and work.key_guid:
+        actions.record_key(work, work.desired.get("key_name") or "")
+        Pathway.objects.filter(pk=work.pathway.pk).update(applied=work.applied)
+
+
+def _describe_remote(remote: planning.RemoteState) -> str:
+    parts = []
+    for label, found in (("instance", remote.instance), ("key", remote.key), ("credential", remote.credential),
+                         ("key pair", remote.key_pair), ("trusted certificate", remote.trusted)):
+        if found is not None:
+            parts.append(f"{label} {getattr(found, 'name', None) or getattr(found, 'alias', '')} found")
+    return "; ".join(parts) if parts else "nothing of this pathway exists yet"

@@ -1,0 +1,36 @@
+"""Thin Celery tasks: each takes ids only, and the engine does the work against the database row."""
+
+from django.conf import settings
+
+from authwizard.celery import app
+from pathways import engine
+
+MARK_INTERRUPTED_EVERY_SECONDS = 60.0
+
+
+@app.task(
+    name="pathways.tasks.execute_run",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    ignore_result=True,
+)
+def execute_run(run_id: int) -> None:
+    """Run the Run row `run_id` to its end; exits quietly when it is gone or already finished."""
+    engine.execute_run(run_id)
+
+
+@app.task(name="pathways.tasks.mark_interrupted_runs", ignore_result=True)
+def mark_interrupted_runs() -> int:
+    """Periodic: runs whose heartbeat stopped are shown as interrupted."""
+    return engine.mark_interrupted_runs()
+
+
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "mark-interrupted-runs": {
+        "task": "pathways.tasks.mark_interrupted_runs",
+        "schedule": MARK_INTERRUPTED_EVERY_SECONDS,
+    },
+}

@@ -211,6 +211,7 @@ class CallRecord:
     attempt: int
     error: str | None = None
     waited_s: float = 0.0
+    started_at: float = 0.0
 
 
 @dataclass
@@ -313,12 +314,11 @@ class SapHttp:
         for attempt in range(1, tries + 1):
             if throttled:
                 waited += self.throttle.acquire(host)
-            prepared_url = url
             started = time.monotonic()
             try:
                 response = self.session.request(
                     method,
-                    prepared_url,
+                    url,
                     params=params,
                     headers=headers,
                     data=data,
@@ -376,14 +376,16 @@ class SapHttp:
     ) -> None:
         if params:
             url = requests.Request("GET", url, params=params).prepare().url or url
+        elapsed = time.monotonic() - started
         record = CallRecord(
             method=method,
             url=redact_url(url),
             status=status,
-            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            duration_ms=round(elapsed * 1000, 1),
             attempt=attempt,
             error=error,
             waited_s=round(waited, 3),
+            started_at=time.time() - elapsed,
         )
         with self._lock:
             self.calls.append(record)

@@ -37,7 +37,8 @@ def desired_state(pathway) -> dict[str, Any]:
     desired: dict[str, Any] = {}
     for field_spec in pathway.active_fields():
         if not field_spec.is_secret:
-            desired[field_spec.name] = pathway.value(field_spec.name)
+            # The method's own default: Pathway.value() takes it from all methods, where the last one wins.
+            desired[field_spec.name] = pathway.draft.get(field_spec.name, field_spec.default)
     if not spec.is_inbound and pathway.method == catalog.BASIC:
         password = pathway.secret("password")
         desired["password_present"] = password is not None

@@ -1,0 +1,133 @@
+"""Fixtures for run tests: a landscape pointing at a fresh sandbox tenant, drafts per combination, fast waits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pathways.models import Landscape, Pathway, Secret
+from pathways.sap.keys import parse_service_key
+
+S4_PASSWORD = "S4-comm-user-Passw0rd!"
+SSC_PASSWORD = "SSC-inbound-Passw0rd?"
+TENANT_HOSTS = ("xsuaa", "xsuaa_cert", "cpi", "runtime")
+
+
+@pytest.fixture
+def fast_waits(settings):
+    """Job and deployment polls and client retries in milliseconds instead of seconds."""
+    settings.AUTHWIZARD_JOB_POLL_SECONDS = 0.01
+    settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS = 0.02
+    settings.AUTHWIZARD_DEPLOY_POLL_SECONDS = 0.01
+    settings.AUTHWIZARD_RETRY_BASE_SECONDS = 0.001
+    settings.AUTHWIZARD_RETRY_TRIES = 3
+    settings.AUTHWIZARD_READ_TIMEOUT = 10.0
+    return settings
+
+
+def landscape_from(tenant: dict, name: str) -> Landscape:
+    """A landscape whose CF, CPI and runtime addresses and secrets are the tenant's."""
+    key = parse_service_key(tenant["api_key"])
+    landscape = Landscape.objects.create(
+        name=name,
+        cpi_api_url=tenant["cpi_api_url"], cpi_token_url=key.tokenurl, cpi_client_id=key.clientid,
+        cpi_auth="secret", runtime_url=tenant["runtime_url"], endpoint_path=tenant["iflow_addresses"][0],
+        cf_api_url=tenant["cf_api"], cf_uaa_url=tenant["uaa_url"], cf_org=tenant["org"],
+        cf_space=tenant["space"], cf_user=tenant["cf_user"]["username"],
+        ca_bundle=Path(tenant["ca_path"]).read_text(),
+    )
+    Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret)
+    Secret.store(landscape=landscape, name="cf_password", value=tenant["cf_user"]["password"])
+    landscape.ensure_pathways()
+    return landscape
+
+
+@pytest.fixture
+def landscape(sandbox_tenant, fast_waits):
+    return landscape_from(sandbox_tenant, f"Sandbox {sandbox_tenant['subdomain']}")
+
+
+def set_draft(pathway: Pathway, method: str, values: dict, secrets: dict | None = None) -> Pathway:
+    pathway.method = method
+    pathway.draft = dict(values)
+    pathway.save()
+    for name, value in (secrets or {}).items():
+        Secret.store(landscape=pathway.landscape, pathway=pathway, name=name, value=value)
+    return pathway
+
+
+@pytest.fixture
+def issue_certificate(sandbox_server):
+    """A client certificate (PEM + key) issued by the sandbox's load-balancer client CA, with clientAuth."""
+
+    def issue(common_name: str = "s4.example.com") -> dict:
+        response = sandbox_server.admin("POST", "certificates", {"common_name": common_name, "client_auth": True})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return issue
+
+
+@pytest.fixture
+def add_fault(sandbox_server, sandbox_tenant):
+    def add(**spec) -> dict:
+        if spec.get("host") in TENANT_HOSTS or spec["kind"] in ("fail_job", "job_forever"):
+            spec.setdefault("subdomain", sandbox_tenant["subdomain"])
+        response = sandbox_server.admin("POST", "faults", spec)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return add
+
+
+COMBINATIONS = [
+    ("s4_to_cpi", "basic"), ("s4_to_cpi", "certificate"),
+    ("ssc_to_cpi", "basic"), ("ssc_to_cpi", "certificate"),
+    ("cpi_to_s4", "basic"), ("cpi_to_s4", "certificate"),
+    ("cpi_to_ssc", "basic"), ("cpi_to_ssc", "certificate"),
+]
+PKCS12_PASSPHRASE = "pkcs12-Passphrase-42"
+
+
+def pkcs12_of(issued: dict, passphrase: str) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    key = serialization.load_pem_private_key(issued["key"].encode(), password=None)
+    return pkcs12.serialize_key_and_certificates(
+        b"ssc-client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode()))
+
+
+@pytest.fixture
+def prepare(landscape, sandbox_tenant, issue_certificate):
+    """Fill one pathway's draft for a combination, the way a consultant would in the wizard."""
+
+    def fill(key: str, method: str) -> Pathway:
+        import base64
+
+        pathway = landscape.pathways.get(key=key)
+        if (key, method) == ("s4_to_cpi", "certificate"):
+            return set_draft(pathway, method, {"certificate_source": "sap_generated", "validity_days": "30"})
+        if (key, method) == ("ssc_to_cpi", "certificate"):
+            issued = issue_certificate(f"ssc-{sandbox_tenant['subdomain']}.example.com")
+            return set_draft(pathway, method, {"certificate_source": "external",
+                                               "external_certificate": issued["certificate"]})
+        if method == "basic" and key in ("s4_to_cpi", "ssc_to_cpi"):
+            return set_draft(pathway, method, {"token_validity": "7200"})
+        if (key, method) == ("cpi_to_s4", "basic"):
+            return set_draft(pathway, method, {"user": "COMM_USER_S4"}, {"password": S4_PASSWORD})
+        if (key, method) == ("cpi_to_ssc", "basic"):
+            return set_draft(pathway, method, {"user": "SSC_INBOUND"}, {"password": SSC_PASSWORD})
+        if (key, method) == ("cpi_to_s4", "certificate"):
+            root = Path(sandbox_tenant["ca_path"]).read_text()
+            return set_draft(pathway, method, {"key_source": "generate", "key_type": "EC-256",
+                                               "organization": "Example AG", "server_root": root})
+        issued = issue_certificate(f"cpi-{sandbox_tenant['subdomain']}.example.com")
+        bundle = base64.b64encode(pkcs12_of(issued, PKCS12_PASSPHRASE)).decode()
+        return set_draft(pathway, method, {"key_source": "import"},
+                         {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE})
+
+    return fill

@@ -112,9 +112,15 @@ class ServiceManager:
     """Reads the subaccount's service catalogue and instances through Service Manager."""
 
     def __init__(
-        self, http: SapHttp, binding: ServiceManagerBinding, tokens: TokenClient | None = None
+        self,
+        http: SapHttp,
+        binding: ServiceManagerBinding,
+        tokens: TokenClient | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.http = http
+        self.page_size = page_size
         self.binding = binding
         self.tokens = tokens or TokenClient(http)
 

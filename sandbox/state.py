@@ -45,13 +45,11 @@ class Store:
     def save(self) -> None:
         """Write the whole document to a temporary file and rename it over the old one."""
         with self.lock:
-            text = json.dumps(self.data, indent=1, sort_keys=True)
+            text = json.dumps(self.data, separators=(",", ":"))
             handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
             try:
                 with os.fdopen(handle, "w") as out:
                     out.write(text)
-                    out.flush()
-                    os.fsync(out.fileno())
                 os.chmod(temp, 0o600)
                 os.replace(temp, self.path)
             except BaseException:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import importlib.metadata
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -21,7 +23,15 @@ from urllib3.util import connection as urllib3_connection
 
 from .errors import SapError
 
-AUTHWIZARD_VERSION = "0.1.0"
+
+def _installed_version() -> str:
+    try:
+        return importlib.metadata.version("authwizard")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+AUTHWIZARD_VERSION = _installed_version()
 USER_AGENT = f"AuthWizard/{AUTHWIZARD_VERSION} (SAP authentication pathway setup)"
 LOOPBACK_ADDRESS = "127.0.0.1"
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -184,19 +194,19 @@ class HostThrottle:
         self._lock = threading.Lock()
 
     def acquire(self, host: str) -> float:
-        """Block until a call to `host` is allowed; returns the seconds waited."""
-        waited = 0.0
+        """Reserve the next allowed moment for a call to `host`, sleep until then; returns the seconds waited.
+
+        A new call may start no earlier than one second after the `rate`-th most recent one, so no
+        one-second window holds more than `rate` calls. The lock is not held while sleeping.
+        """
         with self._lock:
-            recent = self._recent.setdefault(host, deque())
+            recent = self._recent.setdefault(host, deque(maxlen=self.rate))
             now = self.clock()
-            while recent and now - recent[0] >= 1.0:
-                recent.popleft()
-            if len(recent) >= self.rate:
-                waited = 1.0 - (now - recent[0])
-                self.sleep(waited)
-                now = self.clock()
-                recent.popleft()
-            recent.append(now)
+            slot = now if len(recent) < self.rate else max(now, recent[0] + 1.0)
+            recent.append(slot)
+        waited = slot - now
+        if waited > 0:
+            self.sleep(waited)
         return waited
 
 
@@ -392,5 +402,6 @@ class SapHttp:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc)
+    """The exception text without any query string (which could carry secrets), at most 300 characters."""
+    text = re.sub(r"\?[^\s'\")]*", "", str(exc))
     return text if len(text) <= 300 else text[:297] + "..."

@@ -181,3 +181,27 @@ def test_cpi_calls_stay_under_eight_per_second_per_tenant_host(cpi, http):
     for index in range(len(starts) - 8):
         assert starts[index + 8] - starts[index] >= 0.99
     assert sum(call.waited_s for call in cpi_calls) > 0
+
+
+def test_redirects_are_returned_not_followed(http, root, faults):
+    faults.add(
+        kind="status", host="cf", path="^/$", status=302, headers={"Location": "https://elsewhere.example/"}
+    )
+    response = http.request("GET", root)
+    assert response.status_code == 302
+    assert http.call_count == 1
+
+
+def test_every_request_url_passes_the_destination_guard(sandbox_tenant, sleeps, cf, space):
+    seen = []
+
+    def guard(url):
+        seen.append(url)
+        return "sandbox.localhost" in url
+
+    guarded = transport(sandbox_tenant, sleeps, url_guard=guard)
+    cf.http = guarded
+    cf.find_instance(space.guid, "x")
+    assert seen and all(url.startswith(sandbox_tenant["cf_api"]) for url in seen)
+    with pytest.raises(SapError, match="not allowed"):
+        guarded.request("GET", "https://example.com/")

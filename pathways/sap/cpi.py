@@ -187,7 +187,7 @@ def fingerprints_match(left: str | None, right: str | None) -> bool:
     return left.replace(":", "").lower() == right.replace(":", "").lower()
 
 
-@dataclass
+@dataclass(eq=False)
 class CpiClient:
     """Calls the CPI OData API of one tenant with the `api`-plan key, through the run's SapHttp."""
 

@@ -235,7 +235,7 @@ class Timeouts:
         return (self.connect, self.read)
 
 
-@dataclass
+@dataclass(eq=False)
 class SapHttp:
     """One HTTP session per run, shared by every SAP client of that run.
 
@@ -252,7 +252,7 @@ class SapHttp:
     throttle: HostThrottle = field(default_factory=lambda: HostThrottle(8))
     proxies: Mapping[str, str] | None = None
     user_agent: str = USER_AGENT
-    calls: list[CallRecord] = field(default_factory=list, init=False)
+    calls: list[CallRecord] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pathways import certs
 from pathways.forms.landscape import LandscapeForm
 from pathways.models import Landscape, Membership, Role
 
@@ -61,4 +62,18 @@ def seed(facts: dict) -> tuple[Landscape, dict[str, str]]:
     landscape = landscape_from_facts(facts, name="Demo (sandbox)", user=users["demo"][0])
     for user, role in users.values():
         Membership.objects.update_or_create(landscape=landscape, user=user, defaults={"role": role})
+    _prefill_sscv2_certificate(landscape, facts, users["demo"][0])
     return landscape, {username: DEMO_PASSWORD for username in DEMO_USERS}
+
+
+def _prefill_sscv2_certificate(landscape: Landscape, facts: dict, user) -> None:
+    """Play SSCv2's part once: a client certificate from the CA the sandbox's load balancer trusts."""
+    pathway = landscape.pathways.get(key="ssc_to_cpi")
+    if pathway.draft.get("external_certificate"):
+        return
+    key = certs.generate_private_key("EC-P256")
+    issued = certs.issue_certificate(
+        key, Path(facts["client_ca_path"]).read_bytes(), Path(facts["client_ca_key_path"]).read_bytes(),
+        days=365, subject=certs.DistinguishedName(common_name="sscv2-demo-client", organization="Demo", country="DE"),
+    )
+    pathway.save_field("external_certificate", issued.pem.decode("ascii"), seen_version=pathway.version, user=user)

@@ -32,6 +32,7 @@ def worker_alive() -> bool:
 def _panel(request, run):
     return render(request, "pathways/htmx/run_panel.html", {
         "run": run, "steps": list(run.steps.all()), "worker_alive": worker_alive() if run.is_active else True,
+        "can_run": run.landscape.may(request.user, "run"),
     })
 
 

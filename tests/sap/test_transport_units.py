@@ -99,3 +99,12 @@ def test_non_web_addresses_are_refused():
 def test_user_agent_names_authwizard_and_its_version():
     assert USER_AGENT.startswith("AuthWizard/0.1.0")
     assert SapHttp().session.headers["User-Agent"] == USER_AGENT
+
+
+def test_defaults_follow_d12_and_every_call_has_both_timeouts():
+    policy = RetryPolicy()
+    assert (policy.base, policy.cap, policy.tries) == (1.0, 60.0, 5)
+    http = SapHttp()
+    assert http.timeouts.as_tuple() == (10.0, 60.0)
+    assert http.throttle.rate == 8
+    assert http.session.trust_env is False

@@ -1,6 +1,6 @@
 """URLs of the app; public identifiers are UUIDs and catalog keys, never database ids."""
 
-from django.urls import path
+from django.urls import include, path
 
 from pathways.views import landscapes, runs, wizard
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/run/<slug:kind>/", runs.start_pathway_run, name="pathway_run"),
     path("l/<uuid:code>/run/<slug:kind>/", runs.start_landscape_run, name="landscape_run"),
     path("runs/<uuid:run_code>/", runs.run_page, name="run"),
+    path("", include("pathways.urls_leads")),
+    path("", include("pathways.urls_certs")),
 ]

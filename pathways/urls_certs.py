@@ -1,0 +1,3 @@
+"""URLs for certificate work: inspect, generate, download, rotate."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs for team leads: overview, history, approval, drift, exports."""
+
+urlpatterns: list = []

@@ -137,20 +137,19 @@ class Handler(BaseHTTPRequestHandler):
         req = Request(self.command, host, kind or "", subdomain, path, query,
                       {k.lower(): v for k, v in self.headers.items()}, body, self.client_address[0], peer)
         response = self._dispatch(ctx, req)
+        if kind != "admin":
+            ctx.knobs.log_call(host=host.split(":")[0], kind=kind, method=self.command, path=path,
+                               query_string=query, status="dropped" if response.drop else response.status,
+                               started=started_wall, duration_ms=(time.monotonic() - started) * 1000,
+                               subdomain=subdomain)
         if response.drop:
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            status = "dropped"
         else:
             self._send(response)
-            status = response.status
-        if kind != "admin":
-            ctx.knobs.log_call(host=host.split(":")[0], kind=kind, method=self.command, path=path,
-                               query_string=query, status=status, started=started_wall,
-                               duration_ms=(time.monotonic() - started) * 1000, subdomain=subdomain)
 
     def _dispatch(self, ctx, req: Request) -> Response:
         if not req.kind:

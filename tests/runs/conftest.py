@@ -131,3 +131,76 @@ def prepare(landscape, sandbox_tenant, issue_certificate):
                          {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE})
 
     return fill
+
+
+def in_memory_sqlite() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+@pytest.fixture(scope="package")
+def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A real Celery worker on Redis when REDIS_URL is set, else on a filesystem broker in a tmp dir.
+
+    PostgreSQL (CI): a threads pool of 4, so apply_all really runs concurrently. The default in-memory
+    SQLite test database locks whole tables across connections, so there the worker is one thread that
+    shares the test's connection, as Django's live server does.
+    """
+    import os
+
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_prerun
+    from django.db import connections
+
+    import pathways.tasks  # noqa: F401 - registers the tasks
+    from authwizard.celery import app
+
+    if not os.environ.get("REDIS_URL"):
+        folder = tmp_path_factory.mktemp("broker")
+        for name in ("queue", "control"):
+            (folder / name).mkdir()
+        app.conf.update(broker_url="filesystem://", broker_transport_options={
+            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"), "store_processed": False,
+        })
+        app._pool = None  # publish through the folder above, not a pool opened before this fixture
+        app.amqp._producer_pool = None
+    app.control.purge()  # messages left by runs no worker took, e.g. from page tests
+    with django_db_blocker.unblock():
+        shared = connections["default"] if in_memory_sqlite() else None
+    pool, concurrency = ("solo", 1) if shared is not None else ("threads", 4)
+
+    def use_shared_connection(**kwargs):
+        connections["default"] = shared
+
+    if shared is not None:
+        shared.inc_thread_sharing()
+        task_prerun.connect(use_shared_connection, weak=False)
+    try:
+        with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False,
+                          shutdown_timeout=30, loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        if shared is not None:
+            task_prerun.disconnect(use_shared_connection)
+            shared.dec_thread_sharing()
+
+
+def wait_for(run, timeout: float = 60.0):
+    """Follow the Run row (as the page does) until it leaves queued/running."""
+    import time
+
+    from django.db import OperationalError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            run.refresh_from_db()
+        except OperationalError:  # a worker thread holds the in-memory SQLite table lock for a moment
+            time.sleep(0.02)
+            continue
+        if not run.is_active:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run still {run.state} after {timeout} s")

@@ -1,11 +1,14 @@
 """The data model: landscapes and their members, pathways with drafts, secrets, runs and the audit trail."""
 
+from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import AuditEvent
 from pathways.models.landscape import Landscape, Membership, Role, Tier
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
 from pathways.models.secret import Secret
+from pathways.models.token import ApiToken
 
 __all__ = [
-    "AuditEvent", "Landscape", "Membership", "Role", "Tier", "Pathway", "Run", "RunKind", "RunStep", "Secret",
+    "ApiToken", "Approval", "ApprovalState", "AuditEvent", "Landscape", "Membership", "Role", "Tier", "Pathway",
+    "Run", "RunKind", "RunStep", "Secret",
 ]

@@ -37,6 +37,8 @@ class Pathway(models.Model):
     applied = models.JSONField(default=dict, blank=True)  # what the last successful apply produced
     last_verified_at = models.DateTimeField(null=True, blank=True)
     certificate_not_after = models.DateTimeField(null=True, blank=True)
+    drift = models.JSONField(default=dict, blank=True)  # {"differences": [...]} from the last drift check
+    drift_checked_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from pathways.views import landscapes, runs, wizard
+from pathways.views import handoff, landscapes, runs, wizard
 
 urlpatterns = [
     path("", landscapes.home, name="home"),
@@ -16,6 +16,12 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/run/<slug:kind>/", runs.start_pathway_run, name="pathway_run"),
     path("l/<uuid:code>/run/<slug:kind>/", runs.start_landscape_run, name="landscape_run"),
     path("runs/<uuid:run_code>/", runs.run_page, name="run"),
+    path("l/<uuid:code>/p/<slug:key>/handoff/", handoff.sheet, name="handoff"),
+    path("l/<uuid:code>/p/<slug:key>/handoff/reveal/", handoff.reveal, name="handoff_reveal"),
+    path("l/<uuid:code>/p/<slug:key>/handoff/pkcs12/", handoff.pkcs12, name="handoff_pkcs12"),
+    path("l/<uuid:code>/p/<slug:key>/handoff/certificate.<slug:encoding>", handoff.certificate,
+         name="handoff_certificate"),
+    path("l/<uuid:code>/p/<slug:key>/handoff/server-root-ca.pem", handoff.server_root, name="handoff_root"),
     path("", include("pathways.urls_leads")),
     path("", include("pathways.urls_certs")),
 ]

@@ -1,0 +1,128 @@
+"""The hand-off sheet: what the S/4HANA or SSCv2 administrator must enter or upload, per pathway and method.
+
+Secrets (the client secret, an SAP-generated private key) leave the vault once, on purpose, audited.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from pathways import certs
+from pathways.models import AuditEvent, Secret
+
+CLIENTSECRET = "handoff_clientsecret"
+PRIVATE_KEY = "handoff_private_key"
+CERTIFICATE = "handoff_certificate"
+REVEALED = "handoff_revealed"  # set when a one-time secret was handed out
+MIN_PASSPHRASE = 12
+
+
+class HandoffError(Exception):
+    """A hand-off action cannot be done; the message says why, for the page."""
+
+
+@dataclass
+class Item:
+    label: str
+    value: str = ""
+    where: str = ""  # where it goes on the other side (inferred wording, see the reference)
+    download: str = ""  # name of a download on this page
+
+
+def certificate_of(pathway) -> certs.ParsedCertificates | None:
+    secret = pathway.secret(CERTIFICATE)
+    if secret is None:
+        return None
+    try:
+        return certs.parse_certificates(secret.reveal())
+    except certs.CertificateError:
+        return None
+
+
+def revealed(pathway, name: str) -> Secret | None:
+    return pathway.secret(f"{REVEALED}_{name}")
+
+
+def items(pathway) -> list[Item]:
+    """The rows of the sheet, from what the last apply recorded (never secrets)."""
+    landscape, applied, spec = pathway.landscape, pathway.applied or {}, pathway.spec
+    other = spec.other_system
+    if spec.is_inbound:
+        runtime = (applied.get("url") or landscape.runtime_url).rstrip("/")
+        rows = [
+            Item("Endpoint URL", f"{runtime}{landscape.endpoint_path}",
+                 f"{other}: the logical port / destination / communication system that calls CPI"),
+            Item("Client ID (user)", applied.get("clientid", ""), f"{other}: user or client ID of that connection"),
+        ]
+        if pathway.method == "basic":
+            rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
+            rows.append(Item("Token URL (only for OAuth)", applied.get("tokenurl", ""),
+                             "Only when the sender uses OAuth client credentials instead of Basic"))
+        elif applied.get("key_kind") == "certificate":
+            rows.append(Item("Client certificate and private key", "", f"Import into {other}'s client PSE / "
+                             "keystore as PKCS#12, protected by a passphrase you choose", "pkcs12"))
+        else:
+            rows.append(Item("Client certificate", applied.get("fingerprint", ""),
+                             f"{other} must send this certificate with its full chain"))
+        rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
+        return rows
+    if pathway.method == "basic":
+        return [
+            Item("Credential name in CPI", applied.get("credential_name", ""),
+                 "Referenced by the iFlow's receiver channel"),
+            Item(f"{other} user", applied.get("user", ""), f"The technical user {other}'s administrator created"),
+        ]
+    return [
+        Item("CPI client certificate", applied.get("fingerprint", ""),
+             f"{other}: trust it for inbound certificate logon (map it to the technical user)", "certificate"),
+        Item("Keystore alias", applied.get("alias", ""), "Keep it stable across renewals"),
+        Item("Valid until", applied.get("validuntil", "") or "", ""),
+    ]
+
+
+def reveal_client_secret(pathway, user) -> str:
+    """The client secret, once; afterwards the sheet says who revealed it and when."""
+    secret = pathway.secret(CLIENTSECRET)
+    if secret is None:
+        raise HandoffError("There is no client secret to hand over yet: apply the pathway first.")
+    if revealed(pathway, CLIENTSECRET):
+        raise HandoffError("The client secret was already revealed once. Rotate the key for a new one.")
+    value = secret.reveal()
+    Secret.store(landscape=pathway.landscape, pathway=pathway, name=f"{REVEALED}_{CLIENTSECRET}",
+                 value=timezone.now().isoformat(), user=user)
+    AuditEvent.record(user=user, action="handoff.reveal", landscape=pathway.landscape, pathway_key=pathway.key,
+                      note="client secret revealed for the hand-off")
+    return value
+
+
+def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
+    """The SAP-generated certificate and key as PKCS#12 under the user's passphrase, once."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise HandoffError(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
+    key_secret, chain = pathway.secret(PRIVATE_KEY), certificate_of(pathway)
+    if key_secret is None or chain is None:
+        raise HandoffError("There is no SAP-generated key to hand over: apply the pathway first.")
+    if revealed(pathway, PRIVATE_KEY):
+        raise HandoffError("The private key was already handed over once. Rotate the key for a new one.")
+    try:
+        key = certs.load_private_key(key_secret.reveal())
+        data = certs.export_pkcs12(key, chain, passphrase, friendly_name=pathway.applied.get("key_name", ""))
+    except certs.CertificateError as error:
+        raise HandoffError(str(error))
+    Secret.store(landscape=pathway.landscape, pathway=pathway, name=f"{REVEALED}_{PRIVATE_KEY}",
+                 value=timezone.now().isoformat(), user=user)
+    AuditEvent.record(user=user, action="handoff.pkcs12", landscape=pathway.landscape, pathway_key=pathway.key,
+                      note="certificate and private key handed over as PKCS#12")
+    return data
+
+
+def server_root_pem(landscape) -> str:
+    """The roots the sender must trust: the landscape's CA bundle's self-signed certificates, if any."""
+    if not landscape.ca_bundle.strip():
+        return ""
+    try:
+        parsed = certs.parse_certificates(landscape.ca_bundle)
+    except certs.CertificateError:
+        return ""
+    roots = [c for c in parsed.chain if certs.is_self_signed(c)] or list(parsed.chain)
+    return "".join(c.pem.decode("ascii") for c in roots)

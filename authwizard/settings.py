@@ -141,6 +141,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("AUTHWIZARD_RUN_SOFT_LIMIT", 25 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("AUTHWIZARD_RUN_HARD_LIMIT", 30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic work (celery beat); pathways.tasks adds the interrupted-run sweep to this schedule.
+CELERY_BEAT_SCHEDULE = {
+    "detect-drift": {
+        "task": "pathways.tasks.detect_drift",
+        "schedule": float(env_int("AUTHWIZARD_DRIFT_EVERY_SECONDS", 6 * 3600)),
+    },
+}
 
 # --- AuthWizard
 # Fernet keys, newest first, comma separated. Mandatory outside the local run command and the tests.

@@ -27,6 +27,16 @@ def mark_interrupted_runs() -> int:
     return engine.mark_interrupted_runs()
 
 
+@app.task(name="pathways.tasks.detect_drift", ignore_result=True)
+def detect_drift(landscape_id: int | None = None) -> dict:
+    """Periodic: compare each applied pathway's remote state with what was applied; store the findings."""
+    from pathways import drift
+    from pathways.models import Landscape
+
+    scope = None if landscape_id is None else Landscape.objects.filter(pk=landscape_id)
+    return drift.detect_drift(scope)
+
+
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "mark-interrupted-runs": {

@@ -1,0 +1,51 @@
+"""Drift detection across landscapes (the periodic task's body) and how a finding reads on a page.
+
+The remote reads live in pathways.engine.drift; this module picks the pathways to check, records a summary
+in the audit trail when a pathway starts or stops drifting, and answers "is it drifted, and how".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pathways.engine import drift as engine_drift
+from pathways.models import AuditEvent, Landscape, Pathway
+
+logger = logging.getLogger(__name__)
+
+
+def is_drifted(pathway: Pathway) -> bool:
+    return bool((pathway.drift or {}).get("differences"))
+
+
+def summary(pathway: Pathway) -> str:
+    """One line for a badge's title: what differs, or an empty string."""
+    return " ".join((pathway.drift or {}).get("differences") or [])
+
+
+def detect_drift(landscapes=None) -> dict:
+    """Check every applied pathway of `landscapes` (default: all); returns counts {checked, drifted, errors}."""
+    scope = Landscape.objects.all() if landscapes is None else landscapes
+    counts = {"checked": 0, "drifted": 0, "errors": 0}
+    for landscape in scope.order_by("pk"):
+        pathways = list(Pathway.objects.filter(landscape=landscape).exclude(applied={})
+                        .select_related("landscape").order_by("key"))
+        if not pathways:
+            continue
+        before = {p.pk: is_drifted(p) for p in pathways}
+        findings = engine_drift.check_pathways(pathways)
+        for pathway in pathways:
+            finding = findings.get(pathway.pk)
+            if finding is None:
+                continue
+            counts["checked"] += 1
+            counts["errors"] += bool(finding["error"])
+            drifted = bool(finding["differences"])
+            counts["drifted"] += drifted
+            if drifted != before[pathway.pk]:
+                AuditEvent.record(user=None, action="drift.found" if drifted else "drift.cleared",
+                                  landscape=landscape, pathway_key=pathway.key,
+                                  changes={"drift": [before[pathway.pk], drifted]},
+                                  note=" ".join(finding["differences"]))
+    logger.info("drift check: %(checked)s checked, %(drifted)s drifted, %(errors)s unreadable", counts)
+    return counts

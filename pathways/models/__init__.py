@@ -2,6 +2,7 @@
 
 from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import AuditEvent
+from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
 from pathways.models.landscape import Landscape, Membership, Role, Tier
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
@@ -9,6 +10,6 @@ from pathways.models.secret import Secret
 from pathways.models.token import ApiToken
 
 __all__ = [
-    "ApiToken", "Approval", "ApprovalState", "AuditEvent", "Landscape", "Membership", "Role", "Tier", "Pathway",
+    "ApiToken", "Approval", "ApprovalState", "AuditEvent", "ExpiryNotice", "Rotation", "RotationState", "Landscape", "Membership", "Role", "Tier", "Pathway",
     "Run", "RunKind", "RunStep", "Secret",
 ]

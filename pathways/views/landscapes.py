@@ -28,7 +28,13 @@ def detail(request, code):
     landscape.ensure_pathways()
     pathways = sorted(landscape.pathways.all(), key=lambda p: list(catalog.PATHWAYS).index(p.key))
     events = landscape.audit_events.all()[:15]
+    from pathways import engine, readiness
+
+    check = engine.landscape_check_result(landscape)
+    for pathway in pathways:
+        pathway.missing_rights = readiness.missing_rights(pathway, check)
     return render(request, "pathways/landscape.html", {
+        "check": check,
         "landscape": landscape,
         "pathways": pathways,
         "events": events,
@@ -64,7 +70,7 @@ def create(request):
 def edit(request, code):
     landscape = landscape_for(request, code, "edit")
     before = {name: getattr(landscape, name) for name in LandscapeForm.Meta.fields if hasattr(landscape, name)}
-    form = LandscapeForm(request.POST or None, instance=landscape, user=request.user)
+    form = LandscapeForm(request.POST if request.method == "POST" else None, instance=landscape, user=request.user)
     stale = request.method == "POST" and str(landscape.version) != request.POST.get("version")
     if request.method == "POST" and form.is_valid() and not stale:
         with transaction.atomic():

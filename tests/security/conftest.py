@@ -1,0 +1,73 @@
+"""Security fixtures: one landscape with a name that must never leak, its personas, a run, and route walking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from pathways.models import Run
+from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
+
+LANDSCAPE_NAME = "Zephyr Canary Landscape 7Q"
+PERSONAS = ("anonymous", "outsider", "viewer", "consultant", "lead")
+SKIPPED_PREFIXES = ("admin/", "static/", "media/", "__debug__/")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern of the configuration: its name, its full pattern text and its converter names."""
+
+    name: str
+    pattern: str
+    converters: tuple[str, ...]
+
+
+def walk_routes(patterns=None, prefix: str = "") -> list[Route]:
+    """Every named route of the URL configuration, recursively through includes, without admin and static."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    routes: list[Route] = []
+    for entry in patterns:
+        text = prefix + str(entry.pattern)
+        if text.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            routes.extend(walk_routes(entry.url_patterns, text))
+        elif isinstance(entry, URLPattern):
+            converters = tuple(getattr(entry.pattern, "converters", {}).keys())
+            routes.append(Route(name=entry.name or f"<unnamed {text}>", pattern=text, converters=converters))
+    return routes
+
+
+@pytest.fixture
+def landscape(db):
+    return LandscapeFactory(name=LANDSCAPE_NAME)
+
+
+@pytest.fixture
+def people(landscape):
+    consultant = MembershipFactory(landscape=landscape, role="consultant", user__username="sec-carla").user
+    lead = MembershipFactory(landscape=landscape, role="lead", user__username="sec-leo").user
+    viewer = MembershipFactory(landscape=landscape, role="viewer", user__username="sec-vera").user
+    outsider = UserFactory(username="sec-otto")
+    return {"consultant": consultant, "lead": lead, "viewer": viewer, "outsider": outsider, "anonymous": None}
+
+
+@pytest.fixture
+def as_user(people):
+    def make(persona: str, *, enforce_csrf_checks: bool = False) -> Client:
+        client = Client(enforce_csrf_checks=enforce_csrf_checks)
+        if people[persona] is not None:
+            client.force_login(people[persona])
+        return client
+    return make
+
+
+@pytest.fixture
+def run(landscape):
+    pathway = landscape.pathways.get(key="cpi_to_s4")
+    return Run.objects.create(landscape=landscape, pathway=pathway, kind="plan", state="succeeded",
+                              message="Planned: 1 to change, 0 to keep")

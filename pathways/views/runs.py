@@ -42,8 +42,21 @@ def start_pathway_run(request, code, key, kind):
     if kind not in PATHWAY_RUN_KINDS:
         raise Http404("No such run kind")
     pathway = pathway_for(request, code, key, "run")
-    from pathways import engine
+    from pathways import engine, readiness
 
+    if kind == RunKind.APPLY:
+        missing = readiness.missing_rights(pathway, engine.landscape_check_result(pathway.landscape))
+        if missing:
+            messages.error(request, "Apply waits until the landscape has what this pathway needs: "
+                           + "; ".join(missing) + ". Fix it, then run Check landscape again.")
+            return redirect("wizard_step", code=code, key=key, step="review")
+    if kind == RunKind.APPLY:
+        from pathways.approval import gate_apply
+
+        refusal = gate_apply(pathway, request.user)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("wizard_step", code=code, key=key, step="review")
     run = engine.start_run(pathway, kind, request.user)
     if run.state == "failed":
         messages.error(request, run.message)
@@ -63,7 +76,18 @@ def start_landscape_run(request, code, kind):
         run = engine.start_run(landscape, RunKind.CHECK, request.user)
         return redirect(reverse("run", args=[run.code]))
     if kind == "apply-all":
-        runs = engine.apply_all(landscape, request.user)
+        from pathways.approval import gate_apply, needs_approval
+
+        landscape.ensure_pathways()
+        pathways = list(landscape.pathways.select_related("landscape").order_by("key"))
+        if pathways and needs_approval(pathways[0]):
+            allowed = [p for p in pathways if not gate_apply(p, request.user)]
+            runs = [engine.start_run(p, RunKind.APPLY, request.user) for p in allowed]
+            if len(allowed) < len(pathways):
+                messages.warning(request, f"{len(pathways) - len(allowed)} pathway(s) were not started: production "
+                                 "needs each draft approved by a lead other than you first.")
+        else:
+            runs = engine.apply_all(landscape, request.user)
         messages.info(request, f"Started {len(runs)} applies; they run side by side.")
         return redirect("landscape", code=landscape.code)
     raise Http404("No such run kind")

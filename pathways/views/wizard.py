@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from pathways import catalog
 from pathways.forms.wizard import clean_value, missing_and_invalid
-from pathways.validators import certificate_text
 from pathways.models.pathway import METHOD_FIELD, Conflict
+from pathways.validators import certificate_text
 from pathways.views.access import pathway_for
 
 MAX_FILE_BYTES = 64 * 1024
@@ -72,6 +72,10 @@ def step(request, code, key, step):
         context["problems"] = missing_and_invalid(pathway)
         context["review"] = _review_rows(pathway)
         context["can_run"] = pathway.landscape.may(request.user, "run")
+        from pathways import engine, readiness
+
+        context["missing_rights"] = readiness.missing_rights(
+            pathway, engine.landscape_check_result(pathway.landscape))
         context["last_run"] = pathway.runs.first()
     elif step != "method":
         step_spec = next(s for s in pathway.method_spec.steps if s.key == step)

@@ -1,4 +1,4 @@
-"""Command line: `python -m sandbox [--port 8443] [--bind 127.0.0.1] [--state-dir var/sandbox] [--domain …]`."""
+"""Command line: `python -m sandbox [--port 8443] [--bind …] [--state-dir …] [--domain …] [--plain-http]`."""
 
 from __future__ import annotations
 
@@ -35,8 +35,14 @@ def build(args) -> tuple[SandboxServer, Sandbox]:
     authorities.ensure_server_certificate(args.domain)
     store = Store(state_dir)
     scheme = "http" if args.plain_http else "https"
-    ctx = Sandbox(state_dir, store, Knobs(), authorities, Landscape(args.domain, args.port, scheme),
-                  TokenIssuer(store.data["secret"]))
+    ctx = Sandbox(
+        state_dir,
+        store,
+        Knobs(),
+        authorities,
+        Landscape(args.domain, args.port, scheme),
+        TokenIssuer(store.data["secret"]),
+    )
     server = SandboxServer((args.bind, args.port), ctx, plain_http=args.plain_http)
     ctx.landscape = Landscape(args.domain, server.server_address[1], scheme)
     with store.lock:
@@ -50,10 +56,19 @@ def build(args) -> tuple[SandboxServer, Sandbox]:
 def write_descriptor(ctx) -> Path:
     facts = {sd: tenant_store.write_facts(ctx, tenant) for sd, tenant in ctx.store.tenants.items()}
     path = ctx.state_dir / "sandbox.json"
-    path.write_text(json.dumps({"port": ctx.landscape.port, "domain": ctx.landscape.domain,
-                                "url": ctx.landscape.admin(), "ca_path": str(ctx.authorities.ca_path),
-                                "client_ca_path": str(ctx.authorities.client_ca_path),
-                                "tenants": facts}, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "port": ctx.landscape.port,
+                "domain": ctx.landscape.domain,
+                "url": ctx.landscape.admin(),
+                "ca_path": str(ctx.authorities.ca_path),
+                "client_ca_path": str(ctx.authorities.client_ca_path),
+                "tenants": facts,
+            },
+            indent=2,
+        )
+    )
     return path
 
 

@@ -24,7 +24,9 @@ def handle(ctx, req) -> Response:
         return _error(403, "the sandbox admin API answers loopback clients only")
     path = req.path.rstrip("/")
     if not path.startswith("/_sandbox"):
-        return json_response(200, {"sandbox": ctx.landscape.admin(), "admin": ctx.landscape.admin() + "/_sandbox/"})
+        return json_response(
+            200, {"sandbox": ctx.landscape.admin(), "admin": ctx.landscape.admin() + "/_sandbox/"}
+        )
     body = {}
     if req.body:
         try:
@@ -59,32 +61,71 @@ def get_state(ctx, req, body):
         if wanted and subdomain != wanted:
             continue
         result[subdomain] = _tenant_summary(tenant)
-    return json_response(200, {"tenants": result, "latency_ms": ctx.knobs.latency_ms,
-                               "job_polls": ctx.knobs.job_polls, "deploy_polls": ctx.knobs.deploy_polls,
-                               "faults": ctx.knobs.list_faults()})
+    return json_response(
+        200,
+        {
+            "tenants": result,
+            "latency_ms": ctx.knobs.latency_ms,
+            "job_polls": ctx.knobs.job_polls,
+            "deploy_polls": ctx.knobs.deploy_polls,
+            "faults": ctx.knobs.list_faults(),
+        },
+    )
 
 
 def _tenant_summary(tenant: dict) -> dict:
-    instances = [{"guid": i["guid"], "name": i["name"], "plan": i["plan"], "parameters": i["parameters"],
-                  "labels": i["labels"], "last_operation": i["last_operation"]}
-                 for i in tenant["instances"].values()]
-    keys = [{"guid": k["guid"], "name": k["name"], "instance_guid": k["instance_guid"],
-             "key_type": k.get("key_type"), "clientid": k["clientid"], "fingerprint": k.get("fingerprint"),
-             "last_operation": k["last_operation"]} for k in tenant["keys"].values()]
-    credentials = [{"Name": c["Name"], "Kind": c["Kind"], "User": c.get("User"), "Status": c["status"]}
-                   for c in tenant["user_credentials"].values()]
+    instances = [
+        {
+            "guid": i["guid"],
+            "name": i["name"],
+            "plan": i["plan"],
+            "parameters": i["parameters"],
+            "labels": i["labels"],
+            "last_operation": i["last_operation"],
+        }
+        for i in tenant["instances"].values()
+    ]
+    keys = [
+        {
+            "guid": k["guid"],
+            "name": k["name"],
+            "instance_guid": k["instance_guid"],
+            "key_type": k.get("key_type"),
+            "clientid": k["clientid"],
+            "fingerprint": k.get("fingerprint"),
+            "last_operation": k["last_operation"],
+        }
+        for k in tenant["keys"].values()
+    ]
+    credentials = [
+        {"Name": c["Name"], "Kind": c["Kind"], "User": c.get("User"), "Status": c["status"]}
+        for c in tenant["user_credentials"].values()
+    ]
     keystores = {}
     for name, entries in tenant["keystores"].items():
         keystores[name] = []
         for entry in entries.values():
             leaf = certutil.load_certificates(entry["chain"][0])[0]
-            keystores[name].append({"alias": entry["alias"], "hexalias": hexalias(entry["alias"]),
-                                    "type": entry["type"], "owner": entry["owner"],
-                                    "fingerprint_sha256": certutil.fingerprint(leaf),
-                                    "chain_length": len(entry["chain"])})
-    return {"org": tenant["org"], "space": tenant["space"], "instances": instances, "keys": keys,
-            "user_credentials": credentials, "keystores": keystores, "iflows": tenant["iflows"],
-            "jobs": len(tenant["jobs"])}
+            keystores[name].append(
+                {
+                    "alias": entry["alias"],
+                    "hexalias": hexalias(entry["alias"]),
+                    "type": entry["type"],
+                    "owner": entry["owner"],
+                    "fingerprint_sha256": certutil.fingerprint(leaf),
+                    "chain_length": len(entry["chain"]),
+                }
+            )
+    return {
+        "org": tenant["org"],
+        "space": tenant["space"],
+        "instances": instances,
+        "keys": keys,
+        "user_credentials": credentials,
+        "keystores": keystores,
+        "iflows": tenant["iflows"],
+        "jobs": len(tenant["jobs"]),
+    }
 
 
 def get_calls(ctx, req, body):
@@ -168,8 +209,9 @@ def add_iflow(ctx, req, body, subdomain=None):
     tenant["iflows"] = [f for f in tenant["iflows"] if f["address"].lower() != address.lower()]
     tenant["iflows"].append({"name": name, "address": address})
     tenant_store.write_facts(ctx, tenant)
-    return json_response(201, {"name": name, "address": address, "url": ctx.landscape.runtime(tenant["subdomain"])
-                               + address})
+    return json_response(
+        201, {"name": name, "address": address, "url": ctx.landscape.runtime(tenant["subdomain"]) + address}
+    )
 
 
 def list_tenants(ctx, req, body):
@@ -214,18 +256,29 @@ def issue_certificate(ctx, req, body, subdomain=None):
         days = _int(body, "days", 365, minimum=1)
     except ValueError as exc:
         return _error(400, str(exc))
-    return json_response(201, tenant_store.issue_demo_client_certificate(
-        ctx, str(common_name), days=days, client_auth=bool(body.get("client_auth", True))))
+    return json_response(
+        201,
+        tenant_store.issue_demo_client_certificate(
+            ctx, str(common_name), days=days, client_auth=bool(body.get("client_auth", True))
+        ),
+    )
 
 
 ROUTES = [
-    ("GET", r"/_sandbox/state", get_state), ("GET", r"/_sandbox/calls", get_calls),
-    ("POST", r"/_sandbox/calls/clear", clear_calls), ("POST", r"/_sandbox/reset", reset),
-    ("POST", r"/_sandbox/latency", set_latency), ("POST", r"/_sandbox/faults", add_fault),
-    ("GET", r"/_sandbox/faults", list_faults), ("DELETE", r"/_sandbox/faults", delete_faults),
-    ("DELETE", r"/_sandbox/faults/(\d+)", delete_faults), ("POST", r"/_sandbox/async", set_async),
-    ("POST", r"/_sandbox/iflows", add_iflow), ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/iflows", add_iflow),
-    ("GET", r"/_sandbox/tenants", list_tenants), ("POST", r"/_sandbox/tenants", create_tenant),
+    ("GET", r"/_sandbox/state", get_state),
+    ("GET", r"/_sandbox/calls", get_calls),
+    ("POST", r"/_sandbox/calls/clear", clear_calls),
+    ("POST", r"/_sandbox/reset", reset),
+    ("POST", r"/_sandbox/latency", set_latency),
+    ("POST", r"/_sandbox/faults", add_fault),
+    ("GET", r"/_sandbox/faults", list_faults),
+    ("DELETE", r"/_sandbox/faults", delete_faults),
+    ("DELETE", r"/_sandbox/faults/(\d+)", delete_faults),
+    ("POST", r"/_sandbox/async", set_async),
+    ("POST", r"/_sandbox/iflows", add_iflow),
+    ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/iflows", add_iflow),
+    ("GET", r"/_sandbox/tenants", list_tenants),
+    ("POST", r"/_sandbox/tenants", create_tenant),
     ("GET", r"/_sandbox/tenants/([a-z0-9-]+)", get_tenant),
     ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/api-keys", add_api_key),
     ("POST", r"/_sandbox/certificates", issue_certificate),

@@ -1,8 +1,9 @@
 """The it-rt service broker's rules: instance parameters, key types, key material and the key JSON it returns.
 
-Token scopes: every role of an instance becomes the scope `<xsappname>.<role>` (e.g. `it!b4711.CredentialsEdit`
-for the api plan, `it-rt-demo!b4711.ESBMessaging.send` for integration-flow); a reader takes the role as the
-part after the xsappname, or — for the api roles, which contain no dot — simply the part after the last `.`.
+Token scopes: every role of an instance becomes the scope `<xsappname>.<role>`, e.g.
+`it!b4711.CredentialsEdit` (api plan) or `it-rt-demo!b4711.ESBMessaging.send` (integration-flow).
+A reader takes the role as the part after the xsappname; for the api roles, which contain no dot,
+that is simply the part after the last `.`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,22 @@ from . import certutil
 from .state import now_iso
 
 PLANS = ("integration-flow", "api")
-DEFAULT_ROLES = {"integration-flow": ["ESBMessaging.send"],
-                 "api": ["MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"]}
+DEFAULT_ROLES = {
+    "integration-flow": ["ESBMessaging.send"],
+    "api": ["MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"],
+}
 DEFAULT_VALIDITY = {"integration-flow": 3600, "api": 43200}
-KNOWN_GRANTS = {"client_credentials", "authorization_code", "password", "refresh_token", "client_x509",
-                "urn:ietf:params:oauth:grant-type:saml2-bearer", "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                "saml2-bearer", "jwt-bearer"}
+KNOWN_GRANTS = {
+    "client_credentials",
+    "authorization_code",
+    "password",
+    "refresh_token",
+    "client_x509",
+    "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "saml2-bearer",
+    "jwt-bearer",
+}
 BROKER_ID = 4711
 
 
@@ -57,7 +68,9 @@ def provision_problem(parameters, *, updating: bool = False) -> str | None:
     if not isinstance(parameters, dict):
         return "parameters must be a JSON object"
     roles = parameters.get("roles")
-    if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles)):
+    if roles is not None and (
+        not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles)
+    ):
         return "roles must be a list of role names"
     grants = parameters.get("grant-types")
     if grants is not None:
@@ -67,8 +80,10 @@ def provision_problem(parameters, *, updating: bool = False) -> str | None:
         if unknown:
             return f"unsupported grant type(s): {', '.join(unknown)}"
     if updating and "client_x509" in grant_types(parameters):
-        return ("the instance uses the deprecated grant type client_x509; "
-                "update grant-types to [\"client_credentials\"] to remove it")
+        return (
+            "the instance uses the deprecated grant type client_x509; "
+            'update grant-types to ["client_credentials"] to remove it'
+        )
     validity = parameters.get("token-validity")
     if validity is not None and (not isinstance(validity, int) or not 3600 <= validity <= 86400):
         return "token-validity must be an integer between 3600 and 86400 seconds"
@@ -81,13 +96,20 @@ def provision_problem(parameters, *, updating: bool = False) -> str | None:
 def build_key(authorities, tenant: dict, instance: dict, name: str, parameters) -> tuple[dict, str | None]:
     """A new key record for `instance` and the broker's reason to refuse it (None when it is fine)."""
     subdomain = tenant["subdomain"]
-    key = {"name": name, "instance_guid": instance["guid"], "parameters": parameters,
-           "clientid": new_clientid(instance["plan"], subdomain), "createdate": now_iso()}
+    key = {
+        "name": name,
+        "instance_guid": instance["guid"],
+        "parameters": parameters,
+        "clientid": new_clientid(instance["plan"], subdomain),
+        "createdate": now_iso(),
+    }
     if len(name) > 32:
         return key, "Service key name must not exceed 32 characters"
     if "client_x509" in grant_types(instance.get("parameters")):
-        return key, ("Service keys cannot be created while the instance uses the deprecated grant type "
-                     "client_x509. Update the instance to remove it.")
+        return key, (
+            "Service keys cannot be created while the instance uses the deprecated grant type "
+            "client_x509. Update the instance to remove it."
+        )
     if parameters is not None and not isinstance(parameters, dict):
         return key, "parameters must be a JSON object"
     key_type = (parameters or {}).get("key-type")
@@ -108,12 +130,17 @@ def _sap_generated(authorities, tenant, key, parameters) -> tuple[dict, str | No
         return key, "validity must be a number of days between 1 and 365"
     if length not in (2048, 3072, 4096):
         return key, "key-length must be one of 2048, 3072, 4096"
-    cert, private = authorities.issue_client(key["clientid"].split("!")[0], days=validity, key_length=length,
-                                             unit=tenant["subdomain"])
+    cert, private = authorities.issue_client(
+        key["clientid"].split("!")[0], days=validity, key_length=length, unit=tenant["subdomain"]
+    )
     from .tls import key_pem
 
-    key.update(key_type="certificate", certificate=certutil.pem(cert) + certutil.pem(authorities.client_ca_cert),
-               key=key_pem(private), fingerprint=certutil.fingerprint(cert))
+    key.update(
+        key_type="certificate",
+        certificate=certutil.pem(cert) + certutil.pem(authorities.client_ca_cert),
+        key=key_pem(private),
+        fingerprint=certutil.fingerprint(cert),
+    )
     return key, None
 
 
@@ -131,7 +158,10 @@ def _external(authorities, tenant, key, parameters) -> tuple[dict, str | None]:
     if not certutil.issued_by(cert, authorities.client_ca_cert):
         return key, "The certificate is not signed by a CA supported by the load balancer"
     if not certutil.has_client_auth(cert):
-        return key, "The certificate does not allow client authentication (extended key usage clientAuth missing)"
+        return (
+            key,
+            "The certificate does not allow client authentication (extended key usage clientAuth missing)",
+        )
     if cert.not_valid_after_utc <= certutil.dt.datetime.now(certutil.dt.UTC):
         return key, "The certificate has expired"
     print_ = certutil.fingerprint(cert)
@@ -143,20 +173,27 @@ def _external(authorities, tenant, key, parameters) -> tuple[dict, str | None]:
 
 
 def credentials(landscape, tenant: dict, instance: dict, key: dict) -> dict:
-    """The key JSON exactly as `/details` and the cockpit show it: nested under `oauth`, PEMs with literal \\n."""
+    """The key JSON as `/details` and the cockpit show it: nested under `oauth`, PEMs with literal \\n."""
     subdomain = tenant["subdomain"]
     url = landscape.cpi(subdomain) if instance["plan"] == "api" else landscape.runtime(subdomain)
-    oauth = {"clientid": key["clientid"], "createdate": key["createdate"],
-             "tokenurl": landscape.xsuaa(subdomain) + "/oauth/token", "url": url}
+    oauth = {
+        "clientid": key["clientid"],
+        "createdate": key["createdate"],
+        "tokenurl": landscape.xsuaa(subdomain) + "/oauth/token",
+        "url": url,
+    }
     if key["key_type"] == "clientsecret":
         oauth["clientsecret"] = key["clientsecret"]
     elif key["key_type"] == "certificate":
         cert = certutil.load_certificates(key["certificate"])[0]
         oauth["certificate"] = certutil.literal_newlines(key["certificate"])
         oauth["key"] = certutil.literal_newlines(key["key"])
-        oauth["certificatedetails"] = {"issuerdn": certutil.dn(cert.issuer), "subjectdn": certutil.dn(cert.subject),
-                                       "serialnumber": format(cert.serial_number, "x"),
-                                       "validuntil": certutil.iso_millis(cert.not_valid_after_utc)}
+        oauth["certificatedetails"] = {
+            "issuerdn": certutil.dn(cert.issuer),
+            "subjectdn": certutil.dn(cert.subject),
+            "serialnumber": format(cert.serial_number, "x"),
+            "validuntil": certutil.iso_millis(cert.not_valid_after_utc),
+        }
     else:
         oauth["certificate"] = certutil.literal_newlines(key["certificate"])
     return {"oauth": oauth}

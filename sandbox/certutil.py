@@ -1,4 +1,4 @@
-"""Certificate helpers shared by the broker and the keystore: parsing any encoding, DNs, fingerprints, dates."""
+"""Certificate helpers for the broker and the keystore: parse any encoding, DNs, fingerprints, dates."""
 
 from __future__ import annotations
 
@@ -156,4 +156,6 @@ def iso_millis(moment: dt.datetime) -> str:
 
 def same_public_key(private_key, cert: x509.Certificate) -> bool:
     encoding, fmt = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    return private_key.public_key().public_bytes(encoding, fmt) == cert.public_key().public_bytes(encoding, fmt)
+    return private_key.public_key().public_bytes(encoding, fmt) == cert.public_key().public_bytes(
+        encoding, fmt
+    )

@@ -1,4 +1,4 @@
-"""The Cloud Foundry v3 API of the sandbox (api.cf.<domain>): orgs, spaces, roles, it-rt instances, keys, jobs."""
+"""Cloud Foundry v3 API of the sandbox (api.cf.<domain>): orgs, spaces, roles, it-rt instances, keys, jobs."""
 
 from __future__ import annotations
 
@@ -51,14 +51,23 @@ def handle(ctx, req) -> Response:
 
 def root_links(ctx) -> dict:
     base, uaa = ctx.landscape.cf_api(), ctx.landscape.uaa()
-    return {"links": {"self": {"href": base}, "cloud_controller_v2": {"href": base + "/v2",
-                                                                       "meta": {"version": "2.250.0"}},
-                      "cloud_controller_v3": {"href": base + "/v3", "meta": {"version": "3.185.0"}},
-                      "network_policy_v0": {"href": base + "/networking/v0/external"},
-                      "network_policy_v1": {"href": base + "/networking/v1/external"},
-                      "login": {"href": uaa}, "uaa": {"href": uaa}, "credhub": None, "routing": None,
-                      "logging": None, "log_cache": {"href": base.replace("api.", "log-cache.", 1)},
-                      "log_stream": None, "app_ssh": None}}
+    return {
+        "links": {
+            "self": {"href": base},
+            "cloud_controller_v2": {"href": base + "/v2", "meta": {"version": "2.250.0"}},
+            "cloud_controller_v3": {"href": base + "/v3", "meta": {"version": "3.185.0"}},
+            "network_policy_v0": {"href": base + "/networking/v0/external"},
+            "network_policy_v1": {"href": base + "/networking/v1/external"},
+            "login": {"href": uaa},
+            "uaa": {"href": uaa},
+            "credhub": None,
+            "routing": None,
+            "logging": None,
+            "log_cache": {"href": base.replace("api.", "log-cache.", 1)},
+            "log_stream": None,
+            "app_ssh": None,
+        }
+    }
 
 
 def _user_of(ctx, claims: dict):
@@ -111,6 +120,7 @@ def _check_type(req, allowed: tuple[str, ...]) -> Response | None:
 
 
 # --- orgs, spaces, roles, catalog -------------------------------------------------------------------------
+
 
 def list_orgs(ctx, req, tenant, user):
     items = filter_by([tenant["org"]], req, "names", lambda o: o["name"])
@@ -188,6 +198,7 @@ def get_plan(ctx, req, tenant, user, guid):
 
 # --- service instances ------------------------------------------------------------------------------------
 
+
 def _label_selector(req, items):
     selector = req.arg("label_selector")
     if not selector:
@@ -250,20 +261,30 @@ def create_instance(ctx, req, tenant, user):
         return _forbidden()
     plan = tenant_store.plan_by_guid(ctx.store, _relationship(body, "service_plan") or "")
     if plan is None:
-        return unprocessable("Invalid service plan. Ensure that the service plan exists, is available, "
-                             "and you have access to it.")
+        return unprocessable(
+            "Invalid service plan. Ensure that the service plan exists, is available, "
+            "and you have access to it."
+        )
     parameters = body.get("parameters")
     if parameters is not None and not isinstance(parameters, dict):
         return unprocessable("Parameters must be an object")
     if any(i["name"] == name for i in tenant["instances"].values()):
         return unprocessable(f"The service instance name is taken: {name}")
     metadata = body.get("metadata") or {}
-    instance = tenant_store.new_instance_record(ctx.store, name, plan, tenant["space"]["guid"], parameters,
-                                                labels=metadata.get("labels"),
-                                                annotations=metadata.get("annotations"), tags=body.get("tags"))
+    instance = tenant_store.new_instance_record(
+        ctx.store,
+        name,
+        plan,
+        tenant["space"]["guid"],
+        parameters,
+        labels=metadata.get("labels"),
+        annotations=metadata.get("annotations"),
+        tags=body.get("tags"),
+    )
     tenant["instances"][instance["guid"]] = instance
-    job = cf_jobs.start(ctx, tenant, "service_instances", instance, "create",
-                        fail_reason=broker.provision_problem(parameters))
+    job = cf_jobs.start(
+        ctx, tenant, "service_instances", instance, "create", fail_reason=broker.provision_problem(parameters)
+    )
     return _accepted(ctx, job)
 
 
@@ -291,8 +312,10 @@ def update_instance(ctx, req, tenant, user, guid):
     if _relationship(body, "service_plan"):
         new_plan = tenant_store.plan_by_guid(ctx.store, _relationship(body, "service_plan"))
         if new_plan is None:
-            return unprocessable("Invalid service plan. Ensure that the service plan exists, is available, "
-                                 "and you have access to it.")
+            return unprocessable(
+                "Invalid service plan. Ensure that the service plan exists, is available, "
+                "and you have access to it."
+            )
     if name is not None:
         instance["name"] = name
     if isinstance(body.get("tags"), list):
@@ -312,7 +335,9 @@ def update_instance(ctx, req, tenant, user, guid):
     if new_plan and new_plan != instance["plan"]:
         reason = reason or "Plan changes are not supported by the it-rt service"
     pending = {"parameters": merged}
-    job = cf_jobs.start(ctx, tenant, "service_instances", instance, "update", fail_reason=reason, pending=pending)
+    job = cf_jobs.start(
+        ctx, tenant, "service_instances", instance, "update", fail_reason=reason, pending=pending
+    )
     return _accepted(ctx, job)
 
 
@@ -340,6 +365,7 @@ def instance_parameters(ctx, req, tenant, user, guid):
 
 
 # --- service credential bindings (keys) -----------------------------------------------------------------
+
 
 def list_bindings(ctx, req, tenant, user):
     problem = _check_type(req, ("app", "key"))
@@ -387,8 +413,10 @@ def create_binding(ctx, req, tenant, user):
     if cf_jobs.in_progress(instance):
         return unprocessable(IN_PROGRESS_INSTANCE)
     if any(k["name"] == name and k["instance_guid"] == instance["guid"] for k in tenant["keys"].values()):
-        return unprocessable("The binding name is invalid. Key binding names must be unique. The service instance "
-                             f"already has a key binding with name '{name}'.")
+        return unprocessable(
+            "The binding name is invalid. Key binding names must be unique. The service instance "
+            f"already has a key binding with name '{name}'."
+        )
     key, reason = broker.build_key(ctx.authorities, tenant, instance, name, parameters)
     tenant_store.finish_key_record(key, state="in progress")
     metadata = body.get("metadata") or {}
@@ -437,12 +465,17 @@ def get_job(ctx, req, tenant, user, guid):
 
 
 ROUTES = [
-    ("GET", r"/v3/organizations", list_orgs), ("GET", rf"/v3/organizations/{GUID}", get_org),
-    ("GET", r"/v3/spaces", list_spaces), ("GET", rf"/v3/spaces/{GUID}", get_space),
+    ("GET", r"/v3/organizations", list_orgs),
+    ("GET", rf"/v3/organizations/{GUID}", get_org),
+    ("GET", r"/v3/spaces", list_spaces),
+    ("GET", rf"/v3/spaces/{GUID}", get_space),
     ("GET", r"/v3/roles", list_roles),
-    ("GET", r"/v3/service_offerings", list_offerings), ("GET", rf"/v3/service_offerings/{GUID}", get_offering),
-    ("GET", r"/v3/service_plans", list_plans), ("GET", rf"/v3/service_plans/{GUID}", get_plan),
-    ("GET", r"/v3/service_instances", list_instances), ("POST", r"/v3/service_instances", create_instance),
+    ("GET", r"/v3/service_offerings", list_offerings),
+    ("GET", rf"/v3/service_offerings/{GUID}", get_offering),
+    ("GET", r"/v3/service_plans", list_plans),
+    ("GET", rf"/v3/service_plans/{GUID}", get_plan),
+    ("GET", r"/v3/service_instances", list_instances),
+    ("POST", r"/v3/service_instances", create_instance),
     ("GET", rf"/v3/service_instances/{GUID}", get_instance),
     ("PATCH", rf"/v3/service_instances/{GUID}", update_instance),
     ("DELETE", rf"/v3/service_instances/{GUID}", delete_instance),

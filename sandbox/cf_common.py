@@ -8,9 +8,15 @@ from urllib.parse import urlencode
 from .http import Response, json_response
 
 ERRORS = {
-    "MessageParseError": (400, 1001), "BadQueryParameter": (400, 10005), "InvalidAuthToken": (401, 1000),
-    "NotAuthenticated": (401, 10002), "NotAuthorized": (403, 10003), "ResourceNotFound": (404, 10010),
-    "NotFound": (404, 10000), "UnprocessableEntity": (422, 10008), "UnableToPerform": (502, 10009),
+    "MessageParseError": (400, 1001),
+    "BadQueryParameter": (400, 10005),
+    "InvalidAuthToken": (401, 1000),
+    "NotAuthenticated": (401, 10002),
+    "NotAuthorized": (403, 10003),
+    "ResourceNotFound": (404, 10010),
+    "NotFound": (404, 10000),
+    "UnprocessableEntity": (422, 10008),
+    "UnableToPerform": (502, 10009),
     "ServiceFetchInstanceParametersNotSupported": (400, 120004),
     "ServiceFetchBindingParametersNotSupported": (400, 90007),
 }
@@ -73,21 +79,35 @@ def paginate(base_url: str, req, items: list[dict], render) -> Response:
             raise QueryError("Order by can only be: 'created_at', 'updated_at', 'name'")
     except QueryError as exc:
         return cf_error("BadQueryParameter", f"The query parameter is invalid: {exc}")
-    ordered = sorted(items, key=lambda item: (item.get(field) or "", item.get("guid", "")),
-                     reverse=order_by.startswith("-"))
+    ordered = sorted(
+        items,
+        key=lambda item: (item.get(field) or "", item.get("guid", "")),
+        reverse=order_by.startswith("-"),
+    )
     total = len(ordered)
     pages = max(1, math.ceil(total / per_page))
     others = [(k, v) for k, values in req.query.items() if k not in ("page", "per_page") for v in values]
 
     def href(number: int) -> dict:
-        return {"href": base_url + req.path + "?" + urlencode(others + [("page", number), ("per_page", per_page)])}
+        return {
+            "href": base_url + req.path + "?" + urlencode(others + [("page", number), ("per_page", per_page)])
+        }
 
-    chunk = ordered[(page - 1) * per_page: page * per_page]
-    return json_response(200, {
-        "pagination": {"total_results": total, "total_pages": pages, "first": href(1), "last": href(pages),
-                       "next": href(page + 1) if page < pages else None,
-                       "previous": href(page - 1) if page > 1 else None},
-        "resources": [render(item) for item in chunk]})
+    chunk = ordered[(page - 1) * per_page : page * per_page]
+    return json_response(
+        200,
+        {
+            "pagination": {
+                "total_results": total,
+                "total_pages": pages,
+                "first": href(1),
+                "last": href(pages),
+                "next": href(page + 1) if page < pages else None,
+                "previous": href(page - 1) if page > 1 else None,
+            },
+            "resources": [render(item) for item in chunk],
+        },
+    )
 
 
 def _link(base: str, path: str) -> dict:
@@ -95,93 +115,175 @@ def _link(base: str, path: str) -> dict:
 
 
 def org_json(base: str, org: dict) -> dict:
-    return {"guid": org["guid"], "name": org["name"], "created_at": org["created_at"],
-            "updated_at": org["created_at"], "suspended": False,
-            "relationships": {"quota": {"data": None}}, "metadata": {"labels": {}, "annotations": {}},
-            "links": {"self": _link(base, f"/v3/organizations/{org['guid']}")}}
+    return {
+        "guid": org["guid"],
+        "name": org["name"],
+        "created_at": org["created_at"],
+        "updated_at": org["created_at"],
+        "suspended": False,
+        "relationships": {"quota": {"data": None}},
+        "metadata": {"labels": {}, "annotations": {}},
+        "links": {"self": _link(base, f"/v3/organizations/{org['guid']}")},
+    }
 
 
 def space_json(base: str, space: dict, org_guid: str) -> dict:
-    return {"guid": space["guid"], "name": space["name"], "created_at": space["created_at"],
-            "updated_at": space["created_at"],
-            "relationships": {"organization": {"data": {"guid": org_guid}}, "quota": {"data": None}},
-            "metadata": {"labels": {}, "annotations": {}},
-            "links": {"self": _link(base, f"/v3/spaces/{space['guid']}"),
-                      "organization": _link(base, f"/v3/organizations/{org_guid}")}}
+    return {
+        "guid": space["guid"],
+        "name": space["name"],
+        "created_at": space["created_at"],
+        "updated_at": space["created_at"],
+        "relationships": {"organization": {"data": {"guid": org_guid}}, "quota": {"data": None}},
+        "metadata": {"labels": {}, "annotations": {}},
+        "links": {
+            "self": _link(base, f"/v3/spaces/{space['guid']}"),
+            "organization": _link(base, f"/v3/organizations/{org_guid}"),
+        },
+    }
 
 
 def role_json(base: str, user: dict, space_guid: str) -> dict:
-    return {"guid": user["role_guid"], "type": user["role"], "created_at": user["created_at"],
-            "updated_at": user["created_at"],
-            "relationships": {"user": {"data": {"guid": user["guid"]}}, "space": {"data": {"guid": space_guid}},
-                              "organization": {"data": None}},
-            "links": {"self": _link(base, f"/v3/roles/{user['role_guid']}"),
-                      "user": _link(base, f"/v3/users/{user['guid']}"),
-                      "space": _link(base, f"/v3/spaces/{space_guid}")}}
+    return {
+        "guid": user["role_guid"],
+        "type": user["role"],
+        "created_at": user["created_at"],
+        "updated_at": user["created_at"],
+        "relationships": {
+            "user": {"data": {"guid": user["guid"]}},
+            "space": {"data": {"guid": space_guid}},
+            "organization": {"data": None},
+        },
+        "links": {
+            "self": _link(base, f"/v3/roles/{user['role_guid']}"),
+            "user": _link(base, f"/v3/users/{user['guid']}"),
+            "space": _link(base, f"/v3/spaces/{space_guid}"),
+        },
+    }
 
 
 def offering_json(base: str, offering: dict) -> dict:
-    return {"guid": offering["guid"], "name": offering["name"], "created_at": offering["created_at"],
-            "updated_at": offering["created_at"], "description": "Process Integration Runtime",
-            "available": True, "tags": [], "requires": [], "shareable": False,
-            "broker_catalog": {"id": "it-rt-broker-catalog-id", "metadata": {"displayName": "Process Integration "
-                                                                                            "Runtime"},
-                               "features": {"bindable": True, "plan_updateable": False,
-                                            "instances_retrievable": True, "bindings_retrievable": True,
-                                            "allow_context_updates": False}},
-            "relationships": {"service_broker": {"data": {"guid": "it-rt-broker"}}},
-            "metadata": {"labels": {}, "annotations": {}},
-            "links": {"self": _link(base, f"/v3/service_offerings/{offering['guid']}"),
-                      "service_plans": _link(base, f"/v3/service_plans?service_offering_guids={offering['guid']}")}}
+    return {
+        "guid": offering["guid"],
+        "name": offering["name"],
+        "created_at": offering["created_at"],
+        "updated_at": offering["created_at"],
+        "description": "Process Integration Runtime",
+        "available": True,
+        "tags": [],
+        "requires": [],
+        "shareable": False,
+        "broker_catalog": {
+            "id": "it-rt-broker-catalog-id",
+            "metadata": {"displayName": "Process Integration Runtime"},
+            "features": {
+                "bindable": True,
+                "plan_updateable": False,
+                "instances_retrievable": True,
+                "bindings_retrievable": True,
+                "allow_context_updates": False,
+            },
+        },
+        "relationships": {"service_broker": {"data": {"guid": "it-rt-broker"}}},
+        "metadata": {"labels": {}, "annotations": {}},
+        "links": {
+            "self": _link(base, f"/v3/service_offerings/{offering['guid']}"),
+            "service_plans": _link(base, f"/v3/service_plans?service_offering_guids={offering['guid']}"),
+        },
+    }
 
 
 def plan_json(base: str, plan: dict, offering_guid: str) -> dict:
-    return {"guid": plan["guid"], "name": plan["name"], "created_at": plan["created_at"],
-            "updated_at": plan["created_at"], "visibility_type": "public", "available": True, "free": False,
-            "description": f"it-rt plan {plan['name']}", "maintenance_info": {},
-            "broker_catalog": {"id": f"it-rt-{plan['name']}", "metadata": {}, "maximum_polling_duration": None,
-                               "features": {"bindable": True, "plan_updateable": False}},
-            "schemas": {"service_instance": {"create": {"parameters": {}}, "update": {"parameters": {}}},
-                        "service_binding": {"create": {"parameters": {}}}},
-            "relationships": {"service_offering": {"data": {"guid": offering_guid}}},
-            "metadata": {"labels": {}, "annotations": {}},
-            "links": {"self": _link(base, f"/v3/service_plans/{plan['guid']}"),
-                      "service_offering": _link(base, f"/v3/service_offerings/{offering_guid}")}}
+    return {
+        "guid": plan["guid"],
+        "name": plan["name"],
+        "created_at": plan["created_at"],
+        "updated_at": plan["created_at"],
+        "visibility_type": "public",
+        "available": True,
+        "free": False,
+        "description": f"it-rt plan {plan['name']}",
+        "maintenance_info": {},
+        "broker_catalog": {
+            "id": f"it-rt-{plan['name']}",
+            "metadata": {},
+            "maximum_polling_duration": None,
+            "features": {"bindable": True, "plan_updateable": False},
+        },
+        "schemas": {
+            "service_instance": {"create": {"parameters": {}}, "update": {"parameters": {}}},
+            "service_binding": {"create": {"parameters": {}}},
+        },
+        "relationships": {"service_offering": {"data": {"guid": offering_guid}}},
+        "metadata": {"labels": {}, "annotations": {}},
+        "links": {
+            "self": _link(base, f"/v3/service_plans/{plan['guid']}"),
+            "service_offering": _link(base, f"/v3/service_offerings/{offering_guid}"),
+        },
+    }
 
 
 def instance_json(base: str, instance: dict) -> dict:
     guid = instance["guid"]
-    return {"guid": guid, "name": instance["name"], "type": "managed", "created_at": instance["created_at"],
-            "updated_at": instance["updated_at"], "tags": instance["tags"], "dashboard_url": None,
-            "maintenance_info": {}, "upgrade_available": False, "last_operation": dict(instance["last_operation"]),
-            "relationships": {"space": {"data": {"guid": instance["space_guid"]}},
-                              "service_plan": {"data": {"guid": instance["plan_guid"]}}},
-            "metadata": {"labels": instance["labels"], "annotations": instance["annotations"]},
-            "links": {"self": _link(base, f"/v3/service_instances/{guid}"),
-                      "space": _link(base, f"/v3/spaces/{instance['space_guid']}"),
-                      "service_plan": _link(base, f"/v3/service_plans/{instance['plan_guid']}"),
-                      "parameters": _link(base, f"/v3/service_instances/{guid}/parameters"),
-                      "service_credential_bindings": _link(
-                          base, f"/v3/service_credential_bindings?service_instance_guids={guid}"),
-                      "shared_spaces": _link(base, f"/v3/service_instances/{guid}/relationships/shared_spaces")}}
+    return {
+        "guid": guid,
+        "name": instance["name"],
+        "type": "managed",
+        "created_at": instance["created_at"],
+        "updated_at": instance["updated_at"],
+        "tags": instance["tags"],
+        "dashboard_url": None,
+        "maintenance_info": {},
+        "upgrade_available": False,
+        "last_operation": dict(instance["last_operation"]),
+        "relationships": {
+            "space": {"data": {"guid": instance["space_guid"]}},
+            "service_plan": {"data": {"guid": instance["plan_guid"]}},
+        },
+        "metadata": {"labels": instance["labels"], "annotations": instance["annotations"]},
+        "links": {
+            "self": _link(base, f"/v3/service_instances/{guid}"),
+            "space": _link(base, f"/v3/spaces/{instance['space_guid']}"),
+            "service_plan": _link(base, f"/v3/service_plans/{instance['plan_guid']}"),
+            "parameters": _link(base, f"/v3/service_instances/{guid}/parameters"),
+            "service_credential_bindings": _link(
+                base, f"/v3/service_credential_bindings?service_instance_guids={guid}"
+            ),
+            "shared_spaces": _link(base, f"/v3/service_instances/{guid}/relationships/shared_spaces"),
+        },
+    }
 
 
 def binding_json(base: str, key: dict) -> dict:
     guid = key["guid"]
-    return {"guid": guid, "name": key["name"], "type": "key", "created_at": key["created_at"],
-            "updated_at": key["updated_at"], "last_operation": dict(key["last_operation"]),
-            "metadata": {"labels": key["labels"], "annotations": key["annotations"]},
-            "relationships": {"service_instance": {"data": {"guid": key["instance_guid"]}}},
-            "links": {"self": _link(base, f"/v3/service_credential_bindings/{guid}"),
-                      "details": _link(base, f"/v3/service_credential_bindings/{guid}/details"),
-                      "parameters": _link(base, f"/v3/service_credential_bindings/{guid}/parameters"),
-                      "service_instance": _link(base, f"/v3/service_instances/{key['instance_guid']}")}}
+    return {
+        "guid": guid,
+        "name": key["name"],
+        "type": "key",
+        "created_at": key["created_at"],
+        "updated_at": key["updated_at"],
+        "last_operation": dict(key["last_operation"]),
+        "metadata": {"labels": key["labels"], "annotations": key["annotations"]},
+        "relationships": {"service_instance": {"data": {"guid": key["instance_guid"]}}},
+        "links": {
+            "self": _link(base, f"/v3/service_credential_bindings/{guid}"),
+            "details": _link(base, f"/v3/service_credential_bindings/{guid}/details"),
+            "parameters": _link(base, f"/v3/service_credential_bindings/{guid}/parameters"),
+            "service_instance": _link(base, f"/v3/service_instances/{key['instance_guid']}"),
+        },
+    }
 
 
 def job_json(base: str, job: dict) -> dict:
     links = {"self": _link(base, f"/v3/jobs/{job['guid']}")}
     if job["state"] != "COMPLETE" or job["action"] != "delete":
         links[job["resource_type"]] = _link(base, f"/v3/{job['resource_type']}/{job['resource_guid']}")
-    return {"guid": job["guid"], "created_at": job["created_at"], "updated_at": job["updated_at"],
-            "operation": job["operation"], "state": job["state"], "errors": job["errors"],
-            "warnings": job["warnings"], "links": links}
+    return {
+        "guid": job["guid"],
+        "created_at": job["created_at"],
+        "updated_at": job["updated_at"],
+        "operation": job["operation"],
+        "state": job["state"],
+        "errors": job["errors"],
+        "warnings": job["warnings"],
+        "links": links,
+    }

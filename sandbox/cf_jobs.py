@@ -1,17 +1,21 @@
 """CF v3 asynchronous jobs: created by writes, advanced by polls, then applied to the resource they change.
 
-A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) and turns COMPLETE or FAILED on the
-next GET. Faults `fail_job` / `job_forever` (matched on the resource name) make it fail or never finish.
+A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) and turns COMPLETE or
+FAILED on the next GET. Faults `fail_job` / `job_forever` (matched on the resource name) make it
+fail or never finish.
 """
 
 from __future__ import annotations
 
 from .state import new_guid, now_iso
 
-OPERATION_WORDS = {("service_instances", "create"): "provision", ("service_instances", "update"): "update",
-                   ("service_instances", "delete"): "deprovision",
-                   ("service_credential_bindings", "create"): "bind",
-                   ("service_credential_bindings", "delete"): "unbind"}
+OPERATION_WORDS = {
+    ("service_instances", "create"): "provision",
+    ("service_instances", "update"): "update",
+    ("service_instances", "delete"): "deprovision",
+    ("service_credential_bindings", "create"): "bind",
+    ("service_credential_bindings", "delete"): "unbind",
+}
 OPERATION_NAMES = {"service_instances": "service_instance", "service_credential_bindings": "service_bindings"}
 
 
@@ -19,21 +23,46 @@ def _collection(tenant: dict, resource_type: str) -> dict:
     return tenant["instances"] if resource_type == "service_instances" else tenant["keys"]
 
 
-def start(ctx, tenant: dict, resource_type: str, resource: dict, action: str, *, fail_reason: str | None = None,
-          pending: dict | None = None) -> dict:
+def start(
+    ctx,
+    tenant: dict,
+    resource_type: str,
+    resource: dict,
+    action: str,
+    *,
+    fail_reason: str | None = None,
+    pending: dict | None = None,
+) -> dict:
     """Mark the resource `in progress` and return a new job (finished at once when job_polls is 0)."""
     stamp = now_iso()
-    resource["last_operation"] = {"type": action, "state": "in progress", "description": "",
-                                  "created_at": stamp, "updated_at": stamp}
+    resource["last_operation"] = {
+        "type": action,
+        "state": "in progress",
+        "description": "",
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
     resource["updated_at"] = stamp
     match = {"host": "cf", "subdomain": tenant["subdomain"], "name": resource["name"]}
     if ctx.knobs.take("fail_job", **match):
         fail_reason = fail_reason or "Injected failure (sandbox fault)"
     forever = bool(ctx.knobs.take("job_forever", **match))
-    job = {"guid": new_guid(), "created_at": stamp, "updated_at": stamp,
-           "operation": f"{OPERATION_NAMES[resource_type]}.{action}", "state": "PROCESSING", "errors": [],
-           "warnings": [], "resource_type": resource_type, "resource_guid": resource["guid"], "action": action,
-           "fail_reason": fail_reason, "pending": pending, "polls_left": ctx.job_polls(), "forever": forever}
+    job = {
+        "guid": new_guid(),
+        "created_at": stamp,
+        "updated_at": stamp,
+        "operation": f"{OPERATION_NAMES[resource_type]}.{action}",
+        "state": "PROCESSING",
+        "errors": [],
+        "warnings": [],
+        "resource_type": resource_type,
+        "resource_guid": resource["guid"],
+        "action": action,
+        "fail_reason": fail_reason,
+        "pending": pending,
+        "polls_left": ctx.job_polls(),
+        "forever": forever,
+    }
     tenant["jobs"][job["guid"]] = job
     if job["polls_left"] <= 0 and not forever:
         finish(tenant, job)

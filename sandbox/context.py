@@ -30,8 +30,9 @@ class Sandbox:
         token = bearer_of(req.header("authorization"))
         if token is None:
             return "missing", None
-        if self.knobs.take("expire_token", host=req.kind, method=req.method, path=req.path,
-                           subdomain=req.subdomain):
+        if self.knobs.take(
+            "expire_token", host=req.kind, method=req.method, path=req.path, subdomain=req.subdomain
+        ):
             self.issuer.revoke(token)
         claims = self.issuer.verify(token)
         return ("ok", claims) if claims else ("invalid", None)

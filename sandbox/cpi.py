@@ -1,4 +1,4 @@
-"""CPI OData API (/api/v1) of each tenant: auth, rate limits, CSRF, roles, User Credentials, service endpoints.
+"""CPI OData API (/api/v1) per tenant: auth, rate limits, CSRF, roles, User Credentials, service endpoints.
 
 The keystore entity sets live in `keystore.py`. Roles come from the api-plan token's scopes
 (`it!b<n>.<Role>`, see broker.py) or, with mTLS, from the instance of the certificate key.
@@ -17,9 +17,19 @@ from .tokens import bearer_of
 
 READ, CREDENTIALS, SECURITY = "MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"
 TENANT_RATE, USER_RATE = 12, 10
-ENTITY_SETS = ["UserCredentials", "OAuth2ClientCredentials", "SecureParameters", "KeystoreEntries",
-               "CertificateResources", "CertificateChainResources", "KeyPairGenerationRequests",
-               "KeyPairResources", "RSAKeyGenerationRequests", "ServiceEndpoints", "MessageProcessingLogs"]
+ENTITY_SETS = [
+    "UserCredentials",
+    "OAuth2ClientCredentials",
+    "SecureParameters",
+    "KeystoreEntries",
+    "CertificateResources",
+    "CertificateChainResources",
+    "KeyPairGenerationRequests",
+    "KeyPairResources",
+    "RSAKeyGenerationRequests",
+    "ServiceEndpoints",
+    "MessageProcessingLogs",
+]
 
 
 class TokenBuckets:
@@ -64,8 +74,13 @@ class CsrfSessions:
 
     def valid(self, subdomain: str, session_id: str | None, token: str | None) -> bool:
         session = self.sessions.get(session_id or "")
-        return bool(session and token and session["tenant"] == subdomain and session["token"]
-                    and secrets.compare_digest(session["token"], token))
+        return bool(
+            session
+            and token
+            and session["tenant"] == subdomain
+            and session["token"]
+            and secrets.compare_digest(session["token"], token)
+        )
 
     def expire(self, subdomain: str) -> None:
         for session in self.sessions.values():
@@ -87,13 +102,17 @@ def handle(ctx, req) -> Response:
     caller = _authenticate(ctx, tenant, req)
     if caller is None:
         return Response(401, b"", [("WWW-Authenticate", 'Bearer realm="cpi"')])
-    if not BUCKETS.allow([(("tenant", tenant["subdomain"]), TENANT_RATE),
-                          (("user", tenant["subdomain"], caller["clientid"]), USER_RATE)]):
+    if not BUCKETS.allow(
+        [
+            (("tenant", tenant["subdomain"]), TENANT_RATE),
+            (("user", tenant["subdomain"], caller["clientid"]), USER_RATE),
+        ]
+    ):
         response = odata.error(429, "Rate limit exceeded. Try again later.")
         response.headers.append(("Retry-After", "1"))
         return response
     req.context.update(tenant=tenant, caller=caller, dirty=False)
-    rest = path[len("/api/v1"):].lstrip("/")
+    rest = path[len("/api/v1") :].lstrip("/")
     extra = []
     if req.method == "GET" and (req.header("x-csrf-token") or "").lower() == "fetch":
         session_id, token, created = CSRF.fetch(tenant["subdomain"], req.cookies.get("JSESSIONID"))
@@ -101,8 +120,9 @@ def handle(ctx, req) -> Response:
         if created:
             extra.append(("Set-Cookie", f"JSESSIONID={session_id}; Path=/; Secure; HttpOnly"))
     elif req.method in ("POST", "PUT", "PATCH", "DELETE", "MERGE"):
-        if ctx.knobs.take("expire_csrf", host="cpi", method=req.method, path=req.path,
-                          subdomain=tenant["subdomain"]):
+        if ctx.knobs.take(
+            "expire_csrf", host="cpi", method=req.method, path=req.path, subdomain=tenant["subdomain"]
+        ):
             CSRF.expire(tenant["subdomain"])
         if not CSRF.valid(tenant["subdomain"], req.cookies.get("JSESSIONID"), req.header("x-csrf-token")):
             return odata.error(403, "CSRF token validation failed", [("X-CSRF-Token", "Required")])
@@ -118,7 +138,7 @@ def _authenticate(ctx, tenant: dict, req) -> dict | None:
         if status != "ok" or claims.get("zid") != tenant["zid"]:
             return None
         prefix = broker.xsappname("api", tenant["subdomain"]) + "."
-        roles = {s[len(prefix):] for s in claims.get("scope", []) if s.startswith(prefix)}
+        roles = {s[len(prefix) :] for s in claims.get("scope", []) if s.startswith(prefix)}
         return {"clientid": claims["client_id"], "roles": roles}
     if req.header("authorization") is None and req.peer_cert_der:
         key = broker.key_for_certificate(tenant, req.peer_cert_der)
@@ -138,9 +158,12 @@ def require(caller: dict, role: str) -> Response | None:
 
 def _route(ctx, req, tenant, caller, rest: str) -> Response:
     if rest == "$metadata":
-        return Response(200, b'<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" '
-                             b'xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx"/>',
-                        [("Content-Type", "application/xml")])
+        return Response(
+            200,
+            b'<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" '
+            b'xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx"/>',
+            [("Content-Type", "application/xml")],
+        )
     if rest == "":
         return odata.payload(req, 200, {"d": {"EntitySets": ENTITY_SETS}})
     match = re.match(r"([A-Za-z0-9]+)(\([^)]*\))?(?:/(.*))?$", rest)
@@ -163,13 +186,27 @@ def _service_endpoints(ctx, req, tenant) -> Response:
     expand = "EntryPoints" in (req.arg("$expand") or "")
     results = []
     for flow in tenant["iflows"]:
-        entity = {"Name": flow["name"], "Id": f"{flow['name']}$endpointAddress={flow['address']}",
-                  "Title": flow["name"], "Version": "1.0.0", "Summary": "", "Description": "",
-                  "LastUpdated": "/Date(1700000000000)/",
-                  "Protocol": "SOAP" if flow["address"].lower().startswith("/cxf/") else "REST"}
+        entity = {
+            "Name": flow["name"],
+            "Id": f"{flow['name']}$endpointAddress={flow['address']}",
+            "Title": flow["name"],
+            "Version": "1.0.0",
+            "Summary": "",
+            "Description": "",
+            "LastUpdated": "/Date(1700000000000)/",
+            "Protocol": "SOAP" if flow["address"].lower().startswith("/cxf/") else "REST",
+        }
         if expand:
-            entity["EntryPoints"] = {"results": [{"Name": flow["name"], "Url": base + flow["address"],
-                                                  "Type": "PROD", "AdditionalInformation": ""}]}
+            entity["EntryPoints"] = {
+                "results": [
+                    {
+                        "Name": flow["name"],
+                        "Url": base + flow["address"],
+                        "Type": "PROD",
+                        "AdditionalInformation": "",
+                    }
+                ]
+            }
         results.append(entity)
     return odata.collection(req, results)
 

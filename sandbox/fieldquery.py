@@ -1,4 +1,4 @@
-"""Service Manager `fieldQuery` / `labelQuery` parsing: `eq`, `ne`, `en`, `in`, `notin`, `contains`, `gt`…, `and`."""
+"""Service Manager `fieldQuery`/`labelQuery` parsing: eq, ne, en, in, notin, contains, gt/ge/lt/le, and."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             break
         match = TOKEN.match(text, pos)
         if not match:
-            raise QuerySyntaxError(f"unexpected text at position {pos}: {text[pos:pos + 20]!r}")
+            raise QuerySyntaxError(f"unexpected text at position {pos}: {text[pos : pos + 20]!r}")
         pos = match.end()
         kinds = ("open", "close", "comma", "string", "word")
         for kind, value in zip(kinds, match.groups(), strict=True):

@@ -59,8 +59,12 @@ class Landscape:
         fixed = {"api.cf": "cf", "uaa.cf": "uaa", "service-manager.cfapps": "sm"}
         if prefix in fixed:
             return fixed[prefix], None
-        for suffix, kind in ((".authentication.cert", "xsuaa_cert"), (".authentication", "xsuaa"),
-                             (".it-cpi001.cfapps", "cpi"), (".it-cpi001-rt.cfapps", "runtime")):
+        for suffix, kind in (
+            (".authentication.cert", "xsuaa_cert"),
+            (".authentication", "xsuaa"),
+            (".it-cpi001.cfapps", "cpi"),
+            (".it-cpi001-rt.cfapps", "runtime"),
+        ):
             if prefix.endswith(suffix):
                 subdomain = prefix[: -len(suffix)]
                 if subdomain and "." not in subdomain:

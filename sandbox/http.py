@@ -69,8 +69,9 @@ class Response:
         return None
 
 
-def json_response(status: int, payload, headers: list[tuple[str, str]] | None = None,
-                  content_type: str = "application/json") -> Response:
+def json_response(
+    status: int, payload, headers: list[tuple[str, str]] | None = None, content_type: str = "application/json"
+) -> Response:
     body = json.dumps(payload).encode()
     return Response(status, body, [("Content-Type", content_type)] + list(headers or []))
 

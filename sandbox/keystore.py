@@ -1,4 +1,4 @@
-"""CPI keystore (§10): entries, certificate upload, key-pair generation, downloads, CSR, chain and PKCS#12 import."""
+"""CPI keystore (§10): entries, certificate upload, key-pair generation, downloads, CSR, chain imports."""
 
 from __future__ import annotations
 
@@ -27,13 +27,25 @@ from .keystore_model import (
     trusted,
 )
 
-ENTITY_SETS = ("KeystoreEntries", "CertificateResources", "CertificateChainResources", "KeyPairGenerationRequests",
-               "KeyPairResources", "RSAKeyGenerationRequests", "Keystores")
+ENTITY_SETS = (
+    "KeystoreEntries",
+    "CertificateResources",
+    "CertificateChainResources",
+    "KeyPairGenerationRequests",
+    "KeyPairResources",
+    "RSAKeyGenerationRequests",
+    "Keystores",
+)
 KEYSTORE_LIMIT = 6 * 1024 * 1024
 CERT_BODY_LIMIT = 10 * 1024
 CHAIN_BODY_LIMIT = 30072
-HASHES = {"SHA-512": hashes.SHA512, "SHA-384": hashes.SHA384, "SHA-256": hashes.SHA256, "SHA-224": hashes.SHA224,
-          "SHA-1": hashes.SHA1}
+HASHES = {
+    "SHA-512": hashes.SHA512,
+    "SHA-384": hashes.SHA384,
+    "SHA-256": hashes.SHA256,
+    "SHA-224": hashes.SHA224,
+    "SHA-1": hashes.SHA1,
+}
 
 
 def _signature_table() -> dict[str, tuple[str, str]]:
@@ -47,8 +59,14 @@ def _signature_table() -> dict[str, tuple[str, str]]:
 
 
 SIGNATURES = _signature_table()
-CURVES = {"secp256r1": ec.SECP256R1, "prime256v1": ec.SECP256R1, "secp384r1": ec.SECP384R1,
-          "secp521r1": ec.SECP521R1, "secp224r1": ec.SECP224R1, "secp256k1": ec.SECP256K1}
+CURVES = {
+    "secp256r1": ec.SECP256R1,
+    "prime256v1": ec.SECP256R1,
+    "secp384r1": ec.SECP384R1,
+    "secp521r1": ec.SECP521R1,
+    "secp224r1": ec.SECP224R1,
+    "secp256k1": ec.SECP256K1,
+}
 CURVE_BY_SIZE = {224: ec.SECP224R1, 256: ec.SECP256R1, 384: ec.SECP384R1, 521: ec.SECP521R1}
 LOCKED = "Keystore is locked by another user. Try again later."
 
@@ -76,7 +94,9 @@ def check_alias(alias: str, for_write: bool = True) -> None:
     if for_write and is_reserved(alias):
         raise KeystoreError(403, f"Alias '{alias}' is reserved for SAP-owned keystore entries")
     if not ALIAS_PATTERN.fullmatch(alias):
-        raise KeystoreError(400, "Alias may contain only letters, digits, '.', '_' and '-' (1-250 characters)")
+        raise KeystoreError(
+            400, "Alias may contain only letters, digits, '.', '_' and '-' (1-250 characters)"
+        )
 
 
 def _flag(req, name: str) -> bool:
@@ -103,8 +123,9 @@ def handle(ctx, req, tenant, caller, entity_set, key_segment, tail) -> Response:
         problem = require(caller, SECURITY)
         if problem:
             return problem
-        if ctx.knobs.take("keystore_locked", host="cpi", method=req.method, path=req.path,
-                          subdomain=tenant["subdomain"]):
+        if ctx.knobs.take(
+            "keystore_locked", host="cpi", method=req.method, path=req.path, subdomain=tenant["subdomain"]
+        ):
             status = 423 if entity_set == "RSAKeyGenerationRequests" else 503
             raise KeystoreError(status, LOCKED)
         return _write(req, caller, keystore, keystore_name, entity_set, hex_key, tail, base)
@@ -148,10 +169,14 @@ def _read(req, keystore, keystore_name, entity_set, hex_key, tail, base) -> Resp
             raise KeystoreError(400, f"Alias '{alias}' does not represent a Key Pair")
         if entry["owner"] == "SAP" or alias in ("id_rsa", "id_dsa"):
             raise KeystoreError(400, f"A signing request cannot be created for alias '{alias}'")
-        csr = x509.CertificateSigningRequestBuilder().subject_name(certs[0].subject).sign(private_key(entry),
-                                                                                          hashes.SHA256())
-        return Response(200, csr.public_bytes(serialization.Encoding.PEM),
-                        [("Content-Type", "application/pkcs10")])
+        csr = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(certs[0].subject)
+            .sign(private_key(entry), hashes.SHA256())
+        )
+        return Response(
+            200, csr.public_bytes(serialization.Encoding.PEM), [("Content-Type", "application/pkcs10")]
+        )
     raise KeystoreError(404, f"Resource not found for the segment '{tail}'.")
 
 
@@ -167,10 +192,19 @@ def _write(req, caller, keystore, keystore_name, entity_set, hex_key, tail, base
             return _done(req, [], base, keystore_name)
         if req.method == "PUT" and req.arg("renameAlias") is not None:
             return _rename(req, keystore, hex_key, actor, base, keystore_name)
-    if entity_set == "CertificateResources" and hex_key is not None and tail == "$value" and req.method == "PUT":
+    if (
+        entity_set == "CertificateResources"
+        and hex_key is not None
+        and tail == "$value"
+        and req.method == "PUT"
+    ):
         return _upload_certificate(req, keystore, hex_key, actor, base, keystore_name)
-    if entity_set == "CertificateChainResources" and hex_key is not None and tail == "$value" \
-            and req.method == "PUT":
+    if (
+        entity_set == "CertificateChainResources"
+        and hex_key is not None
+        and tail == "$value"
+        and req.method == "PUT"
+    ):
         return _import_chain(req, keystore, hex_key, actor, base, keystore_name)
     if entity_set == "KeyPairGenerationRequests" and hex_key is None and req.method == "POST":
         return _generate(req, keystore, actor, base, keystore_name)
@@ -206,8 +240,11 @@ def _existence(keystore: dict, alias: str, update: bool) -> dict | None:
 def _not_trusted(req, cert, alias: str, base: str, keystore_name: str) -> Response:
     record = make_entry(alias, [certutil.pem(cert)], None)
     record["validity"] = "notTrusted"
-    return odata.payload(req, 409, {"d": entity(record, base, keystore_name)}) if odata.wants_json(req) else \
-        odata.error(409, "Trust path cannot be built for the certificate")
+    return (
+        odata.payload(req, 409, {"d": entity(record, base, keystore_name)})
+        if odata.wants_json(req)
+        else odata.error(409, "Trust path cannot be built for the certificate")
+    )
 
 
 def _upload_certificate(req, keystore, hex_key, actor, base, keystore_name) -> Response:
@@ -272,10 +309,15 @@ def _rename(req, keystore, hex_key, actor, base, keystore_name) -> Response:
 
 
 def _dn_fields(body: dict) -> x509.Name:
-    fields = [("Country", x509.NameOID.COUNTRY_NAME), ("State", x509.NameOID.STATE_OR_PROVINCE_NAME),
-              ("Locality", x509.NameOID.LOCALITY_NAME), ("Organization", x509.NameOID.ORGANIZATION_NAME),
-              ("OrganizationUnit", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
-              ("CommonName", x509.NameOID.COMMON_NAME), ("Email", x509.NameOID.EMAIL_ADDRESS)]
+    fields = [
+        ("Country", x509.NameOID.COUNTRY_NAME),
+        ("State", x509.NameOID.STATE_OR_PROVINCE_NAME),
+        ("Locality", x509.NameOID.LOCALITY_NAME),
+        ("Organization", x509.NameOID.ORGANIZATION_NAME),
+        ("OrganizationUnit", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
+        ("CommonName", x509.NameOID.COMMON_NAME),
+        ("Email", x509.NameOID.EMAIL_ADDRESS),
+    ]
     attributes = []
     for field, oid in fields:
         value = body.get(field)
@@ -299,8 +341,11 @@ def _validity(body: dict) -> tuple[dt.datetime, dt.datetime]:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         start = certutil.parse_sap_date(body["ValidNotBefore"]) if body.get("ValidNotBefore") else now
-        end = certutil.parse_sap_date(body["ValidNotAfter"]) if body.get("ValidNotAfter") else \
-            start + dt.timedelta(days=3 * 365)
+        end = (
+            certutil.parse_sap_date(body["ValidNotAfter"])
+            if body.get("ValidNotAfter")
+            else start + dt.timedelta(days=3 * 365)
+        )
     except ValueError as exc:
         raise KeystoreError(400, str(exc)) from None
     if end <= start:
@@ -356,12 +401,20 @@ def _generate(req, keystore, actor, base, keystore_name) -> Response:
     algorithm = _signature_hash(body, key_type)
     start, end = _validity(body)
     name = _dn_fields(body)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(key, algorithm))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, algorithm)
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     entry = make_entry(alias, [certutil.pem(cert)], pem_key, actor=actor)
     _store(keystore, entry)
     return _done(req, [entry], base, keystore_name)
@@ -394,11 +447,15 @@ def _import_pkcs12(req, keystore, actor, base, keystore_name) -> Response:
     chain = [cert] + list(extra or [])
     if not certutil.same_public_key(key, cert):
         raise KeystoreError(400, "The certificate does not match the private key")
-    if not _flag(req, "fingerprintVerified") and not certutil.is_self_signed(chain[-1]) \
-            and not trusted(keystore, chain):
+    if (
+        not _flag(req, "fingerprintVerified")
+        and not certutil.is_self_signed(chain[-1])
+        and not trusted(keystore, chain)
+    ):
         return _not_trusted(req, chain[-1], alias, base, keystore_name)
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     entry = make_entry(alias, [certutil.pem(c) for c in chain], pem_key, actor=actor)
     if existing:
         entry.update(created=existing["created"], created_by=existing["created_by"])
@@ -428,12 +485,19 @@ def _rsa_key_request(req, keystore, actor, base, keystore_name) -> Response:
     algorithm = _signature_hash(body, "RSA")
     start, end = _validity(body)
     name = _dn_fields(body)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .sign(key, algorithm))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .sign(key, algorithm)
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     entry = make_entry(alias, [certutil.pem(cert)], pem_key, actor=actor)
     _store(keystore, entry)
     return _done(req, [entry], base, keystore_name)
-

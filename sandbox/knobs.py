@@ -13,8 +13,17 @@ from .hosts import HOST_KINDS
 
 REQUEST_FAULTS = ("status", "hang", "drop")
 FAULT_KINDS = REQUEST_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
-SECRET_QUERY_NAMES = {"client_secret", "clientsecret", "password", "access_token", "refresh_token", "token",
-                      "code", "passcode", "assertion"}
+SECRET_QUERY_NAMES = {
+    "client_secret",
+    "clientsecret",
+    "password",
+    "access_token",
+    "refresh_token",
+    "token",
+    "code",
+    "passcode",
+    "assertion",
+}
 
 
 class FaultError(ValueError):
@@ -41,8 +50,20 @@ def _validated_fault(spec: dict) -> dict:
         raise FaultError("a status fault needs an integer status")
     if kind == "hang" and not isinstance(spec.get("seconds", 0), int | float):
         raise FaultError("seconds must be a number")
-    allowed = {"kind", "host", "method", "path", "subdomain", "name", "times", "status", "body", "retry_after",
-               "seconds", "headers"}
+    allowed = {
+        "kind",
+        "host",
+        "method",
+        "path",
+        "subdomain",
+        "name",
+        "times",
+        "status",
+        "body",
+        "retry_after",
+        "seconds",
+        "headers",
+    }
     unknown = set(spec) - allowed
     if unknown:
         raise FaultError(f"unknown fault fields: {', '.join(sorted(unknown))}")
@@ -91,13 +112,23 @@ class Knobs:
         with self.lock:
             return [dict(f) for f in self.faults]
 
-    def take(self, kinds, *, host: str | None = None, method: str | None = None, path: str | None = None,
-             subdomain: str | None = None, name: str | None = None) -> dict | None:
+    def take(
+        self,
+        kinds,
+        *,
+        host: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        subdomain: str | None = None,
+        name: str | None = None,
+    ) -> dict | None:
         """The first fault of `kinds` that matches; its `times` count is used up by one."""
         kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
         with self.lock:
             for fault in self.faults:
-                if fault["kind"] not in kinds or not self._matches(fault, host, method, path, subdomain, name):
+                if fault["kind"] not in kinds or not self._matches(
+                    fault, host, method, path, subdomain, name
+                ):
                     continue
                 if fault["times"] is not None:
                     fault["times"] -= 1
@@ -118,16 +149,35 @@ class Knobs:
             return False
         return not (fault.get("name") and not re.search(fault["name"], name or ""))
 
-    def log_call(self, *, host: str, kind: str | None, method: str, path: str, query_string: str,
-                 status: int | str, started: float, duration_ms: float, subdomain: str | None) -> None:
+    def log_call(
+        self,
+        *,
+        host: str,
+        kind: str | None,
+        method: str,
+        path: str,
+        query_string: str,
+        status: int | str,
+        started: float,
+        duration_ms: float,
+        subdomain: str | None,
+    ) -> None:
         shown = path + ("?" + redact_query(query_string) if query_string else "")
         with self.lock:
-            self.calls.append({"seq": next(self._call_seq),
-                               "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started))
-                               + f".{int(started * 1000) % 1000:03d}Z",
-                               "host": host, "kind": kind, "subdomain": subdomain, "method": method,
-                               "path": shown, "status": status,
-                               "duration_ms": round(duration_ms, 1)})
+            self.calls.append(
+                {
+                    "seq": next(self._call_seq),
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started))
+                    + f".{int(started * 1000) % 1000:03d}Z",
+                    "host": host,
+                    "kind": kind,
+                    "subdomain": subdomain,
+                    "method": method,
+                    "path": shown,
+                    "status": status,
+                    "duration_ms": round(duration_ms, 1),
+                }
+            )
 
     def calls_since(self, since: int = 0) -> list[dict]:
         with self.lock:

@@ -1,4 +1,4 @@
-"""OData V2 envelopes of the CPI API: `d` / `d.results`, the `odata.error` body, entity keys, Atom fallback."""
+"""OData V2 envelopes of the CPI API: `d` / `d.results`, the `odata.error` body, entity keys, Atom XML."""
 
 from __future__ import annotations
 
@@ -8,9 +8,20 @@ from xml.sax.saxutils import escape
 
 from .http import Response, json_response
 
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 423: "Locked",
-           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    423: "Locked",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def error(status: int, message: str | None, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -38,11 +49,17 @@ def payload(req, status: int, body: dict) -> Response:
         return json_response(status, body, content_type="application/json;charset=utf-8")
     inner = body.get("d", {})
     if isinstance(inner, dict) and "results" in inner:
-        xml = '<feed xmlns="http://www.w3.org/2005/Atom">' + "".join(
-            f"<entry><content type=\"application/xml\">{_atom(e, 'properties')}</content></entry>"
-            for e in inner["results"]) + "</feed>"
+        xml = (
+            '<feed xmlns="http://www.w3.org/2005/Atom">'
+            + "".join(
+                f'<entry><content type="application/xml">{_atom(e, "properties")}</content></entry>'
+                for e in inner["results"]
+            )
+            + "</feed>"
+        )
     else:
-        xml = f'<entry xmlns="http://www.w3.org/2005/Atom"><content>{_atom(inner, "properties")}</content></entry>'
+        properties = _atom(inner, "properties")
+        xml = f'<entry xmlns="http://www.w3.org/2005/Atom"><content>{properties}</content></entry>'
     return Response(status, xml.encode(), [("Content-Type", "application/atom+xml;charset=utf-8")])
 
 

@@ -1,4 +1,4 @@
-"""CPI runtime (<sd>.it-cpi001-rt): /http and /cxf iFlow endpoints with Basic, Bearer or client-certificate auth."""
+"""CPI runtime (<sd>.it-cpi001-rt): /http and /cxf iFlow endpoints; Basic, Bearer or client certificate."""
 
 from __future__ import annotations
 
@@ -28,20 +28,39 @@ def handle(ctx, req) -> Response:
     if flow is None:
         return empty(404)
     instance = tenant["instances"].get(key["instance_guid"])
-    if instance is None or instance["plan"] != "integration-flow" or SEND_ROLE not in broker.instance_roles(instance):
+    if (
+        instance is None
+        or instance["plan"] != "integration-flow"
+        or SEND_ROLE not in broker.instance_roles(instance)
+    ):
         return empty(403)
-    log = {"MessageGuid": uuid.uuid4().hex, "IntegrationFlowName": flow["name"], "Status": "COMPLETED",
-           "LogStart": f"/Date({now_ms()})/", "LogEnd": f"/Date({now_ms()})/", "Sender": key["clientid"],
-           "CorrelationId": uuid.uuid4().hex}
+    log = {
+        "MessageGuid": uuid.uuid4().hex,
+        "IntegrationFlowName": flow["name"],
+        "Status": "COMPLETED",
+        "LogStart": f"/Date({now_ms()})/",
+        "LogEnd": f"/Date({now_ms()})/",
+        "Sender": key["clientid"],
+        "CorrelationId": uuid.uuid4().hex,
+    }
     tenant.setdefault("mpls", []).append(log)
     del tenant["mpls"][:-MAX_LOGS]
     req.context["dirty"] = True
-    body = {"status": "ok", "iflow": flow["name"], "address": flow["address"], "method": req.method,
-            "authenticated_as": key["clientid"], "auth": how, "received_bytes": len(req.body),
-            "message_guid": log["MessageGuid"]}
+    body = {
+        "status": "ok",
+        "iflow": flow["name"],
+        "address": flow["address"],
+        "method": req.method,
+        "authenticated_as": key["clientid"],
+        "auth": how,
+        "received_bytes": len(req.body),
+        "message_guid": log["MessageGuid"],
+    }
     if "xml" in (req.header("content-type") or "") or flow["address"].lower().startswith("/cxf/"):
-        xml = (f"<ping><status>ok</status><iflow>{flow['name']}</iflow><auth>{how}</auth>"
-               f"<messageGuid>{log['MessageGuid']}</messageGuid></ping>")
+        xml = (
+            f"<ping><status>ok</status><iflow>{flow['name']}</iflow><auth>{how}</auth>"
+            f"<messageGuid>{log['MessageGuid']}</messageGuid></ping>"
+        )
         return Response(200, xml.encode(), [("Content-Type", "text/xml; charset=utf-8")])
     return json_response(200, body)
 

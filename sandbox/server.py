@@ -1,4 +1,4 @@
-"""The HTTPS server: TLS (client certificates required on the XSUAA cert host), Host routing, faults, call log."""
+"""HTTPS server: TLS (client certificate required on the XSUAA cert host), Host routing, faults, call log."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import admin, cf, cpi, runtime, service_manager, uaa, xsuaa
 from .http import Request, Response, json_response, text_response
 
-HANDLERS = {"admin": admin.handle, "cf": cf.handle, "uaa": uaa.handle, "xsuaa": xsuaa.handle,
-            "xsuaa_cert": xsuaa.handle, "cpi": cpi.handle, "runtime": runtime.handle,
-            "sm": service_manager.handle}
+HANDLERS = {
+    "admin": admin.handle,
+    "cf": cf.handle,
+    "uaa": uaa.handle,
+    "xsuaa": xsuaa.handle,
+    "xsuaa_cert": xsuaa.handle,
+    "cpi": cpi.handle,
+    "runtime": runtime.handle,
+    "sm": service_manager.handle,
+}
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -42,17 +49,17 @@ def _sni_from_hello(hello: bytes) -> str | None:
         return None
     pos = 4 + 2 + 32
     pos += 1 + hello[pos]
-    pos += 2 + int.from_bytes(hello[pos:pos + 2], "big")
+    pos += 2 + int.from_bytes(hello[pos : pos + 2], "big")
     pos += 1 + hello[pos]
-    end = pos + 2 + int.from_bytes(hello[pos:pos + 2], "big")
+    end = pos + 2 + int.from_bytes(hello[pos : pos + 2], "big")
     pos += 2
     while pos + 4 <= end:
-        ext_type = int.from_bytes(hello[pos:pos + 2], "big")
-        ext_len = int.from_bytes(hello[pos + 2:pos + 4], "big")
-        body = hello[pos + 4:pos + 4 + ext_len]
+        ext_type = int.from_bytes(hello[pos : pos + 2], "big")
+        ext_len = int.from_bytes(hello[pos + 2 : pos + 4], "big")
+        body = hello[pos + 4 : pos + 4 + ext_len]
         if ext_type == 0 and len(body) > 5 and body[2] == 0:
             name_len = int.from_bytes(body[3:5], "big")
-            return body[5:5 + name_len].decode("ascii", "replace").lower()
+            return body[5 : 5 + name_len].decode("ascii", "replace").lower()
         pos += 4 + ext_len
     return None
 
@@ -68,15 +75,18 @@ class SandboxServer(ThreadingHTTPServer):
         self.sandbox = ctx
         self.plain_http = plain_http
         self.open_context = None if plain_http else ctx.authorities.server_context(require_client_cert=False)
-        self.required_context = None if plain_http else ctx.authorities.server_context(require_client_cert=True)
+        self.required_context = (
+            None if plain_http else ctx.authorities.server_context(require_client_cert=True)
+        )
         self.cert_host_suffix = f".authentication.cert.{ctx.landscape.domain}".lower()
         super().__init__(address, Handler)
 
     def finish_request(self, request, client_address):
         if not self.plain_http:
             name = peek_server_name(request)
-            context = self.required_context if name and name.endswith(self.cert_host_suffix) else \
-                self.open_context
+            context = (
+                self.required_context if name and name.endswith(self.cert_host_suffix) else self.open_context
+            )
             try:
                 request = context.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError):
@@ -134,14 +144,31 @@ class Handler(BaseHTTPRequestHandler):
         peer = None
         if isinstance(self.connection, ssl.SSLSocket):
             peer = self.connection.getpeercert(binary_form=True)
-        req = Request(self.command, host, kind or "", subdomain, path, query,
-                      {k.lower(): v for k, v in self.headers.items()}, body, self.client_address[0], peer)
+        req = Request(
+            self.command,
+            host,
+            kind or "",
+            subdomain,
+            path,
+            query,
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+            self.client_address[0],
+            peer,
+        )
         response = self._dispatch(ctx, req)
         if kind != "admin":
-            ctx.knobs.log_call(host=host.split(":")[0], kind=kind, method=self.command, path=path,
-                               query_string=query, status="dropped" if response.drop else response.status,
-                               started=started_wall, duration_ms=(time.monotonic() - started) * 1000,
-                               subdomain=subdomain)
+            ctx.knobs.log_call(
+                host=host.split(":")[0],
+                kind=kind,
+                method=self.command,
+                path=path,
+                query_string=query,
+                status="dropped" if response.drop else response.status,
+                started=started_wall,
+                duration_ms=(time.monotonic() - started) * 1000,
+                subdomain=subdomain,
+            )
         if response.drop:
             self.close_connection = True
             try:
@@ -172,8 +199,13 @@ class Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _injected(ctx, req: Request) -> Response | None:
-        fault = ctx.knobs.take(("status", "hang", "drop"), host=req.kind, method=req.method, path=req.path,
-                               subdomain=req.subdomain)
+        fault = ctx.knobs.take(
+            ("status", "hang", "drop"),
+            host=req.kind,
+            method=req.method,
+            path=req.path,
+            subdomain=req.subdomain,
+        )
         if fault is None:
             return None
         if fault["kind"] == "hang":
@@ -203,7 +235,9 @@ def _fault_response(fault: dict) -> Response:
     if body is None:
         return Response(fault["status"], b"", headers)
     if isinstance(body, str):
-        return Response(fault["status"], body.encode(), [("Content-Type", "text/plain; charset=utf-8")] + headers)
+        return Response(
+            fault["status"], body.encode(), [("Content-Type", "text/plain; charset=utf-8")] + headers
+        )
     return json_response(fault["status"], body, headers)
 
 

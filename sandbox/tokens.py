@@ -1,4 +1,4 @@
-"""JWT-shaped bearer tokens (HS256 over the sandbox secret): issue, and verify signature, expiry and revocation."""
+"""JWT-shaped bearer tokens (HS256 over the sandbox secret): issue; verify signature, expiry, revocation."""
 
 from __future__ import annotations
 

@@ -8,8 +8,15 @@ from .http import Response, json_response
 from .tokens import basic_of
 
 CF_TOKEN_SECONDS = 1199
-CF_SCOPES = ["cloud_controller.read", "cloud_controller.write", "openid", "uaa.user",
-             "cloud_controller.user_token", "password.write", "scim.read"]
+CF_SCOPES = [
+    "cloud_controller.read",
+    "cloud_controller.write",
+    "openid",
+    "uaa.user",
+    "cloud_controller.user_token",
+    "password.write",
+    "scim.read",
+]
 
 
 def bad_credentials() -> Response:
@@ -20,9 +27,14 @@ def bad_credentials() -> Response:
 def handle(ctx, req) -> Response:
     path = req.path.rstrip("/")
     if req.method == "GET" and path in ("", "/login", "/info"):
-        return json_response(200, {"app": {"version": "77.0.0"}, "links": {"uaa": ctx.landscape.uaa(),
-                                                                           "login": ctx.landscape.uaa()},
-                                   "prompts": {"username": ["text", "Email"], "password": ["password", "Password"]}})
+        return json_response(
+            200,
+            {
+                "app": {"version": "77.0.0"},
+                "links": {"uaa": ctx.landscape.uaa(), "login": ctx.landscape.uaa()},
+                "prompts": {"username": ["text", "Email"], "password": ["password", "Password"]},
+            },
+        )
     if path != "/oauth/token" or req.method != "POST":
         return json_response(404, {"error": "not_found", "error_description": "Not Found"})
     client = basic_of(req.header("authorization"))
@@ -39,22 +51,50 @@ def handle(ctx, req) -> Response:
     elif grant == "refresh_token":
         claims = ctx.issuer.verify(form.get("refresh_token", ""))
         if not claims or claims.get("grant_type") != "refresh_token_holder":
-            return json_response(401, {"error": "invalid_token", "error_description": "Invalid refresh token"})
+            return json_response(
+                401, {"error": "invalid_token", "error_description": "Invalid refresh token"}
+            )
         user, tenant = _find_user(ctx, claims.get("user_name", ""))
         if user is None:
             return bad_credentials()
     else:
-        return json_response(400, {"error": "unsupported_grant_type",
-                                   "error_description": f"Unsupported grant type: {grant}"})
-    claims = {"client_id": "cf", "cid": "cf", "user_id": user["guid"], "user_name": user["username"],
-              "sub": user["guid"], "origin": "sap.ids", "zid": "uaa", "grant_type": "password",
-              "scope": CF_SCOPES, "iss": ctx.landscape.uaa() + "/oauth/token",
-              "aud": ["cloud_controller", "openid", "cf", "uaa", "password", "scim"]}
+        return json_response(
+            400, {"error": "unsupported_grant_type", "error_description": f"Unsupported grant type: {grant}"}
+        )
+    claims = {
+        "client_id": "cf",
+        "cid": "cf",
+        "user_id": user["guid"],
+        "user_name": user["username"],
+        "sub": user["guid"],
+        "origin": "sap.ids",
+        "zid": "uaa",
+        "grant_type": "password",
+        "scope": CF_SCOPES,
+        "iss": ctx.landscape.uaa() + "/oauth/token",
+        "aud": ["cloud_controller", "openid", "cf", "uaa", "password", "scim"],
+    }
     token, payload = ctx.issuer.issue(claims, CF_TOKEN_SECONDS)
-    refresh, _ = ctx.issuer.issue({"grant_type": "refresh_token_holder", "user_name": user["username"],
-                                   "client_id": "cf", "nonce": secrets.token_hex(8)}, 30 * 24 * 3600)
-    return json_response(200, {"access_token": token, "token_type": "bearer", "expires_in": CF_TOKEN_SECONDS,
-                               "refresh_token": refresh, "scope": " ".join(CF_SCOPES), "jti": payload["jti"]})
+    refresh, _ = ctx.issuer.issue(
+        {
+            "grant_type": "refresh_token_holder",
+            "user_name": user["username"],
+            "client_id": "cf",
+            "nonce": secrets.token_hex(8),
+        },
+        30 * 24 * 3600,
+    )
+    return json_response(
+        200,
+        {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": CF_TOKEN_SECONDS,
+            "refresh_token": refresh,
+            "scope": " ".join(CF_SCOPES),
+            "jti": payload["jti"],
+        },
+    )
 
 
 def _find_user(ctx, username: str):
@@ -69,4 +109,4 @@ def _password_ok(expected: str, given: str) -> bool:
     """D-26: a two-factor passcode appended to the password is ignored."""
     if secrets.compare_digest(expected, given):
         return True
-    return given.startswith(expected) and given[len(expected):].isdigit() and len(given) - len(expected) == 6
+    return given.startswith(expected) and given[len(expected) :].isdigit() and len(given) - len(expected) == 6

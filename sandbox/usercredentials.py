@@ -1,4 +1,4 @@
-"""CPI User Credentials (§9): 202 writes that deploy after `deploy_polls` GETs, SAP's error texts, Password null."""
+"""CPI User Credentials (§9): 202 writes deploying after `deploy_polls` GETs, SAP texts, Password null."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def handle(ctx, req, tenant, caller, entity_set, key_segment, tail) -> Response:
     if entity_set != "UserCredentials" or tail:
         if req.method == "GET" and entity_set == "OAuth2ClientCredentials" and not key_segment and not tail:
             return require(caller, READ) or odata.collection(
-                req, [_oauth2_entity(ctx, tenant, c) for c in tenant["oauth2_credentials"].values()])
+                req, [_oauth2_entity(ctx, tenant, c) for c in tenant["oauth2_credentials"].values()]
+            )
         return odata.error(404, f"Resource not found for the segment '{entity_set}'.")
     name = None
     if key_segment is not None:
@@ -54,19 +55,38 @@ def handle(ctx, req, tenant, caller, entity_set, key_segment, tail) -> Response:
 
 def _entity(ctx, tenant, record) -> dict:
     uri = f"{ctx.landscape.cpi(tenant['subdomain'])}/api/v1/UserCredentials('{record['Name']}')"
-    return {"__metadata": {"id": uri, "uri": uri, "type": "com.sap.hci.api.UserCredential"},
-            "Name": record["Name"], "Kind": record["Kind"], "Description": record.get("Description"),
-            "User": record.get("User"), "Password": None, "CompanyId": record.get("CompanyId"),
-            "SecurityArtifactDescriptor": {"Type": "BUNDLE", "DeployedBy": record["deployed_by"],
-                                           "DeployedOn": f"/Date({record['deployed_on']})/",
-                                           "Status": record["status"]}}
+    return {
+        "__metadata": {"id": uri, "uri": uri, "type": "com.sap.hci.api.UserCredential"},
+        "Name": record["Name"],
+        "Kind": record["Kind"],
+        "Description": record.get("Description"),
+        "User": record.get("User"),
+        "Password": None,
+        "CompanyId": record.get("CompanyId"),
+        "SecurityArtifactDescriptor": {
+            "Type": "BUNDLE",
+            "DeployedBy": record["deployed_by"],
+            "DeployedOn": f"/Date({record['deployed_on']})/",
+            "Status": record["status"],
+        },
+    }
 
 
 def _oauth2_entity(ctx, tenant, record) -> dict:
-    return {"Name": record["Name"], "Kind": None, "Description": record.get("Description"), "User": None,
-            "Password": None, "CompanyId": None,
-            "SecurityArtifactDescriptor": {"Type": "OAUTH2_CLIENT_CREDENTIALS", "DeployedBy": "sandbox",
-                                           "DeployedOn": "/Date(1700000000000)/", "Status": "DEPLOYED"}}
+    return {
+        "Name": record["Name"],
+        "Kind": None,
+        "Description": record.get("Description"),
+        "User": None,
+        "Password": None,
+        "CompanyId": None,
+        "SecurityArtifactDescriptor": {
+            "Type": "OAUTH2_CLIENT_CREDENTIALS",
+            "DeployedBy": "sandbox",
+            "DeployedOn": "/Date(1700000000000)/",
+            "Status": "DEPLOYED",
+        },
+    }
 
 
 def _list(ctx, req, tenant) -> Response:
@@ -93,7 +113,9 @@ def _get_one(ctx, req, tenant, name) -> Response:
 def _validated(body: dict, previous: dict | None) -> tuple[dict | None, Response | None]:
     kind = body.get("Kind", previous["Kind"] if previous else None)
     if kind not in KINDS:
-        return None, odata.error(500, f"Invalid value '{kind}' for property 'Kind'. Allowed: {', '.join(KINDS)}")
+        return None, odata.error(
+            500, f"Invalid value '{kind}' for property 'Kind'. Allowed: {', '.join(KINDS)}"
+        )
     password = body.get("Password") if "Password" in body else (previous or {}).get("password")
     if password is not None and not isinstance(password, str):
         return None, odata.error(400, "Property 'Password' must be a string.")
@@ -103,19 +125,31 @@ def _validated(body: dict, previous: dict | None) -> tuple[dict | None, Response
     if kind == "successfactors" and not company:
         return None, odata.error(500, "Property 'CompanyId' is required for kind 'successfactors'.")
     if kind == "openconnectors" and not OPENCONNECTORS_PASSWORD.fullmatch(password or ""):
-        return None, odata.error(500, "Password does not match the OpenConnectors pattern "
-                                      "'User <user>,Organization <org>,Element <element>'.")
+        return None, odata.error(
+            500,
+            "Password does not match the OpenConnectors pattern "
+            "'User <user>,Organization <org>,Element <element>'.",
+        )
     for field in ("User", "Description"):
         if body.get(field) is not None and not isinstance(body[field], str):
             return None, odata.error(400, f"Property '{field}' must be a string.")
-    return {"Kind": kind, "User": body.get("User"), "Description": body.get("Description"),
-            "CompanyId": company if kind == "successfactors" else None, "password": password}, None
+    return {
+        "Kind": kind,
+        "User": body.get("User"),
+        "Description": body.get("Description"),
+        "CompanyId": company if kind == "successfactors" else None,
+        "password": password,
+    }, None
 
 
 def _deploy(ctx, record: dict, caller: dict) -> None:
     polls = ctx.deploy_polls()
-    record.update(deployed_by=caller["clientid"], deployed_on=_ms(),
-                  status="DEPLOYED" if polls <= 0 else "DEPLOYING", gets_left=polls)
+    record.update(
+        deployed_by=caller["clientid"],
+        deployed_on=_ms(),
+        status="DEPLOYED" if polls <= 0 else "DEPLOYING",
+        gets_left=polls,
+    )
 
 
 def _create(ctx, req, tenant, caller) -> Response:
@@ -124,8 +158,11 @@ def _create(ctx, req, tenant, caller) -> Response:
         return odata.error(400, MALFORMED)
     name = body.get("Name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        return odata.error(400, "Property 'Name' is required and may contain only letters, digits, '.', '_' "
-                                "and '-' (at most 150 characters).")
+        return odata.error(
+            400,
+            "Property 'Name' is required and may contain only letters, digits, '.', '_' "
+            "and '-' (at most 150 characters).",
+        )
     if name in tenant["user_credentials"] or name in tenant["oauth2_credentials"]:
         return odata.error(409, "Entity with specified name already exists.")
     fields, problem = _validated(body, None)

@@ -1,4 +1,4 @@
-"""XSUAA of each tenant: client-credentials tokens by secret (<sd>.authentication) and by certificate (.cert)."""
+"""XSUAA per tenant: client-credentials tokens by secret (<sd>.authentication) or certificate (.cert host)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,15 @@ def handle(ctx, req) -> Response:
     path = req.path.rstrip("/")
     if req.method == "GET" and path == "/.well-known/openid-configuration":
         base, cert_base = ctx.landscape.xsuaa(req.subdomain), ctx.landscape.xsuaa_cert(req.subdomain)
-        return json_response(200, {"issuer": base + "/oauth/token", "token_endpoint": base + "/oauth/token",
-                                   "grant_types_supported": ["client_credentials"],
-                                   "mtls_endpoint_aliases": {"token_endpoint": cert_base + "/oauth/token"}})
+        return json_response(
+            200,
+            {
+                "issuer": base + "/oauth/token",
+                "token_endpoint": base + "/oauth/token",
+                "grant_types_supported": ["client_credentials"],
+                "mtls_endpoint_aliases": {"token_endpoint": cert_base + "/oauth/token"},
+            },
+        )
     if path != "/oauth/token" or req.method != "POST":
         return json_response(404, {"error": "not_found", "error_description": "Not Found"})
     form = req.form()
@@ -35,8 +41,9 @@ def handle(ctx, req) -> Response:
     if client is None:
         return invalid_client()
     if grant != "client_credentials":
-        return json_response(400, {"error": "unsupported_grant_type",
-                                   "error_description": f"Unsupported grant type: {grant}"})
+        return json_response(
+            400, {"error": "unsupported_grant_type", "error_description": f"Unsupported grant type: {grant}"}
+        )
     return _token(ctx, tenant, client)
 
 
@@ -74,8 +81,12 @@ def _client_by_certificate(tenant, req, clientid):
 
 def _token(ctx, tenant, client) -> Response:
     subdomain = tenant["subdomain"]
-    base = {"zid": tenant["zid"], "ext_attr": {"subdomain": subdomain, "enhancer": "XSUAA"},
-            "iss": ctx.landscape.xsuaa(subdomain) + "/oauth/token", "grant_type": "client_credentials"}
+    base = {
+        "zid": tenant["zid"],
+        "ext_attr": {"subdomain": subdomain, "enhancer": "XSUAA"},
+        "iss": ctx.landscape.xsuaa(subdomain) + "/oauth/token",
+        "grant_type": "client_credentials",
+    }
     if client["kind"] == "sm":
         clientid = tenant["sm_client"]["clientid"]
         scopes = ["service-manager!b1.subaccount-audit", "uaa.resource"]
@@ -87,8 +98,23 @@ def _token(ctx, tenant, client) -> Response:
         prefix = broker.xsappname(instance["plan"], subdomain)
         scopes = [f"{prefix}.{role}" for role in broker.instance_roles(instance)] + ["uaa.resource"]
         lifetime = broker.token_validity(instance)
-    claims = {**base, "client_id": clientid, "cid": clientid, "sub": clientid, "azp": clientid,
-              "scope": scopes, "aud": sorted({s.rsplit(".", 1)[0] for s in scopes})}
+    claims = {
+        **base,
+        "client_id": clientid,
+        "cid": clientid,
+        "sub": clientid,
+        "azp": clientid,
+        "scope": scopes,
+        "aud": sorted({s.rsplit(".", 1)[0] for s in scopes}),
+    }
     token, payload = ctx.issuer.issue(claims, lifetime)
-    return json_response(200, {"access_token": token, "token_type": "bearer", "expires_in": lifetime,
-                               "scope": " ".join(scopes), "jti": payload["jti"]})
+    return json_response(
+        200,
+        {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": lifetime,
+            "scope": " ".join(scopes),
+            "jti": payload["jti"],
+        },
+    )

@@ -1,4 +1,4 @@
-"""Helpers for the sandbox tests: CF, XSUAA and CPI clients written from sap-apis.md, and certificate makers."""
+"""Helpers for the sandbox tests: CF, XSUAA and CPI clients written from sap-apis.md; certificate makers."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ def pem_of(cert) -> str:
 
 
 def key_pem_of(key) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 class CertFactory:
@@ -40,11 +41,15 @@ class CertFactory:
         key = ec.generate_private_key(ec.SECP256R1())
         ca_cert, ca_key = (self.ca_cert, self.ca_key) if not foreign else self.foreign_ca()
         now = dt.datetime.now(dt.UTC)
-        builder = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-                   .issuer_name(ca_cert.subject).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-                   .not_valid_after(now + dt.timedelta(days=30)))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=30))
+        )
         usage = [ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else [ExtendedKeyUsageOID.SERVER_AUTH]
         builder = builder.add_extension(x509.ExtendedKeyUsage(usage), critical=False)
         return builder.sign(ca_key, hashes.SHA256()), key
@@ -54,11 +59,17 @@ class CertFactory:
             key = ec.generate_private_key(ec.SECP256R1())
             name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Foreign CA")])
             now = dt.datetime.now(dt.UTC)
-            cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                    .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-                    .not_valid_after(now + dt.timedelta(days=30))
-                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                    .sign(key, hashes.SHA256()))
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(name)
+                .issuer_name(name)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1))
+                .not_valid_after(now + dt.timedelta(days=30))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256())
+            )
             self._foreign = (cert, key)
         return self._foreign
 
@@ -76,11 +87,17 @@ def self_signed(cn: str = "Self Signed", key=None):
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return cert, key
 
 
@@ -92,9 +109,12 @@ class CfClient:
         self.http = server.session()
         self.base = facts["cf_api"]
         user = facts[user_key]
-        response = self.http.post(facts["uaa_url"] + "/oauth/token", auth=("cf", ""),
-                                  data={"grant_type": "password", "username": user["username"],
-                                        "password": user["password"]}, timeout=30)
+        response = self.http.post(
+            facts["uaa_url"] + "/oauth/token",
+            auth=("cf", ""),
+            data={"grant_type": "password", "username": user["username"], "password": user["password"]},
+            timeout=30,
+        )
         response.raise_for_status()
         self.token = response.json()["access_token"]
         self.http.headers["Authorization"] = f"bearer {self.token}"
@@ -118,9 +138,14 @@ class CfClient:
         raise AssertionError(f"job did not finish: {job}")
 
     def create_instance(self, name: str, parameters=None, plan: str = "integration-flow") -> tuple[str, dict]:
-        body = {"type": "managed", "name": name,
-                "relationships": {"space": {"data": {"guid": self.facts["space_guid"]}},
-                                  "service_plan": {"data": {"guid": self.plan_guid(plan)}}}}
+        body = {
+            "type": "managed",
+            "name": name,
+            "relationships": {
+                "space": {"data": {"guid": self.facts["space_guid"]}},
+                "service_plan": {"data": {"guid": self.plan_guid(plan)}},
+            },
+        }
         if parameters is not None:
             body["parameters"] = parameters
         response = self.call("POST", "/v3/service_instances", json=body)
@@ -130,8 +155,11 @@ class CfClient:
         return found["resources"][0]["guid"], job
 
     def create_key(self, instance_guid: str, name: str, parameters=None) -> tuple[requests.Response, dict]:
-        body = {"type": "key", "name": name,
-                "relationships": {"service_instance": {"data": {"guid": instance_guid}}}}
+        body = {
+            "type": "key",
+            "name": name,
+            "relationships": {"service_instance": {"data": {"guid": instance_guid}}},
+        }
         if parameters is not None:
             body["parameters"] = parameters
         response = self.call("POST", "/v3/service_credential_bindings", json=body)
@@ -139,8 +167,9 @@ class CfClient:
         return response, job
 
     def key_credentials(self, instance_guid: str, name: str) -> dict:
-        keys = self.get(f"/v3/service_credential_bindings?names={name}&service_instance_guids={instance_guid}"
-                        "&type=key").json()["resources"]
+        keys = self.get(
+            f"/v3/service_credential_bindings?names={name}&service_instance_guids={instance_guid}&type=key"
+        ).json()["resources"]
         return self.get(f"/v3/service_credential_bindings/{keys[0]['guid']}/details").json()["credentials"]
 
 
@@ -152,11 +181,16 @@ class CpiClient:
         oauth = key_json["oauth"]
         self.base = oauth["url"] + "/api/v1"
         self.http = server.session()
-        response = self.http.post(oauth["tokenurl"], auth=(oauth["clientid"], oauth["clientsecret"]),
-                                  data={"grant_type": "client_credentials"}, timeout=30)
+        response = self.http.post(
+            oauth["tokenurl"],
+            auth=(oauth["clientid"], oauth["clientsecret"]),
+            data={"grant_type": "client_credentials"},
+            timeout=30,
+        )
         response.raise_for_status()
-        self.http.headers.update({"Authorization": f"Bearer {response.json()['access_token']}",
-                                  "Accept": "application/json"})
+        self.http.headers.update(
+            {"Authorization": f"Bearer {response.json()['access_token']}", "Accept": "application/json"}
+        )
         self.csrf = None
         if fetch_csrf:
             self.fetch_csrf()

@@ -1,16 +1,22 @@
-"""CF v3 for it-rt (§4, §5, §12): lists, lifecycle with jobs, duplicates, 401/403/404, pagination, parameters."""
+"""CF v3 for it-rt (§4, §5, §12): lists, lifecycle with jobs, duplicates, 401/403/404, paging, parameters."""
 
 import pytest
 
 from .conftest import CfClient
 
-IFLOW_PARAMETERS = {"grant-types": ["client_credentials"], "redirect-uris": [], "roles": ["ESBMessaging.send"]}
+IFLOW_PARAMETERS = {
+    "grant-types": ["client_credentials"],
+    "redirect-uris": [],
+    "roles": ["ESBMessaging.send"],
+}
 
 
 def test_org_and_space_are_found_by_name(cf, sandbox_tenant):
     orgs = cf.get(f"/v3/organizations?names={sandbox_tenant['org']}").json()
     assert [o["guid"] for o in orgs["resources"]] == [sandbox_tenant["org_guid"]]
-    spaces = cf.get(f"/v3/spaces?names={sandbox_tenant['space']}&organization_guids={sandbox_tenant['org_guid']}")
+    spaces = cf.get(
+        f"/v3/spaces?names={sandbox_tenant['space']}&organization_guids={sandbox_tenant['org_guid']}"
+    )
     assert spaces.json()["resources"][0]["guid"] == sandbox_tenant["space_guid"]
 
 
@@ -29,17 +35,29 @@ def test_it_rt_offers_the_integration_flow_and_api_plans(cf):
 
 
 def test_instance_create_is_a_job_that_goes_processing_then_complete(cf, sandbox_tenant):
-    body = {"type": "managed", "name": "s4-inbound", "parameters": IFLOW_PARAMETERS,
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": cf.plan_guid()}}},
-            "metadata": {"labels": {"authwizard": "s4_to_cpi"}}}
+    body = {
+        "type": "managed",
+        "name": "s4-inbound",
+        "parameters": IFLOW_PARAMETERS,
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+        "metadata": {"labels": {"authwizard": "s4_to_cpi"}},
+    }
     response = cf.call("POST", "/v3/service_instances", json=body)
     assert response.status_code == 202 and response.text == ""
     location = response.headers["Location"]
     assert location.startswith(sandbox_tenant["cf_api"] + "/v3/jobs/")
-    listed = cf.get(f"/v3/service_instances?names=s4-inbound&space_guids={sandbox_tenant['space_guid']}").json()
+    listed = cf.get(
+        f"/v3/service_instances?names=s4-inbound&space_guids={sandbox_tenant['space_guid']}"
+    ).json()
     instance = listed["resources"][0]
-    assert instance["last_operation"] == {**instance["last_operation"], "type": "create", "state": "in progress"}
+    assert instance["last_operation"] == {
+        **instance["last_operation"],
+        "type": "create",
+        "state": "in progress",
+    }
     first = cf.get(location).json()
     assert first["state"] == "PROCESSING" and first["operation"] == "service_instance.create"
     second = cf.get(location).json()
@@ -52,13 +70,23 @@ def test_instance_create_is_a_job_that_goes_processing_then_complete(cf, sandbox
 
 def test_duplicate_instance_name_is_refused_with_422(cf, sandbox_tenant):
     cf.create_instance("dup", IFLOW_PARAMETERS)
-    body = {"type": "managed", "name": "dup",
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": cf.plan_guid()}}}}
+    body = {
+        "type": "managed",
+        "name": "dup",
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
     response = cf.call("POST", "/v3/service_instances", json=body)
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"code": 10008, "title": "CF-UnprocessableEntity",
-                                          "detail": "The service instance name is taken: dup"}]
+    assert response.json()["errors"] == [
+        {
+            "code": 10008,
+            "title": "CF-UnprocessableEntity",
+            "detail": "The service instance name is taken: dup",
+        }
+    ]
 
 
 def test_duplicate_key_name_is_refused_with_422(cf):
@@ -67,19 +95,29 @@ def test_duplicate_key_name_is_refused_with_422(cf):
     response, _ = cf.create_key(instance, "key-a")
     assert response.status_code == 422
     assert response.json()["errors"][0]["detail"] == (
-        "The binding name is invalid. Key binding names must be unique. The service instance already has a key "
-        "binding with name 'key-a'.")
+        "The binding name is invalid. Key binding names must be unique. "
+        "The service instance already has a key "
+        "binding with name 'key-a'."
+    )
 
 
 def test_key_during_an_instance_operation_is_refused_with_422(cf, sandbox_tenant):
-    body = {"type": "managed", "name": "busy",
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": cf.plan_guid()}}}}
+    body = {
+        "type": "managed",
+        "name": "busy",
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
     cf.call("POST", "/v3/service_instances", json=body)
     guid = cf.get("/v3/service_instances?names=busy").json()["resources"][0]["guid"]
     response, _ = cf.create_key(guid, "early")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["detail"] == "There is an operation in progress for the service instance."
+    assert (
+        response.json()["errors"][0]["detail"]
+        == "There is an operation in progress for the service instance."
+    )
 
 
 def test_client_secret_key_details_are_nested_under_oauth(cf, sandbox_tenant):
@@ -96,7 +134,9 @@ def test_client_secret_key_details_are_nested_under_oauth(cf, sandbox_tenant):
 
 def test_certificate_key_carries_literal_newlines_and_certificate_details(cf):
     instance, _ = cf.create_instance("cert-inbound", IFLOW_PARAMETERS)
-    _, job = cf.create_key(instance, "cert-key", {"key-type": "certificate", "validity": 10, "key-length": 2048})
+    _, job = cf.create_key(
+        instance, "cert-key", {"key-type": "certificate", "validity": 10, "key-length": 2048}
+    )
     assert job["state"] == "COMPLETE"
     oauth = cf.key_credentials(instance, "cert-key")["oauth"]
     assert "\n" not in oauth["certificate"] and "\\n" in oauth["certificate"]
@@ -115,8 +155,11 @@ def test_client_x509_instance_cannot_get_keys_until_updated(cf):
     error = failed["errors"][0]
     assert error["code"] == 10009 and error["title"] == "CF-UnableToPerform"
     assert error["detail"].startswith("bind could not be completed: ") and "client_x509" in error["detail"]
-    response = cf.call("PATCH", f"/v3/service_instances/{instance}",
-                       json={"parameters": {"grant-types": ["client_credentials"]}})
+    response = cf.call(
+        "PATCH",
+        f"/v3/service_instances/{instance}",
+        json={"parameters": {"grant-types": ["client_credentials"]}},
+    )
     assert response.status_code == 202
     assert cf.wait_job(response.headers["Location"])["state"] == "COMPLETE"
     _, ok = cf.create_key(instance, "allowed")
@@ -161,15 +204,20 @@ def test_key_delete_is_a_job_too(cf):
 def test_unknown_guid_is_404_resource_not_found(cf):
     response = cf.get("/v3/service_instances/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
-    assert response.json()["errors"] == [{"code": 10010, "title": "CF-ResourceNotFound",
-                                          "detail": "Service instance not found"}]
+    assert response.json()["errors"] == [
+        {"code": 10010, "title": "CF-ResourceNotFound", "detail": "Service instance not found"}
+    ]
 
 
-def test_missing_token_is_401_not_authenticated_and_a_bad_one_invalid_auth_token(sandbox_server, sandbox_tenant):
+def test_missing_token_is_401_not_authenticated_and_a_bad_one_invalid_auth_token(
+    sandbox_server, sandbox_tenant
+):
     http = sandbox_server.session()
     missing = http.get(sandbox_tenant["cf_api"] + "/v3/service_instances")
     assert missing.status_code == 401 and missing.json()["errors"][0]["title"] == "CF-NotAuthenticated"
-    bad = http.get(sandbox_tenant["cf_api"] + "/v3/service_instances", headers={"Authorization": "bearer x.y.z"})
+    bad = http.get(
+        sandbox_tenant["cf_api"] + "/v3/service_instances", headers={"Authorization": "bearer x.y.z"}
+    )
     assert bad.status_code == 401 and bad.json()["errors"][0]["code"] == 1000
     assert bad.json()["errors"][0]["title"] == "CF-InvalidAuthToken"
 
@@ -177,13 +225,21 @@ def test_missing_token_is_401_not_authenticated_and_a_bad_one_invalid_auth_token
 def test_user_without_space_developer_role_gets_403_on_writes(sandbox_server, sandbox_tenant):
     auditor = CfClient(sandbox_server, sandbox_tenant, "cf_user_without_role")
     assert auditor.get("/v3/service_instances").status_code == 200
-    body = {"type": "managed", "name": "nope",
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": auditor.plan_guid()}}}}
+    body = {
+        "type": "managed",
+        "name": "nope",
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": auditor.plan_guid()}},
+        },
+    }
     response = auditor.call("POST", "/v3/service_instances", json=body)
     assert response.status_code == 403
-    assert response.json()["errors"][0] == {"code": 10003, "title": "CF-NotAuthorized",
-                                            "detail": "You are not authorized to perform the requested action"}
+    assert response.json()["errors"][0] == {
+        "code": 10003,
+        "title": "CF-NotAuthorized",
+        "detail": "You are not authorized to perform the requested action",
+    }
 
 
 def test_pagination_follows_next_hrefs_until_null(cf):
@@ -203,21 +259,28 @@ def test_bad_type_filter_is_400_bad_query_parameter(cf):
     response = cf.get("/v3/service_credential_bindings?type=bogus")
     assert response.status_code == 400
     assert response.json()["errors"][0]["detail"] == (
-        "The query parameter is invalid: Type must be one of 'app', 'key'")
+        "The query parameter is invalid: Type must be one of 'app', 'key'"
+    )
 
 
 def test_malformed_json_body_is_400_message_parse_error(cf):
-    response = cf.call("POST", "/v3/service_instances", data="{not json",
-                       headers={"Content-Type": "application/json"})
+    response = cf.call(
+        "POST", "/v3/service_instances", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["title"] == "CF-MessageParseError"
 
 
 @pytest.mark.parametrize("polls", [0, 3])
 def test_job_polls_knob_sets_how_long_a_job_stays_in_progress(cf, sandbox_server, sandbox_tenant, polls):
     sandbox_server.admin("POST", "async", {"job_polls": polls}).raise_for_status()
-    body = {"type": "managed", "name": f"timed-{polls}",
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": cf.plan_guid()}}}}
+    body = {
+        "type": "managed",
+        "name": f"timed-{polls}",
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
     location = cf.call("POST", "/v3/service_instances", json=body).headers["Location"]
     states = [cf.get(location).json()["state"] for _ in range(polls + 1)]
     assert states == (["PROCESSING", "POLLING", "POLLING"][:polls] + ["COMPLETE"])

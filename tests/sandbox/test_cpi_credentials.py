@@ -2,8 +2,14 @@
 
 from .conftest import CpiClient
 
-BODY = {"Name": "S4_BASIC", "Kind": "default", "Description": "CPI to S/4HANA", "User": "COMM_USER",
-        "Password": "s3cret!", "CompanyId": None}
+BODY = {
+    "Name": "S4_BASIC",
+    "Kind": "default",
+    "Description": "CPI to S/4HANA",
+    "User": "COMM_USER",
+    "Password": "s3cret!",
+    "CompanyId": None,
+}
 
 
 def test_csrf_fetch_returns_a_token_and_a_session_cookie(sandbox_server, sandbox_tenant):
@@ -45,8 +51,10 @@ def test_user_credential_lifecycle_with_202_writes_and_deployment(cpi):
 def test_deploy_polls_knob_delays_deployed(cpi, sandbox_server):
     sandbox_server.admin("POST", "async", {"deploy_polls": 3}).raise_for_status()
     cpi.call("POST", "/UserCredentials", json=BODY)
-    statuses = [cpi.call("GET", "/UserCredentials('S4_BASIC')").json()["d"]["SecurityArtifactDescriptor"]["Status"]
-                for _ in range(3)]
+    statuses = [
+        cpi.call("GET", "/UserCredentials('S4_BASIC')").json()["d"]["SecurityArtifactDescriptor"]["Status"]
+        for _ in range(3)
+    ]
     assert statuses[-1] == "DEPLOYED" and all(s != "DEPLOYED" for s in statuses[:-1])
 
 
@@ -54,8 +62,12 @@ def test_duplicate_post_is_409_with_sap_text(cpi):
     cpi.call("POST", "/UserCredentials", json=BODY)
     response = cpi.call("POST", "/UserCredentials", json=BODY)
     assert response.status_code == 409
-    assert response.json() == {"error": {"code": "Conflict", "message": {
-        "lang": "en", "value": "Entity with specified name already exists."}}}
+    assert response.json() == {
+        "error": {
+            "code": "Conflict",
+            "message": {"lang": "en", "value": "Entity with specified name already exists."},
+        }
+    }
 
 
 def test_put_of_a_missing_entity_is_409_not_404(cpi):
@@ -69,13 +81,19 @@ def test_put_with_a_different_name_in_the_body_is_400(cpi):
     response = cpi.call("PUT", "/UserCredentials('S4_BASIC')", json={**BODY, "Name": "OTHER"})
     assert response.status_code == 400
     assert response.json()["error"]["message"]["value"] == (
-        "Entity key specified in URI does not match to name from payload.")
+        "Entity key specified in URI does not match to name from payload."
+    )
 
 
 def test_malformed_json_is_400_and_bad_kind_is_500(cpi):
-    malformed = cpi.call("POST", "/UserCredentials", data="{oops", headers={"Content-Type": "application/json"})
+    malformed = cpi.call(
+        "POST", "/UserCredentials", data="{oops", headers={"Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400
-    assert malformed.json()["error"]["message"]["value"] == "An exception of type 'MalformedJsonException' occurred."
+    assert (
+        malformed.json()["error"]["message"]["value"]
+        == "An exception of type 'MalformedJsonException' occurred."
+    )
     bad_kind = cpi.call("POST", "/UserCredentials", json={**BODY, "Kind": "weird"})
     assert bad_kind.status_code == 500 and bad_kind.json()["error"]["code"] == "Internal Server Error"
     no_company = cpi.call("POST", "/UserCredentials", json={**BODY, "Kind": "successfactors"})
@@ -96,22 +114,30 @@ def test_list_contains_an_oauth2_entry_with_kind_null(cpi):
 
 
 def test_missing_role_is_403_without_the_csrf_header(sandbox_server, sandbox_tenant):
-    reader_key = sandbox_server.admin("POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys",
-                                      {"roles": ["MonitoringDataRead"]}).json()
+    reader_key = sandbox_server.admin(
+        "POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys", {"roles": ["MonitoringDataRead"]}
+    ).json()
     reader = CpiClient(sandbox_server, reader_key)
     assert reader.call("GET", "/UserCredentials").status_code == 200
     response = reader.call("POST", "/UserCredentials", json=BODY)
     assert response.status_code == 403 and "X-CSRF-Token" not in response.headers
-    nobody = CpiClient(sandbox_server, sandbox_server.admin(
-        "POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys", {"roles": ["CredentialsEdit"]}).json())
+    nobody = CpiClient(
+        sandbox_server,
+        sandbox_server.admin(
+            "POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys", {"roles": ["CredentialsEdit"]}
+        ).json(),
+    )
     assert nobody.call("GET", "/UserCredentials").status_code == 403
 
 
 def test_without_accept_json_the_answer_is_atom_xml(cpi):
     response = cpi.call("GET", "/UserCredentials", headers={"Accept": "application/atom+xml"})
     assert response.headers["Content-Type"].startswith("application/atom+xml")
-    assert cpi.call("GET", "/UserCredentials?$format=json",
-                    headers={"Accept": "*/*"}).headers["Content-Type"].startswith("application/json")
+    assert (
+        cpi.call("GET", "/UserCredentials?$format=json", headers={"Accept": "*/*"})
+        .headers["Content-Type"]
+        .startswith("application/json")
+    )
 
 
 def test_more_than_ten_requests_a_second_per_user_get_429_with_retry_after(cpi):

@@ -1,4 +1,4 @@
-"""CPI keystore (§8.4, §8.5, §10, D-13..D-16, D-21): hex aliases, reserved entries, generation, downloads, imports."""
+"""CPI keystore (§8.4, §8.5, §10, D-13..D-21): hex aliases, reserved entries, generation, downloads."""
 
 import base64
 
@@ -9,10 +9,20 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from .conftest import pem_of, self_signed
 
-KEYGEN = {"Hexalias": "00", "Alias": "cpi_to_ssc_client", "KeyType": "RSA", "KeySize": 2048,
-          "SignatureAlgorithm": "SHA-256/RSA", "CommonName": "cpi-client.example.com",
-          "OrganizationUnit": "Integration", "Organization": "Example AG", "Locality": "Walldorf",
-          "Country": "DE", "ValidNotBefore": "/Date(1767225600000)/", "ValidNotAfter": "/Date(1798761600000)/"}
+KEYGEN = {
+    "Hexalias": "00",
+    "Alias": "cpi_to_ssc_client",
+    "KeyType": "RSA",
+    "KeySize": 2048,
+    "SignatureAlgorithm": "SHA-256/RSA",
+    "CommonName": "cpi-client.example.com",
+    "OrganizationUnit": "Integration",
+    "Organization": "Example AG",
+    "Locality": "Walldorf",
+    "Country": "DE",
+    "ValidNotBefore": "/Date(1767225600000)/",
+    "ValidNotAfter": "/Date(1798761600000)/",
+}
 
 
 def hexa(alias: str) -> str:
@@ -23,8 +33,12 @@ def test_hex_alias_test_vectors_are_answered_in_upper_case(cpi, certs):
     cert, _ = certs.issue("smtp.mail.yahoo.com")
     alias = "smtp.mail.yahoo.com"
     assert hexa(alias) == "736d74702e6d61696c2e7961686f6f2e636f6d"
-    response = cpi.call("PUT", f"/CertificateResources('{hexa(alias)}')/$value", data=pem_of(cert),
-                        headers={"Content-Type": "application/pkix-cert"})
+    response = cpi.call(
+        "PUT",
+        f"/CertificateResources('{hexa(alias)}')/$value",
+        data=pem_of(cert),
+        headers={"Content-Type": "application/pkix-cert"},
+    )
     assert response.status_code == 204, response.text
     lower = cpi.call("GET", f"/KeystoreEntries('{hexa(alias)}')").json()["d"]
     upper = cpi.call("GET", f"/KeystoreEntries('{hexa(alias).upper()}')?keystoreName=system").json()["d"]
@@ -37,15 +51,28 @@ def test_generated_key_pair_honours_dn_key_size_algorithm_and_validity(cpi):
     assert response.status_code == 200, response.text
     entry = response.json()["d"]["results"][0]
     assert entry["Hexalias"] == "6370695F746F5F7373635F636C69656E74" and entry["Type"] == "Key Pair"
-    assert entry["KeyType"] == "RSA" and entry["KeySize"] == 2048 and entry["SignatureAlgorithm"] == "SHA256withRSA"
+    assert (
+        entry["KeyType"] == "RSA"
+        and entry["KeySize"] == 2048
+        and entry["SignatureAlgorithm"] == "SHA256withRSA"
+    )
     assert entry["SubjectDN"] == ("CN=cpi-client.example.com, OU=Integration, O=Example AG, L=Walldorf, C=DE")
     assert entry["SubjectDN"] == entry["IssuerDN"]
-    assert entry["ValidNotBefore"] == "/Date(1767225600000)/" and entry["ValidNotAfter"] == "/Date(1798761600000)/"
+    assert (
+        entry["ValidNotBefore"] == "/Date(1767225600000)/"
+        and entry["ValidNotAfter"] == "/Date(1798761600000)/"
+    )
     assert len(entry["FingerprintSha256"].split(":")) == 32 and entry["Owner"] == "Tenant Administrator"
 
 
 def test_generation_accepts_the_hyphen_less_algorithm_spelling_and_ec(cpi):
-    body = {**KEYGEN, "Alias": "ec_pair", "KeyType": "EC", "KeySize": 256, "SignatureAlgorithm": "SHA256/ECDSA"}
+    body = {
+        **KEYGEN,
+        "Alias": "ec_pair",
+        "KeyType": "EC",
+        "KeySize": 256,
+        "SignatureAlgorithm": "SHA256/ECDSA",
+    }
     del body["ValidNotBefore"], body["ValidNotAfter"]
     assert cpi.call("POST", "/KeyPairGenerationRequests", json=body).status_code == 204
     entry = cpi.call("GET", f"/KeystoreEntries('{hexa('ec_pair')}')").json()["d"]
@@ -53,7 +80,9 @@ def test_generation_accepts_the_hyphen_less_algorithm_spelling_and_ec(cpi):
     assert entry["SignatureAlgorithm"] == "SHA256withECDSA"
 
 
-@pytest.mark.parametrize("change", [{"CommonName": ""}, {"Country": "DEU"}, {"SignatureAlgorithm": "MD5/RSA"}])
+@pytest.mark.parametrize(
+    "change", [{"CommonName": ""}, {"Country": "DEU"}, {"SignatureAlgorithm": "MD5/RSA"}]
+)
 def test_generation_with_bad_fields_is_400(cpi, change):
     response = cpi.call("POST", "/KeyPairGenerationRequests", json={**KEYGEN, **change})
     assert response.status_code == 400 and response.json()["error"]["code"] == "Bad Request"
@@ -63,7 +92,10 @@ def test_generation_of_an_existing_alias_is_400_with_sap_text(cpi):
     cpi.call("POST", "/KeyPairGenerationRequests", json=KEYGEN)
     response = cpi.call("POST", "/KeyPairGenerationRequests", json=KEYGEN)
     assert response.status_code == 400
-    assert response.json()["error"]["message"]["value"] == 'Keystore entry with alias "cpi_to_ssc_client" already exists'
+    assert (
+        response.json()["error"]["message"]["value"]
+        == 'Keystore entry with alias "cpi_to_ssc_client" already exists'
+    )
 
 
 def test_reserved_aliases_are_403(cpi, certs):
@@ -84,8 +116,10 @@ def test_odd_length_hex_is_500_with_the_java_text(cpi):
 def test_unknown_alias_is_404_with_sap_text(cpi):
     response = cpi.call("DELETE", f"/KeystoreEntries('{hexa('missing')}')?keystoreName=system")
     assert response.status_code == 404
-    assert response.json()["error"] == {"code": "Not Found", "message": {
-        "lang": "en", "value": "Alias 'missing' not found in the keystore"}}
+    assert response.json()["error"] == {
+        "code": "Not Found",
+        "message": {"lang": "en", "value": "Alias 'missing' not found in the keystore"},
+    }
 
 
 def test_delete_is_204(cpi):
@@ -96,8 +130,11 @@ def test_delete_is_204(cpi):
 
 def test_certificate_download_is_pem_pkix_cert(cpi):
     cpi.call("POST", "/KeyPairGenerationRequests", json=KEYGEN)
-    response = cpi.call("GET", f"/KeystoreEntries('{hexa('cpi_to_ssc_client')}')/Certificate/$value",
-                        headers={"Accept": "*/*"})
+    response = cpi.call(
+        "GET",
+        f"/KeystoreEntries('{hexa('cpi_to_ssc_client')}')/Certificate/$value",
+        headers={"Accept": "*/*"},
+    )
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pkix-cert"
     cert = x509.load_pem_x509_certificate(response.content)
     assert cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == "cpi-client.example.com"
@@ -109,13 +146,23 @@ def test_csr_then_ca_signed_chain_import_then_root_download(cpi, certs):
     csr_response = cpi.call("GET", f"/KeystoreEntries('{hex_alias}')/SigningRequest/$value")
     assert csr_response.headers["Content-Type"] == "application/pkcs10"
     csr = x509.load_pem_x509_csr(csr_response.content)
-    signed = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(certs.ca_cert.subject)
-              .public_key(csr.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(certs.ca_cert.not_valid_before_utc)
-              .not_valid_after(certs.ca_cert.not_valid_after_utc).sign(certs.ca_key, hashes.SHA256()))
+    signed = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(certs.ca_cert.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(certs.ca_cert.not_valid_before_utc)
+        .not_valid_after(certs.ca_cert.not_valid_after_utc)
+        .sign(certs.ca_key, hashes.SHA256())
+    )
     chain = pem_of(signed) + pem_of(certs.ca_cert)
-    response = cpi.call("PUT", f"/CertificateChainResources('{hex_alias}')/$value?returnKeystoreEntries=true",
-                        data=chain, headers={"Content-Type": "application/x-pem-file"})
+    response = cpi.call(
+        "PUT",
+        f"/CertificateChainResources('{hex_alias}')/$value?returnKeystoreEntries=true",
+        data=chain,
+        headers={"Content-Type": "application/x-pem-file"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["d"]["results"][0]["IssuerDN"].startswith("CN=AuthWizard Sandbox Client CA")
     with_root = cpi.call("GET", f"/KeystoreEntries('{hex_alias}')/Certificate/$value?rootCA=true").text
@@ -129,8 +176,11 @@ def test_csr_then_ca_signed_chain_import_then_root_download(cpi, certs):
 def test_chain_import_with_a_foreign_key_is_400(cpi, certs):
     cpi.call("POST", "/KeyPairGenerationRequests", json=KEYGEN)
     other, _ = certs.issue()
-    response = cpi.call("PUT", f"/CertificateChainResources('{hexa('cpi_to_ssc_client')}')/$value",
-                        data=pem_of(other) + pem_of(certs.ca_cert))
+    response = cpi.call(
+        "PUT",
+        f"/CertificateChainResources('{hexa('cpi_to_ssc_client')}')/$value",
+        data=pem_of(other) + pem_of(certs.ca_cert),
+    )
     assert response.status_code == 400 and "does not match" in response.json()["error"]["message"]["value"]
 
 
@@ -180,9 +230,15 @@ def test_upload_over_10_kb_is_413_and_garbage_is_415(cpi):
 
 def test_pkcs12_import_creates_a_key_pair(cpi, certs):
     cert, key = certs.issue("p12.example.com")
-    blob = pkcs12.serialize_key_and_certificates(b"p12", key, cert, [certs.ca_cert],
-                                                 serialization.BestAvailableEncryption(b"pw"))
-    body = {"Hexalias": "00", "Alias": "imported", "Password": "pw", "Resource": base64.b64encode(blob).decode()}
+    blob = pkcs12.serialize_key_and_certificates(
+        b"p12", key, cert, [certs.ca_cert], serialization.BestAvailableEncryption(b"pw")
+    )
+    body = {
+        "Hexalias": "00",
+        "Alias": "imported",
+        "Password": "pw",
+        "Resource": base64.b64encode(blob).decode(),
+    }
     assert cpi.call("POST", "/KeyPairResources", json=body).status_code == 204
     entry = cpi.call("GET", f"/KeystoreEntries('{hexa('imported')}')").json()["d"]
     assert entry["Type"] == "Key Pair" and entry["SubjectDN"] == "CN=p12.example.com"
@@ -194,8 +250,11 @@ def test_pkcs12_import_creates_a_key_pair(cpi, certs):
 def test_keystore_writes_need_security_material_edit(sandbox_server, sandbox_tenant):
     from .conftest import CpiClient
 
-    key = sandbox_server.admin("POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys",
-                               {"roles": ["MonitoringDataRead", "CredentialsEdit"]}).json()
+    key = sandbox_server.admin(
+        "POST",
+        f"tenants/{sandbox_tenant['subdomain']}/api-keys",
+        {"roles": ["MonitoringDataRead", "CredentialsEdit"]},
+    ).json()
     limited = CpiClient(sandbox_server, key)
     assert limited.call("GET", "/KeystoreEntries").status_code == 200
     response = limited.call("POST", "/KeyPairGenerationRequests", json=KEYGEN)

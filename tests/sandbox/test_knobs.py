@@ -11,10 +11,20 @@ BODY = {"Name": "S4_BASIC", "Kind": "default", "User": "U", "Password": "p"}
 
 
 def test_status_fault_answers_the_given_status_body_and_retry_after_then_clears(cf, sandbox_server):
-    fault = sandbox_server.admin("POST", "faults", {"kind": "status", "host": "cf", "method": "GET",
-                                                    "path": "^/v3/service_instances$", "status": 503,
-                                                    "body": {"errors": [{"code": 10015}]}, "retry_after": 7,
-                                                    "times": 2})
+    fault = sandbox_server.admin(
+        "POST",
+        "faults",
+        {
+            "kind": "status",
+            "host": "cf",
+            "method": "GET",
+            "path": "^/v3/service_instances$",
+            "status": 503,
+            "body": {"errors": [{"code": 10015}]},
+            "retry_after": 7,
+            "times": 2,
+        },
+    )
     assert fault.status_code == 201
     for _ in range(2):
         response = cf.get("/v3/service_instances")
@@ -65,9 +75,14 @@ def test_fail_job_fault_fails_the_job_of_the_named_resource(cf, sandbox_server):
 
 def test_job_forever_fault_keeps_the_job_in_progress(cf, sandbox_server, sandbox_tenant):
     sandbox_server.admin("POST", "faults", {"kind": "job_forever", "name": "stuck"})
-    body = {"type": "managed", "name": "stuck",
-            "relationships": {"space": {"data": {"guid": sandbox_tenant["space_guid"]}},
-                              "service_plan": {"data": {"guid": cf.plan_guid()}}}}
+    body = {
+        "type": "managed",
+        "name": "stuck",
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
     location = cf.call("POST", "/v3/service_instances", json=body).headers["Location"]
     states = {cf.get(location).json()["state"] for _ in range(6)}
     assert states <= {"PROCESSING", "POLLING"}
@@ -75,8 +90,15 @@ def test_job_forever_fault_keeps_the_job_in_progress(cf, sandbox_server, sandbox
 
 def test_keystore_locked_fault_answers_503(cpi, sandbox_server):
     sandbox_server.admin("POST", "faults", {"kind": "keystore_locked", "host": "cpi"})
-    body = {"Hexalias": "00", "Alias": "locked_one", "KeyType": "EC", "KeySize": 256,
-            "SignatureAlgorithm": "SHA-256/ECDSA", "CommonName": "x", "Country": "DE"}
+    body = {
+        "Hexalias": "00",
+        "Alias": "locked_one",
+        "KeyType": "EC",
+        "KeySize": 256,
+        "SignatureAlgorithm": "SHA-256/ECDSA",
+        "CommonName": "x",
+        "Country": "DE",
+    }
     response = cpi.call("POST", "/KeyPairGenerationRequests", json=body)
     assert response.status_code == 503 and response.json()["error"]["code"] == "Service Unavailable"
     assert cpi.call("POST", "/KeyPairGenerationRequests", json=body).status_code == 204
@@ -96,8 +118,10 @@ def test_latency_knob_slows_every_remote_call(cf, sandbox_server):
 def test_call_log_lists_calls_without_query_secrets(sandbox_server, sandbox_tenant):
     since = sandbox_server.admin("GET", "calls?since=0").json()["last"]
     oauth = sandbox_tenant["api_key"]["oauth"]
-    sandbox_server.session().post(oauth["tokenurl"] + "?grant_type=client_credentials&client_secret=topsecret",
-                                  auth=(oauth["clientid"], oauth["clientsecret"]))
+    sandbox_server.session().post(
+        oauth["tokenurl"] + "?grant_type=client_credentials&client_secret=topsecret",
+        auth=(oauth["clientid"], oauth["clientsecret"]),
+    )
     calls = sandbox_server.calls(since=since)
     token_calls = [c for c in calls if c["kind"] == "xsuaa" and c["subdomain"] == sandbox_tenant["subdomain"]]
     assert token_calls and token_calls[-1]["status"] == 200 and token_calls[-1]["method"] == "POST"
@@ -143,8 +167,7 @@ def test_tenants_are_isolated(sandbox_server, sandbox_tenant):
     mine.create_instance("only-mine", {"roles": ["ESBMessaging.send"]})
     assert theirs.get("/v3/service_instances?names=only-mine").json()["resources"] == []
     assert theirs.get(f"/v3/spaces/{sandbox_tenant['space_guid']}").status_code == 404
-    CpiClient(sandbox_server, sandbox_tenant["api_key"]).call(
-        "POST", "/UserCredentials", json=BODY)
+    CpiClient(sandbox_server, sandbox_tenant["api_key"]).call("POST", "/UserCredentials", json=BODY)
     their_cpi = CpiClient(sandbox_server, other["api_key"])
     names = [r["Name"] for r in their_cpi.call("GET", "/UserCredentials").json()["d"]["results"]]
     assert "S4_BASIC" not in names

@@ -1,4 +1,4 @@
-"""The sandbox process: ready line, descriptor, persistence across restarts, clean SIGTERM, plain HTTP flag."""
+"""The sandbox process: ready line, descriptor, persistence across restarts, clean SIGTERM, plain HTTP."""
 
 import json
 
@@ -10,14 +10,17 @@ from .conftest import CfClient, CpiClient
 def test_state_and_ca_survive_a_restart(tmp_path, localhost_names):
     first = SandboxProcess(tmp_path / "state")
     try:
-        assert first.ready_line == f"sandbox ready https://sandbox.localhost:{first.port} state={tmp_path / 'state'}"
+        assert (
+            first.ready_line
+            == f"sandbox ready https://sandbox.localhost:{first.port} state={tmp_path / 'state'}"
+        )
         facts = first.admin("GET", "tenants/demo").json()
         cf = CfClient(first, facts)
         instance, _ = cf.create_instance("kept", {"roles": ["ESBMessaging.send"]})
         cf.create_key(instance, "kept-key")
-        CpiClient(first, facts["api_key"]).call("POST", "/UserCredentials",
-                                                json={"Name": "KEPT", "Kind": "default", "User": "u",
-                                                      "Password": "p"})
+        CpiClient(first, facts["api_key"]).call(
+            "POST", "/UserCredentials", json={"Name": "KEPT", "Kind": "default", "User": "u", "Password": "p"}
+        )
         ca_before = (tmp_path / "state" / "ca.pem").read_text()
     finally:
         assert first.stop() == 0
@@ -30,8 +33,12 @@ def test_state_and_ca_survive_a_restart(tmp_path, localhost_names):
         assert cf.get("/v3/service_instances?names=kept").json()["resources"][0]["guid"] == instance
         oauth = cf.key_credentials(instance, "kept-key")["oauth"]
         assert oauth["url"] == facts_after["runtime_url"]
-        names = [r["Name"] for r in CpiClient(second, facts_after["api_key"]).call(
-            "GET", "/UserCredentials").json()["d"]["results"]]
+        names = [
+            r["Name"]
+            for r in CpiClient(second, facts_after["api_key"])
+            .call("GET", "/UserCredentials")
+            .json()["d"]["results"]
+        ]
         assert "KEPT" in names
         descriptor = json.loads((tmp_path / "state" / "sandbox.json").read_text())
         assert descriptor["port"] == second.port and descriptor["ca_path"].endswith("ca.pem")

@@ -1,4 +1,4 @@
-"""Service Manager reads (§7, D-09): token from the binding, fieldQuery, paging, CF-created objects visible."""
+"""Service Manager reads (§7, D-09): token from the binding, fieldQuery, paging, CF-created objects shown."""
 
 import pytest
 
@@ -7,16 +7,23 @@ import pytest
 def sm(sandbox_server, sandbox_tenant):
     binding = sandbox_tenant["sm_binding"]
     http = sandbox_server.session()
-    token = http.post(binding["url"] + "/oauth/token",
-                      data={"grant_type": "client_credentials", "client_id": binding["clientid"],
-                            "client_secret": binding["clientsecret"]}).json()["access_token"]
+    token = http.post(
+        binding["url"] + "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": binding["clientid"],
+            "client_secret": binding["clientsecret"],
+        },
+    ).json()["access_token"]
     http.headers["Authorization"] = f"Bearer {token}"
     return http, binding["sm_url"]
 
 
 def test_offering_and_plans_are_found_with_field_queries(sm):
     http, base = sm
-    offerings = http.get(base + "/v1/service_offerings", params={"fieldQuery": "catalog_name eq 'it-rt'"}).json()
+    offerings = http.get(
+        base + "/v1/service_offerings", params={"fieldQuery": "catalog_name eq 'it-rt'"}
+    ).json()
     assert offerings["num_items"] == 1
     offering_id = offerings["items"][0]["id"]
     query = f"catalog_name eq 'integration-flow' and service_offering_id in ('{offering_id}')"
@@ -28,10 +35,13 @@ def test_cf_created_instances_and_keys_appear_with_a_platform_id(cf, sm):
     http, base = sm
     instance, _ = cf.create_instance("sm-visible", {"roles": ["ESBMessaging.send"]})
     cf.create_key(instance, "sm-key")
-    items = http.get(base + "/v1/service_instances", params={"fieldQuery": "name eq 'sm-visible'"}).json()["items"]
+    items = http.get(base + "/v1/service_instances", params={"fieldQuery": "name eq 'sm-visible'"}).json()[
+        "items"
+    ]
     assert items[0]["id"] == instance and items[0]["platform_id"] and items[0]["ready"] is True
-    bindings = http.get(base + "/v1/service_bindings",
-                        params={"fieldQuery": f"service_instance_id eq '{instance}'"}).json()["items"]
+    bindings = http.get(
+        base + "/v1/service_bindings", params={"fieldQuery": f"service_instance_id eq '{instance}'"}
+    ).json()["items"]
     assert [b["name"] for b in bindings] == ["sm-key"]
     one = http.get(base + f"/v1/service_bindings/{bindings[0]['id']}").json()
     assert one["credentials"]["oauth"]["clientid"]

@@ -39,6 +39,12 @@ class Command(BaseCommand):
             if options["method"] and options["method"] != target.method:
                 target.method = options["method"]
                 target.save(update_fields=["method", "updated_at"])
+        if action == "apply":
+            from pathways.approval import gate_apply
+
+            refusal = gate_apply(target, None)
+            if refusal:
+                raise CommandError(f"Not applied: {refusal}")
         with transaction.atomic():
             run = engine.start_run(target, action)
         run.refresh_from_db()

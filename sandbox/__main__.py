@@ -76,6 +76,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     server, ctx = build(args)
     write_descriptor(ctx)
+    ctx.store.start_autosave()
     stopping = threading.Event()
 
     def stop(signum, frame):
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
     finally:
         server.server_close()
         with ctx.store.lock:
-            ctx.store.save()
+            ctx.store.close()
     return 0
 
 

@@ -194,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
             response = HANDLERS[req.kind](ctx, req)
             if req.method not in ("GET", "HEAD") or req.kind == "cf" or req.context.get("dirty"):
                 ctx.store.data["revision"] = before + 1
-                ctx.store.save()
+                ctx.store.mark_dirty()
         return response
 
     @staticmethod

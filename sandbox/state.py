@@ -7,6 +7,7 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -28,12 +29,37 @@ class Store:
     def __init__(self, state_dir: Path):
         self.path = Path(state_dir) / "state.json"
         self.lock = threading.RLock()
+        self._dirty = threading.Event()
+        self._closed = False
         self.data: dict = {}
         if self.path.exists():
             self.data = json.loads(self.path.read_text())
         self.data.setdefault("secret", secrets.token_hex(32))
         self.data.setdefault("tenants", {})
         self.data.setdefault("catalog", {})
+
+    def mark_dirty(self) -> None:
+        """Ask the autosave thread to write soon (writes are coalesced)."""
+        self._dirty.set()
+
+    def start_autosave(self, delay_s: float = 0.1) -> None:
+        """Write the document shortly after changes, in a daemon thread; `close` writes the last state."""
+
+        def loop():
+            while not self._closed:
+                self._dirty.wait()
+                if self._closed:
+                    return
+                time.sleep(delay_s)
+                self._dirty.clear()
+                self.save()
+
+        threading.Thread(target=loop, name="sandbox-autosave", daemon=True).start()
+
+    def close(self) -> None:
+        self._closed = True
+        self._dirty.set()
+        self.save()
 
     @property
     def tenants(self) -> dict:

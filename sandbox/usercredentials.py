@@ -102,7 +102,7 @@ def _get_one(ctx, req, tenant, name) -> Response:
         if other is not None:
             return odata.entity(req, _oauth2_entity(ctx, tenant, other))
         return odata.error(404, "Entity with specified key does not exist.")
-    if record["status"] != "DEPLOYED":
+    if record["status"] == "DEPLOYING" and record["gets_left"] is not None:
         record["gets_left"] -= 1
         if record["gets_left"] <= 0:
             record.update(status="DEPLOYED", deployed_on=_ms())
@@ -142,14 +142,20 @@ def _validated(body: dict, previous: dict | None) -> tuple[dict | None, Response
     }, None
 
 
-def _deploy(ctx, record: dict, caller: dict) -> None:
+def _deploy(ctx, tenant, record: dict, caller: dict) -> None:
+    """Trigger a deployment: DEPLOYED after `deploy_polls` GETs, unless a fault fails it or keeps it pending."""
     polls = ctx.deploy_polls()
+    match = {"host": "cpi", "subdomain": tenant["subdomain"], "name": record["Name"]}
     record.update(
         deployed_by=caller["clientid"],
         deployed_on=_ms(),
-        status="DEPLOYED" if polls <= 0 else "DEPLOYING",
         gets_left=polls,
+        status="DEPLOYED" if polls <= 0 else "DEPLOYING",
     )
+    if ctx.knobs.take("fail_job", **match):
+        record.update(status="FAILED", gets_left=None)
+    elif ctx.knobs.take("job_forever", **match):
+        record.update(status="DEPLOYING", gets_left=None)
 
 
 def _create(ctx, req, tenant, caller) -> Response:
@@ -169,7 +175,7 @@ def _create(ctx, req, tenant, caller) -> Response:
     if problem:
         return problem
     record = {"Name": name, **fields}
-    _deploy(ctx, record, caller)
+    _deploy(ctx, tenant, record, caller)
     tenant["user_credentials"][name] = record
     return empty(202)
 
@@ -187,5 +193,5 @@ def _update(ctx, req, tenant, caller, name) -> Response:
     if problem:
         return problem
     previous.update(fields)
-    _deploy(ctx, previous, caller)
+    _deploy(ctx, tenant, previous, caller)
     return empty(202)

@@ -295,3 +295,12 @@ def test_binding_list_filters_by_instance_guids_names_and_type(cf):
     assert sorted(r["name"] for r in both["resources"]) == ["ka", "kb"]
     one = cf.get(f"/v3/service_credential_bindings?names=kb&service_instance_guids={first},{second}").json()
     assert [r["name"] for r in one["resources"]] == ["kb"]
+
+
+def test_key_parameters_are_returned_as_sent(cf):
+    instance, _ = cf.create_instance("param-keys", IFLOW_PARAMETERS)
+    cf.create_key(instance, "with-params", {"key-type": "certificate", "validity": 5})
+    key = cf.get("/v3/service_credential_bindings?names=with-params").json()["resources"][0]
+    assert key["links"]["details"]["href"].endswith(f"/v3/service_credential_bindings/{key['guid']}/details")
+    parameters = cf.get(f"/v3/service_credential_bindings/{key['guid']}/parameters").json()
+    assert parameters == {"key-type": "certificate", "validity": 5}

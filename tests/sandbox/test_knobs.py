@@ -176,3 +176,17 @@ def test_tenants_are_isolated(sandbox_server, sandbox_tenant):
 def test_duplicate_tenant_is_409(sandbox_server, sandbox_tenant):
     response = sandbox_server.admin("POST", "tenants", {"subdomain": sandbox_tenant["subdomain"]})
     assert response.status_code == 409
+
+
+def test_fail_job_and_job_forever_faults_also_steer_credential_deployments(cpi, sandbox_server):
+    sandbox_server.admin("POST", "faults", {"kind": "fail_job", "host": "cpi", "name": "^BROKEN$"})
+    sandbox_server.admin("POST", "faults", {"kind": "job_forever", "host": "cpi", "name": "^PENDING$"})
+    for name in ("BROKEN", "PENDING"):
+        assert cpi.call("POST", "/UserCredentials", json={**BODY, "Name": name}).status_code == 202
+
+    def status(name):
+        entity = cpi.call("GET", f"/UserCredentials('{name}')").json()["d"]
+        return entity["SecurityArtifactDescriptor"]["Status"]
+
+    assert [status("BROKEN") for _ in range(3)] == ["FAILED"] * 3
+    assert [status("PENDING") for _ in range(3)] == ["DEPLOYING"] * 3

@@ -278,7 +278,7 @@ def _read_chain(req) -> list:
 
 def _import_chain(req, keystore, hex_key, actor, base, keystore_name) -> Response:
     alias, entry = _entry(keystore, hex_key)
-    if entry["owner"] == "SAP":
+    if is_reserved(alias):
         check_alias(alias)
     certs = _read_chain(req)
     if entry["type"] != "Key Pair":

@@ -131,30 +131,24 @@ def _items(ctx, tenant, collection: str, with_credentials: bool) -> list[dict]:
 
 
 def _list(req, items: list[dict]) -> Response:
-    try:
-        for param, getter in (
-            ("fieldQuery", None),
-            ("labelQuery", lambda item, name: item["labels"].get(name)),
-        ):
-            text = req.arg(param)
-            if text:
-                criteria = fieldquery.parse(text)
-                items = [item for item in items if fieldquery.matches(item, criteria, getter)]
-    except fieldquery.QuerySyntaxError as exc:
-        error = (
-            "InvalidFieldQuery"
-            if "fieldQuery" in req.query_string and req.arg("fieldQuery")
-            else "InvalidLabelQuery"
-        )
-        return sm_error(400, error, f"invalid query: {exc}")
+    queries = (
+        ("fieldQuery", "InvalidFieldQuery", None),
+        ("labelQuery", "InvalidLabelQuery", lambda item, name: item["labels"].get(name)),
+    )
+    for param, error, getter in queries:
+        text = req.arg(param)
+        if not text:
+            continue
+        try:
+            criteria = fieldquery.parse(text)
+        except fieldquery.QuerySyntaxError as exc:
+            return sm_error(400, error, f"invalid {param}: {exc}")
+        items = [item for item in items if fieldquery.matches(item, criteria, getter)]
     items = sorted(items, key=lambda item: (item["created_at"], item["id"]))
     try:
         max_items = int(req.arg("max_items", "50"))
-        start = (
-            int(base64.urlsafe_b64decode((req.arg("token") or "MA==").encode()).decode())
-            if req.arg("token")
-            else 0
-        )
+        token = req.arg("token")
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
     except ValueError:
         return sm_error(
             400, "BadRequest", "max_items must be a number and token must come from a previous page"

@@ -47,6 +47,26 @@ def test_cf_created_instances_and_keys_appear_with_a_platform_id(cf, sm):
     assert one["credentials"]["oauth"]["clientid"]
 
 
+def test_label_query_matches_cf_labels(cf, sm, sandbox_tenant):
+    http, base = sm
+    body = {
+        "type": "managed",
+        "name": "labelled",
+        "metadata": {"labels": {"authwizard": "ssc_to_cpi"}},
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
+    cf.wait_job(cf.call("POST", "/v3/service_instances", json=body).headers["Location"])
+    found = http.get(
+        base + "/v1/service_instances", params={"labelQuery": "authwizard eq 'ssc_to_cpi'"}
+    ).json()
+    assert [i["name"] for i in found["items"]] == ["labelled"]
+    bad = http.get(base + "/v1/service_instances", params={"labelQuery": "authwizard in 'x'"})
+    assert bad.status_code == 400 and bad.json()["error"] == "InvalidLabelQuery"
+
+
 def test_paging_with_max_items_and_token(cf, sm):
     http, base = sm
     for index in range(2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pathways import plan as planning
-from pathways import vault
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
@@ -35,9 +35,16 @@ def stale_after() -> timedelta:
     return timedelta(minutes=float(getattr(settings, "AUTHWIZARD_RUN_STALE_MINUTES", 10)))
 
 
+# Messages are built from names and remote error texts, never from secrets; these guards catch accidents
+# without the vault's `name: value` rule, which would blank ordinary sentences such as "key s4-key: bind …".
+PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
+CREDENTIAL_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
+
+
 def one_line(text: str, limit: int = 500) -> str:
-    """Redacted, first line only, cut to `limit`: what a step or run message may hold."""
-    lines = vault.redact(str(text)).strip().splitlines()
+    """First line only, private keys and Authorization values removed, cut to `limit`."""
+    cleaned = CREDENTIAL_HEADER.sub(r"\1 ***", PRIVATE_KEY_BLOCK.sub("[private key removed]", str(text)))
+    lines = cleaned.strip().splitlines()
     first = lines[0] if lines else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
 

@@ -167,6 +167,9 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
         app._pool = None  # publish through the folder above, not a pool opened before this fixture
         app.amqp._producer_pool = None
     app.control.purge()  # messages left by runs no worker took, e.g. from page tests
+    # The embedded worker skips Django's system checks: URLs and views are not what these tests exercise.
+    skip_checks = os.environ.get("CELERY_SKIP_CHECKS")
+    os.environ["CELERY_SKIP_CHECKS"] = "1"
     with django_db_blocker.unblock():
         shared = connections["default"] if in_memory_sqlite() else None
     pool, concurrency = ("solo", 1) if shared is not None else ("threads", 4)
@@ -182,6 +185,8 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
                           shutdown_timeout=30, loglevel="WARNING") as worker:
             yield worker
     finally:
+        if skip_checks is None:
+            os.environ.pop("CELERY_SKIP_CHECKS", None)
         if shared is not None:
             task_prerun.disconnect(use_shared_connection)
             shared.dec_thread_sharing()

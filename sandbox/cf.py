@@ -107,6 +107,18 @@ def _relationship(body: dict, name: str) -> str | None:
     return guid if isinstance(guid, str) else None
 
 
+def _metadata_problem(body: dict) -> Response | None:
+    metadata = body.get("metadata", {})
+    if not isinstance(metadata, dict) or any(
+        not isinstance(metadata.get(field) or {}, dict) for field in ("labels", "annotations")
+    ):
+        return unprocessable("Metadata must be an object with 'labels' and 'annotations' objects")
+    tags = body.get("tags")
+    if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)):
+        return unprocessable("Tags must be a list of strings")
+    return None
+
+
 def _accepted(ctx, job: dict) -> Response:
     return empty(202, [("Location", f"{ctx.landscape.cf_api()}/v3/jobs/{job['guid']}")])
 
@@ -246,6 +258,7 @@ def get_instance(ctx, req, tenant, user, guid):
 
 def create_instance(ctx, req, tenant, user):
     body, problem = _body(req)
+    problem = problem or _metadata_problem(body)
     if problem:
         return problem
     if body.get("type") not in ("managed", "user-provided"):
@@ -293,6 +306,7 @@ def update_instance(ctx, req, tenant, user, guid):
     if instance is None:
         return not_found("Service instance")
     body, problem = _body(req)
+    problem = problem or _metadata_problem(body)
     if problem:
         return problem
     if not _is_developer(user):
@@ -395,6 +409,7 @@ def get_binding(ctx, req, tenant, user, guid):
 
 def create_binding(ctx, req, tenant, user):
     body, problem = _body(req)
+    problem = problem or _metadata_problem(body)
     if problem:
         return problem
     if body.get("type") != "key":

@@ -17,6 +17,7 @@ from .tokens import bearer_of
 
 READ, CREDENTIALS, SECURITY = "MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"
 TENANT_RATE, USER_RATE = 12, 10
+MAX_SESSIONS = 10000
 ENTITY_SETS = [
     "UserCredentials",
     "OAuth2ClientCredentials",
@@ -66,6 +67,8 @@ class CsrfSessions:
         session = self.sessions.get(session_id or "")
         created = False
         if session is None or session["tenant"] != subdomain:
+            while len(self.sessions) >= MAX_SESSIONS:
+                self.sessions.pop(next(iter(self.sessions)))
             session_id, created = secrets.token_hex(16).upper(), True
             session = self.sessions[session_id] = {"tenant": subdomain, "token": None}
         if not session["token"]:

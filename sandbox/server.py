@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin, cf, cpi, runtime, service_manager, uaa, xsuaa
@@ -156,7 +158,11 @@ class Handler(BaseHTTPRequestHandler):
             self.client_address[0],
             peer,
         )
-        response = self._dispatch(ctx, req)
+        try:
+            response = self._dispatch(ctx, req)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            response = json_response(500, {"error": "sandbox internal error", "path": path})
         if kind != "admin":
             ctx.knobs.log_call(
                 host=host.split(":")[0],

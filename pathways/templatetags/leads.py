@@ -1,0 +1,44 @@
+"""Template tags of the leads' pages: drift badge, the landscape's lead sections, the approval panel."""
+
+from django import template
+from django.utils.html import format_html
+
+from pathways import drift, status, timeline
+from pathways.approval import pending_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def drift_badge(pathway):
+    """The purple "Drifted" badge, with what differs as its title and as screen-reader text; else nothing."""
+    if not drift.is_drifted(pathway):
+        return ""
+    text = drift.summary(pathway)
+    return format_html('<span class="badge badge-{}" title="{}">{}<span class="sr-only">: {}</span></span>',
+                       status.colour("drifted"), text, status.label("drifted"), text)
+
+
+@register.inclusion_tag("pathways/leads/landscape_sections.html", takes_context=True)
+def leads_landscape_sections(context, landscape, pathways):
+    """Pending approvals, certificate validity (SVG) and the merged timeline of runs and audit events."""
+    user = context["request"].user
+    certificates = [c for p in pathways for c in timeline.pathway_certificates(p)]
+    return {
+        "request": context["request"], "landscape": landscape, "pathways": pathways,
+        "certificates": certificates,
+        "svg": timeline.svg_geometry(certificates, landscape.expiry_threshold_days) if certificates else None,
+        "activity": timeline.activity(landscape),
+        "pending": list(pending_for(user).filter(pathway__landscape=landscape)),
+        "can_check_drift": landscape.may(user, "run") or landscape.may(user, "approve"),
+        "can_promote": landscape.may(user, "view"),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("pathways/leads/approval_slot.html", takes_context=True)
+def approval_slot(context, pathway):
+    """A placeholder on the wizard's review step that loads the approval panel (prod landscapes only)."""
+    request = context["request"]
+    return {"pathway": pathway, "landscape": pathway.landscape, "needed": pathway.landscape.tier == "prod",
+            "next": request.get_full_path()}

@@ -1,0 +1,119 @@
+"""A pathway's history (runs with steps, audit trail, approvals, drift) and the four-eyes approval actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from pathways import approval as approvals
+from pathways import drift
+from pathways.models import AuditEvent
+from pathways.views.access import landscape_for, pathway_for
+
+RUNS_SHOWN = 50
+EVENTS_PER_PAGE = 50
+
+
+def approval_context(pathway, user) -> dict:
+    """What the approval panel shows and offers to this user."""
+    landscape = pathway.landscape
+    current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
+    return {
+        "pathway": pathway, "landscape": landscape, "needed": approvals.needs_approval(pathway),
+        "approval": current,
+        "can_request": landscape.may(user, "run") and current is None,
+        "can_decide": (current is not None and current.state == "pending" and landscape.may(user, "approve")
+                       and current.requested_by_id != user.pk),
+        "own_request": current is not None and current.requested_by_id == user.pk,
+        "refusal": approvals.apply_refusal(pathway, user) if landscape.may(user, "run") else None,
+        "latest_closed": pathway.approvals.exclude(state__in=["pending", "approved"]).first(),
+    }
+
+
+@login_required
+def pathway_history(request, code, key):
+    pathway = pathway_for(request, code, key)
+    runs = list(pathway.runs.select_related("requested_by").prefetch_related("steps")[:RUNS_SHOWN])
+    events = AuditEvent.objects.filter(landscape=pathway.landscape, pathway_key=pathway.key)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pathways/leads/history.html", {
+        **approval_context(pathway, request.user),
+        "spec": pathway.spec, "runs": runs, "events": page, "approvals": pathway.approvals.all()[:20],
+        "drifted": drift.is_drifted(pathway), "drift": pathway.drift or {},
+        "can_run": pathway.landscape.may(request.user, "run"),
+    })
+
+
+@login_required
+def approval_panel(request, code, key):
+    """The approval panel alone (htmx fragment for the wizard's review step)."""
+    pathway = pathway_for(request, code, key)
+    return render(request, "pathways/leads/htmx/approval_panel.html", {
+        **approval_context(pathway, request.user), "next": request.GET.get("next", "")})
+
+
+def _back(request, pathway):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(reverse("pathway_history", args=[pathway.landscape.code, pathway.key]) + "#approval")
+
+
+@login_required
+@require_POST
+def approval_request(request, code, key):
+    pathway = pathway_for(request, code, key, "run")
+    try:
+        approvals.request_approval(pathway, request.user, request.POST.get("note", ""))
+    except approvals.ApprovalRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Approval requested; a lead other than you has to approve this draft.")
+    return _back(request, pathway)
+
+
+@login_required
+@require_POST
+def approval_decide(request, code, key):
+    pathway = pathway_for(request, code, key, "approve")
+    decision = request.POST.get("decision")
+    current = approvals.current_approval(pathway)
+    if decision not in ("approve", "reject"):
+        messages.error(request, "Choose approve or reject.")
+    elif current is None or current.fingerprint != request.POST.get("fingerprint"):
+        messages.error(request, "The draft changed (or the request was withdrawn) since you opened the page; "
+                                "nothing was decided. Review the current request.")
+    else:
+        try:
+            approvals.decide(current, request.user, approve=decision == "approve",
+                             comment=request.POST.get("comment", ""))
+        except approvals.ApprovalRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Approved: the draft may be applied now." if decision == "approve"
+                             else "Rejected; the consultant sees your comment.")
+    return _back(request, pathway)
+
+
+@login_required
+@require_POST
+def drift_check(request, code):
+    """Queue a drift check of this landscape's applied pathways (reads only)."""
+    landscape = landscape_for(request, code)
+    if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
+        raise PermissionDenied("Only consultants and leads can start a drift check.")
+    from pathways.tasks import detect_drift
+
+    try:
+        detect_drift.apply_async(args=[landscape.id], retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure means the same thing to the user
+        messages.error(request, "The job queue is unavailable; the drift check was not started — try again.")
+    else:
+        AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
+        messages.info(request, "Drift check queued; the badges update when it has read the remote state.")
+    return redirect("landscape", code=landscape.code)
+

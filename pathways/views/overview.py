@@ -1,0 +1,135 @@
+"""The leads' overview: every visible landscape × the four pathways, filtered, searched, paged, or as CSV.
+
+The page costs the same number of SQL queries for 10 or 1,000 landscapes: one count, one page of
+landscapes, one prefetch of their pathways, one query for the filter's thresholds, one for pending approvals.
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from pathways import catalog, drift, timeline
+from pathways.approval import pending_for
+from pathways.models import Landscape, Pathway, Tier
+from pathways.status import PathwayStatus
+
+PAGE_SIZE = 25
+STATUS_FILTERS = [*PathwayStatus.choices, ("drifted", "Drifted")]
+CATALOG_ORDER = list(catalog.PATHWAYS)
+
+
+def filtered_landscapes(request, user):
+    """Visible landscapes narrowed by ?q (name), ?tier, ?status (a pathway status or drifted), ?expiring=1."""
+    landscapes = Landscape.objects.visible_to(user)
+    query = (request.GET.get("q") or "").strip()[:80]
+    tier = request.GET.get("tier") or ""
+    status = request.GET.get("status") or ""
+    expiring = request.GET.get("expiring") == "1"
+    if query:
+        landscapes = landscapes.filter(name__icontains=query)
+    if tier in Tier.values:
+        landscapes = landscapes.filter(tier=tier)
+    pathways = Pathway.objects.all()
+    narrowed = False
+    if status == "drifted":
+        pathways = pathways.filter(drift__has_key="differences").exclude(drift__differences=[])
+        narrowed = True
+    elif status in PathwayStatus.values:
+        pathways = pathways.filter(status=status)
+        narrowed = True
+    if expiring:
+        pathways = pathways.filter(expiring_q(landscapes))
+        narrowed = True
+    if narrowed:
+        landscapes = landscapes.filter(pk__in=pathways.values("landscape_id"))
+    filters = {"q": query, "tier": tier if tier in Tier.values else "",
+               "status": status if status in dict(STATUS_FILTERS) else "", "expiring": expiring}
+    return landscapes.order_by("name", "pk"), filters
+
+
+def expiring_q(landscapes) -> Q:
+    """Pathways whose certificate ends within their landscape's threshold (or the largest configured one)."""
+    now = timezone.now()
+    limits = set(landscapes.order_by().values_list("expiry_threshold_days", flat=True).distinct())
+    widest = max(timeline.thresholds() or [0])
+    condition = Q(pk__in=[])
+    for days in limits:
+        window = max(days, widest)
+        condition |= Q(landscape__expiry_threshold_days=days, certificate_not_after__lte=now + timedelta(days=window))
+    return condition
+
+
+def with_pathways(landscapes):
+    return landscapes.prefetch_related(Prefetch("pathways", queryset=Pathway.objects.order_by("key")))
+
+
+def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
+    left = timeline.days_left(pathway.certificate_not_after, now)
+    return {
+        "pathway": pathway, "key": pathway.key, "label": pathway.spec.label, "status": pathway.status,
+        "method": pathway.get_method_display(), "last_verified_at": pathway.last_verified_at,
+        "certificate_not_after": pathway.certificate_not_after, "days_left": left,
+        "expiry": timeline.expiry_level(left, landscape.expiry_threshold_days),
+        "drifted": drift.is_drifted(pathway), "drift_summary": drift.summary(pathway),
+    }
+
+
+def landscape_rows(landscapes) -> list[dict]:
+    """One row per landscape with its four cells in catalog order (a missing pathway is an empty cell)."""
+    now = timezone.now()
+    rows = []
+    for landscape in landscapes:
+        by_key = {p.key: p for p in landscape.pathways.all()}
+        cells = [pathway_cell(by_key[key], landscape, now) if key in by_key else None for key in CATALOG_ORDER]
+        rows.append({"landscape": landscape, "cells": cells})
+    return rows
+
+
+@login_required
+def overview(request):
+    landscapes, filters = filtered_landscapes(request, request.user)
+    page = Paginator(with_pathways(landscapes), PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = list(pending_for(request.user)[:20])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "pathways/leads/overview.html", {
+        "page": page, "rows": landscape_rows(page.object_list), "filters": filters,
+        "catalog": catalog.PATHWAYS, "tiers": Tier.choices, "statuses": STATUS_FILTERS,
+        "pending": pending, "query": query.urlencode(), "thresholds": timeline.thresholds(),
+    })
+
+
+CSV_COLUMNS = ["landscape", "tier", "pathway", "method", "status", "drifted", "drift", "last_verified_at",
+               "certificate_not_after", "days_left", "expiry"]
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def overview_csv(request):
+    landscapes, _ = filtered_landscapes(request, request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="authwizard-overview.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in landscape_rows(with_pathways(landscapes).iterator(chunk_size=500)):
+        landscape = row["landscape"]
+        for cell in filter(None, row["cells"]):
+            writer.writerow([csv_safe(v) for v in (
+                landscape.name, landscape.tier, cell["key"], cell["pathway"].method, cell["status"],
+                "yes" if cell["drifted"] else "no", cell["drift_summary"],
+                cell["last_verified_at"].isoformat() if cell["last_verified_at"] else "",
+                cell["certificate_not_after"].isoformat() if cell["certificate_not_after"] else "",
+                "" if cell["days_left"] is None else cell["days_left"], cell["expiry"],
+            )])
+    return response

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from pathways.models import AuditEvent, Landscape, Membership, Pathway, Run, RunStep
+from pathways.models import ApiToken, Approval, AuditEvent, Landscape, Membership, Pathway, Run, RunStep
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,9 +23,10 @@ class LandscapeAdmin(admin.ModelAdmin):
 
 @admin.register(Pathway)
 class PathwayAdmin(admin.ModelAdmin):
-    list_display = ["landscape", "key", "method", "status", "last_verified_at"]
+    list_display = ["landscape", "key", "method", "status", "last_verified_at", "drift_checked_at"]
     list_filter = ["key", "method", "status"]
-    readonly_fields = ["draft", "draft_meta", "applied", "version"]
+    readonly_fields = ["draft", "draft_meta", "applied", "version", "drift", "drift_checked_at"]
+    list_select_related = ["landscape"]
 
 
 class RunStepInline(admin.TabularInline):
@@ -48,4 +49,33 @@ class AuditEventAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Approvals are decided in the app (four eyes, audit); operators only read them here."""
+
+    list_display = ["pathway", "state", "requested_by_name", "requested_at", "decided_by_name", "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["pathway", "pathway__landscape"]
+    readonly_fields = [f.name for f in Approval._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Operators may see and revoke tokens; the digest is never shown and tokens are created by their owner."""
+
+    list_display = ["name", "user", "hint", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username"]
+    exclude = ["digest"]
+    readonly_fields = ["user", "name", "hint", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
         return False

@@ -147,6 +147,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pathways.tasks.detect_drift",
         "schedule": float(env_int("AUTHWIZARD_DRIFT_EVERY_SECONDS", 6 * 3600)),
     },
+    "watch-certificate-expiry": {
+        "task": "pathways.tasks.watch_certificate_expiry",
+        "schedule": float(env_int("AUTHWIZARD_EXPIRY_EVERY_SECONDS", 6 * 3600)),
+    },
 }
 
 # --- AuthWizard

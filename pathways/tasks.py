@@ -37,6 +37,14 @@ def detect_drift(landscape_id: int | None = None) -> dict:
     return drift.detect_drift(scope)
 
 
+@app.task(name="pathways.tasks.watch_certificate_expiry", ignore_result=True)
+def watch_certificate_expiry() -> int:
+    """Periodic: e-mail members about certificates within 30/14/7 days of expiry, once per threshold."""
+    from pathways import expiry
+
+    return len(expiry.send_expiry_notices())
+
+
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "mark-interrupted-runs": {

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
 HEARTBEAT_EVERY_SECONDS = 5.0
-PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY}
+PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE}  # rotate: engine/rotate.py
 
 
 def stale_after() -> timedelta:
@@ -256,6 +256,10 @@ def execute_run(run_id: int) -> None:
         with connection:
             if run.kind == RunKind.CHECK:
                 _check(run, recorder, connection)
+            elif run.kind == RunKind.ROTATE:
+                from pathways.engine import rotate
+
+                _finish_run(run, RunState.SUCCEEDED, rotate.execute(run, recorder, connection), connection)
             else:
                 _pathway_run(run, recorder, connection)
     except (SapError, SoftTimeLimitExceeded) as error:

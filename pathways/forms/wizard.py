@@ -34,6 +34,10 @@ def missing_and_invalid(pathway) -> dict[str, str]:
                 problems[spec.name] = f"{spec.label} is not set yet."
             continue
         _, error = clean_value(spec, pathway.value(spec.name))
+        if not error and spec.kind == "certificate":
+            from pathways.certinspect import blocking_error  # in context: threshold, keys of other pathways
+
+            error = blocking_error(pathway, spec.name)
         if error:
             problems[spec.name] = error
     return problems

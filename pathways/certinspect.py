@@ -1,0 +1,101 @@
+"""A pathway's uploaded certificate in its context: details, and findings against the landscape's expiry
+threshold and the fingerprints already used in service keys of every landscape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from pathways import catalog, certs
+
+PURPOSES = {"external_certificate": certs.Purpose.CLIENT_EXTERNAL, "server_root": certs.Purpose.SERVER_TRUST}
+EXTERNAL_KIND = "external_certificate"
+
+
+@dataclass
+class Inspection:
+    """What an upload holds (`parsed`, None when unreadable) and what the checks found."""
+
+    parsed: certs.ParsedCertificates | None
+    findings: list[certs.Finding] = field(default_factory=list)
+    read_error: str = ""
+
+    @property
+    def errors(self) -> list[certs.Finding]:
+        return [finding for finding in self.findings if finding.is_error]
+
+    @property
+    def warnings(self) -> list[certs.Finding]:
+        return [finding for finding in self.findings if not finding.is_error]
+
+
+def _external_fingerprint(draft: dict, method: str) -> str | None:
+    if method != catalog.CERTIFICATE or (draft.get("certificate_source") or "external") != "external":
+        return None
+    text = (draft.get("external_certificate") or "").strip()
+    if not text:
+        return None
+    try:
+        return certs.parse_certificates(text).leaf.fingerprint_sha256
+    except certs.CertificateError:
+        return None
+
+
+def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
+    """SHA-256 fingerprints of client certificates held, or about to be held, by External Certificate keys:
+    other pathways' applied keys and drafts in all landscapes, and old keys still live during a rotation."""
+    from pathways.models import Pathway, Rotation
+
+    inbound = [key for key, spec in catalog.PATHWAYS.items() if spec.is_inbound]
+    known: set[str] = set()
+    rows = Pathway.objects.filter(key__in=inbound).exclude(pk=exclude_pathway_id).values_list(
+        "applied", "draft", "method")
+    for applied, draft, method in rows:
+        if (applied or {}).get("key_kind") == EXTERNAL_KIND and applied.get("fingerprint"):
+            known.add(certs.normalize_fingerprint(applied["fingerprint"]))
+        drafted = _external_fingerprint(draft or {}, method)
+        if drafted:
+            known.add(drafted)
+    from pathways.models.certificates import OPEN_ROTATION_STATES
+
+    for old in Rotation.objects.filter(state__in=OPEN_ROTATION_STATES).values_list("old", flat=True):
+        if (old or {}).get("key_kind") == EXTERNAL_KIND and old.get("fingerprint"):
+            known.add(certs.normalize_fingerprint(old["fingerprint"]))
+    return known
+
+
+def inspect_text(text: str, purpose: certs.Purpose | str, *, threshold_days: int,
+                 known: set[str] | frozenset[str] = frozenset(), now: datetime | None = None) -> Inspection:
+    """Parse and check one upload; a file that cannot be read gives `read_error` instead of findings."""
+    try:
+        parsed = certs.parse_certificates(text)
+    except certs.CertificateError as error:
+        return Inspection(None, [], error.message)
+    findings = certs.check_certificates(parsed, purpose, now=now or timezone.now(), threshold_days=threshold_days,
+                                        known_fingerprints=known)
+    return Inspection(parsed, findings)
+
+
+def inspect_field(pathway, name: str, value: str | None = None, now: datetime | None = None) -> Inspection | None:
+    """The certificate field `name` of a pathway's draft (or `value` as typed); None when it is empty."""
+    purpose = PURPOSES.get(name)
+    if purpose is None:
+        return None
+    text = pathway.draft.get(name, "") if value is None else value
+    if not (text or "").strip():
+        return None
+    known = known_fingerprints(pathway.pk) if purpose == certs.Purpose.CLIENT_EXTERNAL else set()
+    return inspect_text(text, purpose, threshold_days=pathway.landscape.expiry_threshold_days, known=known,
+                        now=now)
+
+
+def blocking_error(pathway, name: str) -> str | None:
+    """The errors (in context) that keep a certificate field from being applied, as one sentence."""
+    inspection = inspect_field(pathway, name)
+    if inspection is None:
+        return None
+    if inspection.read_error:
+        return inspection.read_error
+    return " ".join(finding.message for finding in inspection.errors) or None

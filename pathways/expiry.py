@@ -1,0 +1,212 @@
+"""Expiry watch: every certificate the app knows, how long each has left, and one e-mail per threshold.
+
+Certificates come from what the last apply/verify recorded (`pathway.applied["validuntil"]`, the key's or
+keystore entry's fingerprint, `pathway.certificate_not_after`) and from certificates uploaded into drafts.
+`send_expiry_notices(now)` is the periodic task's body; pass `now` to test it with a frozen clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from pathways import catalog, certs
+from pathways.models import ExpiryNotice, Pathway
+from pathways.sap.keys import parse_iso_datetime
+
+logger = logging.getLogger(__name__)
+EXPIRED = 0  # the threshold recorded for a certificate that has already expired
+
+
+@dataclass(frozen=True)
+class WatchedCertificate:
+    """One certificate of one pathway: where it lives, its SHA-256 fingerprint and its end of validity."""
+
+    pathway: Pathway
+    source: str
+    fingerprint: str
+    not_after: datetime
+
+    def days_left(self, now: datetime) -> int:
+        return (self.not_after - _aware(now)).days
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """The soonest-expiring certificate of a pathway, seen against the landscape's threshold."""
+
+    certificate: WatchedCertificate
+    days_left: int
+    threshold_days: int
+
+    @property
+    def is_expired(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def is_expiring(self) -> bool:
+        return self.days_left < self.threshold_days
+
+    @property
+    def countdown(self) -> str:
+        if self.days_left < 0:
+            return f"expired {self.certificate.not_after:%Y-%m-%d}"
+        if self.days_left == 0:
+            return "expires today"
+        return f"{self.days_left} day{'s' if self.days_left != 1 else ''} left"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _applied_certificate(pathway: Pathway) -> WatchedCertificate | None:
+    applied = pathway.applied or {}
+    not_after = parse_iso_datetime(applied.get("validuntil")) if applied.get("validuntil") else None
+    not_after = not_after or pathway.certificate_not_after
+    if not_after is None:
+        return None
+    if applied.get("alias"):
+        source = f"keystore key pair {applied['alias']}"
+    elif applied.get("key_name"):
+        source = f"service key {applied['key_name']}"
+    else:
+        source = "the applied certificate"
+    fingerprint = applied.get("fingerprint") or f"{source} until {not_after.isoformat()}"
+    return WatchedCertificate(pathway, source, fingerprint, _aware(not_after))
+
+
+def _draft_certificates(pathway: Pathway) -> list[WatchedCertificate]:
+    found = []
+    for spec in pathway.active_fields():
+        if spec.kind != "certificate":
+            continue
+        text = (pathway.draft.get(spec.name) or "").strip()
+        if not text:
+            continue
+        try:
+            leaf = certs.parse_certificates(text).leaf
+        except certs.CertificateError:
+            continue
+        found.append(WatchedCertificate(pathway, f"{spec.label} (uploaded)", leaf.fingerprint_sha256,
+                                        leaf.not_after))
+    return found
+
+
+def certificates_of(pathway: Pathway) -> list[WatchedCertificate]:
+    """Every certificate of the pathway: the applied one first, then uploads not yet applied."""
+    watched: list[WatchedCertificate] = []
+    applied = _applied_certificate(pathway)
+    if applied is not None:
+        watched.append(applied)
+    seen = {certs.normalize_fingerprint(w.fingerprint) for w in watched}
+    for draft in _draft_certificates(pathway):
+        if certs.normalize_fingerprint(draft.fingerprint) not in seen:
+            seen.add(certs.normalize_fingerprint(draft.fingerprint))
+            watched.append(draft)
+    return watched
+
+
+def expiry_of(pathway: Pathway, now: datetime | None = None) -> Expiry | None:
+    """The pathway's soonest-expiring certificate, or None when it has no certificate."""
+    now = _aware(now or timezone.now())
+    watched = certificates_of(pathway)
+    if not watched:
+        return None
+    soonest = min(watched, key=lambda w: w.not_after)
+    return Expiry(soonest, soonest.days_left(now), pathway.landscape.expiry_threshold_days)
+
+
+def crossed_threshold(days_left: int, thresholds: list[int]) -> int | None:
+    """The tightest threshold the certificate is within (EXPIRED once it has expired), else None."""
+    if days_left < 0:
+        return EXPIRED
+    within = [t for t in thresholds if days_left <= t]
+    return min(within) if within else None
+
+
+def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tuple[str, str]:
+    pathway = watched.pathway
+    landscape = pathway.landscape
+    where = f"{pathway.spec.label} in {landscape.name}"
+    if threshold == EXPIRED:
+        subject = f"[AuthWizard] Certificate expired: {where}"
+        when = f"expired on {watched.not_after:%Y-%m-%d %H:%M} UTC"
+    else:
+        subject = f"[AuthWizard] Certificate expires in {days_left} days: {where}"
+        when = f"expires on {watched.not_after:%Y-%m-%d %H:%M} UTC ({days_left} days left)"
+    action = ("Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
+              "retired only after the other side has switched.")
+    if not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE:
+        action += f" {pathway.spec.target} must trust the new certificate before the switch."
+    body = (
+        f"The certificate of {where} ({watched.source}) {when}.\n\n"
+        f"SHA-256 fingerprint: {watched.fingerprint}\n\n"
+        f"{action}\n"
+        f"{reverse('certificates', args=[landscape.code, pathway.key])}\n\n"
+        f"You get one message per threshold ({', '.join(str(t) for t in thresholds_setting())} days).\n"
+    )
+    return subject, body
+
+
+def thresholds_setting() -> list[int]:
+    return sorted({int(t) for t in getattr(settings, "AUTHWIZARD_EXPIRY_THRESHOLDS", [30, 14, 7]) if int(t) > 0},
+                  reverse=True)
+
+
+def _recipients(pathway: Pathway) -> list[str]:
+    emails = {m.user.email for m in pathway.landscape.memberships.all() if m.user.is_active and m.user.email}
+    return sorted(emails)
+
+
+def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
+    """E-mail the landscape's members about each certificate within a threshold, once per threshold.
+
+    Returns the notices sent by this call. A certificate first seen at 5 days left gets the 7-day notice
+    only; a renewed certificate (new fingerprint) starts afresh. A failed send is forgotten so the next
+    run tries again.
+    """
+    now = _aware(now or timezone.now())
+    thresholds = thresholds_setting()
+    sent = []
+    pathways = Pathway.objects.select_related("landscape").prefetch_related("landscape__memberships__user")
+    for pathway in pathways:
+        for watched in certificates_of(pathway):
+            days_left = watched.days_left(now)
+            threshold = crossed_threshold(days_left, thresholds)
+            if threshold is None:
+                continue
+            notice = _claim(watched, threshold)
+            if notice is None:
+                continue
+            recipients = _recipients(pathway)
+            subject, body = _message(watched, threshold, days_left)
+            try:
+                send_mass_mail([(subject, body, None, [address]) for address in recipients])
+            except Exception as error:  # noqa: BLE001 - a mail server problem must not stop the watch
+                logger.warning("expiry notice for pathway %s not sent: %s", pathway.pk, type(error).__name__)
+                notice.delete()
+                continue
+            ExpiryNotice.objects.filter(pk=notice.pk).update(recipients=len(recipients))
+            sent.append(notice)
+    return sent
+
+
+def _claim(watched: WatchedCertificate, threshold: int) -> ExpiryNotice | None:
+    """The notice row, created now; None when it was sent before (or another worker is sending it)."""
+    try:
+        with transaction.atomic():
+            notice, created = ExpiryNotice.objects.get_or_create(
+                pathway=watched.pathway, fingerprint=watched.fingerprint[:100], threshold=threshold,
+                defaults={"not_after": watched.not_after, "source": watched.source[:120]},
+            )
+    except IntegrityError:
+        return None
+    return notice if created else None

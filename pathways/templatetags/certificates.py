@@ -1,0 +1,31 @@
+"""Template tags for certificates: details and findings under a certificate field, and the expiring badge."""
+
+from django import template
+
+from pathways import certinspect, expiry
+
+register = template.Library()
+
+
+@register.inclusion_tag("pathways/certs/details.html", takes_context=True)
+def certificate_details(context, pathway, f):
+    """What an uploaded certificate holds and what the checks say, minus errors already shown as f.error."""
+    inspection = certinspect.inspect_field(pathway, f["spec"].name, f.get("value") or "")
+    shown = f.get("error") or ""
+    findings = []
+    if inspection is not None:
+        findings = [finding for finding in inspection.findings if finding.message not in shown]
+    return {
+        "pathway": pathway,
+        "field_name": f["spec"].name,
+        "inspection": inspection,
+        "findings": findings,
+        "read_error": inspection.read_error if inspection and inspection.read_error not in shown else "",
+        "can_edit": context.get("can_edit", False),
+    }
+
+
+@register.inclusion_tag("pathways/certs/expiry_badge.html")
+def expiry_badge(pathway):
+    """An amber 'Expiring' (or red 'Expired') badge with a countdown, when within the landscape threshold."""
+    return {"expiry": expiry.expiry_of(pathway), "pathway": pathway}

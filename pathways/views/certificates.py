@@ -1,0 +1,202 @@
+"""Certificate pages of a pathway: what it holds and when it expires, local key + CSR generation with a
+one-time PKCS#12 download, the CPI key pair's CSR and signed chain, keep-only-the-leaf, rotate and retire."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from pathways import catalog, certs, expiry, sender_keys
+from pathways.engine import rotate
+from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
+from pathways.forms.wizard import clean_value
+from pathways.models.pathway import Conflict
+from pathways.sap.errors import SapError
+from pathways.views.access import pathway_for
+
+MAX_UPLOAD_BYTES = 64 * 1024
+DN_FIELDS = ("common_name", "organization", "organizational_unit", "locality", "state", "country", "email")
+
+
+def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(request, pathway, **extra):
+    applied = pathway.applied or {}
+    now = timezone.now()
+    is_cpi_key_pair = not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE
+    context = {
+        "pathway": pathway, "landscape": pathway.landscape, "spec": pathway.spec,
+        "watched": [(w, w.days_left(now)) for w in expiry.certificates_of(pathway)],
+        "expiry": expiry.expiry_of(pathway),
+        "can_edit": pathway.landscape.may(request.user, "edit"),
+        "can_run": pathway.landscape.may(request.user, "run"),
+        "sender": sender_keys.state(pathway) if sender_keys.applies_to(pathway) else None,
+        "algorithms": sender_keys.ALGORITHMS,
+        "dn": {name: request.POST.get(name, "") for name in DN_FIELDS} if request.method == "POST" else {},
+        "is_cpi_key_pair": is_cpi_key_pair and bool(applied.get("alias")),
+        "rotation": rotate.open_rotation(pathway),
+        "last_rotation": pathway.rotations.first(),
+        "rotation_blocker": rotate.rotation_blocker(pathway),
+        "rotation_plan": rotate.plan_rotation(pathway) if applied else [],
+        "needs_new_certificate": rotate.needs_new_certificate(pathway),
+        "errors": {},
+    }
+    context.update(extra)
+    return render(request, "pathways/certs/overview.html", context, status=extra.get("status", 200))
+
+
+@login_required
+def overview(request, code, key):
+    return _page(request, pathway_for(request, code, key))
+
+
+def _read_upload(request, name: str) -> str:
+    upload = request.FILES.get(name)
+    if upload is None:
+        return request.POST.get(name, "")
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise certs.CertificateError(f"The file is larger than {MAX_UPLOAD_BYTES // 1024} kB; this is not a "
+                                     "certificate.")
+    return certs.export_chain_pem(certs.parse_certificates(data)).decode("ascii")
+
+
+@login_required
+@require_POST
+def keep_leaf_only(request, code, key, name):
+    """Replace an uploaded chain by its leaf (External Certificate keys accept only the leaf)."""
+    pathway = pathway_for(request, code, key, "edit")
+    spec = pathway.spec.all_fields().get(name)
+    if spec is None or spec.kind != "certificate":
+        raise Http404("No such certificate field")
+    try:
+        parsed = certs.parse_certificates(pathway.draft.get(name, ""))
+    except certs.CertificateError as error:
+        messages.error(request, f"{spec.label}: {error.message}")
+        return redirect("wizard_step", code, key, "key")
+    leaf = certs.leaf_only(parsed).leaf.pem.decode("ascii")
+    result = pathway.save_field(name, leaf, seen_version=pathway.version, user=request.user)
+    current = pathway if isinstance(result, Conflict) else result
+    if request.htmx:
+        state = {"spec": spec, "value": leaf, "active": True, "error": clean_value(spec, leaf)[1], "secret": None,
+                 "meta": current.draft_meta.get(name), "conflict": None, "saved": True}
+        return render(request, "pathways/htmx/field.html", {"pathway": current, "landscape": current.landscape,
+                                                            "f": state, "can_edit": True})
+    messages.success(request, f"{spec.label}: only the leaf {parsed.leaf.label()} is kept.")
+    step = next(s.key for s in pathway.method_spec.steps if any(f.name == name for f in s.fields))
+    return redirect("wizard_step", code, key, step)
+
+
+@login_required
+@require_POST
+def generate_key(request, code, key):
+    pathway = pathway_for(request, code, key, "edit")
+    subject = certs.DistinguishedName(**{name: request.POST.get(name, "") for name in DN_FIELDS})
+    names = [n.strip() for n in request.POST.get("subject_alt_names", "").replace("\n", ",").split(",") if n.strip()]
+    try:
+        info = sender_keys.generate(pathway, subject, request.POST.get("algorithm", ""), names, user=request.user)
+    except sender_keys.SenderKeyError as error:
+        return _page(request, pathway, errors={"generate": str(error)}, status=200)
+    messages.success(request, f"Key and CSR made for {info.subject}; the key stays encrypted here until you "
+                              "download it once.")
+    return redirect("certificates", code, key)
+
+
+@login_required
+def download_csr(request, code, key):
+    pathway = pathway_for(request, code, key)
+    pem = sender_keys.csr_pem(pathway)
+    if pem is None:
+        raise Http404("No CSR generated yet")
+    return _file(pem, f"{pathway.key}-request.csr", "application/pkcs10")
+
+
+@login_required
+@require_POST
+@never_cache
+@sensitive_post_parameters("passphrase", "passphrase_again")
+@sensitive_variables("passphrase", "again")
+def download_pkcs12(request, code, key):
+    pathway = pathway_for(request, code, key, "edit")
+    passphrase, again = request.POST.get("passphrase", ""), request.POST.get("passphrase_again", "")
+    try:
+        data = sender_keys.pkcs12_once(pathway, passphrase, again, user=request.user)
+    except sender_keys.SenderKeyError as error:
+        return _page(request, pathway, errors={"pkcs12": str(error)})
+    return _file(data, f"{pathway.key}-client.p12", "application/x-pkcs12")
+
+
+@login_required
+@require_POST
+def download_cpi_csr(request, code, key):
+    pathway = pathway_for(request, code, key, "edit")
+    try:
+        pem = download_keypair_csr(pathway, user=request.user)
+    except SapError as error:
+        return _page(request, pathway, errors={"cpi_csr": error.message})
+    return _file(pem, f"{pathway.applied.get('alias', pathway.key)}.csr", "application/pkcs10")
+
+
+@login_required
+@require_POST
+def upload_cpi_chain(request, code, key):
+    pathway = pathway_for(request, code, key, "run")
+    try:
+        text = _read_upload(request, "chain")
+        if not text.strip():
+            raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
+        applied = upload_signed_chain(pathway, text, user=request.user)
+    except (ChainRefused, certs.CertificateError, SapError) as error:
+        message = getattr(error, "message", None) or str(error)
+        return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
+    messages.success(request, f"The CA-signed chain is on {applied['alias']}; hand its certificate over again.")
+    return redirect("certificates", code, key)
+
+
+@login_required
+@require_POST
+def rotate_view(request, code, key):
+    pathway = pathway_for(request, code, key, "run")
+    try:
+        text = _read_upload(request, "new_certificate") if rotate.needs_new_certificate(pathway) else ""
+        run = rotate.start_rotation(pathway, request.user, new_certificate=text)
+    except (rotate.RotationRefused, certs.CertificateError) as error:
+        message = getattr(error, "message", None) or str(error)
+        return _page(request, pathway, errors={"rotate": message},
+                     new_certificate_text=request.POST.get("new_certificate", ""))
+    if run.state == "failed":
+        messages.error(request, run.message)
+    return redirect("run", run.code)
+
+
+@login_required
+@require_POST
+def retire(request, code, key):
+    pathway = pathway_for(request, code, key, "run")
+    if request.POST.get("confirm") != "yes":
+        return _page(request, pathway, errors={"retire": f"Tick the box to confirm that "
+                                                         f"{pathway.spec.other_system} has switched."})
+    try:
+        run = rotate.start_retire(pathway, request.user)
+    except rotate.RotationRefused as error:
+        return _page(request, pathway, errors={"retire": str(error)})
+    return redirect("run", run.code)
+
+
+@login_required
+def download_new_certificate(request, code, key):
+    """The successor certificate of an outbound rotation (public), for the receiver to trust beforehand."""
+    pathway = pathway_for(request, code, key)
+    rotation = rotate.open_rotation(pathway)
+    if rotation is None or not rotation.new.get("certificate"):
+        raise Http404("No new certificate to hand over")
+    return _file(rotation.new["certificate"], f"{pathway.key}-new-certificate.pem", "application/x-pem-file")

@@ -1,10 +1,12 @@
 """Settings for the test suite: the production settings with test defaults filled in from the environment."""
 
 import os
+import tempfile
 
 from cryptography.fernet import Fernet
 
 os.environ.setdefault("AUTHWIZARD_TESTING", "1")
+os.environ.setdefault("AUTHWIZARD_VAR_DIR", tempfile.mkdtemp(prefix="authwizard-test-"))
 os.environ.setdefault("AUTHWIZARD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("AUTHWIZARD_ALLOWED_HOSTS", "sandbox.localhost,*.sandbox.localhost")
 

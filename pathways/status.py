@@ -38,8 +38,17 @@ COLOURS = {
     "skipped": "grey",
     "expiring": "amber",
     "drifted": "purple",
+    # plan actions
+    "create": "blue",
+    "keep": "green",
+    "update": "amber",
+    "replace": "amber",
+    "delete": "red",
 }
-LABELS = {**dict(PathwayStatus.choices), **dict(RunState.choices), "expiring": "Expiring", "drifted": "Drifted"}
+LABELS = {
+    **dict(PathwayStatus.choices), **dict(RunState.choices), "expiring": "Expiring", "drifted": "Drifted",
+    "create": "Create", "keep": "Keep", "update": "Update", "replace": "Replace", "delete": "Delete",
+}
 
 
 def colour(status: str) -> str:

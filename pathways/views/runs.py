@@ -58,6 +58,8 @@ def start_pathway_run(request, code, key, kind):
             messages.error(request, refusal)
             return redirect("wizard_step", code=code, key=key, step="review")
     run = engine.start_run(pathway, kind, request.user)
+    if request.htmx and request.POST.get("inline") == "1":
+        return _panel(request, run)
     if run.state == "failed":
         messages.error(request, run.message)
     target = reverse("run", args=[run.code])

@@ -77,6 +77,7 @@ def step(request, code, key, step):
         context["missing_rights"] = readiness.missing_rights(
             pathway, engine.landscape_check_result(pathway.landscape))
         context["last_run"] = pathway.runs.first()
+        context["last_plan"] = pathway.runs.filter(kind="plan").first()
     elif step != "method":
         step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
         context["step_spec"] = step_spec

@@ -97,3 +97,16 @@ def test_before_an_apply_the_sheet_says_so(landscape):
     pathway = landscape.pathways.get(key="cpi_to_s4")
     page = member(landscape, "viewer").get(url("handoff", pathway)).content.decode()
     assert "has not been applied yet" in page
+
+
+def test_the_review_step_plans_on_opening_and_shows_what_apply_will_do(prepare, landscape):
+    pathway = prepare("cpi_to_s4", "basic")
+    consultant = member(landscape, "consultant")
+    review = consultant.get(url("wizard_step", pathway, step="review")).content.decode()
+    assert 'hx-trigger="load"' in review and "nothing changes yet" in review
+    panel = consultant.post(url("pathway_run", pathway, kind="plan"), {"inline": "1"}, HTTP_HX_REQUEST="true")
+    run = Run.objects.get(kind="plan")
+    engine.execute_run(run.id)
+    html = consultant.get(reverse("run", args=[run.code]), HTTP_HX_REQUEST="true").content.decode()
+    assert panel.status_code == 200 and "What Apply will do" in html and "Create" in html
+    assert "COMM_USER_S4" in html or "User Credentials" in html

@@ -17,7 +17,7 @@ from pathways import catalog, promotion, validators
 from pathways.landscape_files import export_landscape
 from pathways.models import ApiToken, AuditEvent, Landscape, Role
 from pathways.views.access import landscape_for
-from pathways.views.overview import filtered_landscapes, landscape_rows, with_pathways
+from pathways.views.overview import all_rows, filtered_landscapes
 
 MAX_TOKENS_PER_USER = 20
 
@@ -49,7 +49,7 @@ def status_json(request):
         return response
     landscapes, filters = filtered_landscapes(request, user)
     items = []
-    for row in landscape_rows(with_pathways(landscapes).iterator(chunk_size=500)):
+    for row in all_rows(landscapes):
         landscape = row["landscape"]
         items.append({
             "code": str(landscape.code), "name": landscape.name, "tier": landscape.tier,

@@ -158,3 +158,47 @@ def test_token_of_another_tenant_is_refused(sandbox_server, sandbox_tenant):
     intruder = CpiClient(sandbox_server, other["api_key"], fetch_csrf=False)
     intruder.base = sandbox_tenant["cpi_api_url"]
     assert intruder.call("GET", "/UserCredentials").status_code == 401
+
+
+def test_more_than_twelve_requests_a_second_per_tenant_get_429_across_users(sandbox_server, sandbox_tenant):
+    second_key = sandbox_server.admin(
+        "POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys", {"roles": ["MonitoringDataRead"]}
+    ).json()
+    first = CpiClient(sandbox_server, sandbox_tenant["api_key"], fetch_csrf=False)
+    second = CpiClient(sandbox_server, second_key, fetch_csrf=False)
+    statuses = []
+    for _ in range(8):
+        statuses += [
+            client.call("GET", "/UserCredentials", retry_429=False).status_code for client in (first, second)
+        ]
+    assert 429 in statuses and statuses.count(200) <= 13
+
+
+def test_api_certificate_key_reaches_the_api_over_mtls_without_a_token(cf, certs, sandbox_server):
+    from .conftest import unescape
+
+    instance, _ = cf.create_instance(
+        "api-mtls", {"roles": ["MonitoringDataRead"], "grant-types": ["client_credentials"]}, plan="api"
+    )
+    cf.create_key(instance, "api-cert", {"key-type": "certificate"})
+    oauth = cf.key_credentials(instance, "api-cert")["oauth"]
+    files = certs.files(unescape(oauth["certificate"]), unescape(oauth["key"]))
+    response = sandbox_server.session().get(
+        oauth["url"] + "/api/v1/UserCredentials", cert=files, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200 and "results" in response.json()["d"]
+
+
+def test_runtime_calls_show_up_as_message_processing_logs(cf, cpi, sandbox_server):
+    instance, _ = cf.create_instance("mpl-inbound", {"roles": ["ESBMessaging.send"]})
+    cf.create_key(instance, "mpl-key")
+    oauth = cf.key_credentials(instance, "mpl-key")["oauth"]
+    sandbox_server.session().post(
+        oauth["url"] + "/http/authwizard/ping", auth=(oauth["clientid"], oauth["clientsecret"])
+    )
+    logs = cpi.call(
+        "GET",
+        "/MessageProcessingLogs?$filter=IntegrationFlowName eq 'AuthWizard_Ping_HTTP'"
+        "&$top=5&$inlinecount=allpages",
+    ).json()["d"]
+    assert logs["results"][0]["Status"] == "COMPLETED" and logs["__count"] == "1"

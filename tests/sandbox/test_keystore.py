@@ -266,3 +266,49 @@ def test_keystore_list_shows_sap_entries_and_honours_keystore_name(cpi):
     owners = {e["Alias"]: e["Owner"] for e in system}
     assert owners["sap_cloudintegrationcertificate"] == "SAP"
     assert cpi.call("GET", "/KeystoreEntries?keystoreName=KeyRenewal").json()["d"]["results"] == []
+
+
+def test_rename_moves_the_entry_to_the_new_alias(cpi):
+    cpi.call(
+        "POST",
+        "/KeyPairGenerationRequests",
+        json={**KEYGEN, "KeyType": "EC", "KeySize": 256, "SignatureAlgorithm": "SHA-256/ECDSA"},
+    )
+    response = cpi.call(
+        "PUT",
+        f"/KeystoreEntries('{hexa('cpi_to_ssc_client')}')?renameAlias=renamed.alias",
+        json={"Status": None},
+    )
+    assert response.status_code == 204
+    assert (
+        cpi.call("GET", f"/KeystoreEntries('{hexa('renamed.alias')}')").json()["d"]["Alias"]
+        == "renamed.alias"
+    )
+    assert cpi.call("GET", f"/KeystoreEntries('{hexa('cpi_to_ssc_client')}')").status_code == 404
+
+
+def test_key_pair_from_an_existing_rsa_key(cpi):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs1 = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    body = {
+        "Hexalias": "00",
+        "Alias": "from_rsa",
+        "RSAFile": base64.b64encode(pkcs1).decode(),
+        "CommonName": "rsa.example.com",
+        "Country": "DE",
+        "SignatureAlgorithm": "SHA-256/RSA",
+    }
+    assert cpi.call("POST", "/RSAKeyGenerationRequests", json=body).status_code == 204
+    entry = cpi.call("GET", f"/KeystoreEntries('{hexa('from_rsa')}')").json()["d"]
+    assert entry["Type"] == "Key Pair" and entry["KeySize"] == 2048
+
+
+def test_list_select_keeps_only_the_asked_properties(cpi):
+    results = cpi.call("GET", "/KeystoreEntries?$select=Alias,Type").json()["d"]["results"]
+    assert results and all(set(r) <= {"Alias", "Type", "__metadata"} for r in results)

@@ -51,6 +51,10 @@ def start(request, code, key):
 @login_required
 def step(request, code, key, step):
     pathway = pathway_for(request, code, key)
+    return render(request, "pathways/wizard.html", _step_context(request, pathway, step))
+
+
+def _step_context(request, pathway, step: str) -> dict:
     keys = step_keys(pathway)
     if step not in keys:
         raise Http404("No such step for this method")
@@ -82,7 +86,7 @@ def step(request, code, key, step):
         step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
         context["step_spec"] = step_spec
         context["fields"] = _field_states(pathway, step_spec)
-    return render(request, "pathways/wizard.html", context)
+    return context
 
 
 def _step_title(pathway, key: str) -> str:
@@ -124,9 +128,28 @@ def _read_posted_value(request, spec) -> str:
     return raw
 
 
+def _step_of(pathway, name: str):
+    return next((s for s in pathway.method_spec.steps if any(f.name == name for f in s.fields)), None)
+
+
+def _seen_version(request) -> int | None:
+    """The pathway version the page was showing when the user typed; None when the request is malformed."""
+    try:
+        return int(request.POST.get("version", "0"))
+    except ValueError:
+        return None
+
+
+def _save_method(request, pathway, seen: int, force: bool = False):
+    method = request.POST.get(METHOD_FIELD, "")
+    if method not in pathway.spec.methods:
+        return None
+    return pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user, force=force)
+
+
 def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
     """Fields on the same step that changed after the page was loaded: sent along so the page shows them."""
-    step_spec = next((s for s in pathway.method_spec.steps if any(f.name == name for f in s.fields)), None)
+    step_spec = _step_of(pathway, name)
     if step_spec is None:
         return []
     return [state | {"changed_elsewhere": True} for state in _field_states(pathway, step_spec)
@@ -139,16 +162,14 @@ def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
 def save_field(request, code, key, name):
     """Autosave of one field (htmx): stores what was typed, answers with the field re-rendered."""
     pathway = pathway_for(request, code, key, "edit")
-    try:
-        seen = int(request.POST.get("version", "0"))
-    except ValueError:
+    seen = _seen_version(request)
+    if seen is None:
         return HttpResponseBadRequest("version must be a number")
     force = request.POST.get("force") == "1"
     if name == METHOD_FIELD:
-        method = request.POST.get(METHOD_FIELD, "")
-        if method not in pathway.spec.methods:
+        result = _save_method(request, pathway, seen, force)
+        if result is None:
             return HttpResponseBadRequest("unknown method")
-        result = pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user, force=force)
         if request.htmx:
             return render(request, "pathways/htmx/method_saved.html", {"pathway": result})
         return redirect(_step_url(pathway, "method"))
@@ -182,8 +203,7 @@ def save_field(request, code, key, name):
     if not request.htmx:
         return redirect(request.POST.get("next") or _step_url(current, "review"))
     if controls_others and not conflict:
-        step_spec = next(s for s in current.method_spec.steps if any(f.name == spec.name for f in s.fields))
-        context["fields"] = _field_states(current, step_spec)
+        context["fields"] = _field_states(current, _step_of(current, spec.name))
         return render(request, "pathways/htmx/step_fields.html", context)
     return render(request, "pathways/htmx/field_saved.html", context)
 
@@ -194,21 +214,18 @@ def save_field(request, code, key, name):
 def save_step(request, code, key, step):
     """The no-JavaScript path: a whole step submitted as one form; saved field by field like autosave."""
     pathway = pathway_for(request, code, key, "edit")
-    try:
-        seen = int(request.POST.get("version", "0"))
-    except ValueError:
+    seen = _seen_version(request)
+    if seen is None:
         return HttpResponseBadRequest("version must be a number")
     keys = step_keys(pathway)
     if step == "method":
-        method = request.POST.get(METHOD_FIELD, "")
-        if method in pathway.spec.methods:
-            pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user)
+        _save_method(request, pathway, seen)
         pathway.refresh_from_db()
         return redirect(_step_url(pathway, step_keys(pathway)[1]))
     if step not in keys or step == "review":
         raise Http404("No such step")
     step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
-    conflicts = []
+    conflicts = {}
     for spec in step_spec.fields:
         if spec.name not in request.POST and spec.name not in request.FILES:
             continue
@@ -219,11 +236,15 @@ def save_step(request, code, key, step):
             continue
         result = pathway.save_field(spec.name, value, seen_version=seen, user=request.user)
         if isinstance(result, Conflict):
-            conflicts.append(spec.label)
+            conflicts[spec.name] = (result, value)
     if conflicts:
-        messages.warning(request, "Someone else changed " + ", ".join(conflicts) + " meanwhile; "
-                         "their values are shown — your other entries were saved.")
-        return redirect(_step_url(pathway, step))
+        # Shown like the autosave conflict: both values, the user's still in the field, nothing lost.
+        pathway.refresh_from_db()
+        context = _step_context(request, pathway, step)
+        for state in context["fields"]:
+            if state["spec"].name in conflicts:
+                state["conflict"], state["value"] = conflicts[state["spec"].name]
+        return render(request, "pathways/wizard.html", context)
     direction = request.POST.get("go", "next")
     index = keys.index(step)
     target = keys[index - 1] if direction == "back" else keys[index + 1]

@@ -160,3 +160,21 @@ def test_an_uploaded_certificate_file_is_read_and_checked(as_user, landscape):
     html = response.content.decode()
     assert "-----BEGIN CERTIFICATE-----" in html
     assert "clientAuth" in html  # no clientAuth EKU: refused with the reason beside the field
+
+
+def test_a_conflict_on_the_no_javascript_path_shows_both_values_and_keeps_the_typed_one(as_user, landscape, people):
+    from django.test import Client
+
+    from tests.factories import MembershipFactory
+
+    other = Client()
+    other.force_login(MembershipFactory(landscape=landscape, role="consultant", user__username="bob").user)
+    save(other, landscape, "cpi_to_s4", "user", "BOBS_USER", 1)
+    response = as_user("consultant").post(
+        reverse("wizard_save_step", kwargs={"code": landscape.code, "key": "cpi_to_s4", "step": "credential"}),
+        {"credential_name": "S4_BASIC", "user": "CARLAS_USER", "version": "1", "go": "next"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "BOBS_USER" in html and 'value="CARLAS_USER"' in html
+    assert "Keep mine" in html
+    assert landscape.pathways.get(key="cpi_to_s4").draft["credential_name"] == "S4_BASIC"

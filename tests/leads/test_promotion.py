@@ -1,0 +1,109 @@
+"""Promotion DEV → TEST → PROD: drafts and settings travel, secrets stay unless entered, prod needs new approval."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from pathways import approval as approvals
+from pathways import promotion
+from pathways.models import ApprovalState, AuditEvent, Landscape, Membership, Secret
+
+from .conftest import fill_basic_draft
+
+
+@pytest.fixture
+def test_tier(people):
+    landscape = Landscape.objects.create(name="Sales TEST", tier="test", cf_api_url="https://api.cf.example.com",
+                                         cf_user="tech@example.com", expiry_threshold_days=21)
+    landscape.ensure_pathways()
+    Membership.objects.create(landscape=landscape, user=people["consultant"], role="consultant")
+    return landscape
+
+
+def draft_of(landscape, key):
+    pathway = landscape.pathways.get(key=key)
+    return pathway.method, {k: v for k, v in pathway.draft.items()}
+
+
+def test_promotion_round_trip_carries_drafts_and_keeps_each_landscapes_secrets(dev, test_tier, prod, people):
+    consultant = people["consultant"]
+    source = fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), consultant, "COMM_USER_DEV")
+    ssc = dev.pathways.get(key="ssc_to_cpi")
+    ssc.save_field("method", "basic", seen_version=ssc.version, user=consultant)
+    dev.endpoint_path = "/http/sales/orders"
+    dev.expiry_threshold_days = 45
+    dev.save()
+    Secret.store(landscape=test_tier, pathway=test_tier.pathways.get(key="cpi_to_s4"), name="password",
+                 value="TEST-own-Passw0rd")
+
+    changes = promotion.promote(dev, test_tier, user=consultant)
+    assert {(c.where, c.field) for c in changes} >= {("landscape", "endpoint_path"), ("cpi_to_s4", "user"),
+                                                     ("ssc_to_cpi", "method")}
+    test_tier.refresh_from_db()
+    assert (test_tier.endpoint_path, test_tier.expiry_threshold_days) == ("/http/sales/orders", 45)
+    assert test_tier.cf_api_url == "https://api.cf.example.com"  # its own tenant stays
+    for key in ("cpi_to_s4", "ssc_to_cpi", "s4_to_cpi", "cpi_to_ssc"):
+        assert draft_of(test_tier, key) == draft_of(dev, key)
+    kept = test_tier.pathways.get(key="cpi_to_s4").secret("password")
+    assert kept.reveal() == "TEST-own-Passw0rd"
+    assert source.secret("password").reveal() == "Secret-Passw0rd!"
+
+    promotion.promote(test_tier, prod, user=consultant, secrets={"cpi_to_s4": {"password": "PROD-new-Passw0rd"}})
+    assert draft_of(prod, "cpi_to_s4") == draft_of(dev, "cpi_to_s4")
+    assert prod.pathways.get(key="cpi_to_s4").secret("password").reveal() == "PROD-new-Passw0rd"
+    assert promotion.planned_changes(dev, prod) == []
+
+    event = AuditEvent.objects.filter(action="landscape.promote", landscape=prod).get()
+    assert event.changes["cpi_to_s4.password"] == ["***CHANGED***", "***CHANGED***"]
+    assert "PROD-new-Passw0rd" not in json.dumps(event.changes) + event.note
+
+
+def test_promoting_onto_prod_withdraws_its_approval(dev, prod, people):
+    prod_pathway = fill_basic_draft(prod.pathways.get(key="cpi_to_s4"), people["consultant"], "OLD")
+    request = approvals.request_approval(prod_pathway, people["consultant"])
+    approvals.decide(request, people["lead"], approve=True)
+    fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"], "NEW")
+    promotion.promote(dev, prod, user=people["consultant"])
+    prod_pathway.refresh_from_db()
+    assert approvals.current_approval(prod_pathway) is None
+    request.refresh_from_db()
+    assert request.state == ApprovalState.WITHDRAWN
+
+
+def test_the_page_previews_the_changes_and_asks_only_for_secrets(dev, prod, people, as_user):
+    fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"], "COMM_USER_DEV")
+    page = as_user("consultant").get(reverse("landscape_promote", args=[dev.code]), {"target": str(prod.code)})
+    html = page.content.decode()
+    assert "COMM_USER_DEV" in html and 'name="secret-cpi_to_s4-password"' in html
+    assert "Secret-Passw0rd!" not in html
+    response = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {
+        "target": str(prod.code), "secret-cpi_to_s4-password": "",
+    })
+    assert response.status_code == 302
+    assert prod.pathways.get(key="cpi_to_s4").draft["user"] == "COMM_USER_DEV"
+
+
+def test_a_bad_target_is_a_message_beside_the_field_not_an_error(dev, as_user):
+    response = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {"target": "not-a-uuid"})
+    assert response.status_code == 200
+    assert "Choose a landscape from the list." in response.content.decode()
+    empty = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {})
+    assert "Choose the landscape to copy to." in empty.content.decode()
+
+
+def test_a_landscape_cannot_be_promoted_onto_itself(dev, people):
+    with pytest.raises(promotion.PromotionProblem):
+        promotion.promote(dev, dev, user=people["consultant"])
+
+
+def test_the_exported_configuration_has_no_secrets(dev, people, as_user):
+    fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"])
+    Secret.store(landscape=dev, name="cf_password", value="CF-Passw0rd-secret")
+    response = as_user("viewer").get(reverse("landscape_export", args=[dev.code]))
+    text = response.content.decode()
+    data = json.loads(text)
+    assert data["format"] == "authwizard.landscape/1"
+    assert data["pathways"]["cpi_to_s4"]["draft"]["user"] == "COMM_USER"
+    assert data["cf_password"] == {"env": "SALES_DEV_CF_PASSWORD"}
+    assert "Secret-Passw0rd!" not in text and "CF-Passw0rd-secret" not in text

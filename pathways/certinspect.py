@@ -78,8 +78,31 @@ def inspect_text(text: str, purpose: certs.Purpose | str, *, threshold_days: int
     return Inspection(parsed, findings)
 
 
+def inspect_pkcs12(pathway, now: datetime | None = None) -> Inspection | None:
+    """The key pair stored (encrypted) as the draft's PKCS#12 file, opened with the stored passphrase."""
+    import base64
+    import binascii
+
+    bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
+    if bundle is None:
+        return None
+    try:
+        data = base64.b64decode(bundle.reveal())
+    except (binascii.Error, ValueError):
+        return Inspection(None, [], "The stored PKCS#12 file is damaged; upload it again.")
+    try:
+        parsed = certs.parse_certificates(data, passphrase.reveal() if passphrase else None, keep_private_key=True)
+    except certs.CertificateError as error:
+        return Inspection(None, [], error.message)
+    findings = certs.check_certificates(parsed, certs.Purpose.KEY_PAIR, now=now or timezone.now(),
+                                        threshold_days=pathway.landscape.expiry_threshold_days)
+    return Inspection(parsed, findings)
+
+
 def inspect_field(pathway, name: str, value: str | None = None, now: datetime | None = None) -> Inspection | None:
     """The certificate field `name` of a pathway's draft (or `value` as typed); None when it is empty."""
+    if name == "pkcs12":
+        return inspect_pkcs12(pathway, now)
     purpose = PURPOSES.get(name)
     if purpose is None:
         return None

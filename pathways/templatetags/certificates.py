@@ -20,6 +20,7 @@ def certificate_details(context, pathway, f):
         "field_name": f["spec"].name,
         "inspection": inspection,
         "findings": findings,
+        "fixes": [finding for finding in inspection.findings if finding.fix] if inspection else [],
         "read_error": inspection.read_error if inspection and inspection.read_error not in shown else "",
         "can_edit": context.get("can_edit", False),
     }

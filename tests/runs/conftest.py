@@ -162,7 +162,7 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
             (folder / name).mkdir()
         app.conf.update(broker_url="filesystem://", broker_transport_options={
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "control_folder": str(folder / "control"), "store_processed": False,
+            "control_folder": str(folder / "control"), "store_processed": False, "polling_interval": 0.05,
         })
         app._pool = None  # publish through the folder above, not a pool opened before this fixture
         app.amqp._producer_pool = None

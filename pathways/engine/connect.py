@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import certifi
 from django.conf import settings
 
 from pathways import netguard
@@ -100,12 +101,15 @@ class Connection:
         self._plan_guid: str | None = None
 
     def _write_ca_bundle(self, pem: str) -> str | None:
+        """The landscape's CAs are trusted in addition to the public ones, so both go into the one file."""
         if not (pem or "").strip():
             return None
         self._directory = tempfile.mkdtemp(prefix="authwizard-ca-")
         path = os.path.join(self._directory, "ca-bundle.pem")
-        with open(path, "w", encoding="ascii") as handle:
-            handle.write(pem.strip() + "\n")
+        with open(certifi.where(), encoding="utf-8") as public:
+            public_cas = public.read()
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(public_cas.rstrip() + "\n" + pem.strip() + "\n")
         return path
 
     def sleep(self, seconds: float) -> None:

@@ -167,3 +167,18 @@ def test_a_private_address_is_refused_by_the_ssrf_guard_before_any_call(landscap
     assert run.state == "failed"
     assert "private network address" in run.message
     assert run.http_calls == 0
+
+
+def test_the_landscape_ca_is_trusted_in_addition_to_the_public_cas_and_removed_after_the_run(landscape):
+    import os
+
+    import certifi
+
+    from pathways.engine.connect import Connection
+
+    with Connection(landscape) as connection:
+        bundle = connection.http.ca_bundle
+        text = open(bundle, encoding="utf-8").read()
+        assert landscape.ca_bundle.strip() in text
+        assert open(certifi.where(), encoding="utf-8").read().strip() in text
+    assert not os.path.exists(bundle)

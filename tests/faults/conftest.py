@@ -1,0 +1,106 @@
+"""Fault fixtures: a landscape on a fresh sandbox tenant with short waits, fault injection, convergence checks."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from pathways.models import Secret
+
+from .harness import FAST_WAITS, TENANT_HOSTS, fill_draft, landscape_from, run_now, tenant_objects
+
+
+@pytest.fixture
+def fast_waits(settings):
+    for name, value in FAST_WAITS.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@pytest.fixture
+def short_limits(settings, monkeypatch):
+    """Read timeouts, job and deployment limits in fractions of a second.
+
+    The read timeout is a setting the engine reads; the job (15/5 min) and deployment (60 s) limits are
+    not, so they are shortened where the engine builds its clients.
+    """
+    from functools import partial
+
+    from pathways.engine import connect
+
+    settings.AUTHWIZARD_READ_TIMEOUT = 0.4
+    monkeypatch.setattr(connect, "JobPolling", partial(connect.JobPolling, instance_timeout=0.5, key_timeout=0.5))
+    monkeypatch.setattr(connect, "DeployWait", partial(connect.DeployWait, timeout=0.3))
+    return settings
+
+
+@pytest.fixture
+def landscape(sandbox_tenant, fast_waits):
+    return landscape_from(sandbox_tenant, f"Faults {sandbox_tenant['subdomain']}")
+
+
+@pytest.fixture
+def prepare(landscape, sandbox_tenant, sandbox_server):
+    def fill(key: str, method: str):
+        return fill_draft(landscape, sandbox_tenant, sandbox_server, key, method)
+    return fill
+
+
+@pytest.fixture
+def add_fault(sandbox_server, sandbox_tenant):
+    def add(**spec) -> dict:
+        if spec.get("host") in TENANT_HOSTS or spec["kind"] in ("fail_job", "job_forever", "keystore_locked",
+                                                                 "expire_csrf"):
+            spec.setdefault("subdomain", sandbox_tenant["subdomain"])
+        response = sandbox_server.admin("POST", "faults", spec)
+        assert response.status_code == 201, response.text
+        return response.json()
+    return add
+
+
+def duplicates(remote: dict) -> list[str]:
+    """Names that the tenant holds more than once where they must be unique."""
+    found = []
+    counts = collections.Counter(i["name"] for i in remote["instances"])
+    found += [f"instance {name}" for name, n in counts.items() if n > 1]
+    counts = collections.Counter((k["instance_guid"], k["name"]) for k in remote["keys"])
+    found += [f"key {name}" for (_, name), n in counts.items() if n > 1]
+    counts = collections.Counter(c["Name"] for c in remote["user_credentials"])
+    found += [f"credential {name}" for name, n in counts.items() if n > 1]
+    for store, entries in remote["keystores"].items():
+        counts = collections.Counter(e["alias"].lower() for e in entries)
+        found += [f"{store} alias {alias}" for alias, n in counts.items() if n > 1]
+    return found
+
+
+def draft_snapshot(pathway) -> dict:
+    pathway.refresh_from_db()
+    secrets = {s.name: s.reveal() for s in Secret.objects.filter(pathway=pathway)
+               if s.name in {f.name for f in pathway.spec.fields(pathway.method) if f.is_secret}}
+    return {"method": pathway.method, "draft": dict(pathway.draft), "secrets": secrets}
+
+
+@pytest.fixture
+def converges(sandbox_server, sandbox_tenant):
+    """After a faulty run: the draft is as before, a clean re-run succeeds, and nothing exists twice."""
+
+    def check(pathway, before: dict) -> None:
+        assert draft_snapshot(pathway) == before, "the draft changed during the faulty run"
+        sandbox_server.clear_faults()
+        again = run_now(pathway)
+        assert again.state == "succeeded", (again.message, list(again.steps.values_list("label", "message")))
+        remote = tenant_objects(sandbox_server, sandbox_tenant["subdomain"])
+        assert not duplicates(remote), duplicates(remote)
+        pathway.refresh_from_db()
+        assert pathway.status == "verified"
+        if pathway.spec.is_inbound:
+            assert [i["guid"] for i in remote["instances"] if i["plan"] == "integration-flow"] == \
+                [pathway.applied["instance_guid"]]
+        elif pathway.method == "basic":
+            assert [c["Name"] for c in remote["user_credentials"]] == [pathway.applied["credential_name"]]
+        else:
+            aliases = [e["alias"] for e in remote["keystores"]["system"] if e["owner"] != "SAP"]
+            assert aliases.count(pathway.applied["alias"]) == 1
+
+    return check

@@ -1,0 +1,179 @@
+"""Shared harness for the fault and security suites: landscapes on sandbox tenants, drafts, runs, a worker."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import time
+from pathlib import Path
+
+from pathways import engine
+from pathways.models import Landscape, Pathway, Run, Secret
+from pathways.sap.keys import parse_service_key
+
+S4_PASSWORD = "Fault-S4-Passw0rd!"
+SSC_PASSWORD = "Fault-SSC-Passw0rd?"
+PKCS12_PASSPHRASE = "fault-pkcs12-Passphrase-9"
+TENANT_HOSTS = ("xsuaa", "xsuaa_cert", "cpi", "runtime")
+FAST_WAITS = {
+    "AUTHWIZARD_JOB_POLL_SECONDS": 0.01,
+    "AUTHWIZARD_JOB_POLL_MAX_SECONDS": 0.02,
+    "AUTHWIZARD_DEPLOY_POLL_SECONDS": 0.01,
+    "AUTHWIZARD_RETRY_BASE_SECONDS": 0.001,
+    "AUTHWIZARD_RETRY_TRIES": 3,
+    "AUTHWIZARD_READ_TIMEOUT": 10.0,
+}
+
+
+def landscape_from(tenant: dict, name: str) -> Landscape:
+    """A landscape whose CF, CPI and runtime addresses and secrets are the tenant's."""
+    key = parse_service_key(tenant["api_key"])
+    landscape = Landscape.objects.create(
+        name=name,
+        cpi_api_url=tenant["cpi_api_url"], cpi_token_url=key.tokenurl, cpi_client_id=key.clientid,
+        cpi_auth="secret", runtime_url=tenant["runtime_url"], endpoint_path=tenant["iflow_addresses"][0],
+        cf_api_url=tenant["cf_api"], cf_uaa_url=tenant["uaa_url"], cf_org=tenant["org"],
+        cf_space=tenant["space"], cf_user=tenant["cf_user"]["username"],
+        ca_bundle=Path(tenant["ca_path"]).read_text(),
+    )
+    Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret)
+    Secret.store(landscape=landscape, name="cf_password", value=tenant["cf_user"]["password"])
+    landscape.ensure_pathways()
+    return landscape
+
+
+def set_draft(pathway: Pathway, method: str, values: dict, secrets: dict | None = None) -> Pathway:
+    pathway.method = method
+    pathway.draft = dict(values)
+    pathway.save()
+    for name, value in (secrets or {}).items():
+        Secret.store(landscape=pathway.landscape, pathway=pathway, name=name, value=value)
+    return pathway
+
+
+def issue_certificate(sandbox_server, common_name: str) -> dict:
+    """A client certificate (PEM + key) from the sandbox's load-balancer client CA."""
+    response = sandbox_server.admin("POST", "certificates", {"common_name": common_name, "client_auth": True})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def pkcs12_of(issued: dict, passphrase: str) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    key = serialization.load_pem_private_key(issued["key"].encode(), password=None)
+    return pkcs12.serialize_key_and_certificates(
+        b"client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode()))
+
+
+def fill_draft(landscape: Landscape, tenant: dict, sandbox_server, key: str, method: str) -> Pathway:
+    """A complete draft for one of the eight combinations, as a consultant would fill it in."""
+    pathway = landscape.pathways.get(key=key)
+    sub = tenant["subdomain"]
+    if (key, method) == ("s4_to_cpi", "certificate"):
+        return set_draft(pathway, method, {"certificate_source": "sap_generated", "validity_days": "30"})
+    if (key, method) == ("ssc_to_cpi", "certificate"):
+        issued = issue_certificate(sandbox_server, f"ssc-{sub}.example.com")
+        return set_draft(pathway, method, {"certificate_source": "external",
+                                           "external_certificate": issued["certificate"]})
+    if method == "basic" and key in ("s4_to_cpi", "ssc_to_cpi"):
+        return set_draft(pathway, method, {"token_validity": "7200"})
+    if (key, method) == ("cpi_to_s4", "basic"):
+        return set_draft(pathway, method, {"user": "COMM_USER_S4"}, {"password": S4_PASSWORD})
+    if (key, method) == ("cpi_to_ssc", "basic"):
+        return set_draft(pathway, method, {"user": "SSC_INBOUND"}, {"password": SSC_PASSWORD})
+    if (key, method) == ("cpi_to_s4", "certificate"):
+        root = Path(tenant["ca_path"]).read_text()
+        return set_draft(pathway, method, {"key_source": "generate", "key_type": "EC-256",
+                                           "organization": "Example AG", "server_root": root})
+    issued = issue_certificate(sandbox_server, f"cpi-{sub}.example.com")
+    bundle = base64.b64encode(pkcs12_of(issued, PKCS12_PASSPHRASE)).decode()
+    return set_draft(pathway, method, {"key_source": "import"},
+                     {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE})
+
+
+def run_now(pathway: Pathway, kind: str = "apply") -> Run:
+    """Start a run the way the page does and execute it in this process (no queue)."""
+    with contextlib.suppress(Exception):
+        pathway.refresh_from_db()
+    run = Run.objects.create(landscape=pathway.landscape, pathway=pathway, kind=kind)
+    engine.execute_run(run.id)
+    run.refresh_from_db()
+    return run
+
+
+def wait_for(run: Run, timeout: float = 60.0) -> Run:
+    """Follow the Run row (as the page does) until it leaves queued/running."""
+    from django.db import OperationalError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            run.refresh_from_db()
+        except OperationalError:  # a worker thread holds the in-memory SQLite table lock for a moment
+            time.sleep(0.02)
+            continue
+        if not run.is_active:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run still {run.state} after {timeout} s")
+
+
+def in_memory_sqlite() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def use_folder_broker(app, folder: Path) -> None:
+    """Point the Celery app at kombu's filesystem transport in `folder` (unless REDIS_URL is set)."""
+    if os.environ.get("REDIS_URL"):
+        return
+    for name in ("queue", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    app.conf.update(broker_url="filesystem://", broker_transport_options={
+        "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"), "store_processed": False,
+    })
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def in_process_worker(folder: Path, django_db_blocker):
+    """A real Celery worker thread; on in-memory SQLite it shares the test's connection (one thread)."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_prerun
+    from django.db import connections
+
+    import pathways.tasks  # noqa: F401 - registers the tasks
+    from authwizard.celery import app
+
+    use_folder_broker(app, folder)
+    app.control.purge()
+    with django_db_blocker.unblock():
+        shared = connections["default"] if in_memory_sqlite() else None
+    pool, concurrency = ("solo", 1) if shared is not None else ("threads", 4)
+
+    def use_shared_connection(**kwargs):
+        connections["default"] = shared
+
+    if shared is not None:
+        shared.inc_thread_sharing()
+        task_prerun.connect(use_shared_connection, weak=False)
+    try:
+        with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False,
+                          shutdown_timeout=30, loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        if shared is not None:
+            task_prerun.disconnect(use_shared_connection)
+            shared.dec_thread_sharing()
+
+
+def tenant_objects(sandbox_server, subdomain: str) -> dict:
+    return sandbox_server.state(subdomain)["tenants"][subdomain]

@@ -1,0 +1,49 @@
+"""Every GET URL of the app for one landscape: each route filled with each pathway, step, run and encoding."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.urls import NoReverseMatch, reverse
+
+from pathways import catalog
+from pathways.views.wizard import step_keys
+
+from .conftest import walk_routes
+
+POST_ONLY = {"logout", "wizard_save_step", "wizard_field", "pathway_run", "landscape_run", "handoff_reveal",
+             "handoff_pkcs12"}
+
+
+def _choices(converter: str, landscape, key: str | None) -> list[str]:
+    if converter == "code":
+        return [str(landscape.code)]
+    if converter == "key":
+        return list(catalog.PATHWAYS)
+    if converter == "step":
+        return step_keys(landscape.pathways.get(key=key)) if key else ["method"]
+    if converter == "run_code":
+        return [str(code) for code in landscape.runs.values_list("code", flat=True)]
+    if converter == "encoding":
+        return ["pem", "der"]
+    if converter == "kind":
+        return ["plan"]
+    if converter == "name":
+        return ["user"]
+    raise AssertionError(f"the crawl has no values for <{converter}>; teach tests/security/crawl.py")
+
+
+def get_urls(landscape) -> list[str]:
+    urls: list[str] = []
+    for route in walk_routes():
+        if route.name in POST_ONLY:
+            continue
+        keys = list(catalog.PATHWAYS) if "key" in route.converters else [None]
+        for key in keys:
+            options = [(_choices(c, landscape, key) if c != "key" else [key]) for c in route.converters]
+            for values in itertools.product(*options):
+                try:
+                    urls.append(reverse(route.name, kwargs=dict(zip(route.converters, values, strict=True))))
+                except NoReverseMatch:
+                    continue
+    return sorted(set(urls))

@@ -21,6 +21,7 @@ CONSULTANT_ONLY = _statuses(302, 404, 403, 200, 403)
 CONSULTANT_ONLY_REDIRECT = _statuses(302, 404, 403, 302, 403)
 POST_ONLY_GET = _statuses(302, 405, 405, 405, 405)
 MEMBERS_MISSING = _statuses(302, 404, 404, 404, 404)
+SIGNED_IN = _statuses(302, 200, 200, 200, 200)
 
 # route name -> {"GET": statuses, "POST": statuses}
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
@@ -43,10 +44,34 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # nothing applied and no CA bundle in this fixture: members learn "not there", outsiders "not there" too
     "handoff_certificate": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
     "handoff_root": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
+    # lead pages: everyone signed in sees their own landscapes only (the leak check proves "only")
+    "overview": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "overview_csv": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "status_json": {"GET": _statuses(401, 200, 200, 200, 200), "POST": _statuses(405, 405, 405, 405, 405)},
+    "api_tokens": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "landscape_export": {"GET": MEMBERS_READ, "POST": _statuses(302, 405, 405, 405, 405)},
+    "landscape_promote": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "landscape_drift": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 302, 302)},
+    "pathway_history": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "approval_panel": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "approval_request": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
+    "approval_decide": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 403, 302)},
+    # certificate pages: a fresh draft has nothing to download yet, so members learn "not there"
+    "certificates": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "certificate_leaf_only": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
+    "certificate_generate": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_csr": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
+    "certificate_pkcs12": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_cpi_csr": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_cpi_chain": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_rotate": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_retire": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    "certificate_new_pem": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
 }
 
 # Values for path converters: by (route, converter) first, then by converter name.
-FILL_BY_ROUTE = {("landscape_run", "kind"): "check", ("pathway_run", "kind"): "plan"}
+FILL_BY_ROUTE = {("landscape_run", "kind"): "check", ("pathway_run", "kind"): "plan",
+                 ("certificate_leaf_only", "name"): "server_root"}
 POST_DATA = {
     "wizard_field": {"user": "COMM_USER_MATRIX", "version": "1"},
     "wizard_save_step": {"user": "COMM_USER_MATRIX", "version": "1"},

@@ -66,15 +66,27 @@ def expiring_q(landscapes) -> Q:
     return condition
 
 
+ROW_PATHWAY_FIELDS = ("id", "landscape_id", "key", "method", "status", "last_verified_at", "certificate_not_after",
+                      "drift")
+ROW_LANDSCAPE_FIELDS = ("id", "code", "name", "tier", "expiry_threshold_days")
+
+
+def row_pathways():
+    """Pathways with only what a row shows (drafts and applied facts are large JSON nobody reads here)."""
+    return Pathway.objects.only(*ROW_PATHWAY_FIELDS)
+
+
 def with_pathways(landscapes):
-    return landscapes.prefetch_related(Prefetch("pathways", queryset=Pathway.objects.order_by("key")))
+    return landscapes.only(*ROW_LANDSCAPE_FIELDS).prefetch_related(
+        Prefetch("pathways", queryset=row_pathways().order_by("key")))
 
 
 def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
     left = timeline.days_left(pathway.certificate_not_after, now)
     return {
-        "pathway": pathway, "key": pathway.key, "label": pathway.spec.label, "status": pathway.status,
-        "method": pathway.get_method_display(), "last_verified_at": pathway.last_verified_at,
+        "pathway": pathway, "key": pathway.key, "label": catalog.PATHWAYS[pathway.key].label,
+        "status": pathway.status, "method": catalog.METHOD_LABELS.get(pathway.method, pathway.method),
+        "last_verified_at": pathway.last_verified_at,
         "certificate_not_after": pathway.certificate_not_after, "days_left": left,
         "expiry": timeline.expiry_level(left, landscape.expiry_threshold_days),
         "drifted": drift.is_drifted(pathway), "drift_summary": drift.summary(pathway),
@@ -84,9 +96,9 @@ def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
 def all_rows(landscapes) -> list[dict]:
     """Rows of every landscape of the queryset in two queries (landscapes; their pathways by subquery)."""
     grouped: dict[int, list[Pathway]] = {}
-    for pathway in Pathway.objects.filter(landscape__in=landscapes.values("pk")).order_by("landscape_id", "key"):
+    for pathway in row_pathways().filter(landscape__in=landscapes.values("pk")).order_by("landscape_id", "key"):
         grouped.setdefault(pathway.landscape_id, []).append(pathway)
-    return landscape_rows(list(landscapes), grouped)
+    return landscape_rows(list(landscapes.only(*ROW_LANDSCAPE_FIELDS)), grouped)
 
 
 def landscape_rows(landscapes, grouped: dict[int, list[Pathway]] | None = None) -> list[dict]:

@@ -28,8 +28,14 @@ def needs_approval(pathway: Pathway) -> bool:
 
 
 def draft_fingerprint(pathway: Pathway) -> str:
-    """SHA-256 over method, draft values and when each of the pathway's secrets was last set (never the values)."""
-    secrets = Secret.objects.filter(pathway=pathway).order_by("name").values_list("name", "set_at")
+    """SHA-256 over method, draft values and when each of the draft's secrets was last set (never the values).
+
+    Only secrets the user types (the catalog's secret fields) count; what an apply stores for the hand-off
+    sheet does not, so an apply or a resume keeps the approval valid.
+    """
+    typed = [name for name, spec in pathway.spec.all_fields().items() if spec.is_secret]
+    secrets = (Secret.objects.filter(pathway=pathway, name__in=typed).order_by("name")
+               .values_list("name", "set_at"))
     material = {
         "method": pathway.method,
         "draft": pathway.draft,

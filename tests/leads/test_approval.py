@@ -161,3 +161,11 @@ def test_a_lead_of_another_landscape_cannot_decide(prod, prod_pathway, people):
     request = approvals.request_approval(prod_pathway, people["consultant"])
     with pytest.raises(approvals.ApprovalRefused):
         approvals.decide(request, stranger_lead, approve=True)
+
+
+def test_what_an_apply_stores_for_the_handoff_sheet_does_not_withdraw_the_approval(prod_pathway, people):
+    from pathways.models import Secret
+
+    approval = approved(prod_pathway, people)
+    Secret.store(landscape=prod_pathway.landscape, pathway=prod_pathway, name="handoff_certificate", value="PEM")
+    assert approvals.current_approval(prod_pathway).pk == approval.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import time
 from pathlib import Path
 
@@ -177,3 +178,24 @@ def in_process_worker(folder: Path, django_db_blocker):
 
 def tenant_objects(sandbox_server, subdomain: str) -> dict:
     return sandbox_server.state(subdomain)["tenants"][subdomain]
+
+
+def last_call(sandbox_server) -> int:
+    """The sequence number of the sandbox's latest logged call (0 when none)."""
+    calls = sandbox_server.calls()
+    return calls[-1]["seq"] if calls else 0
+
+
+def job_paths(sandbox_server, since: int) -> set[str]:
+    return {c["path"] for c in sandbox_server.calls(since) if re.fullmatch(r"/v3/jobs/[0-9a-f-]+", c["path"])}
+
+
+def time_passes_until_jobs_end(landscape, sandbox_server, since: int) -> None:
+    """The broker finishes in its own time: every CF job polled since `since` is followed until it ends."""
+    from pathways.engine.connect import Connection
+
+    paths = job_paths(sandbox_server, since)
+    assert paths, "no job was polled"
+    with Connection(landscape) as observer:
+        for path in paths:
+            observer.cf.wait_for_job(landscape.cf_api_url + path, timeout=60, what="a slow broker job")

@@ -12,7 +12,7 @@ from pathways.engine.connect import Connection
 from pathways.sap.http import SapHttp
 
 from .conftest import draft_snapshot
-from .harness import run_now, tenant_objects
+from .harness import last_call, run_now, tenant_objects, time_passes_until_jobs_end
 
 pytestmark = pytest.mark.django_db
 SLOW_JOB_POLLS = 80  # more GETs than the shortened job limit allows, fewer than "forever"
@@ -36,20 +36,6 @@ def just_before(monkeypatch):
         return fired
 
     return arm
-
-
-def _last_call(sandbox_server) -> int:
-    calls = sandbox_server.calls()
-    return calls[-1]["seq"] if calls else 0
-
-
-def time_passes_until_jobs_end(landscape, sandbox_server, since: int) -> None:
-    """The broker finishes in its own time: every CF job the runs started is followed until it ends."""
-    paths = {c["path"] for c in sandbox_server.calls(since) if re.fullmatch(r"/v3/jobs/[0-9a-f-]+", c["path"])}
-    assert paths, "no job was polled"
-    with Connection(landscape) as observer:
-        for path in paths:
-            observer.cf.wait_for_job(landscape.cf_api_url + path, timeout=60, what="a slow broker job")
 
 
 def _steps(run) -> str:
@@ -118,7 +104,7 @@ def test_an_instance_job_still_in_progress_past_the_limit_fails_and_converges_on
     pathway = prepare("s4_to_cpi", "certificate")
     before = draft_snapshot(pathway)
     sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS})
-    since = _last_call(sandbox_server)
+    since = last_call(sandbox_server)
     run = run_now(pathway)
     assert run.state == "failed"
     assert "s4-inbound" in run.message and "still running" in run.message, run.message
@@ -135,7 +121,7 @@ def test_a_key_job_still_in_progress_past_the_limit_fails_and_converges_once_it_
 ):
     pathway = prepare("ssc_to_cpi", "basic")
     before = draft_snapshot(pathway)
-    since = _last_call(sandbox_server)
+    since = last_call(sandbox_server)
     first = run_now(pathway, "plan")
     assert first.state == "succeeded"
     sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS})

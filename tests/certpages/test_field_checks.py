@@ -167,7 +167,7 @@ def test_a_pkcs12_with_the_wrong_passphrase_says_so_beside_the_field(client, lan
     ("hello, this is not a certificate", "This is not a certificate file"),
     ("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "private key"),
     ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate"),
-    ("\x00\x01\x02 binary", "certificate"),
+    ("\x01\x02 binary \x7f", "certificate"),
 ])
 def test_bad_input_gets_a_message_beside_the_field_not_a_500(client, external, value, message):
     page = text(post_field(client, external, "external_certificate", value))

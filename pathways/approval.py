@@ -14,6 +14,7 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
+from pathways import catalog
 from pathways.models import Approval, ApprovalState, AuditEvent, Pathway, Secret, Tier
 
 DRAFT_CHANGED = "the draft changed after the request"
@@ -27,21 +28,31 @@ def needs_approval(pathway: Pathway) -> bool:
     return pathway.landscape.tier == Tier.PROD
 
 
-def draft_fingerprint(pathway: Pathway) -> str:
+TYPED_SECRET_NAMES = sorted({f.name for p in catalog.PATHWAYS.values() for f in p.all_fields().values()
+                             if f.is_secret})
+
+
+def draft_fingerprint(pathway: Pathway, secret_times: dict[str, str] | None = None) -> str:
     """SHA-256 over method, draft values and when each of the draft's secrets was last set (never the values).
 
     Only secrets the user types (the catalog's secret fields) count; what an apply stores for the hand-off
-    sheet does not, so an apply or a resume keeps the approval valid.
+    sheet does not, so an apply or a resume keeps the approval valid. `secret_times` ({name: iso}) saves the
+    query when the caller has read them in bulk.
     """
-    typed = [name for name, spec in pathway.spec.all_fields().items() if spec.is_secret]
-    secrets = (Secret.objects.filter(pathway=pathway, name__in=typed).order_by("name")
-               .values_list("name", "set_at"))
-    material = {
-        "method": pathway.method,
-        "draft": pathway.draft,
-        "secrets": {name: set_at.isoformat() for name, set_at in secrets},
-    }
+    if secret_times is None:
+        secret_times = secret_times_of([pathway.pk]).get(pathway.pk, {})
+    material = {"method": pathway.method, "draft": pathway.draft, "secrets": secret_times}
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def secret_times_of(pathway_ids) -> dict[int, dict[str, str]]:
+    """{pathway id: {secret name: set_at iso}} of the typed secrets of many pathways, in one query."""
+    times: dict[int, dict[str, str]] = {}
+    rows = Secret.objects.filter(pathway_id__in=pathway_ids, name__in=TYPED_SECRET_NAMES).values_list(
+        "pathway_id", "name", "set_at")
+    for pathway_id, name, set_at in rows:
+        times.setdefault(pathway_id, {})[name] = set_at.isoformat()
+    return times
 
 
 def _withdraw_stale(pathway: Pathway, approvals: list[Approval]) -> list[Approval]:
@@ -141,6 +152,18 @@ def gate_apply(pathway: Pathway, user) -> str | None:
                           pathway_key=pathway.key,
                           note=f"Approved by {approval.decided_by_name} on {approval.decided_at:%Y-%m-%d %H:%M}")
     return refusal
+
+
+def still_pending(pending: list[Approval]) -> list[Approval]:
+    """The requests of a listed page whose draft is unchanged; stale ones are withdrawn (one query to check)."""
+    times = secret_times_of({a.pathway_id for a in pending})
+    fresh, stale = [], []
+    for approval in pending:
+        current = draft_fingerprint(approval.pathway, times.get(approval.pathway_id, {}))
+        (fresh if current == approval.fingerprint else stale).append(approval)
+    for approval in stale:
+        _withdraw_stale(approval.pathway, [approval])
+    return fresh
 
 
 def pending_for(user, landscapes=None):

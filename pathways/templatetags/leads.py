@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from pathways import drift, status, timeline
-from pathways.approval import pending_for
+from pathways.approval import pending_for, still_pending
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ def leads_landscape_sections(context, landscape, pathways):
         "certificates": certificates,
         "svg": timeline.svg_geometry(certificates, landscape.expiry_threshold_days) if certificates else None,
         "activity": timeline.activity(landscape),
-        "pending": list(pending_for(user).filter(pathway__landscape=landscape)),
+        "pending": still_pending(list(pending_for(user).filter(pathway__landscape=landscape))),
         "can_check_drift": landscape.may(user, "run") or landscape.may(user, "approve"),
         "can_promote": landscape.may(user, "view"),
         "csrf_token": context.get("csrf_token"),

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from pathways import catalog, drift, timeline
-from pathways.approval import pending_for
+from pathways.approval import pending_for, still_pending
 from pathways.models import Landscape, Pathway, Tier
 from pathways.status import PathwayStatus
 
@@ -120,7 +120,7 @@ def landscape_rows(landscapes, grouped: dict[int, list[Pathway]] | None = None) 
 def overview(request):
     landscapes, filters = filtered_landscapes(request, request.user)
     page = Paginator(with_pathways(landscapes), PAGE_SIZE).get_page(request.GET.get("page"))
-    pending = list(pending_for(request.user)[:20])
+    pending = still_pending(list(pending_for(request.user)[:20]))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "pathways/leads/overview.html", {

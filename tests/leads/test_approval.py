@@ -169,3 +169,11 @@ def test_what_an_apply_stores_for_the_handoff_sheet_does_not_withdraw_the_approv
     approval = approved(prod_pathway, people)
     Secret.store(landscape=prod_pathway.landscape, pathway=prod_pathway, name="handoff_certificate", value="PEM")
     assert approvals.current_approval(prod_pathway).pk == approval.pk
+
+
+def test_a_request_whose_draft_changed_leaves_the_leads_list(prod, prod_pathway, people, as_user):
+    approvals.request_approval(prod_pathway, people["consultant"], "friday")
+    prod_pathway.save_field("user", "CHANGED", seen_version=prod_pathway.version, user=people["consultant"])
+    overview = as_user("lead").get(reverse("overview")).content.decode()
+    assert "Waiting for your approval" not in overview
+    assert AuditEvent.objects.filter(action="approval.withdrawn").count() == 1

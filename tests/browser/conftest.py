@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.axe import Auditor
+from tests.runs.conftest import celery_worker, fast_waits, issue_certificate  # noqa: F401 - fixtures
+
 CHROMIUM = os.environ.get("AUTHWIZARD_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("AUTHWIZARD_TEST_OUTPUT", "test-output")) / "screenshots"
 
@@ -16,6 +19,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server, django_db_setup, django_db_blocker):
+    """pytest-django's live server, sharing the in-memory SQLite connection as Django's LiveServerTestCase does.
+
+    When the session-scoped server starts before the test database exists, pytest-django hands its request
+    threads no connection; each then opens its own to the shared-cache memory database, whose table locks
+    turn into 500s while the worker writes. The server reads this mapping on every request.
+    """
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        shares = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    override = live_server.thread.connections_override
+    if shares and override is not None and "default" not in override:
+        connection.inc_thread_sharing()
+        override["default"] = connection
+    yield live_server
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +60,19 @@ def browser():
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(20_000)
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def axe():
+    """Checks the page in front of it with axe-core (WCAG 2.2 AA tags): no serious or critical violation."""
+    return Auditor()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -58,3 +88,9 @@ def log_in(page, live_server, username, password):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def wait_for_finished_run(page, timeout: float = 60_000) -> str:
+    """On a run page: wait until the panel stops polling (the run left queued/running); returns its state."""
+    page.wait_for_selector("#run-panel:not([hx-get])", timeout=timeout)
+    return page.inner_text("#run-panel .badge >> nth=0").strip().lower()

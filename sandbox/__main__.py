@@ -12,6 +12,7 @@ from pathlib import Path
 from . import tenants as tenant_store
 from .context import Sandbox
 from .hosts import Landscape
+from .keypool import POOL
 from .knobs import Knobs
 from .server import SandboxServer
 from .state import Store
@@ -77,6 +78,7 @@ def main(argv=None) -> int:
     server, ctx = build(args)
     write_descriptor(ctx)
     ctx.store.start_autosave()
+    POOL.start({2048: 3})
     stopping = threading.Event()
 
     def stop(signum, frame):

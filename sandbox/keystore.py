@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from . import certutil, odata
 from .http import Response, empty
+from .keypool import rsa_key
 from .keystore_model import (
     ALIAS_PATTERN,
     KEYSTORES,
@@ -362,7 +363,7 @@ def _new_private_key(body: dict):
         size = size or 4096
         if size not in (1024, 2048, 3072, 4096, 8192):
             raise KeystoreError(400, f"Unsupported RSA key size {size}")
-        return key_type, rsa.generate_private_key(public_exponent=65537, key_size=size)
+        return key_type, rsa_key(size)
     if key_type == "EC":
         parameter = body.get("KeyAlgorithmParameter")
         curve = CURVES.get(str(parameter).lower()) if parameter else CURVE_BY_SIZE.get(size or 256)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .keypool import rsa_key
 
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
 
@@ -171,7 +173,7 @@ class Authorities:
         unit: str | None = None,
     ) -> tuple[x509.Certificate, object]:
         """A fresh RSA key and a certificate for it from the client CA."""
-        key = rsa.generate_private_key(public_exponent=65537, key_size=key_length)
+        key = rsa_key(key_length)
         cert = issue_certificate(
             self.client_ca_cert,
             self.client_ca_key,

@@ -30,3 +30,11 @@ def certificate_details(context, pathway, f):
 def expiry_badge(pathway):
     """An amber 'Expiring' (or red 'Expired') badge with a countdown, when within the landscape threshold."""
     return {"expiry": expiry.expiry_of(pathway), "pathway": pathway}
+
+
+@register.inclusion_tag("pathways/certs/expiry_badge.html")
+def soonest_expiry_badge(pathways):
+    """The landscape's badge: its soonest-expiring certificate across the given pathways."""
+    found = [e for e in (expiry.expiry_of(p) for p in pathways) if e is not None]
+    soonest = min(found, key=lambda e: e.certificate.not_after) if found else None
+    return {"expiry": soonest, "pathway": soonest.certificate.pathway if soonest else None, "named": True}

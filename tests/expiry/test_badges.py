@@ -51,3 +51,14 @@ def test_the_certificate_page_lists_the_certificate_with_days_left(landscape):
 
 def test_expiry_of_a_pathway_without_certificates_is_none(landscape):
     assert expiry.expiry_of(landscape.pathways.get(key="cpi_to_s4")) is None
+
+
+def test_the_landscape_heading_names_its_soonest_expiring_pathway(landscape):
+    apply_key_pair(landscape.pathways.get(key="cpi_to_ssc"), fingerprint="AA:BB",
+                   not_after=timezone.now() + timedelta(days=20, hours=2))
+    s4 = landscape.pathways.get(key="s4_to_cpi")
+    s4.applied = {"key_name": "s4-cert-key", "validuntil": (timezone.now() + timedelta(days=5, hours=2)).isoformat()}
+    s4.save()
+    page = member_client(landscape).get(f"/l/{landscape.code}/").content.decode()
+    heading = page[page.index("<h1>"):page.index("</h1>")]
+    assert "S/4HANA → CPI: " in heading and "5 days left" in heading

@@ -182,3 +182,22 @@ def test_the_new_certificate_must_not_be_the_one_in_use(landscape, consultant, c
     with pytest.raises(rotate.RotationRefused, match="Upload the new"):
         rotate.start_rotation(pathway, consultant, new_certificate="")
     assert not Rotation.objects.exists()
+
+
+def test_an_sap_generated_certificate_key_rotates_with_mtls_verified_for_old_and_new(landscape, consultant):
+    pathway = landscape.pathways.get(key="s4_to_cpi")
+    pathway.method = "certificate"
+    pathway.draft = {"certificate_source": "sap_generated", "validity_days": "30"}
+    pathway.save()
+    assert run_now(pathway, "apply").state == "succeeded"
+    pathway.refresh_from_db()
+    old_key = pathway.secret("handoff_private_key").reveal()
+    run = execute(rotate.start_rotation(pathway, consultant))
+    assert run.state == "succeeded", (run.message, steps(run))
+    labels = [label for label, state, _ in steps(run) if state == "succeeded"]
+    assert any(label.startswith("Verify the new key") and "mTLS" in label for label in labels)
+    assert any(label.startswith("Verify the old key") and "mTLS" in label for label in labels)
+    pathway.refresh_from_db()
+    assert pathway.secret("handoff_private_key").reveal() != old_key
+    assert pathway.certificate_not_after is not None
+    assert execute(rotate.start_retire(pathway, consultant)).state == "succeeded"

@@ -1,9 +1,12 @@
 """The engine's run logic called as a plain function (no queue): apply, verify, plan, check, failures."""
 
+import json
+import logging
+
 import pytest
 
 from pathways import engine
-from pathways.models import Run
+from pathways.models import Run, Secret
 
 from .conftest import COMBINATIONS
 
@@ -20,14 +23,26 @@ def run_now(target, kind: str) -> Run:
 
 
 @pytest.mark.parametrize(("key", "method"), COMBINATIONS)
-def test_apply_creates_and_verifies_each_combination(prepare, key, method):
+def test_apply_creates_and_verifies_each_combination_without_a_secret_in_rows_or_logs(
+    prepare, caplog, key, method
+):
     pathway = prepare(key, method)
+    caplog.set_level(logging.DEBUG)
     run = run_now(pathway, "apply")
     steps = list(run.steps.values_list("label", "state", "message"))
     assert run.state == "succeeded", (run.message, steps)
     pathway.refresh_from_db()
     assert pathway.status == "verified"
     assert pathway.last_verified_at is not None
+    written = json.dumps([steps, run.message, run.hint, run.result, pathway.applied, pathway.status_message])
+    written += caplog.text
+    stored = Secret.objects.filter(landscape=pathway.landscape).exclude(name=engine.HANDOFF_CERTIFICATE)
+    secrets = [secret.reveal() for secret in stored]  # the certificate handed over is public; the rest is not
+    assert len(secrets) >= 2
+    for value in secrets:
+        for line in value.strip().splitlines():
+            if "-----" not in line and len(line) >= 16:
+                assert line not in written
 
 
 def remote_of(sandbox_server, tenant) -> dict:

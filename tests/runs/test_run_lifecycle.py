@@ -182,3 +182,22 @@ def test_the_landscape_ca_is_trusted_in_addition_to_the_public_cas_and_removed_a
         assert landscape.ca_bundle.strip() in text
         assert open(certifi.where(), encoding="utf-8").read().strip() in text
     assert not os.path.exists(bundle)
+
+
+def test_a_run_stopped_by_the_soft_time_limit_fails_with_a_resume_hint(prepare, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from pathways.engine import runs
+
+    def too_slow(connection, work):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(runs, "read_remote_state", too_slow)
+    pathway = prepare("cpi_to_s4", "basic")
+    run = run_now(pathway, "apply")
+    assert run.state == "failed"
+    assert run.message == "The run took longer than its time limit and was stopped"
+    assert run.hint.startswith("Resume the apply")
+    assert run.steps.get().state == "failed"
+    pathway.refresh_from_db()
+    assert pathway.status == "failed"

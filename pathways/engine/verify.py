@@ -111,6 +111,8 @@ def _external_key(work: Work, findings: Findings) -> str:
 
 def _credential_deployed(connection: Connection, work: Work) -> str:
     name = work.desired.get("credential_name") or ""
+    if connection.cpi.get_user_credential(name) is None:
+        raise SapError(f"There are no User Credentials {name} in CPI; apply the pathway", code="not_applied")
     credential = connection.cpi.wait_until_deployed(name)
     if (credential.user or "") != (work.desired.get("user") or ""):
         raise SapError(f"The User Credentials {name} hold user {credential.user}, not the draft's user",

@@ -201,3 +201,16 @@ def test_a_run_stopped_by_the_soft_time_limit_fails_with_a_resume_hint(prepare, 
     assert run.steps.get().state == "failed"
     pathway.refresh_from_db()
     assert pathway.status == "failed"
+
+
+def test_verify_of_credentials_deleted_in_cpi_fails_at_once(prepare, landscape):
+    from pathways.engine.connect import Connection
+
+    pathway = prepare("cpi_to_ssc", "basic")
+    assert run_now(pathway, "apply").state == "succeeded"
+    with Connection(landscape) as connection:
+        assert connection.cpi.delete_user_credential("SSC_BASIC")
+    run = run_now(pathway, "verify")
+    assert run.state == "failed"
+    assert run.message == "There are no User Credentials SSC_BASIC in CPI; apply the pathway"
+    assert run.duration_seconds < 10

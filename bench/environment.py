@@ -1,0 +1,88 @@
+"""The benchmark's world: Django on a throwaway database, the sandbox in a subprocess, helper landscapes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def database_kind() -> str:
+    return connection.vendor
+
+
+def database_url() -> str:
+    """A URL for the benchmark database, for worker processes that share it."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = settings.get("USER") or ""
+        password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+        auth = f"{user}{password}@" if user else ""
+        host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
+        return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
+    return f"sqlite:///{settings['NAME']}"
+
+
+@contextlib.contextmanager
+def throwaway_database(folder: Path):
+    """A fresh database for the run (a file for SQLite, `test_<name>` on PostgreSQL), dropped afterwards."""
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    test = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(folder / "bench.sqlite3")
+    else:  # its own name, so a test session on the same server is not disturbed
+        test["NAME"] = f"bench_{connection.settings_dict['NAME']}"
+    setup_test_environment(debug=False)
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+@contextlib.contextmanager
+def sandbox(folder: Path):
+    """The sandbox in a subprocess; `*.localhost` names resolve to it for this process's admin calls."""
+    from tests.fixtures.sandbox import SandboxProcess, localhost_resolution
+
+    with localhost_resolution():
+        server = SandboxProcess(folder / "sandbox")
+        try:
+            server.admin("POST", "async", {"job_polls": 0, "deploy_polls": 0})
+            yield server
+        finally:
+            server.stop()
+
+
+@contextlib.contextmanager
+def world():
+    """Everything a measurement needs: (database ready, sandbox handle, scratch folder)."""
+    with tempfile.TemporaryDirectory(prefix="authwizard-bench-") as scratch:
+        folder = Path(scratch)
+        with throwaway_database(folder), sandbox(folder) as server:
+            yield server, folder
+
+
+def tenant_landscape(server, name: str):
+    """A landscape on a fresh sandbox tenant, with every pathway's draft filled on its default method."""
+    from tests.faults.harness import fill_draft, landscape_from
+
+    tenant = server.new_tenant("bench")
+    landscape = landscape_from(tenant, name)
+    for pathway in landscape.pathways.all():
+        fill_draft(landscape, tenant, server, pathway.key, pathway.spec.default_method)
+    return landscape, tenant

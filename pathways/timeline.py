@@ -116,11 +116,12 @@ def svg_geometry(certificates: list[Certificate], landscape_threshold: int = 30,
             "width": max(x(certificate.not_after) - x(begin), 2.0), "colour": COLOURS[level], "level": level,
             "not_after": certificate.not_after, "days_left": left, "text_y": TOP + index * ROW + 13,
         })
-    marks = [{"x": x(now), "label": "today", "dashed": False}]
-    marks += [{"x": x(now + days * DAY), "label": f"{days} d", "dashed": True}
+    height = TOP + max(len(certificates), 1) * ROW + 24
+    axis_bottom = height - 20
+    marks = [{"x": x(now), "label": "today", "dashed": False, "label_y": height - 6}]
+    marks += [{"x": x(now + days * DAY), "label": f"{days} d", "dashed": True, "label_y": 12}
               for days in sorted({*thresholds(), landscape_threshold})]
-    height = TOP + max(len(certificates), 1) * ROW + 10
-    return {"bars": bars, "marks": marks, "width": WIDTH, "height": height, "axis_bottom": height - 6,
+    return {"bars": bars, "marks": marks, "width": WIDTH, "height": height, "axis_bottom": axis_bottom,
             "start": start, "end": end, "left": LEFT}
 
 

@@ -45,7 +45,19 @@ class RotationRefused(Exception):
 
 
 def open_rotation(pathway: Pathway) -> Rotation | None:
-    return pathway.rotations.filter(state__in=OPEN_ROTATION_STATES).order_by("-created_at").first()
+    """The rotation under way, after settling one whose run ended without reaching its own end (a queue that
+    refused the task, an interrupted worker): creating → failed, retiring → back to the overlap."""
+    rotation = pathway.rotations.filter(state__in=OPEN_ROTATION_STATES).order_by("-created_at").first()
+    if rotation is None or rotation.state == RotationState.OVERLAP:
+        return rotation
+    run = (Run.objects.filter(pathway=pathway, kind=RunKind.ROTATE, result__rotation=rotation.pk)
+           .order_by("-created_at", "-id").first())
+    if run is None or run.is_active or run.state == "succeeded":
+        return rotation
+    settled = RotationState.FAILED if rotation.state == RotationState.CREATING else RotationState.OVERLAP
+    Rotation.objects.filter(pk=rotation.pk, state=rotation.state).update(state=settled, message=run.message[:500])
+    rotation.state, rotation.message = settled, run.message[:500]
+    return rotation if rotation.is_open else None
 
 
 def needs_new_certificate(pathway: Pathway) -> bool:
@@ -59,6 +71,11 @@ def rotation_blocker(pathway: Pathway) -> str | None:
     if pathway.spec.is_inbound:
         if not applied.get("key_guid"):
             return "Apply and verify the pathway first; there is no service key to rotate yet."
+        wanted = planning.key_parameters(pathway.method, desired_state_for(pathway, pathway.draft))[0]
+        if applied.get("key_kind") and applied["key_kind"] != wanted:
+            return (f"The draft now asks for {planning.KEY_KIND_WORDS[wanted]}, but the key is "
+                    f"{planning.KEY_KIND_WORDS.get(applied['key_kind'], applied['key_kind'])}; apply the draft "
+                    "under a new key name instead of rotating.")
     elif pathway.method == catalog.BASIC:
         return (f"CPI → {pathway.spec.target} with Basic authentication has no certificate: change the password "
                 "in the draft and apply.")
@@ -368,24 +385,33 @@ def rename_keystore_entry(cpi, alias: str, new_alias: str) -> None:
 def _retire_key_pair(rotation: Rotation, recorder, connection: Connection) -> str:
     pathway, old, new, cpi = rotation.pathway, rotation.old, rotation.new, connection.cpi
     alias, new_alias = old["alias"], new["alias"]
-    _verify(connection, recorder, f"Verify the new key pair {new_alias} before retiring the old one",
-            _key_pair_work(pathway, new_alias, new["fingerprint"]))
-    parked = f"{alias[:220]}-old-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    with recorder.step(f"Move the old key pair {alias} aside") as outcome:
-        rename_keystore_entry(cpi, alias, parked)
-        outcome.message = f"renamed to {parked}"
-    with recorder.step(f"Give the alias {alias} to the new key pair") as outcome:
-        try:
-            rename_keystore_entry(cpi, new_alias, alias)
-        except BaseException:
-            rename_keystore_entry(cpi, parked, alias)  # put the old one back: the iFlow keeps working
-            raise
-        outcome.message = f"{alias} now holds {new['fingerprint']}"
+    parking = f"{alias[:220]}-old-"
+    current = cpi.get_keystore_entry(alias)
+    switched = cpi.get_keystore_entry(new_alias) is None and current is not None and \
+        certs.normalize_fingerprint(current.fingerprint_sha256 or "") == certs.normalize_fingerprint(new["fingerprint"])
+    if not switched:  # a retry after a failure past the switch finds the alias already on the new key pair
+        _verify(connection, recorder, f"Verify the new key pair {new_alias} before retiring the old one",
+                _key_pair_work(pathway, new_alias, new["fingerprint"]))
+        parked = f"{parking}{datetime.now(UTC):%Y%m%d%H%M%S}"
+        with recorder.step(f"Move the old key pair {alias} aside") as outcome:
+            rename_keystore_entry(cpi, alias, parked)
+            outcome.message = f"renamed to {parked}"
+        with recorder.step(f"Give the alias {alias} to the new key pair") as outcome:
+            try:
+                rename_keystore_entry(cpi, new_alias, alias)
+            except BaseException:
+                rename_keystore_entry(cpi, parked, alias)  # put the old one back: the iFlow keeps working
+                raise
+            outcome.message = f"{alias} now holds {new['fingerprint']}"
     findings = _verify(connection, recorder, f"Verify {alias} holds the new certificate",
                        _key_pair_work(pathway, alias, new["fingerprint"]))
-    with recorder.step(f"Delete the old key pair (parked as {parked})") as outcome:
-        cpi.delete_keystore_entry(parked)
-        outcome.message = f"deleted {parked}"
+    with recorder.step("Delete the old key pair") as outcome:
+        old_fingerprint = certs.normalize_fingerprint(old.get("fingerprint") or "")
+        parked_entries = [entry.alias for entry in cpi.list_keystore_entries() if entry.alias.startswith(parking)
+                          and certs.normalize_fingerprint(entry.fingerprint_sha256 or "") == old_fingerprint]
+        for name in parked_entries:
+            cpi.delete_keystore_entry(name)
+        outcome.message = f"deleted {', '.join(parked_entries) or 'nothing (already gone)'}"
     entry = cpi.get_keystore_entry(alias)
     store_handoff(pathway, HANDOFF_CERTIFICATE, new["certificate"])
     forget_reveals(pathway)

@@ -201,3 +201,28 @@ def test_an_sap_generated_certificate_key_rotates_with_mtls_verified_for_old_and
     assert pathway.secret("handoff_private_key").reveal() != old_key
     assert pathway.certificate_not_after is not None
     assert execute(rotate.start_retire(pathway, consultant)).state == "succeeded"
+
+
+def test_a_retire_that_fails_after_the_switch_can_be_retried(landscape, consultant, sandbox_server, sandbox_tenant):
+    pathway = landscape.pathways.get(key="cpi_to_ssc")
+    pathway.method = "certificate"
+    pathway.draft = {"key_source": "generate", "key_type": "EC-256"}
+    pathway.save()
+    assert run_now(pathway, "apply").state == "succeeded"
+    pathway.refresh_from_db()
+    alias = pathway.applied["alias"]
+    assert execute(rotate.start_rotation(pathway, consultant)).state == "succeeded"
+    new_fingerprint = Rotation.objects.get().new["fingerprint"]
+    fault = {"kind": "status", "status": 403, "host": "cpi", "method": "DELETE", "path": "KeystoreEntries",
+             "times": None, "subdomain": sandbox_tenant["subdomain"]}
+    assert sandbox_server.admin("POST", "faults", fault).status_code == 201
+    failed = execute(rotate.start_retire(pathway, consultant))
+    assert failed.state == "failed"
+    assert Rotation.objects.get().state == "overlap"
+    assert keystore(landscape)[alias] == new_fingerprint  # switched; the old one is parked, not lost
+    sandbox_server.clear_faults()
+    retried = execute(rotate.start_retire(pathway, consultant))
+    assert retried.state == "succeeded", (retried.message, steps(retried))
+    entries = keystore(landscape)
+    assert entries[alias] == new_fingerprint and not any("-old-" in name for name in entries)
+    assert Rotation.objects.get().state == "retired"

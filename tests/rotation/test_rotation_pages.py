@@ -99,3 +99,23 @@ def test_basic_outbound_explains_that_it_has_no_certificate_to_rotate(browser, l
 def test_an_unapplied_pathway_cannot_be_rotated(browser, landscape):
     response = browser.post(f"/l/{landscape.code}/p/ssc_to_cpi/certificates/rotate/", {})
     assert response.status_code == 200 and "Apply and verify the pathway first" in response.content.decode()
+
+
+def test_a_draft_that_changed_the_key_kind_is_applied_not_rotated(browser, applied_external):
+    applied_external.draft = {**applied_external.draft, "certificate_source": "sap_generated"}
+    applied_external.save()
+    page = page_of(browser, applied_external)
+    assert "The draft now asks for an SAP-generated certificate key, but the key is an External Certificate key" \
+        in page
+
+
+def test_a_rotation_whose_run_could_not_be_queued_does_not_block_the_next(
+        browser, applied_external, client_certificate, landscape):
+    base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
+    browser.post(base + "rotate/", {"new_certificate": client_certificate("lost.example.com")["certificate"]})
+    Run.objects.filter(kind="rotate").update(state="failed", message="the job queue is unavailable")
+    page = page_of(browser, applied_external)
+    assert "Last rotation: failed" in page and "the job queue is unavailable" in page
+    response = browser.post(base + "rotate/", {"new_certificate": client_certificate("again.example.com")["certificate"]})
+    assert response.status_code == 302
+    assert Rotation.objects.filter(state="creating").count() == 1

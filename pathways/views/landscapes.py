@@ -27,7 +27,6 @@ def detail(request, code):
     landscape = landscape_for(request, code)
     landscape.ensure_pathways()
     pathways = sorted(landscape.pathways.all(), key=lambda p: list(catalog.PATHWAYS).index(p.key))
-    events = landscape.audit_events.all()[:15]
     from pathways import engine, readiness
 
     check = engine.landscape_check_result(landscape)
@@ -37,7 +36,6 @@ def detail(request, code):
         "check": check,
         "landscape": landscape,
         "pathways": pathways,
-        "events": events,
         "role": landscape.role_of(request.user),
         "can_edit": landscape.may(request.user, "edit"),
     })

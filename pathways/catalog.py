@@ -88,6 +88,13 @@ class Pathway:
     def all_fields(self) -> dict[str, Field]:
         return {f.name: f for m in self.methods for f in self.fields(m)}
 
+    def field(self, name: str, method: str) -> Field | None:
+        """The field as the given method asks for it (defaults differ per method), else as any method does."""
+        for spec in self.fields(method):
+            if spec.name == name:
+                return spec
+        return self.all_fields().get(name)
+
 
 def _inbound_instance_step(prefix: str) -> Step:
     return Step(

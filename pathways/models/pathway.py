@@ -61,7 +61,7 @@ class Pathway(models.Model):
         """The draft value of a field, or the catalog default until someone types one."""
         if name in self.draft:
             return self.draft[name]
-        return self.spec.all_fields()[name].default
+        return self.spec.field(name, self.method).default
 
     def active_fields(self) -> list[catalog.Field]:
         """The fields of the chosen method that apply given the other answers (e.g. only external certs)."""
@@ -72,7 +72,7 @@ class Pathway(models.Model):
 
     def save_field(self, name: str, value: str, *, seen_version: int, user, force: bool = False):
         """Store one typed value. Returns the saved Pathway, or a Conflict when someone else got there first."""
-        spec_field = self.spec.all_fields().get(name)
+        spec_field = self.spec.field(name, self.method)
         is_secret = bool(spec_field and spec_field.is_secret)
         with transaction.atomic():
             fresh = Pathway.objects.select_for_update().get(pk=self.pk)

@@ -29,8 +29,9 @@ def worker_alive() -> bool:
     return alive
 
 
-def _panel(request, run):
+def _panel(request, run, embedded: bool = False):
     return render(request, "pathways/htmx/run_panel.html", {
+        "embedded": embedded or request.GET.get("embedded") == "1",
         "run": run, "steps": list(run.steps.all()), "worker_alive": worker_alive() if run.is_active else True,
         "can_run": run.landscape.may(request.user, "run"),
     })
@@ -59,7 +60,7 @@ def start_pathway_run(request, code, key, kind):
             return redirect("wizard_step", code=code, key=key, step="review")
     run = engine.start_run(pathway, kind, request.user)
     if request.htmx and request.POST.get("inline") == "1":
-        return _panel(request, run)
+        return _panel(request, run, embedded=True)
     if run.state == "failed":
         messages.error(request, run.message)
     target = reverse("run", args=[run.code])

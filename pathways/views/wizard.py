@@ -173,7 +173,7 @@ def save_field(request, code, key, name):
         if request.htmx:
             return render(request, "pathways/htmx/method_saved.html", {"pathway": result})
         return redirect(_step_url(pathway, "method"))
-    spec = pathway.spec.all_fields().get(name)
+    spec = pathway.spec.field(name, pathway.method)
     if spec is None or spec.name not in {f.name for f in pathway.spec.fields(pathway.method)}:
         raise Http404("No such field for this method")
     upload_error = None

@@ -50,3 +50,16 @@ def test_secret_fields_are_marked_secret():
     assert cpi_to_s4.all_fields()["password"].is_secret
     assert cpi_to_s4.all_fields()["pkcs12"].is_secret
     assert not cpi_to_s4.all_fields()["user"].is_secret
+
+
+def test_a_field_shared_by_both_methods_keeps_each_methods_default():
+    s4 = catalog.get("s4_to_cpi")
+    assert s4.field("key_name", "basic").default == "s4-key"
+    assert s4.field("key_name", "certificate").default == "s4-cert-key"
+
+
+def test_the_draft_shows_the_default_of_the_chosen_method(landscape):
+    pathway = landscape.pathways.get(key="s4_to_cpi")
+    assert pathway.method == "basic" and pathway.value("key_name") == "s4-key"
+    pathway.method = "certificate"
+    assert pathway.value("key_name") == "s4-cert-key"

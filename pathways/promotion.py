@@ -8,9 +8,11 @@ never travel: the target keeps its own unless new values are entered for it here
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from pathways import catalog
 from pathways.forms.landscape import SECRET_FIELDS, LandscapeForm
@@ -118,6 +120,17 @@ def _save(pathway, name: str, value: str, user) -> None:
     result = pathway.save_field(name, value, seen_version=pathway.version, user=user, force=True)
     if isinstance(result, Conflict):  # force=True never conflicts; guard against a changed contract
         raise PromotionProblem({pathway.key: [f"{name} changed meanwhile; try again."]})
+
+
+@sensitive_variables("source_value", "target_value")
+def compare_secrets(source_secret, target_secret) -> str:
+    """How the target's secret relates to the source's, without showing either: missing, differs or same."""
+    if target_secret is None:
+        return "missing"
+    if source_secret is None:
+        return "target only"
+    source_value, target_value = source_secret.reveal(), target_secret.reveal()
+    return "same" if hmac.compare_digest(source_value.encode(), target_value.encode()) else "differs"
 
 
 def is_downwards(source: Landscape, target: Landscape) -> bool:

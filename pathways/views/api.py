@@ -135,9 +135,10 @@ def secret_inputs(source, target) -> list[dict]:
     for pathway in source.pathways.order_by("key"):
         mine = targets[pathway.key]
         for spec in promotion.secret_fields_of(pathway.key, pathway.method):
-            stored = mine.secret(spec.name)
+            stored, theirs = mine.secret(spec.name), pathway.secret(spec.name)
             rows.append({"key": pathway.key, "pathway": pathway.spec.label, "field": spec,
-                         "input": f"secret-{pathway.key}-{spec.name}", "stored": stored})
+                         "input": f"secret-{pathway.key}-{spec.name}", "stored": stored,
+                         "comparison": promotion.compare_secrets(theirs, stored)})
     return rows
 
 

@@ -107,3 +107,21 @@ def test_the_exported_configuration_has_no_secrets(dev, people, as_user):
     assert data["pathways"]["cpi_to_s4"]["draft"]["user"] == "COMM_USER"
     assert data["cf_password"] == {"env": "SALES_DEV_CF_PASSWORD"}
     assert "Secret-Passw0rd!" not in text and "CF-Passw0rd-secret" not in text
+
+
+def test_the_page_says_which_secrets_differ_without_showing_them(dev, prod, people, as_user):
+    consultant = people["consultant"]
+    fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), consultant)
+    fill_basic_draft(dev.pathways.get(key="cpi_to_ssc"), consultant)
+    dev_ssc = dev.pathways.get(key="cpi_to_ssc")
+    dev_ssc.save_field("password", "Shared-Passw0rd!", seen_version=dev_ssc.version, user=consultant)
+    Secret.store(landscape=prod, pathway=prod.pathways.get(key="cpi_to_s4"), name="password", value="Other-Passw0rd")
+    Secret.store(landscape=prod, pathway=prod.pathways.get(key="cpi_to_ssc"), name="password",
+                 value="Shared-Passw0rd!")
+    html = as_user("consultant").get(reverse("landscape_promote", args=[dev.code]),
+                                     {"target": str(prod.code)}).content.decode()
+    s4_help = html.split('id="secret-cpi_to_s4-password-help"')[1].split("</span>")[0]
+    ssc_help = html.split('id="secret-cpi_to_ssc-password-help"')[1].split("</span>")[0]
+    assert "different from" in s4_help and "same value" in ssc_help
+    for value in ("Other-Passw0rd", "Shared-Passw0rd!", "Secret-Passw0rd!"):
+        assert value not in html

@@ -14,7 +14,7 @@ from pathways import drift
 from pathways.models import AuditEvent
 from pathways.views.access import landscape_for, pathway_for
 
-RUNS_SHOWN = 50
+RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 
 
@@ -37,7 +37,8 @@ def approval_context(pathway, user) -> dict:
 @login_required
 def pathway_history(request, code, key):
     pathway = pathway_for(request, code, key)
-    runs = list(pathway.runs.select_related("requested_by").prefetch_related("steps")[:RUNS_SHOWN])
+    runs = Paginator(pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
+                     ).get_page(request.GET.get("runs"))
     events = AuditEvent.objects.filter(landscape=pathway.landscape, pathway_key=pathway.key)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pathways/leads/history.html", {

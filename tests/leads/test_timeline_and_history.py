@@ -98,3 +98,19 @@ def test_the_history_pages_a_long_audit_trail(dev, people, as_user):
     assert "Page 1 of 2" in first and "U59" in first
     second = client.get(reverse("pathway_history", args=[dev.code, "cpi_to_s4"]), {"page": 2}).content.decode()
     assert "U0" in second
+
+
+def test_the_history_lists_every_run_page_by_page_in_constant_queries(dev, people, as_user,
+                                                                     django_assert_max_num_queries):
+    pathway = dev.pathways.get(key="cpi_to_s4")
+    runs = Run.objects.bulk_create([Run(landscape=dev, pathway=pathway, kind="verify", state="succeeded",
+                                        message=f"run number {n}",
+                                        created_at=timezone.now() - timedelta(minutes=n)) for n in range(30)])
+    RunStep.objects.bulk_create([RunStep(run=run, index=0, label="Read back", state="succeeded") for run in runs])
+    client = as_user("viewer")
+    url = reverse("pathway_history", args=[dev.code, "cpi_to_s4"])
+    with django_assert_max_num_queries(20):
+        first = client.get(url).content.decode()
+    assert "run number 0<" in first and "run number 24<" in first and "run number 25<" not in first
+    second = client.get(url, {"runs": 2}).content.decode()
+    assert "run number 29<" in second and "Runs page 2 of 2" in second

@@ -1,4 +1,4 @@
-"""A pool of pre-generated RSA keys, refilled in the background, so key creation answers as fast as SAP does."""
+"""A pool of pre-generated RSA keys, refilled in the background, so key creation answers quickly like SAP."""
 
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ def _validated(body: dict, previous: dict | None) -> tuple[dict | None, Response
 
 
 def _deploy(ctx, tenant, record: dict, caller: dict) -> None:
-    """Trigger a deployment: DEPLOYED after `deploy_polls` GETs, unless a fault fails it or keeps it pending."""
+    """Trigger a deployment: DEPLOYED after `deploy_polls` GETs, unless a fault fails or stalls it."""
     polls = ctx.deploy_polls()
     match = {"host": "cpi", "subdomain": tenant["subdomain"], "name": record["Name"]}
     record.update(

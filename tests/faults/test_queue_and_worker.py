@@ -41,16 +41,22 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def _use_broker(app, url: str, options: dict) -> None:
+    app.conf.update(broker_url=url, broker_transport_options=options)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_app():
-    """The Celery app, with its broker settings put back after the test."""
+    """The Celery app; its broker settings come back after the test, or earlier with `app.restore_broker()`."""
     from authwizard.celery import app
 
     saved = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    app.restore_broker = lambda: _use_broker(app, *saved)
     yield app
-    app.conf.update(broker_url=saved[0], broker_transport_options=saved[1])
-    app._pool = None
-    app.amqp._producer_pool = None
+    app.restore_broker()
+    del app.restore_broker
 
 
 def test_apply_with_the_broker_down_says_so_and_loses_nothing(
@@ -60,10 +66,7 @@ def test_apply_with_the_broker_down_says_so_and_loses_nothing(
     before = draft_snapshot(pathway)
     consultant = MembershipFactory(landscape=landscape, role="consultant").user
     client.force_login(consultant)
-    celery_app.conf.update(broker_url=f"redis://127.0.0.1:{closed_port()}/0", broker_transport_options={
-        "max_retries": 0, "socket_connect_timeout": 1})
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    _use_broker(celery_app, f"redis://127.0.0.1:{closed_port()}/0", {"max_retries": 0, "socket_connect_timeout": 1})
     apply_url = reverse("pathway_run", args=[landscape.code, "cpi_to_s4", "apply"])
 
     page = client.post(apply_url, follow=True)
@@ -76,7 +79,7 @@ def test_apply_with_the_broker_down_says_so_and_loses_nothing(
     assert draft_snapshot(pathway) == before
     assert tenant_objects(sandbox_server, sandbox_tenant["subdomain"])["user_credentials"] == []
 
-    use_folder_broker(celery_app, tmp_path / "broker")
+    celery_app.restore_broker()
     with in_process_worker(tmp_path / "broker", django_db_blocker):
         client.post(apply_url)
         again = wait_for(Run.objects.filter(pathway=pathway).exclude(pk=failed.pk).get(), timeout=60)

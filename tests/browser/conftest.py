@@ -1,6 +1,8 @@
 """Browser tests: Playwright driving the system Chromium (never a downloaded browser)."""
 
 import os
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def atomic_filesystem_broker():
+    """Without REDIS_URL the worker reads kombu's filesystem queue, whose writer creates the message file empty
+    and fills it afterwards: a worker polling in between takes the empty file and dies on the JSON. Pages publish
+    while the worker polls all the time here, so messages are written under a name the reader skips and renamed
+    into place when complete.
+    """
+    from kombu.transport import filesystem
+
+    def put_atomically(channel, queue, payload, **kwargs):
+        name = f"{int(round(time.monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        partial = os.path.join(channel.data_folder_out, f".{name}.partial")
+        with open(partial, "wb") as file:
+            file.write(filesystem.str_to_bytes(filesystem.dumps(payload)))
+        os.replace(partial, os.path.join(channel.data_folder_out, name))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(filesystem.Channel, "_put", put_atomically)
+        yield
 
 
 @pytest.fixture(scope="session")

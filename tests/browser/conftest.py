@@ -79,8 +79,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, request):
+def _browser_window(browser, request, suffix: str = ""):
+    """A fresh browser context (its own cookies) with one page; a screenshot of it is kept when the test fails."""
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -88,8 +88,19 @@ def page(browser, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    yield from _browser_window(browser, request)
+
+
+@pytest.fixture
+def second_page(browser, request):
+    """A second person's browser next to `page` (e.g. the lead beside the consultant)."""
+    yield from _browser_window(browser, request, "-second")
 
 
 @pytest.fixture

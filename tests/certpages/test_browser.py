@@ -30,20 +30,28 @@ def served(live_server, django_db_blocker):
     return live_server
 
 
-@pytest.fixture
-def page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+def in_browser(steps):
+    """Run `steps(page)` in Chromium on a thread of its own: another test session's Playwright may already
+    hold this thread's event loop, and the sync API refuses to run inside it."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
+    def drive():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(20_000)
+                return steps(page)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(drive).result()
 
 
-def test_a_pasted_chain_is_explained_and_cut_to_its_leaf(served, page, ca):
+def test_a_pasted_chain_is_explained_and_cut_to_its_leaf(served, ca):
     landscape = LandscapeFactory(name="Browser DEV")
     user = MembershipFactory(landscape=landscape, role="consultant", user__username="bruno").user
     pathway = landscape.pathways.get(key="ssc_to_cpi")
@@ -52,18 +60,21 @@ def test_a_pasted_chain_is_explained_and_cut_to_its_leaf(served, page, ca):
     pathway.save()
     leaf = ca.leaf(name="browser-client.example.com")
 
-    page.goto(f"{served.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{served.url}/")
-    page.goto(f"{served.url}/l/{landscape.code}/p/ssc_to_cpi/step/key/")
-    page.fill("#id_external_certificate", (leaf.pem + ca.sub.pem).decode())
-    page.press("#id_external_certificate", "Tab")
-    page.wait_for_selector("text=accepts only the leaf certificate")
-    assert page.is_visible("text=Intermediate CA 1")
-    page.click("button:has-text('Keep only the leaf')")
-    page.wait_for_selector("text=All certificate checks passed.")
-    assert page.is_visible(f"text={leaf.fingerprint_sha256}")
+    def steps(page):
+        page.goto(f"{served.url}/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{served.url}/")
+        page.goto(f"{served.url}/l/{landscape.code}/p/ssc_to_cpi/step/key/")
+        page.fill("#id_external_certificate", (leaf.pem + ca.sub.pem).decode())
+        page.press("#id_external_certificate", "Tab")
+        page.wait_for_selector("text=accepts only the leaf certificate")
+        assert page.is_visible("text=Intermediate CA 1")
+        page.click("button:has-text('Keep only the leaf')")
+        page.wait_for_selector("text=All certificate checks passed.")
+        assert page.is_visible(f"text={leaf.fingerprint_sha256}")
+
+    in_browser(steps)
     pathway.refresh_from_db()
     assert pathway.draft["external_certificate"] == leaf.pem.decode()

@@ -166,6 +166,12 @@ def upload_cpi_chain(request, code, key):
 @require_POST
 def rotate_view(request, code, key):
     pathway = pathway_for(request, code, key, "run")
+    from pathways.approval import gate_apply
+
+    refusal = gate_apply(pathway, request.user)  # a rotation writes to production like an apply
+    if refusal:
+        return _page(request, pathway, errors={"rotate": refusal},
+                     new_certificate_text=request.POST.get("new_certificate", ""))
     try:
         text = _read_upload(request, "new_certificate") if rotate.needs_new_certificate(pathway) else ""
         run = rotate.start_rotation(pathway, request.user, new_certificate=text)

@@ -124,8 +124,8 @@ def _read_posted_value(request, spec) -> str:
         if spec.kind == "pkcs12":
             return base64.b64encode(data).decode()
         return certificate_text(data)
-    raw = request.POST.get(spec.name, "")
-    return raw
+    # NUL cannot be stored (PostgreSQL refuses it in text and JSON) and never belongs in these fields.
+    return request.POST.get(spec.name, "").replace("\x00", "")
 
 
 def _step_of(pathway, name: str):

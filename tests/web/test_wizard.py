@@ -178,3 +178,22 @@ def test_a_conflict_on_the_no_javascript_path_shows_both_values_and_keeps_the_ty
     assert response.status_code == 200 and "BOBS_USER" in html and 'value="CARLAS_USER"' in html
     assert "Keep mine" in html
     assert landscape.pathways.get(key="cpi_to_s4").draft["credential_name"] == "S4_BASIC"
+
+
+def test_a_nul_byte_in_a_field_is_dropped_instead_of_failing(as_user, landscape):
+    response = save(as_user("consultant"), landscape, "cpi_to_s4", "user", "COMM\x00USER", 1)
+    assert response.status_code == 200
+    assert landscape.pathways.get(key="cpi_to_s4").draft["user"] == "COMMUSER"
+
+
+def test_a_rotation_on_production_needs_the_four_eyes_approval_like_an_apply(as_user, landscape):
+    from pathways.models import Run
+
+    landscape.tier = "prod"
+    landscape.save()
+    url = reverse("certificate_rotate", kwargs={"code": landscape.code, "key": "cpi_to_ssc"})
+    from pathways.models import AuditEvent
+
+    as_user("consultant").post(url)
+    assert not Run.objects.filter(kind="rotate").exists()
+    assert AuditEvent.objects.filter(action="approval.apply_refused", pathway_key="cpi_to_ssc").exists()

@@ -86,10 +86,10 @@ def _browser_window(browser, request, suffix: str = ""):
     page.set_default_timeout(20_000)
     yield page
     failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    if failed is not None and failed.failed and not page.is_closed():
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
-    context.close()
+    context.close()  # a no-op when the test closed it (a browser shut to come back later)
 
 
 @pytest.fixture
@@ -116,8 +116,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def log_in(page, live_server, username, password):
+def log_in(page, live_server, username, password, axe=None):
     page.goto(f"{live_server.url}/login/")
+    if axe is not None:
+        axe.check(page, "login page")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")

@@ -121,7 +121,7 @@ def test_a_consultant_sets_up_all_four_pathways_and_hands_them_over(
     page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant
 ):
     user = UserFactory(username="consuela")
-    log_in(page, live_server, user.username, PASSWORD)
+    log_in(page, live_server, user.username, PASSWORD, axe)
     landscape_url = create_landscape(page, live_server, axe, sandbox_tenant)
     check_landscape(page, axe, landscape_url)
 

@@ -35,6 +35,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.click("button:has-text('Check landscape')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
     page.goto(f"{landscape_url}p/cpi_to_s4/step/credential/")
+    axe.check(page, "production credential step")
     for name, value in (("user", "COMM_USER_PROD"), ("password", "Prod-Comm-Browser-Pw-5")):
         page.fill(f"#id_{name}", value)
         page.keyboard.press("Tab")
@@ -48,6 +49,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.click("form[action$='/run/apply/'] button")
     page.wait_for_selector(".messages .msg-error")
     assert "four eyes" in page.inner_text(".messages")
+    axe.check(page, "review with the refusal message")
     assert not remote_credentials(sandbox_server, sandbox_tenant, "COMM_USER_PROD")
     page.wait_for_selector("#approval-note")
     page.fill("#approval-note", NOTE)
@@ -57,7 +59,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     axe.check(page, "review with a pending approval")
 
     # The lead finds the request on the overview and approves it on the pathway's history page.
-    log_in(second_page, live_server, lead.username, PASSWORD)
+    log_in(second_page, live_server, lead.username, PASSWORD, axe)
     second_page.goto(f"{live_server.url}/overview/")
     waiting = second_page.inner_text("section[aria-labelledby=pending-h]")
     assert "Browser PROD — CPI → S/4HANA" in waiting and NOTE in waiting and consultant.username in waiting
@@ -79,9 +81,11 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.click("form[action$='/run/apply/'] button")
     page.wait_for_selector("h1:has-text('Apply')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
+    axe.check(page, "production apply run page")
     page.click("#run-panel button:has-text('Verify')")
     page.wait_for_selector("h1:has-text('Verify')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
+    axe.check(page, "production verify run page")
 
     # The lead reads the status: verified on the overview, the approval and the runs in the history.
     second_page.goto(f"{live_server.url}/overview/?tier=prod")

@@ -60,9 +60,13 @@ def measure(server, landscapes: int = 200, workers: int = 2, timeout: float = 18
         for landscape in built:
             engine.apply_all(landscape)
         deadline = time.monotonic() + timeout
+        stalled_after, last_done, last_change = 120.0, -1, time.monotonic()
         while Run.objects.filter(state__in=("queued", "running")).exists():
-            if time.monotonic() > deadline:
-                break
+            done = Run.objects.exclude(state__in=("queued", "running")).count()
+            if done != last_done:
+                last_done, last_change = done, time.monotonic()
+            if time.monotonic() > deadline or time.monotonic() - last_change > stalled_after:
+                break  # reported below as errors: runs that never finished
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
     finally:

@@ -253,6 +253,7 @@ def get_instance(ctx, req, tenant, user, guid):
     instance = tenant["instances"].get(guid)
     if instance is None:
         return not_found("Service instance")
+    cf_jobs.observe(tenant, "service_instances", guid)
     return json_response(200, instance_json(ctx.landscape.cf_api(), instance))
 
 
@@ -404,6 +405,7 @@ def get_binding(ctx, req, tenant, user, guid):
     key = tenant["keys"].get(guid)
     if key is None:
         return not_found("Service credential binding")
+    cf_jobs.observe(tenant, "service_credential_bindings", guid)
     return json_response(200, binding_json(ctx.landscape.cf_api(), key))
 
 

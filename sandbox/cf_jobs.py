@@ -1,7 +1,7 @@
 """CF v3 asynchronous jobs: created by writes, advanced by polls, then applied to the resource they change.
 
-A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) and turns COMPLETE or
-FAILED on the next GET. Faults `fail_job` / `job_forever` (matched on the resource name) make it
+A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) of the job or of the
+resource it changes, and turns COMPLETE or FAILED on the next one. Faults `fail_job` / `job_forever` (matched on the resource name) make it
 fail or never finish.
 """
 
@@ -81,6 +81,14 @@ def poll(tenant: dict, job: dict) -> None:
         job["updated_at"] = now_iso()
         return
     finish(tenant, job)
+
+
+def observe(tenant: dict, resource_type: str, guid: str) -> None:
+    """Reading a resource directly counts as time passing for its open jobs, as a real broker moves on
+    whether or not anyone polls the job."""
+    for job in list(tenant["jobs"].values()):
+        if job["resource_type"] == resource_type and job["resource_guid"] == guid:
+            poll(tenant, job)
 
 
 def finish(tenant: dict, job: dict) -> None:

@@ -87,6 +87,7 @@ def _key(connection: Connection, work: Work, action: planning.Action) -> str:
             binding = cf.find_key(work.instance_guid, data["name"])
             if binding is None:
                 raise
+            binding = cf.wait_for_key(binding)
             message = f"adopted the existing {data['name']}"
         work.key_guid = binding.guid
         work.service_key = cf.key_details(binding.guid)

@@ -236,3 +236,18 @@ def test_not_found_guid_is_translated_by_title(cf):
     assert caught.value.status == 404
     assert caught.value.code == "CF-ResourceNotFound"
     assert str(caught.value) == "The service instance was not found in Cloud Foundry"
+
+
+def test_a_key_found_while_still_in_creation_is_waited_for_before_use(cf, inbound_instance, faults):
+    faults.set_async(job_polls=3)
+    response = cf._call(
+        "POST", "/v3/service_credential_bindings", what="the key", expected=(202,),
+        json={"type": "key", "name": "half-made",
+              "relationships": {"service_instance": {"data": {"guid": inbound_instance.guid}}}},
+    )
+    assert response.status_code == 202
+    found = cf.find_key(inbound_instance.guid, "half-made")
+    assert found.last_operation.state in ("in progress", "initial")
+    ready = cf.wait_for_key(found)
+    assert ready.last_operation.state == "succeeded"
+    assert cf.key_details(ready.guid).clientsecret

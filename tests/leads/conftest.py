@@ -1,7 +1,6 @@
 """Personas for the leads' pages: a prod and a dev landscape with consultant, two leads, viewer; an outsider."""
 
 import pytest
-from django.test import Client
 
 from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
 
@@ -29,20 +28,6 @@ def people(prod, dev):
         MembershipFactory(landscape=landscape, user=viewer, role="viewer")
     return {"consultant": consultant, "lead": lead, "second_lead": second_lead, "viewer": viewer,
             "outsider": UserFactory(username="otto")}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def as_user(people):
-    def make(persona: str) -> Client:
-        return client_for(None if persona == "anonymous" else people[persona])
-    return make
 
 
 def fill_basic_draft(pathway, user, value="COMM_USER"):

@@ -1,7 +1,6 @@
 """Personas of one landscape: consultant, lead, viewer; an outsider; and anonymous."""
 
 import pytest
-from django.test import Client
 
 from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
 
@@ -18,17 +17,3 @@ def people(landscape):
     viewer = MembershipFactory(landscape=landscape, role="viewer", user__username="vera").user
     outsider = UserFactory(username="otto")
     return {"consultant": consultant, "lead": lead, "viewer": viewer, "outsider": outsider}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def as_user(people):
-    def make(persona: str) -> Client:
-        return client_for(None if persona == "anonymous" else people[persona])
-    return make

@@ -97,6 +97,13 @@ class Landscape(models.Model):
             return True
         return bool(role) and action in PERMISSIONS[Role(role)]
 
+    def ordered_pathways(self) -> list:
+        """The four pathways in catalog order (uses prefetched rows when there are any)."""
+        from pathways import catalog
+
+        order = list(catalog.PATHWAYS)
+        return sorted(self.pathways.all(), key=lambda p: order.index(p.key))
+
     def ensure_pathways(self) -> None:
         """Every landscape has exactly one pathway per catalog entry, each on its default method."""
         from pathways import catalog

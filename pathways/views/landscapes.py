@@ -26,7 +26,7 @@ def home(request):
 def detail(request, code):
     landscape = landscape_for(request, code)
     landscape.ensure_pathways()
-    pathways = sorted(landscape.pathways.all(), key=lambda p: list(catalog.PATHWAYS).index(p.key))
+    pathways = landscape.ordered_pathways()
     from pathways import engine, readiness
 
     check = engine.landscape_check_result(landscape)

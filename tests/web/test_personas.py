@@ -81,3 +81,13 @@ def test_every_page_carries_the_csrf_header_for_htmx_and_the_bundled_htmx(as_use
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
     assert "django_htmx" in page or "htmx" in page
     assert "unpkg.com" not in page and "cdn" not in page.lower()
+
+
+def test_the_home_page_shows_each_pathway_under_its_own_column(as_user, landscape):
+    pathway = landscape.pathways.get(key="cpi_to_s4")
+    pathway.status = "failed"
+    pathway.save()
+    page = as_user("viewer").get(reverse("home")).content.decode()
+    row = page[page.index("Demo DEV"):]
+    cells = row.split("<td>")[2:6]  # after the tier cell: the four pathway cells in catalog order
+    assert "Failed" in cells[3] and all("Failed" not in cell for cell in cells[:3])

@@ -2,13 +2,15 @@
 
 from django.urls import include, path
 
-from pathways.views import handoff, landscapes, runs, wizard
+from pathways.views import handoff, landscapes, members, runs, wizard
 
 urlpatterns = [
     path("", landscapes.home, name="home"),
     path("landscapes/new/", landscapes.create, name="landscape_new"),
     path("l/<uuid:code>/", landscapes.detail, name="landscape"),
     path("l/<uuid:code>/edit/", landscapes.edit, name="landscape_edit"),
+    path("l/<uuid:code>/members/", members.members, name="members"),
+    path("l/<uuid:code>/members/set/", members.set_member, name="member_set"),
     path("l/<uuid:code>/p/<slug:key>/", wizard.start, name="wizard"),
     path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/", wizard.step, name="wizard_step"),
     path("l/<uuid:code>/p/<slug:key>/step/<slug:step>/save/", wizard.save_step, name="wizard_save_step"),

@@ -31,6 +31,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "landscape_new": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
     "landscape": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "landscape_edit": {"GET": CONSULTANT_ONLY, "POST": CONSULTANT_ONLY},
+    "members": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "member_set": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
     "wizard": {"GET": _statuses(302, 404, 302, 302, 302), "POST": _statuses(302, 404, 302, 302, 302)},
     "wizard_step": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "wizard_save_step": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},

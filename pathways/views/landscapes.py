@@ -6,10 +6,9 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from pathways import catalog
 from pathways.forms import LandscapeForm
 from pathways.forms.landscape import SECRET_FIELDS
-from pathways.models import AuditEvent, Landscape, Membership, Role
+from pathways.models import AuditEvent, Membership, Role
 from pathways.views.access import landscape_for
 
 SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
@@ -17,9 +16,10 @@ SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
 
 @login_required
 def home(request):
-    landscapes = (Landscape.objects.visible_to(request.user)
-                  .prefetch_related("pathways").order_by("name"))
-    return render(request, "pathways/home.html", {"landscapes": landscapes, "catalog": catalog.PATHWAYS})
+    """The start page is the overview of every landscape the user may see (paged, filterable)."""
+    from pathways.views.overview import overview
+
+    return overview(request)
 
 
 @login_required

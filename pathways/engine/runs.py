@@ -126,12 +126,22 @@ def landscape_check_result(landscape: Landscape) -> dict | None:
 # --- interrupted runs --------------------------------------------------------------------------------------
 
 
+def queue_limit() -> timedelta:
+    return timedelta(minutes=float(getattr(settings, "AUTHWIZARD_RUN_QUEUE_MINUTES", 60)))
+
+
 def mark_interrupted_runs() -> int:
-    """Runs 'running' without a heartbeat for AUTHWIZARD_RUN_STALE_MINUTES become interrupted; returns how many."""
+    """Runs 'running' without a heartbeat for AUTHWIZARD_RUN_STALE_MINUTES become interrupted, and runs no
+    worker took within AUTHWIZARD_RUN_QUEUE_MINUTES fail (nothing was changed); returns how many."""
+    never_started = Run.objects.filter(state=RunState.QUEUED, started_at__isnull=True,
+                                       created_at__lt=timezone.now() - queue_limit())
+    count = never_started.update(
+        state=RunState.FAILED, finished_at=timezone.now(),
+        message="No worker started this run in time; nothing was changed.",
+        hint="Check that a worker is running (the page shows it), then start the run again.")
     limit = timezone.now() - stale_after()
     stale = Run.objects.filter(state=RunState.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit))
-    count = 0
     for run in stale.select_related("pathway"):
         updated = Run.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
             state=RunState.INTERRUPTED, finished_at=timezone.now(),
@@ -247,7 +257,8 @@ def execute_run(run_id: int) -> None:
     """The body of the Celery task: run a claimed run to its end, recording every step."""
     run = claim(run_id)
     if run is None:
-        logger.info("run %s is gone or already taken; nothing to do", run_id)
+        found = Run.objects.filter(pk=run_id).values_list("state", flat=True).first()
+        logger.info("run %s is %s; nothing to do", run_id, found or "gone")
         return
     recorder = Recorder(run)
     connection = Connection(run.landscape, heartbeat=recorder.beat)

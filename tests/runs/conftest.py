@@ -141,7 +141,7 @@ def in_memory_sqlite() -> bool:
 
 @pytest.fixture(scope="package")
 def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
-    """A real Celery worker on Redis when REDIS_URL is set, else on a filesystem broker in a tmp dir.
+    """A real Celery worker on Redis when REDIS_URL is set, else on the folder broker in a tmp dir.
 
     PostgreSQL (CI): a threads pool of 4, so apply_all really runs concurrently. The default in-memory
     SQLite test database locks whole tables across connections, so there the worker is one thread that
@@ -160,7 +160,9 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
         folder = tmp_path_factory.mktemp("broker")
         for name in ("queue", "control"):
             (folder / name).mkdir()
-        app.conf.update(broker_url="filesystem://", broker_transport_options={
+        import pathways.engine.filebroker  # noqa: F401 - registers atomicfs://, kombu's folder queue fixed
+
+        app.conf.update(broker_url="atomicfs://", broker_transport_options={
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
             "control_folder": str(folder / "control"), "store_processed": False, "polling_interval": 0.05,
         })

@@ -24,7 +24,8 @@ def test_apply_with_wait_prints_each_step_and_the_result(celery_worker, prepare,
 
 def test_method_option_switches_the_pathway_before_planning(celery_worker, prepare, landscape):
     prepare("s4_to_cpi", "basic")
-    output = pathway_command("plan", landscape.name, "s4_to_cpi", "--method", "certificate", "--wait")
+    output = pathway_command("plan", landscape.name, "s4_to_cpi", "--method", "certificate", "--wait",
+                             "--timeout", "60")
     assert landscape.pathways.get(key="s4_to_cpi").method == "certificate"
     assert "Plan — succeeded" in output
     assert "Planned" in output

@@ -214,3 +214,15 @@ def test_verify_of_credentials_deleted_in_cpi_fails_at_once(prepare, landscape):
     assert run.state == "failed"
     assert run.message == "There are no User Credentials SSC_BASIC in CPI; apply the pathway"
     assert run.duration_seconds < 10
+
+
+def test_a_run_no_worker_took_for_an_hour_fails_saying_nothing_changed(landscape):
+    waiting = Run.objects.create(landscape=landscape, kind="check", created_at=timezone.now() - timedelta(hours=2))
+    recent = Run.objects.create(landscape=landscape.pathways.first().landscape, pathway=landscape.pathways.first(),
+                                kind="plan")
+    assert engine.mark_interrupted_runs() == 1
+    waiting.refresh_from_db()
+    recent.refresh_from_db()
+    assert waiting.state == "failed" and "nothing was changed" in waiting.message
+    assert "worker is running" in waiting.hint
+    assert recent.state == "queued"

@@ -2,6 +2,8 @@
 reads the status; against the sandbox with a real worker, every page audited with axe-core."""
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from pathways.demo import landscape_from_facts
 from pathways.models import Membership, Role
@@ -13,34 +15,41 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 NOTE = "Go-live of the S/4HANA receiver channel"
 
 
-def remote_credentials(sandbox_server, tenant: dict, user: str) -> list[dict]:
-    """The User Credentials artifacts the sandbox tenant holds for this user."""
+def fingerprint_of(pem: str) -> str:
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    return ":".join(f"{b:02X}" for b in certificate.fingerprint(hashes.SHA256()))
+
+
+def remote_keys_with(sandbox_server, tenant: dict, fingerprint: str) -> list[dict]:
+    """The service keys the sandbox tenant holds for this certificate."""
     state = sandbox_server.state(tenant["subdomain"])["tenants"][tenant["subdomain"]]
-    return [c for c in state["user_credentials"] if c.get("User") == user]
+    return [k for k in state["keys"] if k.get("fingerprint") == fingerprint]
 
 
 def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_status(
-    page, second_page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant
+    page, second_page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant, issue_certificate
 ):
+    sscv2_client = issue_certificate(f"sscv2-{sandbox_tenant['subdomain']}.example.com")  # SSCv2's own certificate
     consultant, lead = UserFactory(username="cosima"), UserFactory(username="leonie")
     landscape = landscape_from_facts(sandbox_tenant, name="Browser PROD", user=consultant, tier="prod")
     Membership.objects.create(landscape=landscape, user=consultant, role=Role.CONSULTANT)
     Membership.objects.create(landscape=landscape, user=lead, role=Role.LEAD)
     landscape_url = f"{live_server.url}/l/{landscape.code}/"
-    review_url = f"{landscape_url}p/cpi_to_s4/step/review/"
+    review_url = f"{landscape_url}p/ssc_to_cpi/step/review/"
 
-    # The consultant checks the landscape and fills CPI → S/4HANA (Basic, the usual method).
+    # The consultant checks the landscape and pastes SSCv2's client certificate (the usual method for SSCv2 → CPI).
     log_in(page, live_server, consultant.username, PASSWORD)
     page.goto(landscape_url)
     page.click("button:has-text('Check landscape')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
-    page.goto(f"{landscape_url}p/cpi_to_s4/step/credential/")
-    axe.check(page, "production credential step")
-    for name, value in (("user", "COMM_USER_PROD"), ("password", "Prod-Comm-Browser-Pw-5")):
-        page.fill(f"#id_{name}", value)
-        page.keyboard.press("Tab")
-        page.wait_for_selector(f"#field-{name} .saved")
-    page.click("button:has-text('Save and continue')")
+    page.goto(f"{landscape_url}p/ssc_to_cpi/step/key/")
+    assert page.input_value("#id_certificate_source") == "external"
+    page.fill("#id_external_certificate", sscv2_client["certificate"])
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#field-external_certificate .saved")
+    assert f"sscv2-{sandbox_tenant['subdomain']}.example.com" in page.inner_text("#field-external_certificate")
+    axe.check(page, "production key step with the pasted certificate")
+    page.click("nav[aria-label='Wizard steps'] a:has-text('Review')")  # see test_step_submit.py
     page.wait_for_selector("#approval-h")
     assert "No approval yet" in page.inner_text("#approval")
     axe.check(page, "production review with the approval panel")
@@ -50,7 +59,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.wait_for_selector(".messages .msg-error")
     assert "four eyes" in page.inner_text(".messages")
     axe.check(page, "review with the refusal message")
-    assert not remote_credentials(sandbox_server, sandbox_tenant, "COMM_USER_PROD")
+    assert not remote_keys_with(sandbox_server, sandbox_tenant, fingerprint_of(sscv2_client["certificate"]))
     page.wait_for_selector("#approval-note")
     page.fill("#approval-note", NOTE)
     page.click("button:has-text('Request approval')")
@@ -62,7 +71,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     log_in(second_page, live_server, lead.username, PASSWORD, axe)
     second_page.goto(f"{live_server.url}/overview/")
     waiting = second_page.inner_text("section[aria-labelledby=pending-h]")
-    assert "Browser PROD — CPI → S/4HANA" in waiting and NOTE in waiting and consultant.username in waiting
+    assert "Browser PROD — SSCv2 → CPI" in waiting and NOTE in waiting and consultant.username in waiting
     axe.check(second_page, "overview with a pending approval")
     second_page.click("section[aria-labelledby=pending-h] a")
     second_page.wait_for_selector("#approval-h")
@@ -92,7 +101,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     row = second_page.locator("tr", has=second_page.locator("th a:has-text('Browser PROD')"))
     cells = row.locator("td")
     headers = second_page.locator("thead th").all_inner_texts()
-    column = headers.index("CPI → S/4HANA") - 1  # the row's first cell is a <th>
+    column = headers.index("SSCv2 → CPI") - 1  # the row's first cell is a <th>
     assert "Verified" in cells.nth(column).inner_text()
     assert second_page.locator("section[aria-labelledby=pending-h]").count() == 0
     axe.check(second_page, "overview after the apply")
@@ -101,4 +110,5 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     history = second_page.inner_text("main")
     assert "Approved" in history and "Apply" in history and "Verify" in history
     axe.check(second_page, "pathway history after the apply")
-    assert [c["Status"] for c in remote_credentials(sandbox_server, sandbox_tenant, "COMM_USER_PROD")] == ["DEPLOYED"]
+    keys = remote_keys_with(sandbox_server, sandbox_tenant, fingerprint_of(sscv2_client["certificate"]))
+    assert [k["key_type"] for k in keys] == ["certificate_external"]

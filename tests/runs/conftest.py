@@ -156,6 +156,8 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
     import pathways.tasks  # noqa: F401 - registers the tasks
     from authwizard.celery import app
 
+    before = {"broker_url": app.conf.broker_url,
+              "broker_transport_options": dict(app.conf.broker_transport_options or {})}
     if not os.environ.get("REDIS_URL"):
         folder = tmp_path_factory.mktemp("broker")
         for name in ("queue", "control"):
@@ -187,6 +189,10 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
                           shutdown_timeout=30, loglevel="WARNING") as worker:
             yield worker
     finally:
+        if not os.environ.get("REDIS_URL"):
+            app.conf.update(before)  # later test folders find the app as configured
+            app._pool = None
+            app.amqp._producer_pool = None
         if skip_checks is None:
             os.environ.pop("CELERY_SKIP_CHECKS", None)
         if shared is not None:

@@ -116,7 +116,8 @@ def _review_rows(pathway) -> list[dict]:
 @sensitive_variables("raw")
 def _read_posted_value(request, spec) -> str:
     """The value of one field from a POST: text, or an uploaded file (certificates as text, PKCS#12 base64)."""
-    upload = request.FILES.get(spec.name)
+    # A certificate field is a textarea plus a file input named <field>_file, so both can be in one form.
+    upload = request.FILES.get(f"{spec.name}_file") or request.FILES.get(spec.name)
     if upload is not None:
         data = upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
@@ -125,7 +126,8 @@ def _read_posted_value(request, spec) -> str:
             return base64.b64encode(data).decode()
         return certificate_text(data)
     # NUL cannot be stored (PostgreSQL refuses it in text and JSON) and never belongs in these fields.
-    return request.POST.get(spec.name, "").replace("\x00", "")
+    # Browsers send textarea line breaks as CRLF; the draft keeps plain newlines.
+    return request.POST.get(spec.name, "").replace("\x00", "").replace("\r\n", "\n")
 
 
 def _step_of(pathway, name: str):
@@ -227,7 +229,7 @@ def save_step(request, code, key, step):
     step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
     conflicts = {}
     for spec in step_spec.fields:
-        if spec.name not in request.POST and spec.name not in request.FILES:
+        if not {spec.name, f"{spec.name}_file"} & (set(request.POST) | set(request.FILES)):
             continue
         try:
             value = _read_posted_value(request, spec)

@@ -10,9 +10,6 @@ from tests.factories import PASSWORD, LandscapeFactory, MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The certificate field's file input shares the textarea's name; an empty file part arrives in request.POST "
-    "as a second, empty value, and pathways/views/wizard.py _read_posted_value takes the last one"))
 def test_save_and_continue_keeps_a_pasted_certificate(page, live_server):
     landscape = LandscapeFactory(name="Submit DEV")
     user = MembershipFactory(landscape=landscape, role="consultant", user__username="sam").user

@@ -156,7 +156,7 @@ def test_an_uploaded_certificate_file_is_read_and_checked(as_user, landscape):
     der = cert.public_bytes(serialization.Encoding.DER)
     client = as_user("consultant")
     response = client.post(field_url(landscape, "ssc_to_cpi", "external_certificate"),
-                           {"version": "1", "external_certificate": SimpleUploadedFile("c.der", der)}, **HTMX)
+                           {"version": "1", "external_certificate_file": SimpleUploadedFile("c.der", der)}, **HTMX)
     html = response.content.decode()
     assert "-----BEGIN CERTIFICATE-----" in html
     assert "clientAuth" in html  # no clientAuth EKU: refused with the reason beside the field

@@ -80,7 +80,7 @@ def live_server_and_worker_use_the_tests_connection(request, django_db_blocker):
         override.pop("default", None)
     else:
         override["default"] = before
-    connection.dec_thread_sharing()
+    # The sharing stays allowed: a request thread still finishing closes (for memory SQLite: keeps) it later.
 
 
 @pytest.fixture(scope="package", autouse=True)

@@ -176,6 +176,7 @@ def test_a_consultant_sets_up_all_four_pathways_and_hands_them_over(
     assert answer.status_code == 200 and answer.json()["access_token"]
     page.goto(page.url.replace("/handoff/reveal/", "/handoff/"))
     assert "Revealed on" in page.inner_text("table.handoff")
+    assert secret not in page.content(), "the client secret shows once only"
 
     # PKCS#12 with a typed passphrase: the certificate inside is the one on the SAP-generated key.
     open_handoff(page, axe, landscape_url, "SSCv2 → CPI")

@@ -49,7 +49,7 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.wait_for_selector("#field-external_certificate .saved")
     assert f"sscv2-{sandbox_tenant['subdomain']}.example.com" in page.inner_text("#field-external_certificate")
     axe.check(page, "production key step with the pasted certificate")
-    page.click("nav[aria-label='Wizard steps'] a:has-text('Review')")  # see test_step_submit.py
+    page.click("button:has-text('Save and continue')")
     page.wait_for_selector("#approval-h")
     assert "No approval yet" in page.inner_text("#approval")
     axe.check(page, "production review with the approval panel")

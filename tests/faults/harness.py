@@ -136,7 +136,7 @@ def use_folder_broker(app, folder: Path) -> None:
         return
     for name in ("queue", "control"):
         (folder / name).mkdir(parents=True, exist_ok=True)
-    app.conf.update(broker_url="filesystem://", broker_transport_options={
+    app.conf.update(broker_url="atomicfs://", broker_transport_options={
         "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
         "control_folder": str(folder / "control"), "store_processed": False,
     })

@@ -162,7 +162,7 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
         folder = tmp_path_factory.mktemp("broker")
         for name in ("queue", "control"):
             (folder / name).mkdir()
-        import pathways.engine.filebroker  # noqa: F401 - registers atomicfs://, kombu's folder queue fixed
+        import authwizard.filebroker  # noqa: F401 - registers atomicfs://
 
         app.conf.update(broker_url="atomicfs://", broker_transport_options={
             "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),

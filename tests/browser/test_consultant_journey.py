@@ -211,3 +211,13 @@ def test_a_consultant_sets_up_all_four_pathways_and_hands_them_over(
     page.goto(landscape_url)
     assert page.locator(".card .badge:has-text('Verified')").count() == 4
     axe.check(page, "landscape page, all verified")
+    page.locator(".card", has=page.locator("h3:has-text('CPI → SSCv2')")).locator(
+        "text=Certificates and rotation").click()
+    page.wait_for_selector("h1")
+    assert entry["fingerprint_sha256"].replace(":", "").lower() in page.content().replace(":", "").lower()
+    axe.check(page, "CPI → SSCv2: certificates page")
+    page.goto(landscape_url)
+    page.click("text=Edit landscape")
+    page.wait_for_selector("h1:has-text('Edit')")
+    assert sandbox_tenant["cf_user"]["password"] not in page.content()
+    axe.check(page, "edit landscape form")

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from authwizard.env import env, env_bool, env_int, env_list
+from authwizard.env import env, env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("AUTHWIZARD_VAR_DIR", str(BASE_DIR / "var")))
@@ -164,6 +164,20 @@ AUTHWIZARD_ALLOWED_HOSTS = env_list(
     "AUTHWIZARD_ALLOWED_HOSTS", "sandbox.localhost,*.sandbox.localhost" if AUTHWIZARD_LOCAL else ""
 )
 AUTHWIZARD_EXPIRY_THRESHOLDS = [int(x) for x in env_list("AUTHWIZARD_EXPIRY_THRESHOLDS", "30,14,7")]
+
+# Talking to SAP: timeouts, retries (D-12) and polling of asynchronous answers (D-18, D-28).
+AUTHWIZARD_CONNECT_TIMEOUT = env_float("AUTHWIZARD_CONNECT_TIMEOUT", 10.0)
+AUTHWIZARD_READ_TIMEOUT = env_float("AUTHWIZARD_READ_TIMEOUT", 60.0)
+AUTHWIZARD_RETRY_BASE_SECONDS = env_float("AUTHWIZARD_RETRY_BASE_SECONDS", 1.0)
+AUTHWIZARD_RETRY_TRIES = env_int("AUTHWIZARD_RETRY_TRIES", 5)
+AUTHWIZARD_JOB_POLL_SECONDS = env_float("AUTHWIZARD_JOB_POLL_SECONDS", 2.0)
+AUTHWIZARD_JOB_POLL_MAX_SECONDS = env_float("AUTHWIZARD_JOB_POLL_MAX_SECONDS", 10.0)
+AUTHWIZARD_DEPLOY_POLL_SECONDS = env_float("AUTHWIZARD_DEPLOY_POLL_SECONDS", 2.0)
+# Runs: a running run without a heartbeat this long is interrupted; a queued one no worker took, failed.
+AUTHWIZARD_RUN_STALE_MINUTES = env_float("AUTHWIZARD_RUN_STALE_MINUTES", 10)
+AUTHWIZARD_RUN_QUEUE_MINUTES = env_float("AUTHWIZARD_RUN_QUEUE_MINUTES", 60)
+# Drift: a credential redeployed within this many seconds after an apply counts as that apply.
+AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = env_float("AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS", 120)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "authwizard@localhost")

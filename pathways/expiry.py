@@ -157,7 +157,7 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
 
 
 def thresholds_setting() -> list[int]:
-    return sorted({int(t) for t in getattr(settings, "AUTHWIZARD_EXPIRY_THRESHOLDS", [30, 14, 7]) if int(t) > 0},
+    return sorted({int(t) for t in settings.AUTHWIZARD_EXPIRY_THRESHOLDS if int(t) > 0},
                   reverse=True)
 
 

@@ -33,7 +33,7 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def thresholds() -> list[int]:
-    return sorted({int(x) for x in getattr(settings, "AUTHWIZARD_EXPIRY_THRESHOLDS", [30, 14, 7])}, reverse=True)
+    return sorted({int(x) for x in settings.AUTHWIZARD_EXPIRY_THRESHOLDS}, reverse=True)
 
 
 def days_left(not_after: datetime | None, now: datetime | None = None) -> int | None:

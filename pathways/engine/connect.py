@@ -37,13 +37,13 @@ class Tuning:
     @classmethod
     def from_settings(cls) -> Tuning:
         return cls(
-            job_poll_seconds=float(getattr(settings, "AUTHWIZARD_JOB_POLL_SECONDS", 2.0)),
-            job_poll_max_seconds=float(getattr(settings, "AUTHWIZARD_JOB_POLL_MAX_SECONDS", 10.0)),
-            deploy_poll_seconds=float(getattr(settings, "AUTHWIZARD_DEPLOY_POLL_SECONDS", 2.0)),
-            retry_base_seconds=float(getattr(settings, "AUTHWIZARD_RETRY_BASE_SECONDS", 1.0)),
-            retry_tries=int(getattr(settings, "AUTHWIZARD_RETRY_TRIES", 5)),
-            connect_timeout=float(getattr(settings, "AUTHWIZARD_CONNECT_TIMEOUT", 10.0)),
-            read_timeout=float(getattr(settings, "AUTHWIZARD_READ_TIMEOUT", 60.0)),
+            job_poll_seconds=float(settings.AUTHWIZARD_JOB_POLL_SECONDS),
+            job_poll_max_seconds=float(settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS),
+            deploy_poll_seconds=float(settings.AUTHWIZARD_DEPLOY_POLL_SECONDS),
+            retry_base_seconds=float(settings.AUTHWIZARD_RETRY_BASE_SECONDS),
+            retry_tries=int(settings.AUTHWIZARD_RETRY_TRIES),
+            connect_timeout=float(settings.AUTHWIZARD_CONNECT_TIMEOUT),
+            read_timeout=float(settings.AUTHWIZARD_READ_TIMEOUT),
         )
 
 

@@ -25,7 +25,7 @@ from pathways.sap.errors import SapError
 
 def clock_skew() -> timedelta:
     """How much later than `applied_at` a DeployedOn may be before it counts as a redeploy by hand."""
-    return timedelta(seconds=float(getattr(settings, "AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS", 120)))
+    return timedelta(seconds=float(settings.AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS))
 
 
 def _same_fingerprint(left: str | None, right: str | None) -> bool:

@@ -32,7 +32,7 @@ PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE}  #
 
 
 def stale_after() -> timedelta:
-    return timedelta(minutes=float(getattr(settings, "AUTHWIZARD_RUN_STALE_MINUTES", 10)))
+    return timedelta(minutes=float(settings.AUTHWIZARD_RUN_STALE_MINUTES))
 
 
 # Messages are built from names and remote error texts, never from secrets; these guards catch accidents
@@ -127,7 +127,7 @@ def landscape_check_result(landscape: Landscape) -> dict | None:
 
 
 def queue_limit() -> timedelta:
-    return timedelta(minutes=float(getattr(settings, "AUTHWIZARD_RUN_QUEUE_MINUTES", 60)))
+    return timedelta(minutes=float(settings.AUTHWIZARD_RUN_QUEUE_MINUTES))
 
 
 def mark_interrupted_runs() -> int:

@@ -11,7 +11,7 @@ def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path
     folder = tmp_path / "queue"
     folder.mkdir()
     options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "polling_interval": 0.001,
-               "control_folder": str(folder / "control")}
+               "control_folder": str(tmp_path / "control")}
     queue = Queue("runs", Exchange("runs", type="direct"), routing_key="runs")
     received, problems = [], []
     count = 200

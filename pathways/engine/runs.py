@@ -242,7 +242,7 @@ def hint_for(error: BaseException) -> str:
         return "Ask a space manager for the Space Developer role (or the missing role) and resume."
     if code in ("tls", "unsafe_url"):
         return "Check the landscape's addresses and CA bundle."
-    if code == "plan_problem":
+    if code in ("plan_problem", "draft_problem"):
         return "Fix the draft as the message says, review the plan, then apply."
     if code.startswith("runtime_"):
         return "Check the iFlow is deployed with a sender role the instance grants, then verify again."
@@ -317,6 +317,14 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     pathway = run.pathway
     work = Work(pathway=pathway, desired=desired_state(pathway), applied=dict(pathway.applied))
     if run.kind == RunKind.APPLY:
+        # The same rules as the wizard's review step, so no path (page, command, API) writes a bad draft.
+        from pathways.forms.wizard import missing_and_invalid
+
+        problems = missing_and_invalid(pathway)
+        if problems:
+            raise SapError("The draft needs attention before it can be applied: "
+                           + "; ".join(f"{pathway.spec.field(name, pathway.method).label}: {text}"
+                                       for name, text in problems.items()), code="draft_problem")
         Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLYING, status_message="")
     with recorder.step("Read the remote state") as outcome:
         remote = read_remote_state(connection, work)

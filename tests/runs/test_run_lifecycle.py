@@ -98,7 +98,7 @@ def test_apply_with_a_draft_problem_stops_before_any_change(prepare, landscape, 
     pathway.save()
     run = run_now(pathway, "apply")
     assert run.state == "failed"
-    assert run.message == "The plan cannot be applied: User Credentials S4_BASIC: enter the password first"
+    assert run.message == "The draft needs attention before it can be applied: Password: Password is not set yet."
     assert run.hint.startswith("Fix the draft")
     remote = sandbox_server.state(sandbox_tenant["subdomain"])["tenants"][sandbox_tenant["subdomain"]]
     assert remote["user_credentials"] == []

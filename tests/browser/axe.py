@@ -35,11 +35,10 @@ def describe(violations: list[dict]) -> str:
 
 
 class Auditor:
-    """Runs axe-core on the current page of a Playwright page; remembers what it audited."""
+    """Runs axe-core on what a Playwright page shows now."""
 
     def __init__(self):
         self.reason_skipped = axe_unavailable_reason()
-        self.audited: list[str] = []
 
     def blocking_violations(self, page) -> list[dict]:
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -54,5 +53,4 @@ class Auditor:
             return
         where = where or page.url
         violations = self.blocking_violations(page)
-        self.audited.append(where)
         assert not violations, f"axe-core on {where}:\n{describe(violations)}"

@@ -56,7 +56,7 @@ def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
     """Create the Run row and queue `pathways.tasks.execute_run(run.id)` once the row is committed.
 
     `target` is a Pathway (plan, apply, verify) or a Landscape (check). An active run of the same target
-    is returned instead of starting a second one. When the queue cannot take the task, the run is marked
+    is returned instead of starting a second one; plans run beside other runs. When the queue cannot take the task, the run is marked
     failed with QUEUE_UNAVAILABLE and returned.
     """
     kind = RunKind(kind)
@@ -74,8 +74,12 @@ def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
     with transaction.atomic():
         Landscape.objects.select_for_update().filter(pk=landscape.pk).first()
         active = Run.objects.filter(landscape=landscape, pathway=pathway, state__in=ACTIVE_RUN_STATES)
-        if pathway is None:
-            active = active.filter(kind=RunKind.CHECK)
+        # A plan only reads and touches no status an apply sets: it neither waits for nor holds up the
+        # other runs. Every other kind shares one lane per target, so the running one is returned.
+        if kind == RunKind.PLAN:
+            active = active.filter(kind=RunKind.PLAN)
+        else:
+            active = active.exclude(kind=RunKind.PLAN)
         existing = active.order_by("-created_at").first()
         if existing is not None:
             return existing

@@ -226,3 +226,12 @@ def test_a_run_no_worker_took_for_an_hour_fails_saying_nothing_changed(landscape
     assert waiting.state == "failed" and "nothing was changed" in waiting.message
     assert "worker is running" in waiting.hint
     assert recent.state == "queued"
+
+
+def test_a_plan_running_on_the_review_step_does_not_hold_up_an_apply(landscape, monkeypatch):
+    monkeypatch.setattr(tasks.execute_run, "apply_async", lambda args, **kw: type("Result", (), {"id": "t"})())
+    pathway = landscape.pathways.get(key="s4_to_cpi")
+    plan = engine.start_run(pathway, "plan")
+    apply = engine.start_run(pathway, "apply")
+    assert apply.pk != plan.pk and apply.kind == "apply"
+    assert engine.start_run(pathway, "plan").pk == plan.pk

@@ -1,3 +1,3 @@
 """Shared test set-up: fixtures from tests/fixtures are plugins, so every test module can use them."""
 
-pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.personas"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.personas", "tests.fixtures.landscapes"]

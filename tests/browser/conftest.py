@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.axe import Auditor
-from tests.runs.conftest import celery_worker, fast_waits, issue_certificate  # noqa: F401 - fixtures
+from tests.runs.conftest import celery_worker, issue_certificate  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("AUTHWIZARD_CHROMIUM", "/usr/bin/chromium")
 SQLITE_TURN = threading.RLock()  # page requests and worker tasks take turns on one in-memory SQLite connection

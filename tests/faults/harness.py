@@ -10,47 +10,13 @@ import time
 from pathlib import Path
 
 from pathways import engine
-from pathways.models import Landscape, Pathway, Run, Secret
-from pathways.sap.keys import parse_service_key
+from pathways.models import Landscape, Pathway, Run
+from tests.fixtures.landscapes import FAST_WAITS, landscape_from, set_draft  # noqa: F401 (re-exported)
 
 S4_PASSWORD = "Fault-S4-Passw0rd!"
 SSC_PASSWORD = "Fault-SSC-Passw0rd?"
 PKCS12_PASSPHRASE = "fault-pkcs12-Passphrase-9"
 TENANT_HOSTS = ("xsuaa", "xsuaa_cert", "cpi", "runtime")
-FAST_WAITS = {
-    "AUTHWIZARD_JOB_POLL_SECONDS": 0.01,
-    "AUTHWIZARD_JOB_POLL_MAX_SECONDS": 0.02,
-    "AUTHWIZARD_DEPLOY_POLL_SECONDS": 0.01,
-    "AUTHWIZARD_RETRY_BASE_SECONDS": 0.001,
-    "AUTHWIZARD_RETRY_TRIES": 3,
-    "AUTHWIZARD_READ_TIMEOUT": 10.0,
-}
-
-
-def landscape_from(tenant: dict, name: str) -> Landscape:
-    """A landscape whose CF, CPI and runtime addresses and secrets are the tenant's."""
-    key = parse_service_key(tenant["api_key"])
-    landscape = Landscape.objects.create(
-        name=name,
-        cpi_api_url=tenant["cpi_api_url"], cpi_token_url=key.tokenurl, cpi_client_id=key.clientid,
-        cpi_auth="secret", runtime_url=tenant["runtime_url"], endpoint_path=tenant["iflow_addresses"][0],
-        cf_api_url=tenant["cf_api"], cf_uaa_url=tenant["uaa_url"], cf_org=tenant["org"],
-        cf_space=tenant["space"], cf_user=tenant["cf_user"]["username"],
-        ca_bundle=Path(tenant["ca_path"]).read_text(),
-    )
-    Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret)
-    Secret.store(landscape=landscape, name="cf_password", value=tenant["cf_user"]["password"])
-    landscape.ensure_pathways()
-    return landscape
-
-
-def set_draft(pathway: Pathway, method: str, values: dict, secrets: dict | None = None) -> Pathway:
-    pathway.method = method
-    pathway.draft = dict(values)
-    pathway.save()
-    for name, value in (secrets or {}).items():
-        Secret.store(landscape=pathway.landscape, pathway=pathway, name=name, value=value)
-    return pathway
 
 
 def issue_certificate(sandbox_server, common_name: str) -> dict:

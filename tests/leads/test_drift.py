@@ -16,14 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def quick(settings):
-    settings.AUTHWIZARD_JOB_POLL_SECONDS = 0.01
-    settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS = 0.02
-    settings.AUTHWIZARD_DEPLOY_POLL_SECONDS = 0.01
-    settings.AUTHWIZARD_RETRY_BASE_SECONDS = 0.001
-    settings.AUTHWIZARD_RETRY_TRIES = 3
-    settings.AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = 0
-    return settings
+def quick(fast_waits):
+    fast_waits.AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = 0
+    return fast_waits
 
 
 @pytest.fixture

@@ -3,45 +3,19 @@ and runs executed as plain function calls (no queue: the test's transaction is n
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pathways import engine
 from pathways.engine.connect import Connection
-from pathways.models import Landscape, Run, Secret
-from pathways.sap.keys import parse_service_key
+from pathways.models import Run
 from pathways.sap.runtime import call_endpoint, endpoint_url
 from tests.factories import MembershipFactory
-
-
-@pytest.fixture
-def fast_waits(settings):
-    settings.AUTHWIZARD_JOB_POLL_SECONDS = 0.01
-    settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS = 0.02
-    settings.AUTHWIZARD_DEPLOY_POLL_SECONDS = 0.01
-    settings.AUTHWIZARD_RETRY_BASE_SECONDS = 0.001
-    settings.AUTHWIZARD_RETRY_TRIES = 3
-    settings.AUTHWIZARD_READ_TIMEOUT = 10.0
-    return settings
+from tests.fixtures.landscapes import landscape_from
 
 
 @pytest.fixture
 def landscape(db, sandbox_tenant, fast_waits):
-    tenant = sandbox_tenant
-    key = parse_service_key(tenant["api_key"])
-    landscape = Landscape.objects.create(
-        name=f"Rotation {tenant['subdomain']}",
-        cpi_api_url=tenant["cpi_api_url"], cpi_token_url=key.tokenurl, cpi_client_id=key.clientid,
-        cpi_auth="secret", runtime_url=tenant["runtime_url"], endpoint_path=tenant["iflow_addresses"][0],
-        cf_api_url=tenant["cf_api"], cf_uaa_url=tenant["uaa_url"], cf_org=tenant["org"],
-        cf_space=tenant["space"], cf_user=tenant["cf_user"]["username"],
-        ca_bundle=Path(tenant["ca_path"]).read_text(),
-    )
-    Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret)
-    Secret.store(landscape=landscape, name="cf_password", value=tenant["cf_user"]["password"])
-    landscape.ensure_pathways()
-    return landscape
+    return landscape_from(sandbox_tenant, f"Rotation {sandbox_tenant['subdomain']}")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The folder broker publishes atomically: a consumer polling the folder never reads half a message."""
 
 import threading
+import uuid
 
 from kombu import Connection, Exchange, Queue
 
@@ -12,7 +13,9 @@ def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path
     folder.mkdir()
     options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "polling_interval": 0.001,
                "control_folder": str(tmp_path / "control")}
-    queue = Queue("runs", Exchange("runs", type="direct"), routing_key="runs")
+    # Names of its own: kombu keeps exchange bindings in process-wide state shared with any worker of the session.
+    name = f"filebroker-test-{uuid.uuid4().hex[:8]}"
+    queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
     received, problems = [], []
     count = 200
 

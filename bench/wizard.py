@@ -23,7 +23,6 @@ def make_users(count: int):
         user = get_user_model().objects.create_user(f"bench-wizard-{number}", password="bench-password-123")
         landscape = Landscape.objects.create(name=f"Wizard {number:03d}",
                                              runtime_url="https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com")
-        landscape.ensure_pathways()
         Membership.objects.create(landscape=landscape, user=user, role="consultant")
         urls = [reverse("wizard_step", args=[landscape.code, p.key, step])
                 for p in landscape.pathways.all() for step in step_keys(p)]

@@ -45,7 +45,6 @@ def landscape_from_facts(facts: dict, *, name: str, user, tier: str = "dev") -> 
     with transaction.atomic():
         landscape = form.save()
         form.save_secrets(landscape)
-        landscape.ensure_pathways()
     return landscape
 
 

@@ -72,7 +72,6 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
             landscape.created_by = user
         landscape.save()
         form.save_secrets(landscape)
-        landscape.ensure_pathways()
         if not existing and user is not None:
             Membership.objects.get_or_create(landscape=landscape, user=user,
                                              defaults={"role": Role.CONSULTANT})

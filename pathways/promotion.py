@@ -48,7 +48,6 @@ def secret_fields_of(pathway_key: str, method: str) -> list[catalog.Field]:
 def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
     """What the copy would change on the target, field by field (secrets are never listed)."""
     exported = export_landscape(source)
-    target.ensure_pathways()
     changes = []
     for name in PROMOTED_LANDSCAPE_FIELDS:
         before, after = str(getattr(target, name)), str(exported[name])

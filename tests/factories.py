@@ -37,11 +37,6 @@ class LandscapeFactory(factory.django.DjangoModelFactory):
     cf_space = "dev"
     cf_user = "tech@example.com"
 
-    @factory.post_generation
-    def with_pathways(self, create, extracted, **kwargs):
-        if create:
-            self.ensure_pathways()
-
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -108,7 +108,6 @@ def enqueue(run: Run) -> None:
 
 def apply_all(landscape: Landscape, user=None) -> list[Run]:
     """Start an apply of each of the landscape's four pathways; workers run them concurrently."""
-    landscape.ensure_pathways()
     return [start_run(pathway, RunKind.APPLY, user) for pathway in landscape.pathways.order_by("key")]
 
 

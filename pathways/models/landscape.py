@@ -83,13 +83,23 @@ class Landscape(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        """A new landscape comes with its four pathways, whoever creates it (page, import, admin, code)."""
+        created = self._state.adding
+        super().save(*args, **kwargs)
+        if created:
+            self.ensure_pathways()
+
     def role_of(self, user) -> str | None:
         if not user.is_authenticated:
             return None
         if user.is_superuser:
             return Role.CONSULTANT
-        membership = self.memberships.filter(user=user).first()
-        return membership.role if membership else None
+        roles = self.__dict__.setdefault("_roles", {})  # one query per user and instance, not per check
+        if user.pk not in roles:
+            membership = self.memberships.filter(user=user).first()
+            roles[user.pk] = membership.role if membership else None
+        return roles[user.pk]
 
     def may(self, user, action: str) -> bool:
         role = self.role_of(user)

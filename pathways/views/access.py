@@ -20,5 +20,4 @@ def pathway_for(request, code, key: str, action: str = "view") -> Pathway:
     if key not in catalog.PATHWAYS:
         raise Http404("No such pathway")
     landscape = landscape_for(request, code, action)
-    landscape.ensure_pathways()
     return landscape.pathways.select_related("landscape").get(key=key)

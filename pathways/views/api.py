@@ -109,7 +109,6 @@ def _int(value) -> int:
 def landscape_export(request, code):
     """The landscape's configuration as JSON (secrets as {"env": …} placeholders), for files and promotion."""
     landscape = landscape_for(request, code)
-    landscape.ensure_pathways()
     response = JsonResponse(export_landscape(landscape), json_dumps_params={"indent": 2})
     safe_name = "".join(c if c.isalnum() else "-" for c in landscape.name.lower()).strip("-") or "landscape"
     if request.GET.get("download") == "1":
@@ -128,8 +127,6 @@ def editable_landscapes(user):
 
 def secret_inputs(source, target) -> list[dict]:
     """The secret fields the copied methods use, per pathway, with when the target's own value was set."""
-    source.ensure_pathways()
-    target.ensure_pathways()
     targets = {p.key: p for p in target.pathways.all()}
     rows = []
     for pathway in source.pathways.order_by("key"):
@@ -147,7 +144,6 @@ def secret_inputs(source, target) -> list[dict]:
 def promote(request, code):
     """Copy this landscape's configuration to another one the user may edit; secrets stay per landscape."""
     source = landscape_for(request, code)
-    source.ensure_pathways()
     choices = editable_landscapes(request.user).exclude(pk=source.pk).order_by("name")
     target_code = request.POST.get("target") or request.GET.get("target") or ""
     target, errors = None, {}

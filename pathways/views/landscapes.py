@@ -25,7 +25,6 @@ def home(request):
 @login_required
 def detail(request, code):
     landscape = landscape_for(request, code)
-    landscape.ensure_pathways()
     pathways = landscape.ordered_pathways()
     from pathways import engine, readiness
 
@@ -52,7 +51,6 @@ def create(request):
             landscape.save()
             form.save_secrets(landscape)
             Membership.objects.create(landscape=landscape, user=request.user, role=Role.CONSULTANT)
-            landscape.ensure_pathways()
             AuditEvent.record(
                 user=request.user, action="landscape.create", landscape=landscape,
                 changes={name: ["", _audit_value(form, name)] for name in form.changed_data},

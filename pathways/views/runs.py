@@ -37,24 +37,28 @@ def _panel(request, run, embedded: bool = False):
     })
 
 
+def _apply_refusal(pathway, user) -> str | None:
+    """Why an apply must wait: a right the landscape check found missing, or the four-eyes gate."""
+    from pathways import engine, readiness
+    from pathways.approval import gate_apply
+
+    missing = readiness.missing_rights(pathway, engine.landscape_check_result(pathway.landscape))
+    if missing:
+        return ("Apply waits until the landscape has what this pathway needs: " + "; ".join(missing)
+                + ". Fix it, then run Check landscape again.")
+    return gate_apply(pathway, user)
+
+
 @login_required
 @require_POST
 def start_pathway_run(request, code, key, kind):
     if kind not in PATHWAY_RUN_KINDS:
         raise Http404("No such run kind")
     pathway = pathway_for(request, code, key, "run")
-    from pathways import engine, readiness
+    from pathways import engine
 
     if kind == RunKind.APPLY:
-        missing = readiness.missing_rights(pathway, engine.landscape_check_result(pathway.landscape))
-        if missing:
-            messages.error(request, "Apply waits until the landscape has what this pathway needs: "
-                           + "; ".join(missing) + ". Fix it, then run Check landscape again.")
-            return redirect("wizard_step", code=code, key=key, step="review")
-    if kind == RunKind.APPLY:
-        from pathways.approval import gate_apply
-
-        refusal = gate_apply(pathway, request.user)
+        refusal = _apply_refusal(pathway, request.user)
         if refusal:
             messages.error(request, refusal)
             return redirect("wizard_step", code=code, key=key, step="review")
@@ -81,7 +85,6 @@ def start_landscape_run(request, code, kind):
     if kind == "apply-all":
         from pathways.approval import gate_apply, needs_approval
 
-        landscape.ensure_pathways()
         pathways = list(landscape.pathways.select_related("landscape").order_by("key"))
         if pathways and needs_approval(pathways[0]):
             allowed = [p for p in pathways if not gate_apply(p, request.user)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import re
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from pathways import engine
 from pathways.models import Landscape, Pathway, Run
 from tests.fixtures.landscapes import FAST_WAITS, landscape_from, set_draft  # noqa: F401 (re-exported)
+from tests.fixtures.worker import embedded_worker, in_memory_sqlite, use_folder_broker  # noqa: F401 (re-exported)
 
 S4_PASSWORD = "Fault-S4-Passw0rd!"
 SSC_PASSWORD = "Fault-SSC-Passw0rd?"
@@ -90,56 +90,16 @@ def wait_for(run: Run, timeout: float = 60.0) -> Run:
     raise AssertionError(f"run still {run.state} after {timeout} s")
 
 
-def in_memory_sqlite() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
-def use_folder_broker(app, folder: Path) -> None:
-    """Point the Celery app at kombu's filesystem transport in `folder` (unless REDIS_URL is set)."""
-    if os.environ.get("REDIS_URL"):
-        return
-    for name in ("queue", "control"):
-        (folder / name).mkdir(parents=True, exist_ok=True)
-    app.conf.update(broker_url="atomicfs://", broker_transport_options={
-        "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-        "control_folder": str(folder / "control"), "store_processed": False,
-    })
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @contextlib.contextmanager
 def in_process_worker(folder: Path, django_db_blocker):
-    """A real Celery worker thread; on in-memory SQLite it shares the test's connection (one thread)."""
-    from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_prerun
-    from django.db import connections
-
+    """A real Celery worker thread on the folder broker under `folder`."""
     import pathways.tasks  # noqa: F401 - registers the tasks
     from authwizard.celery import app
 
     use_folder_broker(app, folder)
     app.control.purge()
-    with django_db_blocker.unblock():
-        shared = connections["default"] if in_memory_sqlite() else None
-    pool, concurrency = ("solo", 1) if shared is not None else ("threads", 4)
-
-    def use_shared_connection(**kwargs):
-        connections["default"] = shared
-
-    if shared is not None:
-        shared.inc_thread_sharing()
-        task_prerun.connect(use_shared_connection, weak=False)
-    try:
-        with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False,
-                          shutdown_timeout=30, loglevel="WARNING") as worker:
-            yield worker
-    finally:
-        if shared is not None:
-            task_prerun.disconnect(use_shared_connection)
-            shared.dec_thread_sharing()
+    with embedded_worker(app, django_db_blocker) as worker:
+        yield worker
 
 
 def tenant_objects(sandbox_server, subdomain: str) -> dict:

@@ -16,7 +16,6 @@ from .conftest import fill_basic_draft
 def test_tier(people):
     landscape = Landscape.objects.create(name="Sales TEST", tier="test", cf_api_url="https://api.cf.example.com",
                                          cf_user="tech@example.com", expiry_threshold_days=21)
-    landscape.ensure_pathways()
     Membership.objects.create(landscape=landscape, user=people["consultant"], role="consultant")
     return landscape
 

@@ -8,6 +8,7 @@ import pytest
 
 from pathways.models import Pathway
 from tests.fixtures.landscapes import landscape_from, set_draft
+from tests.fixtures.worker import embedded_worker, use_folder_broker
 
 S4_PASSWORD = "S4-comm-user-Passw0rd!"
 SSC_PASSWORD = "SSC-inbound-Passw0rd?"
@@ -95,60 +96,23 @@ def prepare(landscape, sandbox_tenant, issue_certificate):
     return fill
 
 
-def in_memory_sqlite() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
 @pytest.fixture(scope="package")
 def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
-    """A real Celery worker on Redis when REDIS_URL is set, else on the folder broker in a tmp dir.
-
-    PostgreSQL (CI): a threads pool of 4, so apply_all really runs concurrently. The default in-memory
-    SQLite test database locks whole tables across connections, so there the worker is one thread that
-    shares the test's connection, as Django's live server does.
-    """
+    """A real Celery worker on Redis when REDIS_URL is set, else on the folder broker in a tmp dir."""
     import os
-
-    from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_prerun
-    from django.db import connections
 
     import pathways.tasks  # noqa: F401 - registers the tasks
     from authwizard.celery import app
 
     before = {"broker_url": app.conf.broker_url,
               "broker_transport_options": dict(app.conf.broker_transport_options or {})}
-    if not os.environ.get("REDIS_URL"):
-        folder = tmp_path_factory.mktemp("broker")
-        for name in ("queue", "control"):
-            (folder / name).mkdir()
-        import authwizard.filebroker  # noqa: F401 - registers atomicfs://
-
-        app.conf.update(broker_url="atomicfs://", broker_transport_options={
-            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "control_folder": str(folder / "control"), "store_processed": False, "polling_interval": 0.05,
-        })
-        app._pool = None  # publish through the folder above, not a pool opened before this fixture
-        app.amqp._producer_pool = None
+    use_folder_broker(app, tmp_path_factory.mktemp("broker"))
     app.control.purge()  # messages left by runs no worker took, e.g. from page tests
     # The embedded worker skips Django's system checks: URLs and views are not what these tests exercise.
     skip_checks = os.environ.get("CELERY_SKIP_CHECKS")
     os.environ["CELERY_SKIP_CHECKS"] = "1"
-    with django_db_blocker.unblock():
-        shared = connections["default"] if in_memory_sqlite() else None
-    pool, concurrency = ("solo", 1) if shared is not None else ("threads", 4)
-
-    def use_shared_connection(**kwargs):
-        connections["default"] = shared
-
-    if shared is not None:
-        shared.inc_thread_sharing()
-        task_prerun.connect(use_shared_connection, weak=False)
     try:
-        with start_worker(app, pool=pool, concurrency=concurrency, perform_ping_check=False,
-                          shutdown_timeout=30, loglevel="WARNING") as worker:
+        with embedded_worker(app, django_db_blocker) as worker:
             yield worker
     finally:
         if not os.environ.get("REDIS_URL"):
@@ -157,9 +121,6 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
             app.amqp._producer_pool = None
         if skip_checks is None:
             os.environ.pop("CELERY_SKIP_CHECKS", None)
-        if shared is not None:
-            task_prerun.disconnect(use_shared_connection)
-            shared.dec_thread_sharing()
 
 
 def wait_for(run, timeout: float = 60.0):

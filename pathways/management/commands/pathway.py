@@ -34,7 +34,6 @@ class Command(BaseCommand):
         else:
             if not options["pathway"]:
                 raise CommandError(f"{action} needs a pathway: one of {', '.join(catalog.PATHWAYS)}")
-            landscape.ensure_pathways()
             target = landscape.pathways.get(key=options["pathway"])
             if options["method"] and options["method"] != target.method:
                 target.method = options["method"]

@@ -8,6 +8,7 @@ from pathways import netguard, validators
 from pathways.models import Landscape, Secret
 from pathways.sap.errors import SapError
 from pathways.sap.keys import KIND_CERTIFICATE, parse_service_key
+from pathways.sap.service_manager import ServiceManagerBinding
 
 SECRET_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
 URL_FIELDS = ("runtime_url", "cf_api_url", "cf_uaa_url")
@@ -151,7 +152,15 @@ class LandscapeForm(forms.ModelForm):
         raw = self.cleaned_data.get("sm_service_key") or ""
         if not raw:
             return raw
-        key = _parse_sm_key(raw)
+        try:
+            key = ServiceManagerBinding.parse(raw)
+        except SapError as error:
+            raise ValidationError(f"{error.message}; paste the whole binding.")
+        for name, url in (("sm_url", key.sm_url), ("url", key.url)):
+            try:
+                netguard.check_url(url)
+            except netguard.UnsafeURL as error:
+                raise ValidationError(f"The key's '{name}': {error}")
         self.parsed_sm_key = key
         return raw
 
@@ -209,29 +218,6 @@ class LandscapeForm(forms.ModelForm):
                          user=self.user)
         sm = self.parsed_sm_key
         if sm is not None:
-            landscape.sm_url = sm["sm_url"].strip().rstrip("/")
-            landscape.sm_token_url = sm["url"].strip().rstrip("/") + "/oauth/token"
-            landscape.sm_client_id = sm["clientid"].strip()
-            Secret.store(landscape=landscape, name="sm_secret", value=sm["clientsecret"], user=self.user)
+            landscape.sm_url, landscape.sm_token_url, landscape.sm_client_id = sm.sm_url, sm.tokenurl, sm.clientid
+            Secret.store(landscape=landscape, name="sm_secret", value=sm.clientsecret, user=self.user)
         landscape.save()
-
-
-def _parse_sm_key(raw: str):
-    import json
-
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ValidationError("The Service Manager key is not valid JSON; paste the whole binding.")
-    if not isinstance(data, dict):
-        raise ValidationError("The Service Manager key must be a JSON object; paste the whole binding.")
-    data = data.get("credentials", data) if isinstance(data.get("credentials"), dict) else data
-    for name in ("sm_url", "url", "clientid", "clientsecret"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
-            raise ValidationError(f"The Service Manager key has no '{name}' field; paste the whole binding.")
-    for name in ("sm_url", "url"):
-        try:
-            netguard.check_url(data[name])
-        except netguard.UnsafeURL as error:
-            raise ValidationError(f"The key's '{name}': {error}")
-    return data

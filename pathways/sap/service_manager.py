@@ -40,6 +40,8 @@ class ServiceManagerBinding:
             data = json.loads(raw) if isinstance(raw, str | bytes) else dict(raw)
         except ValueError as exc:
             raise SapError("The Service Manager binding is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise SapError("The Service Manager binding must be a JSON object")
         while isinstance(data.get("credentials"), dict):
             data = data["credentials"]
         for name in ("sm_url", "url", "clientid", "clientsecret"):

@@ -139,3 +139,14 @@ def test_import_validates_exactly_as_the_form(db, tmp_path):
     with pytest.raises(CommandError, match="runtime_url: .*https"):
         call_command("landscape", "import", str(path))
     assert not Landscape.objects.filter(name="Bad").exists()
+
+
+@pytest.mark.parametrize("key, message", [
+    ("[1, 2]", "must be a JSON object"),
+    ('{"sm_url": "https://service-manager.cfapps.eu10.hana.ondemand.com"}', "no 'url' field"),
+    ('{"sm_url": "https://10.0.0.1", "url": "https://a.example.com", "clientid": "c", "clientsecret": "s"}',
+     "private network"),
+])
+def test_a_bad_service_manager_key_is_explained_beside_the_field(as_user, people, key, message):
+    response = as_user("consultant").post(reverse("landscape_new"), form_data(sm_service_key=key))
+    assert response.status_code == 200 and message in unescape(response.content.decode())

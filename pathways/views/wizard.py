@@ -27,19 +27,25 @@ def _step_url(pathway, step: str) -> str:
     return reverse("wizard_step", args=[pathway.landscape.code, pathway.key, step])
 
 
+def _field_state(pathway, spec, value: str, *, active: bool = True, checked: bool = True, **extra) -> dict:
+    """What one field shows: its value as typed and its error; a secret shows only when it was set."""
+    return {
+        "spec": spec,
+        "value": "" if spec.is_secret else value,
+        "active": active,
+        "error": clean_value(spec, value)[1] if checked and active and not spec.is_secret else None,
+        "secret": pathway.secret(spec.name) if spec.is_secret else None,
+        "meta": pathway.draft_meta.get(spec.name),
+        **extra,
+    }
+
+
 def _field_states(pathway, step) -> list[dict]:
-    """What each field of a step shows: its value as typed, its error, and for secrets when they were set."""
+    """Every field of a step; a value nobody has typed yet (the default) is not judged."""
     active = {f.name for f in pathway.active_fields()}
-    states = []
-    for spec in step.fields:
-        value = pathway.value(spec.name)
-        state = {"spec": spec, "value": "" if spec.is_secret else value, "active": spec.name in active,
-                 "error": None, "secret": pathway.secret(spec.name) if spec.is_secret else None,
-                 "meta": pathway.draft_meta.get(spec.name)}
-        if spec.name in pathway.draft and state["active"] and not spec.is_secret:
-            state["error"] = clean_value(spec, value)[1]
-        states.append(state)
-    return states
+    return [_field_state(pathway, spec, pathway.value(spec.name), active=spec.name in active,
+                         checked=spec.name in pathway.draft)
+            for spec in step.fields]
 
 
 @login_required
@@ -188,16 +194,9 @@ def save_field(request, code, key, name):
     current = pathway if conflict else result
     if conflict:
         current.refresh_from_db()
-    state = {
-        "spec": spec,
-        "value": "" if spec.is_secret else value,
-        "active": True,
-        "error": upload_error or (None if spec.is_secret else clean_value(spec, value)[1]),
-        "secret": current.secret(spec.name) if spec.is_secret else None,
-        "meta": current.draft_meta.get(spec.name),
-        "conflict": conflict,
-        "saved": not conflict,
-    }
+    state = _field_state(current, spec, value, conflict=conflict, saved=not conflict)
+    if upload_error:
+        state["error"] = upload_error
     controls_others = any(f.when and f.when[0] == spec.name for f in pathway.spec.fields(pathway.method))
     context = {"pathway": current, "landscape": current.landscape, "f": state, "can_edit": True,
                "controls_others": controls_others,

@@ -26,13 +26,19 @@ def configured_keys() -> list[str]:
     if keys:
         return keys
     if settings.AUTHWIZARD_LOCAL:
-        path = _local_key_file()
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(Fernet.generate_key().decode() + "\n")
-            path.chmod(0o600)
-        return [path.read_text().strip()]
+        return [_local_key(str(_local_key_file()))]
     return []
+
+
+@cache
+def _local_key(path_name: str) -> str:
+    """The local run's key, generated on first use and then read once per process, not per secret."""
+    path = Path(path_name)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def key_problems(keys: list[str]) -> list[str]:

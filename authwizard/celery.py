@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import import_modules
 
 import authwizard.filebroker  # noqa: F401  (registers the atomicfs:// folder queue)
 
@@ -22,8 +21,3 @@ def ensure_broker_folders() -> None:
         for key in ("data_folder_in", "data_folder_out", "control_folder"):
             if options.get(key):
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
-
-
-@import_modules.connect
-def _prepare_broker(sender=None, **kwargs):
-    ensure_broker_folders()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from pathways import certs
+from pathways.engine.actions import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 from pathways.models import AuditEvent, Secret
 
-CLIENTSECRET = "handoff_clientsecret"
-PRIVATE_KEY = "handoff_private_key"
-CERTIFICATE = "handoff_certificate"
+# The vault names under which an apply stores what the hand-off gives out (pathways.engine.actions).
+CLIENTSECRET, PRIVATE_KEY, CERTIFICATE = HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY, HANDOFF_CERTIFICATE
 REVEALED = "handoff_revealed"  # set when a one-time secret was handed out
 MIN_PASSPHRASE = 12
 

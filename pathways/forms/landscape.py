@@ -21,6 +21,15 @@ def _parse_key(raw: str, what: str):
         raise ValidationError(f"{what}: {error.message}.")
 
 
+def _check_key_urls(**urls: str) -> None:
+    """The addresses inside a pasted key pass the same SSRF guard as the ones typed into the form."""
+    for name, url in urls.items():
+        try:
+            netguard.check_url(url)
+        except netguard.UnsafeURL as error:
+            raise ValidationError(f"The key's '{name}': {error}")
+
+
 class SecretTextarea(forms.Textarea):
     """A textarea for pasted keys: what was typed is never rendered back into the page."""
 
@@ -140,11 +149,7 @@ class LandscapeForm(forms.ModelForm):
         if not raw:
             return raw
         key = _parse_key(raw, "CPI API service key")
-        for name, url in (("url", key.url), ("tokenurl", key.tokenurl)):
-            try:
-                netguard.check_url(url)
-            except netguard.UnsafeURL as error:
-                raise ValidationError(f"The key's '{name}': {error}")
+        _check_key_urls(url=key.url, tokenurl=key.tokenurl)
         self.parsed_cpi_key = key
         return raw
 
@@ -156,11 +161,7 @@ class LandscapeForm(forms.ModelForm):
             key = ServiceManagerBinding.parse(raw)
         except SapError as error:
             raise ValidationError(f"{error.message}; paste the whole binding.")
-        for name, url in (("sm_url", key.sm_url), ("url", key.url)):
-            try:
-                netguard.check_url(url)
-            except netguard.UnsafeURL as error:
-                raise ValidationError(f"The key's '{name}': {error}")
+        _check_key_urls(sm_url=key.sm_url, url=key.url)
         self.parsed_sm_key = key
         return raw
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import re
-import time
 from pathlib import Path
 
 from pathways import engine
 from pathways.models import Landscape, Pathway, Run
 from tests.fixtures.landscapes import FAST_WAITS, landscape_from, set_draft  # noqa: F401 (re-exported)
-from tests.fixtures.worker import embedded_worker, in_memory_sqlite, use_folder_broker  # noqa: F401 (re-exported)
+from tests.fixtures.worker import embedded_worker, in_memory_sqlite, use_folder_broker, wait_for  # noqa: F401
 
 S4_PASSWORD = "Fault-S4-Passw0rd!"
 SSC_PASSWORD = "Fault-SSC-Passw0rd?"
@@ -71,23 +70,6 @@ def run_now(pathway: Pathway, kind: str = "apply") -> Run:
     engine.execute_run(run.id)
     run.refresh_from_db()
     return run
-
-
-def wait_for(run: Run, timeout: float = 60.0) -> Run:
-    """Follow the Run row (as the page does) until it leaves queued/running."""
-    from django.db import OperationalError
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            run.refresh_from_db()
-        except OperationalError:  # a worker thread holds the in-memory SQLite table lock for a moment
-            time.sleep(0.02)
-            continue
-        if not run.is_active:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run still {run.state} after {timeout} s")
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import pytest
 
 from pathways.models import Pathway
 from tests.fixtures.landscapes import landscape_from, set_draft
-from tests.fixtures.worker import embedded_worker, use_folder_broker
+from tests.fixtures.worker import embedded_worker, use_folder_broker, wait_for  # noqa: F401 (re-exported)
 
 S4_PASSWORD = "S4-comm-user-Passw0rd!"
 SSC_PASSWORD = "SSC-inbound-Passw0rd?"
@@ -123,20 +123,3 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
             os.environ.pop("CELERY_SKIP_CHECKS", None)
 
 
-def wait_for(run, timeout: float = 60.0):
-    """Follow the Run row (as the page does) until it leaves queued/running."""
-    import time
-
-    from django.db import OperationalError
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            run.refresh_from_db()
-        except OperationalError:  # a worker thread holds the in-memory SQLite table lock for a moment
-            time.sleep(0.02)
-            continue
-        if not run.is_active:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run still {run.state} after {timeout} s")

@@ -37,7 +37,6 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
-
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         """Add a binding to the exchange table: read, extend and replace it whole, one binder at a time."""
         table = self._exchange_file(exchange)

@@ -95,9 +95,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": env(
-            "STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        "BACKEND": env("STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage")
     },
 }
 
@@ -118,7 +116,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# --- Celery: Redis when REDIS_URL is set, else a folder queue under var/ (embedded broker, authwizard.filebroker).
+# --- Celery: Redis when REDIS_URL is set, else a folder queue under var/ (embedded broker,
+# authwizard.filebroker).
 REDIS_URL = env("REDIS_URL")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:

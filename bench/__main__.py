@@ -32,8 +32,10 @@ def main(argv: list[str]) -> int:
 
     results = report.load()
     results["environment"] = {
-        "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "database": database_kind(),
-        "broker": "redis" if os.environ.get("REDIS_URL") else "filesystem", "cpus": os.cpu_count(),
+        "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "database": database_kind(),
+        "broker": "redis" if os.environ.get("REDIS_URL") else "filesystem",
+        "cpus": os.cpu_count(),
     }
     with world() as (server, _folder):
         if options.mode == "load":

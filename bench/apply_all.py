@@ -21,8 +21,10 @@ def measure(server, latency_ms: int = 200) -> dict:
     from tests.faults.harness import last_call
 
     landscape, _ = tenant_landscape(server, "Apply all")
-    runs = [Run.objects.create(landscape=landscape, pathway=p, kind="apply")
-            for p in landscape.pathways.order_by("key")]
+    runs = [
+        Run.objects.create(landscape=landscape, pathway=p, kind="apply")
+        for p in landscape.pathways.order_by("key")
+    ]
     server.admin("POST", "latency", {"ms": latency_ms})
     since = last_call(server)
 
@@ -44,15 +46,24 @@ def measure(server, latency_ms: int = 200) -> dict:
     per_run = []
     for run in runs:
         run.refresh_from_db()
-        per_run.append({"pathway": run.pathway.key, "method": run.pathway.method, "state": run.state,
-                        "calls": run.http_calls})
+        per_run.append(
+            {
+                "pathway": run.pathway.key,
+                "method": run.pathway.method,
+                "state": run.state,
+                "calls": run.http_calls,
+            }
+        )
     longest = max(r["calls"] for r in per_run)
     minimum_longest = max(len(MINIMUM_CALLS[(r["pathway"], r["method"])]) for r in per_run)
     critical = longest * latency_ms / 1000
     return {
-        "latency_ms": latency_ms, "wall_s": round(wall, 2), "runs": per_run,
+        "latency_ms": latency_ms,
+        "wall_s": round(wall, 2),
+        "runs": per_run,
         "sandbox_calls": len(server.calls(since)),
-        "critical_path_calls": longest, "critical_path_s": round(critical, 2),
+        "critical_path_calls": longest,
+        "critical_path_s": round(critical, 2),
         "minimum_critical_path_s": round(minimum_longest * latency_ms / 1000, 2),
         "wall_over_critical_path": round(wall / critical, 2) if critical else None,
         "longest_alone_s": alone,

@@ -16,12 +16,18 @@ def measure(server) -> list[dict]:
         since = last_call(server)
         run = run_now(pathway)
         calls = server.calls(since)
-        rows.append({
-            "pathway": key, "method": method, "state": run.state,
-            "calls": len(calls), "calls_counted_by_app": run.http_calls, "minimum": len(minimum),
-            "ratio": round(len(calls) / len(minimum), 2),
-            "by_host": _by_host(calls),
-        })
+        rows.append(
+            {
+                "pathway": key,
+                "method": method,
+                "state": run.state,
+                "calls": len(calls),
+                "calls_counted_by_app": run.http_calls,
+                "minimum": len(minimum),
+                "ratio": round(len(calls) / len(minimum), 2),
+                "by_host": _by_host(calls),
+            }
+        )
     return rows
 
 

@@ -43,7 +43,9 @@ class ServerTimes:
             connections.close_all()
         elapsed = time.perf_counter() - started
         with self.lock:
-            self.samples.append((environ.get("PATH_INFO", ""), elapsed, status_seen[0] if status_seen else "?"))
+            self.samples.append(
+                (environ.get("PATH_INFO", ""), elapsed, status_seen[0] if status_seen else "?")
+            )
         return [body]
 
     def reset(self) -> None:

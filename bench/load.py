@@ -56,9 +56,13 @@ def measure(users: int = 50, seconds: float = 60.0) -> dict:
     lock = threading.Lock()
     with live_server() as (base, times):
         until = time.monotonic() + seconds
-        threads = [threading.Thread(target=_user_loop, args=(
-            base, session_cookie(user), interleave(urls, status_pages), until, counts, lock))
-            for user, urls in people]
+        threads = [
+            threading.Thread(
+                target=_user_loop,
+                args=(base, session_cookie(user), interleave(urls, status_pages), until, counts, lock),
+            )
+            for user, urls in people
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -66,7 +70,12 @@ def measure(users: int = 50, seconds: float = 60.0) -> dict:
             thread.join()
         elapsed = time.perf_counter() - started
         durations = times.durations()
-    return {"users": users, "seconds": round(elapsed, 1), "requests": counts["requests"],
-            "errors": counts["errors"], "requests_per_second": round(counts["requests"] / elapsed, 1),
-            "p50_ms": round(percentile(durations, 0.5) * 1000, 1),
-            "p95_ms": round(percentile(durations, 0.95) * 1000, 1)}
+    return {
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "requests": counts["requests"],
+        "errors": counts["errors"],
+        "requests_per_second": round(counts["requests"] / elapsed, 1),
+        "p50_ms": round(percentile(durations, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(durations, 0.95) * 1000, 1),
+    }

@@ -5,26 +5,44 @@ deploy_polls=0). CF v3 answers 202 with only a job Location on managed creates, 
 """
 
 INBOUND_BASIC = (
-    "UAA token (password grant)", "GET organization by name", "GET space by name",
-    "GET it-rt integration-flow plan", "GET instance by name (absent)", "POST service instance",
-    "GET instance job", "GET instance by name (guid)", "POST service key", "GET key job",
-    "GET key by name (guid)", "GET key details", "XSUAA token with the new key", "runtime call",
+    "UAA token (password grant)",
+    "GET organization by name",
+    "GET space by name",
+    "GET it-rt integration-flow plan",
+    "GET instance by name (absent)",
+    "POST service instance",
+    "GET instance job",
+    "GET instance by name (guid)",
+    "POST service key",
+    "GET key job",
+    "GET key by name (guid)",
+    "GET key details",
+    "XSUAA token with the new key",
+    "runtime call",
 )
 INBOUND_CERTIFICATE = INBOUND_BASIC  # the same calls; the key carries a certificate, the token is mTLS
 # An external certificate's private key stays with the sender, so no token or runtime call can prove it here.
 INBOUND_EXTERNAL_CERTIFICATE = INBOUND_BASIC[:-2]
 OUTBOUND_BASIC = (
-    "XSUAA token for the API key", "GET credential by name with X-CSRF-Token: Fetch (absent)",
-    "POST UserCredentials", "GET credential (deployed; read back)",
+    "XSUAA token for the API key",
+    "GET credential by name with X-CSRF-Token: Fetch (absent)",
+    "POST UserCredentials",
+    "GET credential (deployed; read back)",
 )
 OUTBOUND_CERTIFICATE_GENERATE = (
-    "XSUAA token for the API key", "GET key-pair alias with X-CSRF-Token: Fetch (absent)",
-    "GET server-root alias (absent)", "POST KeyPairGenerationRequests", "PUT server root certificate",
-    "GET key-pair entry (fingerprint, validity; read back)", "GET server-root entry (read back)",
+    "XSUAA token for the API key",
+    "GET key-pair alias with X-CSRF-Token: Fetch (absent)",
+    "GET server-root alias (absent)",
+    "POST KeyPairGenerationRequests",
+    "PUT server root certificate",
+    "GET key-pair entry (fingerprint, validity; read back)",
+    "GET server-root entry (read back)",
 )
 OUTBOUND_CERTIFICATE_IMPORT = (
-    "XSUAA token for the API key", "GET key-pair alias with X-CSRF-Token: Fetch (absent)",
-    "POST KeyPairResources (PKCS#12 import)", "GET key-pair entry (fingerprint, validity; read back)",
+    "XSUAA token for the API key",
+    "GET key-pair alias with X-CSRF-Token: Fetch (absent)",
+    "POST KeyPairResources (PKCS#12 import)",
+    "GET key-pair entry (fingerprint, validity; read back)",
 )
 
 MINIMUM_CALLS = {

@@ -17,16 +17,28 @@ def add_landscapes(user, count: int, start: int) -> None:
     from pathways import catalog
     from pathways.models import Landscape, Membership, Pathway
 
-    created = Landscape.objects.bulk_create([
-        Landscape(name=f"Status {start + n:05d}", tier=("dev", "test", "prod")[n % 3],
-                  runtime_url="https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com")
-        for n in range(count)])
+    created = Landscape.objects.bulk_create(
+        [
+            Landscape(
+                name=f"Status {start + n:05d}",
+                tier=("dev", "test", "prod")[n % 3],
+                runtime_url="https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com",
+            )
+            for n in range(count)
+        ]
+    )
     if created and created[0].pk is None:  # a database that does not return keys from bulk inserts
         created = list(Landscape.objects.filter(name__startswith="Status ").order_by("-id")[:count])
-    Pathway.objects.bulk_create([Pathway(landscape=landscape, key=spec.key, method=spec.default_method)
-                                 for landscape in created for spec in catalog.PATHWAYS.values()])
-    Membership.objects.bulk_create([Membership(landscape=landscape, user=user, role="lead")
-                                    for landscape in created])
+    Pathway.objects.bulk_create(
+        [
+            Pathway(landscape=landscape, key=spec.key, method=spec.default_method)
+            for landscape in created
+            for spec in catalog.PATHWAYS.values()
+        ]
+    )
+    Membership.objects.bulk_create(
+        [Membership(landscape=landscape, user=user, role="lead") for landscape in created]
+    )
 
 
 def _page_urls() -> dict[str, str]:
@@ -49,8 +61,11 @@ def time_page(client, url: str) -> dict:
             response = client.get(url)
         times.append(time.perf_counter() - started)
         assert response.status_code == 200, (url, response.status_code)
-    return {"queries": len(queries), "median_ms": round(statistics.median(times) * 1000, 1),
-            "bytes": len(response.content)}
+    return {
+        "queries": len(queries),
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "bytes": len(response.content),
+    }
 
 
 def measure(sizes: tuple[int, ...] = (10, 1000)) -> dict:

@@ -8,5 +8,4 @@ AUTHWIZARD_DEPLOY_POLL_SECONDS = 0.01
 AUTHWIZARD_RETRY_BASE_SECONDS = 0.01
 # Its own queue, so a test session's worker on the same Redis cannot take (and lose) the benchmark's tasks.
 CELERY_TASK_DEFAULT_QUEUE = "authwizard-bench"
-LOGGING = {"version": 1, "disable_existing_loggers": False,
-           "root": {"handlers": [], "level": "ERROR"}}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "ERROR"}}

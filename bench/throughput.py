@@ -13,13 +13,40 @@ from bench.environment import REPO, database_url
 
 
 def start_workers(count: int) -> list[subprocess.Popen]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": database_url(),
-           "PYTHONUNBUFFERED": "1"}
-    return [subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "authwizard", "worker", "--pool", "solo", "--concurrency", "1",
-         "--loglevel", "ERROR", "--hostname", f"bench{number}@%h", "--without-gossip", "--without-mingle"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        for number in range(count)]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": database_url(),
+        "PYTHONUNBUFFERED": "1",
+    }
+    return [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "authwizard",
+                "worker",
+                "--pool",
+                "solo",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "ERROR",
+                "--hostname",
+                f"bench{number}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for number in range(count)
+    ]
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:
@@ -75,7 +102,14 @@ def measure(server, landscapes: int = 200, workers: int = 2, timeout: float = 18
     total = runs.count()
     succeeded = runs.filter(state="succeeded").count()
     failures = list(runs.exclude(state="succeeded").values_list("message", flat=True)[:5])
-    return {"landscapes": landscapes, "workers": workers, "pathways": total, "succeeded": succeeded,
-            "errors": total - succeeded, "error_samples": failures, "seconds": round(elapsed, 1),
-            "pathways_per_second": round(succeeded / elapsed, 2) if elapsed else None,
-            "per_worker_per_second": round(succeeded / elapsed / workers, 2) if elapsed else None}
+    return {
+        "landscapes": landscapes,
+        "workers": workers,
+        "pathways": total,
+        "succeeded": succeeded,
+        "errors": total - succeeded,
+        "error_samples": failures,
+        "seconds": round(elapsed, 1),
+        "pathways_per_second": round(succeeded / elapsed, 2) if elapsed else None,
+        "per_worker_per_second": round(succeeded / elapsed / workers, 2) if elapsed else None,
+    }

@@ -70,7 +70,9 @@ class ApprovalAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Operators may see and revoke tokens; the digest is never shown and tokens are created by their owner."""
+    """Operators may see and revoke tokens; the digest is never shown and tokens are created by their
+    owner.
+    """
 
     list_display = ["name", "user", "hint", "created_at", "last_used_at"]
     search_fields = ["name", "user__username"]

@@ -28,8 +28,9 @@ def needs_approval(pathway: Pathway) -> bool:
     return pathway.landscape.tier == Tier.PROD
 
 
-TYPED_SECRET_NAMES = sorted({f.name for p in catalog.PATHWAYS.values() for f in p.all_fields().values()
-                             if f.is_secret})
+TYPED_SECRET_NAMES = sorted(
+    {f.name for p in catalog.PATHWAYS.values() for f in p.all_fields().values() if f.is_secret}
+)
 
 
 def draft_fingerprint(pathway: Pathway, secret_times: dict[str, str] | None = None) -> str:
@@ -49,7 +50,8 @@ def secret_times_of(pathway_ids) -> dict[int, dict[str, str]]:
     """{pathway id: {secret name: set_at iso}} of the typed secrets of many pathways, in one query."""
     times: dict[int, dict[str, str]] = {}
     rows = Secret.objects.filter(pathway_id__in=pathway_ids, name__in=TYPED_SECRET_NAMES).values_list(
-        "pathway_id", "name", "set_at")
+        "pathway_id", "name", "set_at"
+    )
     for pathway_id, name, set_at in rows:
         times.setdefault(pathway_id, {})[name] = set_at.isoformat()
     return times
@@ -63,11 +65,18 @@ def _withdraw_stale(pathway: Pathway, approvals: list[Approval]) -> list[Approva
         if approval.fingerprint == current:
             still_open.append(approval)
             continue
-        updated = Approval.objects.filter(pk=approval.pk, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED])
+        updated = Approval.objects.filter(
+            pk=approval.pk, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+        )
         if updated.update(state=ApprovalState.WITHDRAWN, withdrawn_reason=DRAFT_CHANGED):
-            AuditEvent.record(user=None, action="approval.withdrawn", landscape=pathway.landscape,
-                              pathway_key=pathway.key, changes={"approval": [approval.state, "withdrawn"]},
-                              note=f"Requested by {approval.requested_by_name}: {DRAFT_CHANGED}")
+            AuditEvent.record(
+                user=None,
+                action="approval.withdrawn",
+                landscape=pathway.landscape,
+                pathway_key=pathway.key,
+                changes={"approval": [approval.state, "withdrawn"]},
+                note=f"Requested by {approval.requested_by_name}: {DRAFT_CHANGED}",
+            )
         approval.state, approval.withdrawn_reason = ApprovalState.WITHDRAWN, DRAFT_CHANGED
     return still_open
 
@@ -91,10 +100,20 @@ def request_approval(pathway: Pathway, user, note: str = "") -> Approval:
         if existing is not None:
             return existing
         approval = Approval.objects.create(
-            pathway=pathway, fingerprint=draft_fingerprint(pathway), requested_by=user,
-            requested_by_name=user.get_username(), note=note.strip()[:500])
-        AuditEvent.record(user=user, action="approval.request", landscape=pathway.landscape,
-                          pathway_key=pathway.key, changes={"approval": ["", "pending"]}, note=note.strip())
+            pathway=pathway,
+            fingerprint=draft_fingerprint(pathway),
+            requested_by=user,
+            requested_by_name=user.get_username(),
+            note=note.strip()[:500],
+        )
+        AuditEvent.record(
+            user=user,
+            action="approval.request",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            changes={"approval": ["", "pending"]},
+            note=note.strip(),
+        )
     return approval
 
 
@@ -113,15 +132,22 @@ def decide(approval: Approval, user, *, approve: bool, comment: str = "") -> App
         if fresh.state != ApprovalState.PENDING:
             raise ApprovalRefused(f"This request is already {fresh.get_state_display().lower()}.")
         if not _withdraw_stale(pathway, [fresh]):
-            raise ApprovalRefused("The draft changed after the request, so the request was withdrawn; "
-                                  "the consultant has to ask again.")
+            raise ApprovalRefused(
+                "The draft changed after the request, so the request was withdrawn; "
+                "the consultant has to ask again."
+            )
         fresh.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
         fresh.decided_by, fresh.decided_by_name = user, user.get_username()
         fresh.decided_at, fresh.comment = timezone.now(), comment[:500]
         fresh.save(update_fields=["state", "decided_by", "decided_by_name", "decided_at", "comment"])
-        AuditEvent.record(user=user, action="approval.approve" if approve else "approval.reject",
-                          landscape=pathway.landscape, pathway_key=pathway.key,
-                          changes={"approval": ["pending", fresh.state]}, note=comment)
+        AuditEvent.record(
+            user=user,
+            action="approval.approve" if approve else "approval.reject",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            changes={"approval": ["pending", fresh.state]},
+            note=comment,
+        )
     return fresh
 
 
@@ -131,10 +157,15 @@ def apply_refusal(pathway: Pathway, user) -> str | None:
         return None
     approval = current_approval(pathway)
     if approval is None:
-        return ("Production needs four eyes: request an approval of this draft on the review step; "
-                "a lead other than you has to approve it before it can be applied.")
+        return (
+            "Production needs four eyes: request an approval of this draft on the review step; "
+            "a lead other than you has to approve it before it can be applied."
+        )
     if approval.state == ApprovalState.PENDING:
-        return f"The approval requested by {approval.requested_by_name} is still pending; a lead has to approve it."
+        return (
+            f"The approval requested by {approval.requested_by_name} is still pending; "
+            "a lead has to approve it."
+        )
     if user is not None and approval.decided_by_id == getattr(user, "pk", None):
         return "You approved this draft yourself; someone else has to apply it (four eyes)."
     return None
@@ -144,18 +175,29 @@ def gate_apply(pathway: Pathway, user) -> str | None:
     """The apply gate with its outcome recorded: a refusal lands in the audit trail, an approved apply too."""
     refusal = apply_refusal(pathway, user)
     if refusal:
-        AuditEvent.record(user=user, action="approval.apply_refused", landscape=pathway.landscape,
-                          pathway_key=pathway.key, note=refusal)
+        AuditEvent.record(
+            user=user,
+            action="approval.apply_refused",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            note=refusal,
+        )
     elif needs_approval(pathway):
         approval = current_approval(pathway)
-        AuditEvent.record(user=user, action="approval.apply_allowed", landscape=pathway.landscape,
-                          pathway_key=pathway.key,
-                          note=f"Approved by {approval.decided_by_name} on {approval.decided_at:%Y-%m-%d %H:%M}")
+        AuditEvent.record(
+            user=user,
+            action="approval.apply_allowed",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            note=f"Approved by {approval.decided_by_name} on {approval.decided_at:%Y-%m-%d %H:%M}",
+        )
     return refusal
 
 
 def still_pending(pending: list[Approval]) -> list[Approval]:
-    """The requests of a listed page whose draft is unchanged; stale ones are withdrawn (one query to check)."""
+    """The requests of a listed page whose draft is unchanged; stale ones are withdrawn (one query to
+    check).
+    """
     times = secret_times_of({a.pathway_id for a in pending})
     fresh, stale = [], []
     for approval in pending:
@@ -173,10 +215,14 @@ def pending_for(user, landscapes=None):
     if not user.is_authenticated:
         return Approval.objects.none()
     scope = Landscape.objects.visible_to(user) if landscapes is None else landscapes
-    pending = (Approval.objects.filter(state=ApprovalState.PENDING, pathway__landscape__in=scope)
-               .exclude(requested_by=user).select_related("pathway", "pathway__landscape")
-               .order_by("requested_at"))
+    pending = (
+        Approval.objects.filter(state=ApprovalState.PENDING, pathway__landscape__in=scope)
+        .exclude(requested_by=user)
+        .select_related("pathway", "pathway__landscape")
+        .order_by("requested_at")
+    )
     if not user.is_superuser:
-        pending = pending.filter(pathway__landscape__memberships__user=user,
-                                 pathway__landscape__memberships__role=Role.LEAD)
+        pending = pending.filter(
+            pathway__landscape__memberships__user=user, pathway__landscape__memberships__role=Role.LEAD
+        )
     return pending

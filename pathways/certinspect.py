@@ -50,8 +50,11 @@ def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
 
     inbound = [key for key, spec in catalog.PATHWAYS.items() if spec.is_inbound]
     known: set[str] = set()
-    rows = Pathway.objects.filter(key__in=inbound).exclude(pk=exclude_pathway_id).values_list(
-        "applied", "draft", "method")
+    rows = (
+        Pathway.objects.filter(key__in=inbound)
+        .exclude(pk=exclude_pathway_id)
+        .values_list("applied", "draft", "method")
+    )
     for applied, draft, method in rows:
         if (applied or {}).get("key_kind") == EXTERNAL_KIND and applied.get("fingerprint"):
             known.add(certs.normalize_fingerprint(applied["fingerprint"]))
@@ -66,15 +69,22 @@ def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
     return known
 
 
-def inspect_text(text: str, purpose: certs.Purpose | str, *, threshold_days: int,
-                 known: set[str] | frozenset[str] = frozenset(), now: datetime | None = None) -> Inspection:
+def inspect_text(
+    text: str,
+    purpose: certs.Purpose | str,
+    *,
+    threshold_days: int,
+    known: set[str] | frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Inspection:
     """Parse and check one upload; a file that cannot be read gives `read_error` instead of findings."""
     try:
         parsed = certs.parse_certificates(text)
     except certs.CertificateError as error:
         return Inspection(None, [], error.message)
-    findings = certs.check_certificates(parsed, purpose, now=now or timezone.now(), threshold_days=threshold_days,
-                                        known_fingerprints=known)
+    findings = certs.check_certificates(
+        parsed, purpose, now=now or timezone.now(), threshold_days=threshold_days, known_fingerprints=known
+    )
     return Inspection(parsed, findings)
 
 
@@ -91,15 +101,23 @@ def inspect_pkcs12(pathway, now: datetime | None = None) -> Inspection | None:
     except (binascii.Error, ValueError):
         return Inspection(None, [], "The stored PKCS#12 file is damaged; upload it again.")
     try:
-        parsed = certs.parse_certificates(data, passphrase.reveal() if passphrase else None, keep_private_key=True)
+        parsed = certs.parse_certificates(
+            data, passphrase.reveal() if passphrase else None, keep_private_key=True
+        )
     except certs.CertificateError as error:
         return Inspection(None, [], error.message)
-    findings = certs.check_certificates(parsed, certs.Purpose.KEY_PAIR, now=now or timezone.now(),
-                                        threshold_days=pathway.landscape.expiry_threshold_days)
+    findings = certs.check_certificates(
+        parsed,
+        certs.Purpose.KEY_PAIR,
+        now=now or timezone.now(),
+        threshold_days=pathway.landscape.expiry_threshold_days,
+    )
     return Inspection(parsed, findings)
 
 
-def inspect_field(pathway, name: str, value: str | None = None, now: datetime | None = None) -> Inspection | None:
+def inspect_field(
+    pathway, name: str, value: str | None = None, now: datetime | None = None
+) -> Inspection | None:
     """The certificate field `name` of a pathway's draft (or `value` as typed); None when it is empty."""
     if name == "pkcs12":
         return inspect_pkcs12(pathway, now)
@@ -110,8 +128,9 @@ def inspect_field(pathway, name: str, value: str | None = None, now: datetime | 
     if not (text or "").strip():
         return None
     known = known_fingerprints(pathway.pk) if purpose == certs.Purpose.CLIENT_EXTERNAL else set()
-    return inspect_text(text, purpose, threshold_days=pathway.landscape.expiry_threshold_days, known=known,
-                        now=now)
+    return inspect_text(
+        text, purpose, threshold_days=pathway.landscape.expiry_threshold_days, known=known, now=now
+    )
 
 
 def blocking_error(pathway, name: str) -> str | None:

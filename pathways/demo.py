@@ -21,7 +21,9 @@ def landscape_form_data(facts: dict, *, name: str, tier: str = "dev") -> dict:
         "tier": tier,
         "cpi_service_key": json.dumps(facts["api_key"]),
         "runtime_url": facts["runtime_url"],
-        "endpoint_path": facts["iflow_addresses"][0] if facts.get("iflow_addresses") else "/http/authwizard/ping",
+        "endpoint_path": facts["iflow_addresses"][0]
+        if facts.get("iflow_addresses")
+        else "/http/authwizard/ping",
         "cf_api_url": facts["cf_api"],
         "cf_uaa_url": facts["uaa_url"],
         "cf_org": facts["org"],
@@ -53,7 +55,9 @@ def seed(facts: dict) -> tuple[Landscape, dict[str, str]]:
     User = get_user_model()
     users = {}
     for username, role in DEMO_USERS.items():
-        user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
@@ -72,7 +76,12 @@ def _prefill_sscv2_certificate(landscape: Landscape, facts: dict, user) -> None:
         return
     key = certs.generate_private_key("EC-P256")
     issued = certs.issue_certificate(
-        key, Path(facts["client_ca_path"]).read_bytes(), Path(facts["client_ca_key_path"]).read_bytes(),
-        days=365, subject=certs.DistinguishedName(common_name="sscv2-demo-client", organization="Demo", country="DE"),
+        key,
+        Path(facts["client_ca_path"]).read_bytes(),
+        Path(facts["client_ca_key_path"]).read_bytes(),
+        days=365,
+        subject=certs.DistinguishedName(common_name="sscv2-demo-client", organization="Demo", country="DE"),
     )
-    pathway.save_field("external_certificate", issued.pem.decode("ascii"), seen_version=pathway.version, user=user)
+    pathway.save_field(
+        "external_certificate", issued.pem.decode("ascii"), seen_version=pathway.version, user=user
+    )

@@ -24,12 +24,18 @@ def summary(pathway: Pathway) -> str:
 
 
 def detect_drift(landscapes=None) -> dict:
-    """Check every applied pathway of `landscapes` (default: all); returns counts {checked, drifted, errors}."""
+    """Check every applied pathway of `landscapes` (default: all); returns counts {checked, drifted,
+    errors}.
+    """
     scope = Landscape.objects.all() if landscapes is None else landscapes
     counts = {"checked": 0, "drifted": 0, "errors": 0}
     for landscape in scope.order_by("pk"):
-        pathways = list(Pathway.objects.filter(landscape=landscape).exclude(applied={})
-                        .select_related("landscape").order_by("key"))
+        pathways = list(
+            Pathway.objects.filter(landscape=landscape)
+            .exclude(applied={})
+            .select_related("landscape")
+            .order_by("key")
+        )
         if not pathways:
             continue
         before = {p.pk: is_drifted(p) for p in pathways}
@@ -43,9 +49,13 @@ def detect_drift(landscapes=None) -> dict:
             drifted = bool(finding["differences"])
             counts["drifted"] += drifted
             if drifted != before[pathway.pk]:
-                AuditEvent.record(user=None, action="drift.found" if drifted else "drift.cleared",
-                                  landscape=landscape, pathway_key=pathway.key,
-                                  changes={"drift": [before[pathway.pk], drifted]},
-                                  note=" ".join(finding["differences"]))
+                AuditEvent.record(
+                    user=None,
+                    action="drift.found" if drifted else "drift.cleared",
+                    landscape=landscape,
+                    pathway_key=pathway.key,
+                    changes={"drift": [before[pathway.pk], drifted]},
+                    note=" ".join(finding["differences"]),
+                )
     logger.info("drift check: %(checked)s checked, %(drifted)s drifted, %(errors)s unreadable", counts)
     return counts

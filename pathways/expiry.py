@@ -95,8 +95,9 @@ def _draft_certificates(pathway: Pathway) -> list[WatchedCertificate]:
             leaf = certs.parse_certificates(text).leaf
         except certs.CertificateError:
             continue
-        found.append(WatchedCertificate(pathway, f"{spec.label} (uploaded)", leaf.fingerprint_sha256,
-                                        leaf.not_after))
+        found.append(
+            WatchedCertificate(pathway, f"{spec.label} (uploaded)", leaf.fingerprint_sha256, leaf.not_after)
+        )
     return found
 
 
@@ -142,8 +143,10 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
     else:
         subject = f"[AuthWizard] Certificate expires in {days_left} days: {where}"
         when = f"expires on {watched.not_after:%Y-%m-%d %H:%M} UTC ({days_left} days left)"
-    action = ("Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
-              "retired only after the other side has switched.")
+    action = (
+        "Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
+        "retired only after the other side has switched."
+    )
     if not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE:
         action += f" {pathway.spec.target} must trust the new certificate before the switch."
     body = (
@@ -157,8 +160,7 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
 
 
 def thresholds_setting() -> list[int]:
-    return sorted({int(t) for t in settings.AUTHWIZARD_EXPIRY_THRESHOLDS if int(t) > 0},
-                  reverse=True)
+    return sorted({int(t) for t in settings.AUTHWIZARD_EXPIRY_THRESHOLDS if int(t) > 0}, reverse=True)
 
 
 def _recipients(pathway: Pathway) -> list[str]:
@@ -204,7 +206,9 @@ def _claim(watched: WatchedCertificate, threshold: int) -> ExpiryNotice | None:
     try:
         with transaction.atomic():
             notice, created = ExpiryNotice.objects.get_or_create(
-                pathway=watched.pathway, fingerprint=watched.fingerprint[:100], threshold=threshold,
+                pathway=watched.pathway,
+                fingerprint=watched.fingerprint[:100],
+                threshold=threshold,
                 defaults={"not_after": watched.not_after, "source": watched.source[:120]},
             )
     except IntegrityError:

@@ -50,31 +50,66 @@ def items(pathway) -> list[Item]:
     if spec.is_inbound:
         runtime = (applied.get("url") or landscape.runtime_url).rstrip("/")
         rows = [
-            Item("Endpoint URL", f"{runtime}{landscape.endpoint_path}",
-                 f"{other}: the logical port / destination / communication system that calls CPI"),
-            Item("Client ID (user)", applied.get("clientid", ""), f"{other}: user or client ID of that connection"),
+            Item(
+                "Endpoint URL",
+                f"{runtime}{landscape.endpoint_path}",
+                f"{other}: the logical port / destination / communication system that calls CPI",
+            ),
+            Item(
+                "Client ID (user)",
+                applied.get("clientid", ""),
+                f"{other}: user or client ID of that connection",
+            ),
         ]
         if pathway.method == "basic":
             rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
-            rows.append(Item("Token URL (only for OAuth)", applied.get("tokenurl", ""),
-                             "Only when the sender uses OAuth client credentials instead of Basic"))
+            rows.append(
+                Item(
+                    "Token URL (only for OAuth)",
+                    applied.get("tokenurl", ""),
+                    "Only when the sender uses OAuth client credentials instead of Basic",
+                )
+            )
         elif applied.get("key_kind") == "certificate":
-            rows.append(Item("Client certificate and private key", "", f"Import into {other}'s client PSE / "
-                             "keystore as PKCS#12, protected by a passphrase you choose", "pkcs12"))
+            rows.append(
+                Item(
+                    "Client certificate and private key",
+                    "",
+                    f"Import into {other}'s client PSE / "
+                    "keystore as PKCS#12, protected by a passphrase you choose",
+                    "pkcs12",
+                )
+            )
         else:
-            rows.append(Item("Client certificate", applied.get("fingerprint", ""),
-                             f"{other} must send this certificate with its full chain"))
+            rows.append(
+                Item(
+                    "Client certificate",
+                    applied.get("fingerprint", ""),
+                    f"{other} must send this certificate with its full chain",
+                )
+            )
         rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
         return rows
     if pathway.method == "basic":
         return [
-            Item("Credential name in CPI", applied.get("credential_name", ""),
-                 "Referenced by the iFlow's receiver channel"),
-            Item(f"{other} user", applied.get("user", ""), f"The technical user {other}'s administrator created"),
+            Item(
+                "Credential name in CPI",
+                applied.get("credential_name", ""),
+                "Referenced by the iFlow's receiver channel",
+            ),
+            Item(
+                f"{other} user",
+                applied.get("user", ""),
+                f"The technical user {other}'s administrator created",
+            ),
         ]
     return [
-        Item("CPI client certificate", applied.get("fingerprint", ""),
-             f"{other}: trust it for inbound certificate logon (map it to the technical user)", "certificate"),
+        Item(
+            "CPI client certificate",
+            applied.get("fingerprint", ""),
+            f"{other}: trust it for inbound certificate logon (map it to the technical user)",
+            "certificate",
+        ),
         Item("Keystore alias", applied.get("alias", ""), "Keep it stable across renewals"),
         Item("Valid until", applied.get("validuntil", "") or "", ""),
     ]
@@ -88,10 +123,20 @@ def reveal_client_secret(pathway, user) -> str:
     if revealed(pathway, CLIENTSECRET):
         raise HandoffError("The client secret was already revealed once. Rotate the key for a new one.")
     value = secret.reveal()
-    Secret.store(landscape=pathway.landscape, pathway=pathway, name=f"{REVEALED}_{CLIENTSECRET}",
-                 value=timezone.now().isoformat(), user=user)
-    AuditEvent.record(user=user, action="handoff.reveal", landscape=pathway.landscape, pathway_key=pathway.key,
-                      note="client secret revealed for the hand-off")
+    Secret.store(
+        landscape=pathway.landscape,
+        pathway=pathway,
+        name=f"{REVEALED}_{CLIENTSECRET}",
+        value=timezone.now().isoformat(),
+        user=user,
+    )
+    AuditEvent.record(
+        user=user,
+        action="handoff.reveal",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        note="client secret revealed for the hand-off",
+    )
     return value
 
 
@@ -109,10 +154,20 @@ def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
         data = certs.export_pkcs12(key, chain, passphrase, friendly_name=pathway.applied.get("key_name", ""))
     except certs.CertificateError as error:
         raise HandoffError(str(error))
-    Secret.store(landscape=pathway.landscape, pathway=pathway, name=f"{REVEALED}_{PRIVATE_KEY}",
-                 value=timezone.now().isoformat(), user=user)
-    AuditEvent.record(user=user, action="handoff.pkcs12", landscape=pathway.landscape, pathway_key=pathway.key,
-                      note="certificate and private key handed over as PKCS#12")
+    Secret.store(
+        landscape=pathway.landscape,
+        pathway=pathway,
+        name=f"{REVEALED}_{PRIVATE_KEY}",
+        value=timezone.now().isoformat(),
+        user=user,
+    )
+    AuditEvent.record(
+        user=user,
+        action="handoff.pkcs12",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        note="certificate and private key handed over as PKCS#12",
+    )
     return data
 
 

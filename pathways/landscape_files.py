@@ -29,9 +29,14 @@ def export_landscape(landscape: Landscape) -> dict:
     for name in SECRET_FIELDS:
         data[name] = {"env": f"{prefix}_{name.upper()}"}
     data["pathways"] = {
-        p.key: {"method": p.method,
-                "draft": {k: v for k, v in p.draft.items() if not p.spec.all_fields().get(k, None)
-                          or not p.spec.all_fields()[k].is_secret}}
+        p.key: {
+            "method": p.method,
+            "draft": {
+                k: v
+                for k, v in p.draft.items()
+                if not p.spec.all_fields().get(k, None) or not p.spec.all_fields()[k].is_secret
+            },
+        }
         for p in landscape.pathways.order_by("key")
     }
     return data
@@ -46,13 +51,13 @@ def _secret_value(raw, name: str) -> str:
         return json.dumps(raw)  # a service key given inline as an object
     if isinstance(raw, str):
         return raw
-    raise ImportProblem(f"{name}: give the value as text, or {{\"env\": \"VARIABLE\"}}.")
+    raise ImportProblem(f'{name}: give the value as text, or {{"env": "VARIABLE"}}.')
 
 
 def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
     """Create or update the landscape named in the file. Returns (landscape, created)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportProblem(f"Not an AuthWizard landscape file (expected \"format\": \"{FORMAT}\").")
+        raise ImportProblem(f'Not an AuthWizard landscape file (expected "format": "{FORMAT}").')
     existing = Landscape.objects.filter(name=str(data.get("name", "")).strip()).first()
     form_data = {name: "" if data.get(name) is None else str(data.get(name)) for name in PLAIN_FIELDS}
     for name in SECRET_FIELDS:
@@ -73,8 +78,9 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
         landscape.save()
         form.save_secrets(landscape)
         if not existing and user is not None:
-            Membership.objects.get_or_create(landscape=landscape, user=user,
-                                             defaults={"role": Role.CONSULTANT})
+            Membership.objects.get_or_create(
+                landscape=landscape, user=user, defaults={"role": Role.CONSULTANT}
+            )
         for key, entry in pathways.items():
             pathway = landscape.pathways.get(key=key)
             method = entry.get("method", pathway.method)
@@ -85,15 +91,28 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
                 pathway.refresh_from_db()
                 for name, value in (entry.get("draft") or {}).items():
                     if name in pathway.spec.all_fields():
-                        pathway.save_field(name, str(value), seen_version=pathway.version, user=user, force=True)
+                        pathway.save_field(
+                            name, str(value), seen_version=pathway.version, user=user, force=True
+                        )
                         pathway.refresh_from_db()
             else:
                 pathway.method = method
-                pathway.draft.update({k: str(v) for k, v in (entry.get("draft") or {}).items()
-                                      if k in pathway.spec.all_fields()})
+                pathway.draft.update(
+                    {
+                        k: str(v)
+                        for k, v in (entry.get("draft") or {}).items()
+                        if k in pathway.spec.all_fields()
+                    }
+                )
                 pathway.save()
-        AuditEvent.record(user=user, action="landscape.import", landscape=landscape,
-                          changes={n: ["", "***CHANGED***" if n in SECRET_FIELDS else str(form.cleaned_data.get(n))]
-                                   for n in form.changed_data},
-                          secret_fields=SECRET_FIELDS)
+        AuditEvent.record(
+            user=user,
+            action="landscape.import",
+            landscape=landscape,
+            changes={
+                n: ["", "***CHANGED***" if n in SECRET_FIELDS else str(form.cleaned_data.get(n))]
+                for n in form.changed_data
+            },
+            secret_fields=SECRET_FIELDS,
+        )
     return landscape, existing is None

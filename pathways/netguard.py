@@ -61,7 +61,9 @@ def check_url(url: str) -> str:
     if not host:
         raise UnsafeURL("This address has no host name.")
     if parts.username or parts.password:
-        raise UnsafeURL("Remove the user name and password from the address; credentials go in their own fields.")
+        raise UnsafeURL(
+            "Remove the user name and password from the address; credentials go in their own fields."
+        )
     if host_is_allowed(host):
         return url.strip()
     if host in METADATA_NAMES:

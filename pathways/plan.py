@@ -195,18 +195,36 @@ def _instance_action(desired: dict[str, Any], found: RemoteInstance | None) -> A
         return Action(CREATE, INSTANCE, target, "no instance of this name exists in the space", data)
     data["guid"] = found.guid
     if not found.plan_matches:
-        return Action(KEEP, INSTANCE, target, "an instance of this name exists with another plan", data,
-                      problem="the name is taken by an instance that is not it-rt/integration-flow; "
-                              "choose another instance name")
+        return Action(
+            KEEP,
+            INSTANCE,
+            target,
+            "an instance of this name exists with another plan",
+            data,
+            problem="the name is taken by an instance that is not it-rt/integration-flow; "
+            "choose another instance name",
+        )
     if found.state == "in progress":
-        return Action(KEEP, INSTANCE, target, "an operation is still running on the instance", data,
-                      problem="an operation is in progress on this instance; try again when it has finished")
+        return Action(
+            KEEP,
+            INSTANCE,
+            target,
+            "an operation is still running on the instance",
+            data,
+            problem="an operation is in progress on this instance; try again when it has finished",
+        )
     if found.state == "failed" and found.operation == "create":
-        return Action(REPLACE, INSTANCE, target, "its creation failed earlier; delete it and create it again",
-                      data)
+        return Action(
+            REPLACE, INSTANCE, target, "its creation failed earlier; delete it and create it again", data
+        )
     if found.parameters is None:
-        return Action(UPDATE, INSTANCE, target,
-                      "its parameters cannot be read back; apply roles, grant type and token validity", data)
+        return Action(
+            UPDATE,
+            INSTANCE,
+            target,
+            "its parameters cannot be read back; apply roles, grant type and token validity",
+            data,
+        )
     differences = _parameter_differences(parameters, found.parameters)
     if differences:
         return Action(UPDATE, INSTANCE, target, "; ".join(differences), data)
@@ -241,30 +259,53 @@ def _key_action(method: str, desired: dict[str, Any], found: RemoteKey | None, i
     kind, parameters, fingerprint, problem = key_parameters(method, desired)
     data = {"name": name, "kind": kind, "parameters": parameters, "fingerprint": fingerprint}
     if problem:
-        return Action(CREATE if found is None else KEEP, KEY, target, "the key cannot be described yet", data,
-                      problem=problem)
+        return Action(
+            CREATE if found is None else KEEP,
+            KEY,
+            target,
+            "the key cannot be described yet",
+            data,
+            problem=problem,
+        )
     if instance.kind in (CREATE, REPLACE) or found is None:
         why = "the instance is new" if instance.kind in (CREATE, REPLACE) else "no key of this name exists"
         return Action(CREATE, KEY, target, f"{why}: create {KEY_KIND_WORDS[kind]}", data)
     data["guid"] = found.guid
     if found.state == "failed":
-        return Action(REPLACE, KEY, target, "its creation failed earlier; delete it and create it again",
-                      data)
+        return Action(
+            REPLACE, KEY, target, "its creation failed earlier; delete it and create it again", data
+        )
     if found.state in ("in progress", "initial"):
-        return Action(KEEP, KEY, target, "the key is still being created", data,
-                      problem="the key is still being created; try again in a minute")
+        return Action(
+            KEEP,
+            KEY,
+            target,
+            "the key is still being created",
+            data,
+            problem="the key is still being created; try again in a minute",
+        )
     differences = []
     if found.kind and found.kind != kind:
-        differences.append(f"it is {KEY_KIND_WORDS.get(found.kind, found.kind)}, the draft asks for "
-                           f"{KEY_KIND_WORDS[kind]}")
-    elif kind == EXTERNAL_CERTIFICATE_KEY and found.fingerprint and fingerprint and \
-            certs.normalize_fingerprint(found.fingerprint) != certs.normalize_fingerprint(fingerprint):
+        differences.append(
+            f"it is {KEY_KIND_WORDS.get(found.kind, found.kind)}, the draft asks for {KEY_KIND_WORDS[kind]}"
+        )
+    elif (
+        kind == EXTERNAL_CERTIFICATE_KEY
+        and found.fingerprint
+        and fingerprint
+        and certs.normalize_fingerprint(found.fingerprint) != certs.normalize_fingerprint(fingerprint)
+    ):
         differences.append("it holds another certificate than the one uploaded")
     if differences:
         data["differs"] = True
-        return Action(KEEP, KEY, target,
-                      f"keep (differs: {'; '.join(differences)} — keys cannot be changed: rotate to change, "
-                      f"or choose a new key name)", data)
+        return Action(
+            KEEP,
+            KEY,
+            target,
+            f"keep (differs: {'; '.join(differences)} — keys cannot be changed: rotate to change, "
+            f"or choose a new key name)",
+            data,
+        )
     return Action(KEEP, KEY, target, f"exists as {KEY_KIND_WORDS[kind]}", data)
 
 
@@ -280,12 +321,24 @@ def _credential_action(desired: dict[str, Any], found: RemoteCredential | None) 
     password_present = bool(desired.get("password_present"))
     if found is None:
         if not password_present:
-            return Action(CREATE, CREDENTIAL, target, "no artifact of this name exists", data,
-                          problem="enter the password first")
+            return Action(
+                CREATE,
+                CREDENTIAL,
+                target,
+                "no artifact of this name exists",
+                data,
+                problem="enter the password first",
+            )
         return Action(CREATE, CREDENTIAL, target, "no artifact of this name exists in CPI", data)
     if found.kind not in (None, "default"):
-        return Action(KEEP, CREDENTIAL, target, f"an artifact of kind {found.kind} has this name", data,
-                      problem="the name is taken by another kind of credential; choose another name")
+        return Action(
+            KEEP,
+            CREDENTIAL,
+            target,
+            f"an artifact of kind {found.kind} has this name",
+            data,
+            problem="the name is taken by another kind of credential; choose another name",
+        )
     differences = []
     if (found.user or "") != user:
         differences.append(f"user {found.user or '(none)'} instead of {user}")
@@ -295,12 +348,23 @@ def _credential_action(desired: dict[str, Any], found: RemoteCredential | None) 
         differences.append("the password was changed in the draft since the last apply")
     if not differences:
         if (found.status or "").upper() != "DEPLOYED":
-            return Action(KEEP, CREDENTIAL, target, f"exists; status {found.status or 'unknown'}, "
-                                                    "verification waits for DEPLOYED", data)
+            return Action(
+                KEEP,
+                CREDENTIAL,
+                target,
+                f"exists; status {found.status or 'unknown'}, verification waits for DEPLOYED",
+                data,
+            )
         return Action(KEEP, CREDENTIAL, target, "exists with this user and description", data)
     if not password_present:
-        return Action(UPDATE, CREDENTIAL, target, "; ".join(differences), data,
-                      problem="CPI needs the password with every update; enter it again")
+        return Action(
+            UPDATE,
+            CREDENTIAL,
+            target,
+            "; ".join(differences),
+            data,
+            problem="CPI needs the password with every update; enter it again",
+        )
     return Action(UPDATE, CREDENTIAL, target, "; ".join(differences), data)
 
 
@@ -327,33 +391,60 @@ def _key_pair_action(desired: dict[str, Any], found: RemoteEntry | None) -> Acti
     source = desired.get("key_source") or "generate"
     data: dict[str, Any] = {"alias": alias, "source": source}
     if found is not None and not found.is_key_pair:
-        return Action(KEEP, KEY_PAIR, target, "the alias holds a trusted certificate, not a key pair", data,
-                      problem="the alias is used by a certificate entry; choose another alias")
+        return Action(
+            KEEP,
+            KEY_PAIR,
+            target,
+            "the alias holds a trusted certificate, not a key pair",
+            data,
+            problem="the alias is used by a certificate entry; choose another alias",
+        )
     if source == "import":
         wanted = desired.get("pkcs12_fingerprint") or ""
         data["fingerprint"] = wanted
         if not desired.get("pkcs12_present") or not wanted:
-            return Action(CREATE if found is None else KEEP, KEY_PAIR, target, "the PKCS#12 file is missing",
-                          data, problem="upload the PKCS#12 file and its passphrase first")
+            return Action(
+                CREATE if found is None else KEEP,
+                KEY_PAIR,
+                target,
+                "the PKCS#12 file is missing",
+                data,
+                problem="upload the PKCS#12 file and its passphrase first",
+            )
         if found is None:
-            return Action(CREATE, KEY_PAIR, target, "no entry under this alias: import the PKCS#12 file",
-                          data)
-        if found.fingerprint and certs.normalize_fingerprint(found.fingerprint) == \
-                certs.normalize_fingerprint(wanted):
+            return Action(
+                CREATE, KEY_PAIR, target, "no entry under this alias: import the PKCS#12 file", data
+            )
+        if found.fingerprint and certs.normalize_fingerprint(
+            found.fingerprint
+        ) == certs.normalize_fingerprint(wanted):
             return Action(KEEP, KEY_PAIR, target, "holds the certificate of the uploaded PKCS#12 file", data)
-        return Action(REPLACE, KEY_PAIR, target,
-                      "holds another certificate than the uploaded PKCS#12 file: "
-                      "replace it under the same alias",
-                      data)
+        return Action(
+            REPLACE,
+            KEY_PAIR,
+            target,
+            "holds another certificate than the uploaded PKCS#12 file: replace it under the same alias",
+            data,
+        )
     data.update(key_pair_request(desired))
     if not data["common_name"] or len(data["country"]) != 2:
-        return Action(CREATE if found is None else KEEP, KEY_PAIR, target,
-                      "the distinguished name is incomplete", data,
-                      problem="a common name and a two-letter country are needed")
+        return Action(
+            CREATE if found is None else KEEP,
+            KEY_PAIR,
+            target,
+            "the distinguished name is incomplete",
+            data,
+            problem="a common name and a two-letter country are needed",
+        )
     if found is None:
-        return Action(CREATE, KEY_PAIR, target,
-                      f"no entry under this alias: generate {data['key_type']} {data['key_size']}, "
-                      f"valid {data['validity_days']} days", data)
+        return Action(
+            CREATE,
+            KEY_PAIR,
+            target,
+            f"no entry under this alias: generate {data['key_type']} {data['key_size']}, "
+            f"valid {data['validity_days']} days",
+            data,
+        )
     differences = []
     if found.key_type and found.key_type.upper() != data["key_type"]:
         differences.append(f"key type {found.key_type} instead of {data['key_type']}")
@@ -363,9 +454,13 @@ def _key_pair_action(desired: dict[str, Any], found: RemoteEntry | None) -> Acti
         differences.append(f"subject {found.subject_dn}")
     if differences:
         data["differs"] = True
-        return Action(KEEP, KEY_PAIR, target,
-                      f"keep (differs: {'; '.join(differences)} — rotate to replace it under the same alias)",
-                      data)
+        return Action(
+            KEEP,
+            KEY_PAIR,
+            target,
+            f"keep (differs: {'; '.join(differences)} — rotate to replace it under the same alias)",
+            data,
+        )
     return Action(KEEP, KEY_PAIR, target, "a key pair exists under this alias", data)
 
 
@@ -376,19 +471,43 @@ def _trusted_action(desired: dict[str, Any], found: RemoteEntry | None) -> Actio
     try:
         leaf = certs.parse_certificates(desired["server_root"]).leaf
     except certs.CertificateError as error:
-        return Action(CREATE, TRUSTED_CERTIFICATE, target, "the server root cannot be read", data,
-                      problem=f"the uploaded server root cannot be read: {error}")
+        return Action(
+            CREATE,
+            TRUSTED_CERTIFICATE,
+            target,
+            "the server root cannot be read",
+            data,
+            problem=f"the uploaded server root cannot be read: {error}",
+        )
     data.update(pem=leaf.pem.decode("ascii"), fingerprint=leaf.fingerprint_sha256)
     if alias and alias == (desired.get("alias") or ""):
-        return Action(KEEP, TRUSTED_CERTIFICATE, target, "the alias is the key pair's alias", data,
-                      problem="the server root needs an alias of its own")
+        return Action(
+            KEEP,
+            TRUSTED_CERTIFICATE,
+            target,
+            "the alias is the key pair's alias",
+            data,
+            problem="the server root needs an alias of its own",
+        )
     if found is None:
         return Action(CREATE, TRUSTED_CERTIFICATE, target, "not in the keystore: upload it", data)
     if found.is_key_pair:
-        return Action(KEEP, TRUSTED_CERTIFICATE, target, "the alias holds a key pair", data,
-                      problem="the alias is used by a key pair; choose another alias for the server root")
-    if found.fingerprint and certs.normalize_fingerprint(found.fingerprint) == \
-            certs.normalize_fingerprint(leaf.fingerprint_sha256):
+        return Action(
+            KEEP,
+            TRUSTED_CERTIFICATE,
+            target,
+            "the alias holds a key pair",
+            data,
+            problem="the alias is used by a key pair; choose another alias for the server root",
+        )
+    if found.fingerprint and certs.normalize_fingerprint(found.fingerprint) == certs.normalize_fingerprint(
+        leaf.fingerprint_sha256
+    ):
         return Action(KEEP, TRUSTED_CERTIFICATE, target, "the same certificate is already trusted", data)
-    return Action(UPDATE, TRUSTED_CERTIFICATE, target,
-                  "another certificate is stored under this alias: replace it", data)
+    return Action(
+        UPDATE,
+        TRUSTED_CERTIFICATE,
+        target,
+        "another certificate is stored under this alias: replace it",
+        data,
+    )

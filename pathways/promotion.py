@@ -52,26 +52,47 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
     for name in PROMOTED_LANDSCAPE_FIELDS:
         before, after = str(getattr(target, name)), str(exported[name])
         if before != after:
-            changes.append(Change("landscape", name, LandscapeForm.base_fields[name].label or name, before, after))
+            changes.append(
+                Change("landscape", name, LandscapeForm.base_fields[name].label or name, before, after)
+            )
     targets = {p.key: p for p in target.pathways.all()}
     for key, entry in exported["pathways"].items():
         pathway, spec = targets[key], catalog.get(key)
         if pathway.method != entry["method"]:
-            changes.append(Change(key, METHOD_FIELD, "Method", pathway.get_method_display(),
-                                  catalog.METHOD_LABELS[entry["method"]]))
+            changes.append(
+                Change(
+                    key,
+                    METHOD_FIELD,
+                    "Method",
+                    pathway.get_method_display(),
+                    catalog.METHOD_LABELS[entry["method"]],
+                )
+            )
         fields = spec.all_fields()
         for name, value in sorted(entry["draft"].items()):
-            if name in fields and not fields[name].is_secret and str(pathway.draft.get(name, "")) != str(value):
+            if (
+                name in fields
+                and not fields[name].is_secret
+                and str(pathway.draft.get(name, "")) != str(value)
+            ):
                 shown = "certificate" if fields[name].kind == "certificate" else None
-                changes.append(Change(key, name, fields[name].label,
-                                      shown if shown and pathway.draft.get(name) else str(pathway.draft.get(name, "")),
-                                      shown if shown and value else str(value)))
+                changes.append(
+                    Change(
+                        key,
+                        name,
+                        fields[name].label,
+                        shown if shown and pathway.draft.get(name) else str(pathway.draft.get(name, "")),
+                        shown if shown and value else str(value),
+                    )
+                )
     return changes
 
 
-def promote(source: Landscape, target: Landscape, *, user, secrets: dict[str, dict[str, str]] | None = None
-            ) -> list[Change]:
-    """Copy `source`'s configuration onto `target`; `secrets` = {pathway key: {field: new value}} (empty keeps).
+def promote(
+    source: Landscape, target: Landscape, *, user, secrets: dict[str, dict[str, str]] | None = None
+) -> list[Change]:
+    """Copy `source`'s configuration onto `target`; `secrets` = {pathway key: {field: new value}} (empty
+    keeps).
 
     Returns the changes made. Raises PromotionProblem (nothing changed) when the target's form refuses.
     """
@@ -80,7 +101,9 @@ def promote(source: Landscape, target: Landscape, *, user, secrets: dict[str, di
     secrets = secrets or {}
     changes = planned_changes(source, target)
     exported = export_landscape(source)
-    form_data = {name: "" if getattr(target, name) is None else str(getattr(target, name)) for name in PLAIN_FIELDS}
+    form_data = {
+        name: "" if getattr(target, name) is None else str(getattr(target, name)) for name in PLAIN_FIELDS
+    }
     form_data.update({name: str(exported[name]) for name in PROMOTED_LANDSCAPE_FIELDS})
     form_data.update({name: "" for name in SECRET_FIELDS})  # empty keeps the target's own secrets
     form = LandscapeForm(form_data, instance=target, user=user)
@@ -104,9 +127,13 @@ def promote(source: Landscape, target: Landscape, *, user, secrets: dict[str, di
                 if name in allowed and value:
                     _save(pathway, name, value, user)
                     pathway.refresh_from_db()
-        entered = sorted(f"{key}.{name}" for key, values in secrets.items() for name, value in values.items() if value)
+        entered = sorted(
+            f"{key}.{name}" for key, values in secrets.items() for name, value in values.items() if value
+        )
         AuditEvent.record(
-            user=user, action="landscape.promote", landscape=target,
+            user=user,
+            action="landscape.promote",
+            landscape=target,
             changes={f"{c.where}.{c.field}": [c.before, c.after] for c in changes}
             | {name: ["", ""] for name in entered},
             secret_fields=set(entered),

@@ -16,4 +16,6 @@ def missing_rights(pathway, check_result: dict | None) -> list[str]:
     if not check_result:
         return []
     wanted = set(needs(pathway))
-    return [c["sentence"] for c in check_result.get("checks", []) if c["name"] in wanted and c["status"] != "ok"]
+    return [
+        c["sentence"] for c in check_result.get("checks", []) if c["name"] in wanted and c["status"] != "ok"
+    ]

@@ -18,8 +18,13 @@ PRIVATE_KEY = "sender_private_key"
 CSR = "sender_csr"
 DOWNLOADED = "sender_key_downloaded"
 MIN_PASSPHRASE = 12
-ALGORITHMS = (("RSA-2048", "RSA 2048"), ("RSA-3072", "RSA 3072"), ("RSA-4096", "RSA 4096"),
-              ("EC-P256", "EC P-256"), ("EC-P384", "EC P-384"))
+ALGORITHMS = (
+    ("RSA-2048", "RSA 2048"),
+    ("RSA-3072", "RSA 3072"),
+    ("RSA-4096", "RSA 4096"),
+    ("EC-P256", "EC P-256"),
+    ("EC-P384", "EC P-384"),
+)
 
 
 class SenderKeyError(Exception):
@@ -38,16 +43,22 @@ class SenderKeyState:
 
 def applies_to(pathway: Pathway) -> bool:
     """Only senders that log on with their own certificate (inbound, External Certificate key)."""
-    return (pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE
-            and (pathway.value("certificate_source") or "external") == "external")
+    return (
+        pathway.spec.is_inbound
+        and pathway.method == catalog.CERTIFICATE
+        and (pathway.value("certificate_source") or "external") == "external"
+    )
 
 
-def generate(pathway: Pathway, subject: certs.DistinguishedName, algorithm: str, subject_alt_names=(),
-             user=None) -> certs.CsrInfo:
+def generate(
+    pathway: Pathway, subject: certs.DistinguishedName, algorithm: str, subject_alt_names=(), user=None
+) -> certs.CsrInfo:
     """A new key (kept encrypted in the vault) and its CSR; a previous unsent key is replaced."""
     if not applies_to(pathway):
-        raise SenderKeyError("Generation is for a sender that logs on with its own certificate (External "
-                             "Certificate); choose that in the wizard first.")
+        raise SenderKeyError(
+            "Generation is for a sender that logs on with its own certificate (External "
+            "Certificate); choose that in the wizard first."
+        )
     if algorithm not in dict(ALGORITHMS):
         raise SenderKeyError(f"Choose a key type among {', '.join(label for _, label in ALGORITHMS)}.")
     try:
@@ -55,14 +66,20 @@ def generate(pathway: Pathway, subject: certs.DistinguishedName, algorithm: str,
         info = certs.parse_csr(made.csr_pem)
     except certs.CertificateError as error:
         raise SenderKeyError(error.message) from error
-    Secret.store(landscape=pathway.landscape, pathway=pathway, name=PRIVATE_KEY, value=made.private_key.pem,
-                 user=user)
+    Secret.store(
+        landscape=pathway.landscape, pathway=pathway, name=PRIVATE_KEY, value=made.private_key.pem, user=user
+    )
     Secret.store(landscape=pathway.landscape, pathway=pathway, name=CSR, value=made.csr_pem, user=user)
     Secret.objects.filter(pathway=pathway, name=DOWNLOADED).delete()
-    AuditEvent.record(user=user, action="certificate.generate", landscape=pathway.landscape,
-                      pathway_key=pathway.key, changes={PRIVATE_KEY: ["", "generated"]},
-                      secret_fields={PRIVATE_KEY},
-                      note=f"{made.private_key.key_description} key and CSR for {info.subject} made locally")
+    AuditEvent.record(
+        user=user,
+        action="certificate.generate",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        changes={PRIVATE_KEY: ["", "generated"]},
+        secret_fields={PRIVATE_KEY},
+        note=f"{made.private_key.key_description} key and CSR for {info.subject} made locally",
+    )
     return info
 
 
@@ -93,8 +110,12 @@ def state(pathway: Pathway) -> SenderKeyState:
     key = _key(pathway)
     chain = _signed_chain(pathway)
     matches = bool(key and chain and certs.key_matches_certificate(key, chain.leaf))
-    return SenderKeyState(csr=certs.parse_csr(pem) if pem else None, key_held=key is not None,
-                          downloaded=pathway.secret(DOWNLOADED), certificate_matches=matches)
+    return SenderKeyState(
+        csr=certs.parse_csr(pem) if pem else None,
+        key_held=key is not None,
+        downloaded=pathway.secret(DOWNLOADED),
+        certificate_matches=matches,
+    )
 
 
 def pkcs12_once(pathway: Pathway, passphrase: str, confirmation: str, user=None) -> bytes:
@@ -110,20 +131,35 @@ def pkcs12_once(pathway: Pathway, passphrase: str, confirmation: str, user=None)
         raise SenderKeyError("There is no generated key to download; generate a key and CSR first.")
     chain = _signed_chain(pathway)
     if chain is None:
-        raise SenderKeyError("Upload the certificate your CA issued for the CSR into the certificate field "
-                             "first; the PKCS#12 file holds it together with the key.")
+        raise SenderKeyError(
+            "Upload the certificate your CA issued for the CSR into the certificate field "
+            "first; the PKCS#12 file holds it together with the key."
+        )
     if not certs.key_matches_certificate(key, chain.leaf):
-        raise SenderKeyError(f"The uploaded certificate {chain.leaf.label()} was not issued for this key's CSR; "
-                             "upload the certificate issued for the CSR shown here.")
+        raise SenderKeyError(
+            f"The uploaded certificate {chain.leaf.label()} was not issued for this key's CSR; "
+            "upload the certificate issued for the CSR shown here."
+        )
     try:
         data = certs.export_pkcs12(key, chain, passphrase, friendly_name=chain.leaf.subject)
     except certs.CertificateError as error:
         raise SenderKeyError(error.message) from error
     Secret.objects.filter(pathway=pathway, name=PRIVATE_KEY).delete()
-    Secret.store(landscape=pathway.landscape, pathway=pathway, name=DOWNLOADED,
-                 value=timezone.now().isoformat(), user=user)
-    AuditEvent.record(user=user, action="certificate.pkcs12", landscape=pathway.landscape, pathway_key=pathway.key,
-                      changes={PRIVATE_KEY: ["held", "deleted"]}, secret_fields={PRIVATE_KEY},
-                      note=f"key and certificate {chain.leaf.fingerprint_sha256[:23]}… downloaded once as "
-                           "PKCS#12; the key was deleted")
+    Secret.store(
+        landscape=pathway.landscape,
+        pathway=pathway,
+        name=DOWNLOADED,
+        value=timezone.now().isoformat(),
+        user=user,
+    )
+    AuditEvent.record(
+        user=user,
+        action="certificate.pkcs12",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        changes={PRIVATE_KEY: ["held", "deleted"]},
+        secret_fields={PRIVATE_KEY},
+        note=f"key and certificate {chain.leaf.fingerprint_sha256[:23]}… downloaded once as "
+        "PKCS#12; the key was deleted",
+    )
     return data

@@ -46,8 +46,15 @@ COLOURS = {
     "delete": "red",
 }
 LABELS = {
-    **dict(PathwayStatus.choices), **dict(RunState.choices), "expiring": "Expiring", "drifted": "Drifted",
-    "create": "Create", "keep": "Keep", "update": "Update", "replace": "Replace", "delete": "Delete",
+    **dict(PathwayStatus.choices),
+    **dict(RunState.choices),
+    "expiring": "Expiring",
+    "drifted": "Drifted",
+    "create": "Create",
+    "keep": "Keep",
+    "update": "Update",
+    "replace": "Replace",
+    "delete": "Delete",
 }
 
 

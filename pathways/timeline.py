@@ -18,7 +18,10 @@ from pathways import certs
 DAY = timedelta(days=1)
 WIDTH, LEFT, ROW, TOP = 720, 190, 26, 30
 PAST_DAYS = 30
-DRAFT_CERTIFICATES = {"external_certificate": "client certificate (draft)", "server_root": "receiver root (draft)"}
+DRAFT_CERTIFICATES = {
+    "external_certificate": "client certificate (draft)",
+    "server_root": "receiver root (draft)",
+}
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -43,7 +46,7 @@ def days_left(not_after: datetime | None, now: datetime | None = None) -> int | 
 
 
 def expiry_level(left: int | None, landscape_threshold: int | None = None) -> str:
-    """"expired", "critical" (within the smallest threshold), "expiring" (within the largest), "ok" or ""."""
+    """ "expired", "critical" (within the smallest threshold), "expiring" (within the largest), "ok" or ""."""
     if left is None:
         return ""
     if left < 0:
@@ -93,11 +96,17 @@ def pathway_certificates(pathway) -> list[Certificate]:
 COLOURS = {"expired": "#8b1116", "critical": "#b42318", "expiring": "#8a5a00", "ok": "#14532d"}
 
 
-def svg_geometry(certificates: list[Certificate], landscape_threshold: int = 30, now: datetime | None = None) -> dict:
-    """Coordinates for the server-rendered SVG: one bar per certificate, a line for today and each threshold."""
+def svg_geometry(
+    certificates: list[Certificate], landscape_threshold: int = 30, now: datetime | None = None
+) -> dict:
+    """Coordinates for the server-rendered SVG: one bar per certificate, a line for today and each
+    threshold.
+    """
     now = now or timezone.now()
     start = now - PAST_DAYS * DAY
-    latest = max([c.not_after for c in certificates] + [now + max([*thresholds(), landscape_threshold]) * DAY])
+    latest = max(
+        [c.not_after for c in certificates] + [now + max([*thresholds(), landscape_threshold]) * DAY]
+    )
     end = min(latest + 15 * DAY, now + 3 * 365 * DAY)
     span = max((end - start) / DAY, 1.0)
     scale = (WIDTH - LEFT - 10) / span
@@ -111,23 +120,43 @@ def svg_geometry(certificates: list[Certificate], landscape_threshold: int = 30,
         left = certificate.days_left
         level = expiry_level(left, landscape_threshold)
         begin = certificate.not_before or start
-        bars.append({
-            "label": certificate.label, "y": TOP + index * ROW, "x": x(begin),
-            "width": max(x(certificate.not_after) - x(begin), 2.0), "colour": COLOURS[level], "level": level,
-            "not_after": certificate.not_after, "days_left": left, "text_y": TOP + index * ROW + 13,
-        })
+        bars.append(
+            {
+                "label": certificate.label,
+                "y": TOP + index * ROW,
+                "x": x(begin),
+                "width": max(x(certificate.not_after) - x(begin), 2.0),
+                "colour": COLOURS[level],
+                "level": level,
+                "not_after": certificate.not_after,
+                "days_left": left,
+                "text_y": TOP + index * ROW + 13,
+            }
+        )
     height = TOP + max(len(certificates), 1) * ROW + 24
     axis_bottom = height - 20
     marks = [{"x": x(now), "label": "today", "dashed": False, "label_y": height - 6}]
-    marks += [{"x": x(now + days * DAY), "label": f"{days} d", "dashed": True, "label_y": 12}
-              for days in sorted({*thresholds(), landscape_threshold})]
-    return {"bars": bars, "marks": marks, "width": WIDTH, "height": height, "axis_bottom": axis_bottom,
-            "start": start, "end": end, "left": LEFT}
+    marks += [
+        {"x": x(now + days * DAY), "label": f"{days} d", "dashed": True, "label_y": 12}
+        for days in sorted({*thresholds(), landscape_threshold})
+    ]
+    return {
+        "bars": bars,
+        "marks": marks,
+        "width": WIDTH,
+        "height": height,
+        "axis_bottom": axis_bottom,
+        "start": start,
+        "end": end,
+        "left": LEFT,
+    }
 
 
 def activity(landscape, limit: int = 30) -> list[dict]:
     """Runs and audit events of the landscape, newest first, merged into one list of entries."""
-    runs = list(landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")[:limit])
+    runs = list(
+        landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")[:limit]
+    )
     events = list(landscape.audit_events.order_by("-at", "-id")[:limit])
     entries = [{"at": run.created_at, "kind": "run", "run": run} for run in runs]
     entries += [{"at": event.at, "kind": "event", "event": event} for event in events]

@@ -17,10 +17,15 @@ class UploadLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponse("The request's Content-Length is not a number.", status=400,
-                                content_type="text/plain; charset=utf-8")
+            return HttpResponse(
+                "The request's Content-Length is not a number.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         if limit is not None and length > limit:
             return HttpResponse(
                 f"The request is larger than {limit // 1024} kB; certificates and keys are much smaller.",
-                status=413, content_type="text/plain; charset=utf-8")
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
         return self.get_response(request)

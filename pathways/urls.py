@@ -21,8 +21,11 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/handoff/", handoff.sheet, name="handoff"),
     path("l/<uuid:code>/p/<slug:key>/handoff/reveal/", handoff.reveal, name="handoff_reveal"),
     path("l/<uuid:code>/p/<slug:key>/handoff/pkcs12/", handoff.pkcs12, name="handoff_pkcs12"),
-    path("l/<uuid:code>/p/<slug:key>/handoff/certificate.<slug:encoding>", handoff.certificate,
-         name="handoff_certificate"),
+    path(
+        "l/<uuid:code>/p/<slug:key>/handoff/certificate.<slug:encoding>",
+        handoff.certificate,
+        name="handoff_certificate",
+    ),
     path("l/<uuid:code>/p/<slug:key>/handoff/server-root-ca.pem", handoff.server_root, name="handoff_root"),
     path("", include("pathways.urls_leads")),
     path("", include("pathways.urls_certs")),

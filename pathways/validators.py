@@ -21,9 +21,7 @@ def _name(value: str, what: str, limit: int) -> str:
     bad = sorted({c for c in value if not NAME_CHARS.match(c)})
     if bad:
         shown = " ".join(repr(c) for c in bad[:5])
-        raise ValidationError(
-            f"A {what} may contain only letters, digits, '.', '_' and '-'; remove {shown}."
-        )
+        raise ValidationError(f"A {what} may contain only letters, digits, '.', '_' and '-'; remove {shown}.")
     return value
 
 
@@ -125,7 +123,9 @@ def host_name(value: str) -> str:
     if not value:
         return value
     if "://" in value or "/" in value:
-        raise ValidationError("Enter only the host name, e.g. my400000.s4hana.ondemand.com (no https://, no path).")
+        raise ValidationError(
+            "Enter only the host name, e.g. my400000.s4hana.ondemand.com (no https://, no path)."
+        )
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?", value):
         raise ValidationError(f"'{value}' is not a host name.")
     return value
@@ -134,9 +134,7 @@ def host_name(value: str) -> str:
 def endpoint_path(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"/(http|cxf)/[A-Za-z0-9._~\-/*]+", value):
-        raise ValidationError(
-            "Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping."
-        )
+        raise ValidationError("Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping.")
     return value
 
 

@@ -49,7 +49,10 @@ def key_problems(keys: list[str]) -> list[str]:
         try:
             Fernet(key.encode())
         except (ValueError, TypeError):
-            problems.append(f"Key {position} of AUTHWIZARD_ENCRYPTION_KEYS is not a Fernet key (32 url-safe base64 bytes).")
+            problems.append(
+                f"Key {position} of AUTHWIZARD_ENCRYPTION_KEYS is not a Fernet key "
+                "(32 url-safe base64 bytes)."
+            )
     return problems
 
 
@@ -92,11 +95,18 @@ def rotate(token: str) -> str:
 # --- Redaction ---------------------------------------------------------------------------------------------
 
 _PATTERNS = [
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-     "[private key redacted]"),
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+        "[private key redacted]",
+    ),
     (re.compile(r"(?i)(authorization\s*[:=]\s*['\"]?)(basic|bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1\2 ***"),
-    (re.compile(r"(?i)(['\"]?(?:client_?secret|password|passphrase|access_token|refresh_token|"
-                r"x-csrf-token|key)['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"), r"\1***"),
+    (
+        re.compile(
+            r"(?i)(['\"]?(?:client_?secret|password|passphrase|access_token|refresh_token|"
+            r"x-csrf-token|key)['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"
+        ),
+        r"\1***",
+    ),
 ]
 
 

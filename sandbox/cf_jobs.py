@@ -1,8 +1,8 @@
 """CF v3 asynchronous jobs: created by writes, advanced by polls, then applied to the resource they change.
 
 A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) of the job or of the
-resource it changes, and turns COMPLETE or FAILED on the next one. Faults `fail_job` / `job_forever` (matched on the resource name) make it
-fail or never finish.
+resource it changes, and turns COMPLETE or FAILED on the next one. Faults `fail_job` / `job_forever`
+(matched on the resource name) make it fail or never finish.
 """
 
 from __future__ import annotations

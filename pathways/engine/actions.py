@@ -47,8 +47,13 @@ def _instance(connection: Connection, work: Work, action: planning.Action) -> st
         cf.delete_instance(data["guid"])
     if action.kind in (planning.CREATE, planning.REPLACE):
         try:
-            instance = cf.create_instance(space_guid, connection.integration_flow_plan_guid(), data["name"],
-                                          data["parameters"], labels={"authwizard": work.pathway.key})
+            instance = cf.create_instance(
+                space_guid,
+                connection.integration_flow_plan_guid(),
+                data["name"],
+                data["parameters"],
+                labels={"authwizard": work.pathway.key},
+            )
             message = f"created {data['name']}"
         except SapError as error:
             if error.code != "duplicate_instance_name":
@@ -65,8 +70,9 @@ def _instance(connection: Connection, work: Work, action: planning.Action) -> st
         message = f"updated {data['name']}: {action.reason}"
     else:
         work.instance_guid = data["guid"]
-    work.applied.update(instance_name=data["name"], instance_guid=work.instance_guid,
-                        instance_parameters=data["parameters"])
+    work.applied.update(
+        instance_name=data["name"], instance_guid=work.instance_guid, instance_parameters=data["parameters"]
+    )
     return message
 
 
@@ -102,8 +108,13 @@ def record_key(work: Work, name: str) -> None:
     """Put the key's public facts into `applied` and its secrets into the vault for the hand-off sheet."""
     key: ServiceKey = work.service_key
     work.applied.update(
-        key_name=name, key_guid=work.key_guid, key_kind=key.kind, clientid=key.clientid, url=key.url,
-        tokenurl=key.tokenurl, fingerprint=leaf_fingerprint(key.certificate),
+        key_name=name,
+        key_guid=work.key_guid,
+        key_kind=key.kind,
+        clientid=key.clientid,
+        url=key.url,
+        tokenurl=key.tokenurl,
+        fingerprint=leaf_fingerprint(key.certificate),
         validuntil=key.valid_until.isoformat() if key.valid_until else None,
     )
     if key.kind == KIND_SECRET:
@@ -141,8 +152,12 @@ def _credential(connection: Connection, work: Work, action: planning.Action) -> 
                 raise
         deployed = cpi.wait_until_deployed(data["name"])
         message += f"; status {deployed.status}"
-    work.applied.update(credential_name=data["name"], user=data["user"], description=data["description"],
-                        password_set_at=password_secret.set_at.isoformat() if password_secret else None)
+    work.applied.update(
+        credential_name=data["name"],
+        user=data["user"],
+        description=data["description"],
+        password_set_at=password_secret.set_at.isoformat() if password_secret else None,
+    )
     return message
 
 
@@ -156,8 +171,12 @@ def _key_pair(connection: Connection, work: Work, action: planning.Action) -> st
     if action.kind in (planning.CREATE, planning.REPLACE):
         if data["source"] == "import":
             bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
-            cpi.import_pkcs12(alias, base64.b64decode(bundle.reveal()), passphrase.reveal() if passphrase else "",
-                              update=action.kind == planning.REPLACE)
+            cpi.import_pkcs12(
+                alias,
+                base64.b64decode(bundle.reveal()),
+                passphrase.reveal() if passphrase else "",
+                update=action.kind == planning.REPLACE,
+            )
             message = f"imported the PKCS#12 key pair as {alias}"
         else:
             message = _generate(cpi, data)
@@ -166,17 +185,26 @@ def _key_pair(connection: Connection, work: Work, action: planning.Action) -> st
         raise SapError(f"The keystore entry {alias} is missing after it was written", retryable=True)
     certificate = cpi.download_certificate(alias)
     store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
-    work.applied.update(alias=alias, key_source=data["source"], **entry_facts(entry),
-                        fingerprint=leaf_fingerprint(certificate) or entry.fingerprint_sha256)
+    work.applied.update(
+        alias=alias,
+        key_source=data["source"],
+        **entry_facts(entry),
+        fingerprint=leaf_fingerprint(certificate) or entry.fingerprint_sha256,
+    )
     return message + f"; fingerprint {work.applied['fingerprint']}"
 
 
 def _generate(cpi, data: dict) -> str:
     now = datetime.now(UTC)
     request = KeyPairRequest(
-        alias=data["alias"], common_name=data["common_name"], country=data["country"],
-        organization=data["organization"] or None, key_type=data["key_type"], key_size=data["key_size"],
-        signature_algorithm=data["signature_algorithm"], valid_not_before=now,
+        alias=data["alias"],
+        common_name=data["common_name"],
+        country=data["country"],
+        organization=data["organization"] or None,
+        key_type=data["key_type"],
+        key_size=data["key_size"],
+        signature_algorithm=data["signature_algorithm"],
+        valid_not_before=now,
         valid_not_after=now + timedelta(days=data["validity_days"]),
     )
     try:
@@ -191,7 +219,9 @@ def _generate(cpi, data: dict) -> str:
 def entry_facts(entry: KeystoreEntry) -> dict:
     return {
         "validuntil": entry.valid_not_after.isoformat() if entry.valid_not_after else None,
-        "subject_dn": entry.subject_dn, "key_type": entry.key_type, "key_size": entry.key_size,
+        "subject_dn": entry.subject_dn,
+        "key_type": entry.key_type,
+        "key_size": entry.key_size,
     }
 
 
@@ -200,14 +230,19 @@ def _trusted(connection: Connection, work: Work, action: planning.Action) -> str
     message = f"kept {data['alias']}"
     if action.kind in (planning.CREATE, planning.UPDATE):
         try:
-            cpi.upload_certificate(data["alias"], data["pem"], update=action.kind == planning.UPDATE,
-                                   expected_fingerprint_sha256=data["fingerprint"])
+            cpi.upload_certificate(
+                data["alias"],
+                data["pem"],
+                update=action.kind == planning.UPDATE,
+                expected_fingerprint_sha256=data["fingerprint"],
+            )
             message = f"uploaded {data['alias']}"
         except SapError as error:
             if error.code != "duplicate_alias":
                 raise
-            cpi.upload_certificate(data["alias"], data["pem"], update=True,
-                                   expected_fingerprint_sha256=data["fingerprint"])
+            cpi.upload_certificate(
+                data["alias"], data["pem"], update=True, expected_fingerprint_sha256=data["fingerprint"]
+            )
             message = f"replaced {data['alias']}"
     work.applied.update(trusted_alias=data["alias"], trusted_fingerprint=data["fingerprint"])
     return message

@@ -22,7 +22,9 @@ class ChainRefused(Exception):
 def keypair_alias(pathway: Pathway) -> str:
     """The alias of the pathway's CPI key pair, as applied (else as drafted); SapError for other pathways."""
     if pathway.spec.is_inbound or pathway.method != catalog.CERTIFICATE:
-        raise SapError("Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair")
+        raise SapError(
+            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair"
+        )
     alias = (pathway.applied or {}).get("alias") or pathway.value("alias")
     if not alias:
         raise SapError("The pathway has no keystore alias yet")
@@ -34,11 +36,18 @@ def download_keypair_csr(pathway: Pathway, user=None) -> str:
     alias = keypair_alias(pathway)
     with Connection(pathway.landscape) as connection:
         if connection.cpi.get_keystore_entry(alias) is None:
-            raise SapError(f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
-                           code="not_applied")
+            raise SapError(
+                f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
+                code="not_applied",
+            )
         pem = connection.cpi.download_csr(alias)
-    AuditEvent.record(user=user, action="certificate.csr", landscape=pathway.landscape, pathway_key=pathway.key,
-                      note=f"signing request of the CPI key pair {alias} downloaded")
+    AuditEvent.record(
+        user=user,
+        action="certificate.csr",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        note=f"signing request of the CPI key pair {alias} downloaded",
+    )
     return pem
 
 
@@ -51,8 +60,10 @@ def check_signed_chain(text: str, current_certificate_pem: str, now=None) -> cer
     current = certs.certificate_object(current_certificate_pem)
     leaf = certs.certificate_object(parsed.leaf)
     if current.public_key().public_bytes(*_spki()) != leaf.public_key().public_bytes(*_spki()):
-        raise ChainRefused(f"The certificate {parsed.leaf.label()} was not issued for this key pair's signing "
-                           "request (its public key differs); upload the certificate your CA issued for the CSR.")
+        raise ChainRefused(
+            f"The certificate {parsed.leaf.label()} was not issued for this key pair's signing "
+            "request (its public key differs); upload the certificate your CA issued for the CSR."
+        )
     findings = certs.check_certificates(parsed, certs.Purpose.SERVER_TRUST, now=now or timezone.now())
     findings = [f for f in findings if f.code not in ("one_certificate_per_alias", "server_leaf_trusted")]
     errors = [f.message for f in findings if f.is_error]
@@ -75,21 +86,33 @@ def upload_signed_chain(pathway: Pathway, text: str, user=None) -> dict:
     with Connection(pathway.landscape) as connection:
         cpi = connection.cpi
         if cpi.get_keystore_entry(alias) is None:
-            raise SapError(f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
-                           code="not_applied")
+            raise SapError(
+                f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
+                code="not_applied",
+            )
         parsed = check_signed_chain(text, cpi.download_certificate(alias))
         chain_pem = certs.export_chain_pem(parsed).decode("ascii")
-        entry = cpi.upload_certificate_chain(alias, chain_pem,
-                                             expected_fingerprint_sha256=parsed.chain[-1].fingerprint_sha256)
+        entry = cpi.upload_certificate_chain(
+            alias, chain_pem, expected_fingerprint_sha256=parsed.chain[-1].fingerprint_sha256
+        )
         certificate = cpi.download_certificate(alias)
     store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
     applied = dict(pathway.applied or {})
     before = applied.get("fingerprint")
-    applied.update(alias=alias, **entry_facts(entry), fingerprint=parsed.leaf.fingerprint_sha256,
-                   signed_by=parsed.leaf.issuer)
+    applied.update(
+        alias=alias,
+        **entry_facts(entry),
+        fingerprint=parsed.leaf.fingerprint_sha256,
+        signed_by=parsed.leaf.issuer,
+    )
     Pathway.objects.filter(pk=pathway.pk).update(applied=applied, certificate_not_after=parsed.leaf.not_after)
     pathway.applied = applied
-    AuditEvent.record(user=user, action="certificate.chain", landscape=pathway.landscape, pathway_key=pathway.key,
-                      changes={"fingerprint": [before, parsed.leaf.fingerprint_sha256]},
-                      note=f"CA-signed chain imported onto {alias}")
+    AuditEvent.record(
+        user=user,
+        action="certificate.chain",
+        landscape=pathway.landscape,
+        pathway_key=pathway.key,
+        changes={"fingerprint": [before, parsed.leaf.fingerprint_sha256]},
+        note=f"CA-signed chain imported onto {alias}",
+    )
     return applied

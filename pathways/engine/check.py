@@ -57,8 +57,13 @@ def _cpi(connection: Connection) -> list[Finding]:
         if token.has_role(role):
             findings.append(Finding(f"cpi_role_{role}", OK, f"The API key has the role {role}"))
         else:
-            findings.append(Finding(f"cpi_role_{role}", MISSING,
-                                    f"The API key lacks the role {role}; add it to the api-plan instance"))
+            findings.append(
+                Finding(
+                    f"cpi_role_{role}",
+                    MISSING,
+                    f"The API key lacks the role {role}; add it to the api-plan instance",
+                )
+            )
     return findings
 
 
@@ -67,8 +72,10 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
     try:
         connection.cf.login()
     except SapError as error:
-        return [Finding("cf_login", MISSING, str(error)),
-                Finding("cf_space_developer", MISSING, "Space Developer cannot be checked without a login")]
+        return [
+            Finding("cf_login", MISSING, str(error)),
+            Finding("cf_space_developer", MISSING, "Space Developer cannot be checked without a login"),
+        ]
     findings = [Finding("cf_login", OK, f"Cloud Foundry login as {landscape.cf_user} works")]
     try:
         space = connection.space()
@@ -76,12 +83,22 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
     except SapError as error:
         return findings + [Finding("cf_space_developer", MISSING, str(error))]
     if developer:
-        findings.append(Finding("cf_space_developer", OK,
-                                f"{landscape.cf_user} is a Space Developer in {landscape.cf_org}/{space.name}"))
+        findings.append(
+            Finding(
+                "cf_space_developer",
+                OK,
+                f"{landscape.cf_user} is a Space Developer in {landscape.cf_org}/{space.name}",
+            )
+        )
     else:
-        findings.append(Finding("cf_space_developer", MISSING,
-                                f"{landscape.cf_user} is not a Space Developer in {space.name}; ask a space "
-                                f"manager to add the role"))
+        findings.append(
+            Finding(
+                "cf_space_developer",
+                MISSING,
+                f"{landscape.cf_user} is not a Space Developer in {space.name}; ask a space "
+                f"manager to add the role",
+            )
+        )
     return findings
 
 

@@ -1,4 +1,6 @@
-"""One run's connection to a landscape: transport (CA bundle, SSRF guard), CF and CPI clients, tuning, heartbeat."""
+"""One run's connection to a landscape: transport (CA bundle, SSRF guard), CF and CPI clients, tuning,
+heartbeat.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from pathways.sap.xsuaa import TokenClient
 
 @dataclass(frozen=True)
 class Tuning:
-    """Waiting behaviour of remote work; the defaults follow D-12/D-18/D-28, tests shorten them in settings."""
+    """Waiting behaviour of remote work; the defaults follow D-12/D-18/D-28, tests shorten them in
+    settings.
+    """
 
     job_poll_seconds: float = 2.0
     job_poll_max_seconds: float = 10.0
@@ -66,25 +70,38 @@ def landscape_secret(landscape, name: str) -> str:
 def cpi_api_key(landscape) -> ServiceKey:
     """The landscape's `api`-plan key, with its secret (or private key) from the vault."""
     if not (landscape.cpi_api_url and landscape.cpi_token_url and landscape.cpi_client_id):
-        raise SapError("The landscape has no CPI API key yet; paste the api-plan service key in its settings",
-                       code="not_configured")
+        raise SapError(
+            "The landscape has no CPI API key yet; paste the api-plan service key in its settings",
+            code="not_configured",
+        )
     secret = landscape_secret(landscape, "cpi_secret")
     if landscape.cpi_auth == "certificate":
-        return ServiceKey(clientid=landscape.cpi_client_id, url=landscape.cpi_api_url,
-                          tokenurl=landscape.cpi_token_url, certificate=landscape.cpi_certificate or None,
-                          key=secret or None)
+        return ServiceKey(
+            clientid=landscape.cpi_client_id,
+            url=landscape.cpi_api_url,
+            tokenurl=landscape.cpi_token_url,
+            certificate=landscape.cpi_certificate or None,
+            key=secret or None,
+        )
     if not secret:
-        raise SapError("The landscape's CPI client secret is not stored; enter it in the landscape settings",
-                       code="not_configured")
-    return ServiceKey(clientid=landscape.cpi_client_id, url=landscape.cpi_api_url,
-                      tokenurl=landscape.cpi_token_url, clientsecret=secret)
+        raise SapError(
+            "The landscape's CPI client secret is not stored; enter it in the landscape settings",
+            code="not_configured",
+        )
+    return ServiceKey(
+        clientid=landscape.cpi_client_id,
+        url=landscape.cpi_api_url,
+        tokenurl=landscape.cpi_token_url,
+        clientsecret=secret,
+    )
 
 
 class Connection:
     """Everything remote for one run, sharing one SapHttp (so the run's HTTP calls are counted once)."""
 
-    def __init__(self, landscape, *, heartbeat: Callable[[], None] | None = None,
-                 tuning: Tuning | None = None) -> None:
+    def __init__(
+        self, landscape, *, heartbeat: Callable[[], None] | None = None, tuning: Tuning | None = None
+    ) -> None:
         self.landscape = landscape
         self.tuning = tuning or Tuning.from_settings()
         self._heartbeat = heartbeat or (lambda: None)
@@ -92,8 +109,9 @@ class Connection:
         self.http = SapHttp(
             ca_bundle=self._write_ca_bundle(landscape.ca_bundle),
             timeouts=Timeouts(connect=self.tuning.connect_timeout, read=self.tuning.read_timeout),
-            retry=RetryPolicy(base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries,
-                              sleep=self.sleep),
+            retry=RetryPolicy(
+                base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries, sleep=self.sleep
+            ),
             url_guard=guard_destination,
         )
         self.tokens = TokenClient(self.http)
@@ -141,19 +159,30 @@ class Connection:
     def cf(self) -> CloudFoundry:
         landscape = self.landscape
         if not (landscape.cf_api_url and landscape.cf_user):
-            raise SapError("The landscape has no Cloud Foundry API address or user yet", code="not_configured")
+            raise SapError(
+                "The landscape has no Cloud Foundry API address or user yet", code="not_configured"
+            )
         return CloudFoundry(
-            self.http, landscape.cf_api_url, username=landscape.cf_user,
-            password=landscape_secret(landscape, "cf_password"), uaa_url=landscape.cf_uaa_url or None,
-            polling=JobPolling(first_interval=self.tuning.job_poll_seconds,
-                               max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
-                               sleep=self.sleep),
+            self.http,
+            landscape.cf_api_url,
+            username=landscape.cf_user,
+            password=landscape_secret(landscape, "cf_password"),
+            uaa_url=landscape.cf_uaa_url or None,
+            polling=JobPolling(
+                first_interval=self.tuning.job_poll_seconds,
+                max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
+                sleep=self.sleep,
+            ),
         )
 
     @cached_property
     def cpi(self) -> CpiClient:
-        return CpiClient(self.http, cpi_api_key(self.landscape), tokens=self.tokens,
-                         deploy_wait=DeployWait(interval=self.tuning.deploy_poll_seconds, sleep=self.sleep))
+        return CpiClient(
+            self.http,
+            cpi_api_key(self.landscape),
+            tokens=self.tokens,
+            deploy_wait=DeployWait(interval=self.tuning.deploy_poll_seconds, sleep=self.sleep),
+        )
 
     def space(self) -> Space:
         if self._space is None:

@@ -52,13 +52,17 @@ def _inbound(connection: Connection, applied: dict) -> list[str]:
     if binding is None:
         return [*differences, f"The service key {key_name} was deleted."]
     if key_guid and binding.guid != key_guid:
-        differences.append(f"The service key {key_name} was deleted and created again: "
-                           "the credentials handed over no longer work.")
+        differences.append(
+            f"The service key {key_name} was deleted and created again: "
+            "the credentials handed over no longer work."
+        )
     elif applied.get("fingerprint"):
         remote = leaf_fingerprint(cf.key_details(binding.guid).certificate)
         if not _same_fingerprint(remote, applied["fingerprint"]):
-            differences.append(f"The certificate of service key {key_name} changed (fingerprint "
-                               f"{_short(remote)}…, handed over {_short(applied['fingerprint'])}…).")
+            differences.append(
+                f"The certificate of service key {key_name} changed (fingerprint "
+                f"{_short(remote)}…, handed over {_short(applied['fingerprint'])}…)."
+            )
     return differences
 
 
@@ -73,25 +77,32 @@ def _credential(connection: Connection, applied: dict) -> list[str]:
     applied_at = _parse(applied.get("applied_at"))
     if found.deployed_on and applied_at and found.deployed_on > applied_at + clock_skew():
         by = f" by {found.deployed_by}" if found.deployed_by else ""
-        differences.append(f"{name} was deployed again{by} on {found.deployed_on:%Y-%m-%d %H:%M} UTC, after the "
-                           "apply: its password may differ from the one AuthWizard stored.")
+        differences.append(
+            f"{name} was deployed again{by} on {found.deployed_on:%Y-%m-%d %H:%M} UTC, after the "
+            "apply: its password may differ from the one AuthWizard stored."
+        )
     return differences
 
 
 def _keystore(connection: Connection, applied: dict) -> list[str]:
     cpi, differences = connection.cpi, []
-    for alias_key, fingerprint_key, what in (("alias", "fingerprint", "key pair"),
-                                             ("trusted_alias", "trusted_fingerprint", "trusted certificate")):
+    for alias_key, fingerprint_key, what in (
+        ("alias", "fingerprint", "key pair"),
+        ("trusted_alias", "trusted_fingerprint", "trusted certificate"),
+    ):
         alias = applied.get(alias_key)
         if not alias:
             continue
         entry = cpi.get_keystore_entry(alias)
         if entry is None:
             differences.append(f"The {what} {alias} was deleted from the keystore.")
-        elif applied.get(fingerprint_key) and not _same_fingerprint(entry.fingerprint_sha256,
-                                                                     applied[fingerprint_key]):
-            differences.append(f"The {what} {alias} was replaced in the keystore (fingerprint "
-                               f"{_short(entry.fingerprint_sha256)}…, applied {_short(applied[fingerprint_key])}…).")
+        elif applied.get(fingerprint_key) and not _same_fingerprint(
+            entry.fingerprint_sha256, applied[fingerprint_key]
+        ):
+            differences.append(
+                f"The {what} {alias} was replaced in the keystore (fingerprint "
+                f"{_short(entry.fingerprint_sha256)}…, applied {_short(applied[fingerprint_key])}…)."
+            )
     return differences
 
 

@@ -37,7 +37,9 @@ def stale_after() -> timedelta:
 
 # Messages are built from names and remote error texts, never from secrets; these guards catch accidents
 # without the vault's `name: value` rule, which would blank ordinary sentences such as "key s4-key: bind …".
-PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
+PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
+)
 CREDENTIAL_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
 
 
@@ -56,8 +58,8 @@ def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
     """Create the Run row and queue `pathways.tasks.execute_run(run.id)` once the row is committed.
 
     `target` is a Pathway (plan, apply, verify) or a Landscape (check). An active run of the same target
-    is returned instead of starting a second one; plans run beside other runs. When the queue cannot take the task, the run is marked
-    failed with QUEUE_UNAVAILABLE and returned.
+    is returned instead of starting a second one; plans run beside other runs. When the queue cannot take
+    the task, the run is marked failed with QUEUE_UNAVAILABLE and returned.
     """
     kind = RunKind(kind)
     if isinstance(target, Pathway):
@@ -83,8 +85,12 @@ def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
         existing = active.order_by("-created_at").first()
         if existing is not None:
             return existing
-        run = Run.objects.create(landscape=landscape, pathway=pathway, kind=kind,
-                                 requested_by=user if user is not None and user.is_authenticated else None)
+        run = Run.objects.create(
+            landscape=landscape,
+            pathway=pathway,
+            kind=kind,
+            requested_by=user if user is not None and user.is_authenticated else None,
+        )
     transaction.on_commit(lambda: enqueue(run))
     return run
 
@@ -99,8 +105,9 @@ def enqueue(run: Run) -> None:
         logger.warning("run %s could not be queued: %s", run.id, type(error).__name__)
         run.state, run.message, run.finished_at = RunState.FAILED, QUEUE_UNAVAILABLE, timezone.now()
         run.hint = "Check that the broker (Redis or the local queue folder) is running, then start again."
-        Run.objects.filter(pk=run.pk).update(state=run.state, message=run.message, hint=run.hint,
-                                             finished_at=run.finished_at)
+        Run.objects.filter(pk=run.pk).update(
+            state=run.state, message=run.message, hint=run.hint, finished_at=run.finished_at
+        )
         return
     run.task_id = result.id or ""
     Run.objects.filter(pk=run.pk).update(task_id=run.task_id)
@@ -118,12 +125,21 @@ def resume(pathway: Pathway, user=None) -> Run:
 
 def landscape_check_result(landscape: Landscape) -> dict | None:
     """The latest finished check of the landscape: {"ok", "checks": [{name, status, sentence}], "at", …}."""
-    run = (Run.objects.filter(landscape=landscape, kind=RunKind.CHECK, pathway=None)
-           .exclude(state__in=ACTIVE_RUN_STATES).order_by("-created_at", "-id").first())
+    run = (
+        Run.objects.filter(landscape=landscape, kind=RunKind.CHECK, pathway=None)
+        .exclude(state__in=ACTIVE_RUN_STATES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
     if run is None:
         return None
-    return {**run.result, "state": run.state, "message": run.message,
-            "at": (run.finished_at or run.created_at).isoformat(), "run": str(run.code)}
+    return {
+        **run.result,
+        "state": run.state,
+        "message": run.message,
+        "at": (run.finished_at or run.created_at).isoformat(),
+        "run": str(run.code),
+    }
 
 
 # --- interrupted runs --------------------------------------------------------------------------------------
@@ -136,27 +152,34 @@ def queue_limit() -> timedelta:
 def mark_interrupted_runs() -> int:
     """Runs 'running' without a heartbeat for AUTHWIZARD_RUN_STALE_MINUTES become interrupted, and runs no
     worker took within AUTHWIZARD_RUN_QUEUE_MINUTES fail (nothing was changed); returns how many."""
-    never_started = Run.objects.filter(state=RunState.QUEUED, started_at__isnull=True,
-                                       created_at__lt=timezone.now() - queue_limit())
+    never_started = Run.objects.filter(
+        state=RunState.QUEUED, started_at__isnull=True, created_at__lt=timezone.now() - queue_limit()
+    )
     count = never_started.update(
-        state=RunState.FAILED, finished_at=timezone.now(),
+        state=RunState.FAILED,
+        finished_at=timezone.now(),
         message="No worker started this run in time; nothing was changed.",
-        hint="Check that a worker is running (the page shows it), then start the run again.")
+        hint="Check that a worker is running (the page shows it), then start the run again.",
+    )
     limit = timezone.now() - stale_after()
     stale = Run.objects.filter(state=RunState.RUNNING).filter(
-        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit))
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
+    )
     for run in stale.select_related("pathway"):
         updated = Run.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-            state=RunState.INTERRUPTED, finished_at=timezone.now(),
+            state=RunState.INTERRUPTED,
+            finished_at=timezone.now(),
             message="The worker stopped answering during this run (restart or time-out).",
-            hint="Resume: a new apply looks up what exists and finishes the rest without duplicates.")
+            hint="Resume: a new apply looks up what exists and finishes the rest without duplicates.",
+        )
         if not updated:
             continue
         count += 1
         RunStep.objects.filter(run=run, state=RunState.RUNNING).update(state=RunState.INTERRUPTED)
         if run.pathway is not None and run.pathway.status == PathwayStatus.APPLYING:
             Pathway.objects.filter(pk=run.pathway.pk).update(
-                status=PathwayStatus.FAILED, status_message="The last apply was interrupted; resume it.")
+                status=PathwayStatus.FAILED, status_message="The last apply was interrupted; resume it."
+            )
     return count
 
 
@@ -164,11 +187,14 @@ def mark_interrupted_runs() -> int:
 
 
 def claim(run_id: int) -> Run | None:
-    """Move a queued (or abandoned running) run to running; None when it is gone, finished or busy elsewhere."""
+    """Move a queued (or abandoned running) run to running; None when it is gone, finished or busy
+    elsewhere.
+    """
     now = timezone.now()
     claimable = Q(state=RunState.QUEUED) | Q(state=RunState.RUNNING, heartbeat_at__lt=now - stale_after())
     updated = Run.objects.filter(claimable, pk=run_id).update(
-        state=RunState.RUNNING, started_at=now, heartbeat_at=now, finished_at=None)
+        state=RunState.RUNNING, started_at=now, heartbeat_at=now, finished_at=None
+    )
     if not updated:
         return None
     return Run.objects.select_related("landscape", "pathway").get(pk=run_id)
@@ -202,8 +228,13 @@ class Recorder:
     def step(self, label: str) -> Iterator[StepOutcome]:
         self._last_beat = 0.0
         self.beat()
-        step = RunStep.objects.create(run=self.run, index=self.index, label=label[:200],
-                                      state=RunState.RUNNING, started_at=timezone.now())
+        step = RunStep.objects.create(
+            run=self.run,
+            index=self.index,
+            label=label[:200],
+            state=RunState.RUNNING,
+            started_at=timezone.now(),
+        )
         self.index += 1
         before, started = self.calls(), time.monotonic()
         outcome = StepOutcome()
@@ -297,7 +328,8 @@ def _fail(run: Run, error: BaseException, connection: Connection) -> None:
     _finish_run(run, RunState.FAILED, _error_message(error), connection)
     if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
         Pathway.objects.filter(pk=run.pathway_id).update(
-            status=PathwayStatus.FAILED, status_message=one_line(_error_message(error)))
+            status=PathwayStatus.FAILED, status_message=one_line(_error_message(error))
+        )
 
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
@@ -325,31 +357,40 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         problems = missing_and_invalid(pathway)
         if problems:
-            raise SapError("The draft needs attention before it can be applied: "
-                           + "; ".join(f"{pathway.spec.field(name, pathway.method).label}: {text}"
-                                       for name, text in problems.items()), code="draft_problem")
+            raise SapError(
+                "The draft needs attention before it can be applied: "
+                + "; ".join(
+                    f"{pathway.spec.field(name, pathway.method).label}: {text}"
+                    for name, text in problems.items()
+                ),
+                code="draft_problem",
+            )
         Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLYING, status_message="")
     with recorder.step("Read the remote state") as outcome:
         remote = read_remote_state(connection, work)
         outcome.message = _describe_remote(remote)
     with recorder.step("Plan") as outcome:
         actions_planned = planning.plan(pathway.key, pathway.method, work.desired, remote)
-        run.result = {"plan": [action.as_dict() for action in actions_planned],
-                      "problems": planning.problems(actions_planned)}
+        run.result = {
+            "plan": [action.as_dict() for action in actions_planned],
+            "problems": planning.problems(actions_planned),
+        }
         Run.objects.filter(pk=run.pk).update(result=run.result)
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:
-            raise SapError("The plan cannot be applied: " + "; ".join(run.result["problems"]),
-                           code="plan_problem")
+            raise SapError(
+                "The plan cannot be applied: " + "; ".join(run.result["problems"]), code="plan_problem"
+            )
     if run.kind == RunKind.PLAN:
         if run.result["problems"]:
             message = "Planned, but the draft needs attention: " + "; ".join(run.result["problems"])
         else:
             message = f"Planned: {outcome.message}"
         if pathway.status in (PathwayStatus.DRAFT, PathwayStatus.PLANNED, PathwayStatus.FAILED):
-            Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.PLANNED,
-                                                         status_message=one_line(message))
+            Pathway.objects.filter(pk=pathway.pk).update(
+                status=PathwayStatus.PLANNED, status_message=one_line(message)
+            )
         _finish_run(run, RunState.SUCCEEDED, message, connection)
         return
     if run.kind == RunKind.APPLY:
@@ -357,8 +398,9 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             with recorder.step(action.label) as outcome:
                 outcome.message = actions.execute(connection, work, action)
         work.applied["applied_at"] = timezone.now().isoformat()
-        Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLIED, applied=work.applied,
-                                                     status_message="")
+        Pathway.objects.filter(pk=pathway.pk).update(
+            status=PathwayStatus.APPLIED, applied=work.applied, status_message=""
+        )
     elif not work.applied:
         raise SapError("Nothing has been applied for this pathway yet; apply it first", code="not_applied")
     else:
@@ -368,8 +410,11 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         with recorder.step(item.label) as outcome:
             outcome.message = item.run()
     Pathway.objects.filter(pk=pathway.pk).update(
-        status=PathwayStatus.VERIFIED, status_message="", last_verified_at=timezone.now(),
-        certificate_not_after=findings.certificate_not_after)
+        status=PathwayStatus.VERIFIED,
+        status_message="",
+        last_verified_at=timezone.now(),
+        certificate_not_after=findings.certificate_not_after,
+    )
     verb = "Applied and verified" if run.kind == RunKind.APPLY else "Verified"
     _finish_run(run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method})", connection)
 
@@ -383,8 +428,13 @@ def _refresh_from_remote(work: Work) -> None:
 
 def _describe_remote(remote: planning.RemoteState) -> str:
     parts = []
-    for label, found in (("instance", remote.instance), ("key", remote.key), ("credential", remote.credential),
-                         ("key pair", remote.key_pair), ("trusted certificate", remote.trusted)):
+    for label, found in (
+        ("instance", remote.instance),
+        ("key", remote.key),
+        ("credential", remote.credential),
+        ("key pair", remote.key_pair),
+        ("trusted certificate", remote.trusted),
+    ):
         if found is not None:
             parts.append(f"{label} {getattr(found, 'name', None) or getattr(found, 'alias', '')} found")
     return "; ".join(parts) if parts else "nothing of this pathway exists yet"

@@ -42,9 +42,14 @@ def desired_state(pathway) -> dict[str, Any]:
     if not spec.is_inbound and pathway.method == catalog.BASIC:
         password = pathway.secret("password")
         desired["password_present"] = password is not None
-        desired["password_changed"] = password is not None and \
-            password.set_at.isoformat() != pathway.applied.get("password_set_at")
-    if not spec.is_inbound and pathway.method == catalog.CERTIFICATE and desired.get("key_source") == "import":
+        desired["password_changed"] = (
+            password is not None and password.set_at.isoformat() != pathway.applied.get("password_set_at")
+        )
+    if (
+        not spec.is_inbound
+        and pathway.method == catalog.CERTIFICATE
+        and desired.get("key_source") == "import"
+    ):
         desired.update(pkcs12_state(pathway))
     return desired
 
@@ -55,8 +60,9 @@ def pkcs12_state(pathway) -> dict[str, Any]:
     if bundle is None:
         return {"pkcs12_present": False, "pkcs12_fingerprint": ""}
     try:
-        parsed = certs.parse_certificates(base64.b64decode(bundle.reveal()),
-                                          passphrase.reveal() if passphrase else None)
+        parsed = certs.parse_certificates(
+            base64.b64decode(bundle.reveal()), passphrase.reveal() if passphrase else None
+        )
     except (certs.CertificateError, ValueError):
         return {"pkcs12_present": True, "pkcs12_fingerprint": ""}
     return {"pkcs12_present": True, "pkcs12_fingerprint": parsed.leaf.fingerprint_sha256}
@@ -75,9 +81,13 @@ def remote_entry(entry: KeystoreEntry | None) -> RemoteEntry | None:
     if entry is None:
         return None
     return RemoteEntry(
-        alias=entry.alias, type=entry.type, fingerprint=entry.fingerprint_sha256,
+        alias=entry.alias,
+        type=entry.type,
+        fingerprint=entry.fingerprint_sha256,
         valid_not_after=entry.valid_not_after.isoformat() if entry.valid_not_after else None,
-        key_type=entry.key_type, key_size=entry.key_size, subject_dn=entry.subject_dn,
+        key_type=entry.key_type,
+        key_size=entry.key_size,
+        subject_dn=entry.subject_dn,
     )
 
 
@@ -89,8 +99,17 @@ def read_remote_state(connection: Connection, work: Work) -> RemoteState:
     cpi = connection.cpi
     if pathway.method == catalog.BASIC:
         found = cpi.get_user_credential(desired.get("credential_name") or "")
-        credential = None if found is None else RemoteCredential(
-            name=found.name, kind=found.kind, user=found.user, description=found.description, status=found.status)
+        credential = (
+            None
+            if found is None
+            else RemoteCredential(
+                name=found.name,
+                kind=found.kind,
+                user=found.user,
+                description=found.description,
+                status=found.status,
+            )
+        )
         return RemoteState(credential=credential)
     key_pair = remote_entry(cpi.get_keystore_entry(desired.get("alias") or ""))
     trusted = None
@@ -112,8 +131,11 @@ def _read_inbound(connection: Connection, work: Work) -> RemoteState:
         parameters = applied.get("instance_parameters")
     operation = found.last_operation
     instance = RemoteInstance(
-        guid=found.guid, name=found.name, plan_matches=found.plan_guid == plan_guid,
-        state=operation.state if operation else None, operation=operation.type if operation else None,
+        guid=found.guid,
+        name=found.name,
+        plan_matches=found.plan_guid == plan_guid,
+        state=operation.state if operation else None,
+        operation=operation.type if operation else None,
         parameters=parameters,
     )
     if instance.state == "failed" or not instance.plan_matches:
@@ -132,7 +154,9 @@ def _read_inbound(connection: Connection, work: Work) -> RemoteState:
 
 def describe_key(guid: str, name: str, service_key: ServiceKey) -> RemoteKey:
     return RemoteKey(
-        guid=guid, name=name, kind=service_key.kind,
+        guid=guid,
+        name=name,
+        kind=service_key.kind,
         fingerprint=leaf_fingerprint(service_key.certificate),
         valid_until=service_key.valid_until.isoformat() if service_key.valid_until else None,
         state="succeeded",

@@ -46,28 +46,48 @@ def _https_urls(model_field, **kwargs):
 class LandscapeForm(forms.ModelForm):
     formfield_callback = _https_urls
     cpi_service_key = forms.CharField(
-        label="CPI API service key (plan api)", required=False, strip=True,
+        label="CPI API service key (plan api)",
+        required=False,
+        strip=True,
         widget=SecretTextarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
         help_text="Paste the JSON of the it-rt service key of plan api, as the BTP cockpit shows it. "
-                  "Leave empty to keep the stored key.",
+        "Leave empty to keep the stored key.",
     )
     cf_password = forms.CharField(
-        label="Cloud Foundry password", required=False, strip=False,
+        label="Cloud Foundry password",
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Leave empty to keep the stored password.",
     )
     sm_service_key = forms.CharField(
-        label="Service Manager key (optional, read-only inventory)", required=False,
+        label="Service Manager key (optional, read-only inventory)",
+        required=False,
         widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it.",
+        help_text=(
+            "A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it."
+        ),
     )
 
     class Meta:
         model = Landscape
         fields = [
-            "name", "tier", "cpi_service_key", "runtime_url", "endpoint_path",
-            "cf_api_url", "cf_uaa_url", "cf_org", "cf_space", "cf_user", "cf_password",
-            "sm_service_key", "ca_bundle", "s4_host", "ssc_host", "expiry_threshold_days",
+            "name",
+            "tier",
+            "cpi_service_key",
+            "runtime_url",
+            "endpoint_path",
+            "cf_api_url",
+            "cf_uaa_url",
+            "cf_org",
+            "cf_space",
+            "cf_user",
+            "cf_password",
+            "sm_service_key",
+            "ca_bundle",
+            "s4_host",
+            "ssc_host",
+            "expiry_threshold_days",
         ]
         labels = {
             "runtime_url": "CPI runtime URL",
@@ -97,8 +117,11 @@ class LandscapeForm(forms.ModelForm):
         self.parsed_sm_key = None
         self.secret_status = {}
         if self.instance.pk:
-            for name, stored in (("cpi_service_key", "cpi_secret"), ("cf_password", "cf_password"),
-                                 ("sm_service_key", "sm_secret")):
+            for name, stored in (
+                ("cpi_service_key", "cpi_secret"),
+                ("cf_password", "cf_password"),
+                ("sm_service_key", "sm_secret"),
+            ):
                 secret = Secret.lookup(landscape=self.instance, name=stored)
                 if secret:
                     self.secret_status[name] = secret
@@ -215,10 +238,18 @@ class LandscapeForm(forms.ModelForm):
                 landscape.cpi_certificate = ""
                 Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret, user=self.user)
         if self.cleaned_data.get("cf_password"):
-            Secret.store(landscape=landscape, name="cf_password", value=self.cleaned_data["cf_password"],
-                         user=self.user)
+            Secret.store(
+                landscape=landscape,
+                name="cf_password",
+                value=self.cleaned_data["cf_password"],
+                user=self.user,
+            )
         sm = self.parsed_sm_key
         if sm is not None:
-            landscape.sm_url, landscape.sm_token_url, landscape.sm_client_id = sm.sm_url, sm.tokenurl, sm.clientid
+            landscape.sm_url, landscape.sm_token_url, landscape.sm_client_id = (
+                sm.sm_url,
+                sm.tokenurl,
+                sm.clientid,
+            )
             Secret.store(landscape=landscape, name="sm_secret", value=sm.clientsecret, user=self.user)
         landscape.save()

@@ -10,6 +10,20 @@ from pathways.models.secret import Secret
 from pathways.models.token import ApiToken
 
 __all__ = [
-    "ApiToken", "Approval", "ApprovalState", "AuditEvent", "ExpiryNotice", "Rotation", "RotationState", "Landscape", "Membership", "Role", "Tier", "Pathway",
-    "Run", "RunKind", "RunStep", "Secret",
+    "ApiToken",
+    "Approval",
+    "ApprovalState",
+    "AuditEvent",
+    "ExpiryNotice",
+    "Rotation",
+    "RotationState",
+    "Landscape",
+    "Membership",
+    "Role",
+    "Tier",
+    "Pathway",
+    "Run",
+    "RunKind",
+    "RunStep",
+    "Secret",
 ]

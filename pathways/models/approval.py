@@ -1,4 +1,6 @@
-"""Four-eyes approvals of a prod pathway's draft: requested by one person, decided by a lead who is someone else."""
+"""Four-eyes approvals of a prod pathway's draft: requested by one person, decided by a lead who is someone
+else.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -18,13 +20,15 @@ class Approval(models.Model):
     pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="approvals")
     state = models.CharField(max_length=10, choices=ApprovalState.choices, default=ApprovalState.PENDING)
     fingerprint = models.CharField(max_length=64)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     requested_by_name = models.CharField(max_length=150)
     requested_at = models.DateTimeField(default=timezone.now)
     note = models.CharField(max_length=500, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_by_name = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.CharField(max_length=500, blank=True)

@@ -8,11 +8,13 @@ CHANGED = "***CHANGED***"
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150, blank=True)  # snapshot, kept when the user is deleted
-    landscape = models.ForeignKey("pathways.Landscape", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="audit_events")
+    landscape = models.ForeignKey(
+        "pathways.Landscape", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
     landscape_name = models.CharField(max_length=80, blank=True)
     pathway_key = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=40)
@@ -26,8 +28,17 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
     @classmethod
-    def record(cls, *, user, action: str, landscape=None, pathway_key: str = "", changes=None,
-               secret_fields=(), note: str = "") -> "AuditEvent":
+    def record(
+        cls,
+        *,
+        user,
+        action: str,
+        landscape=None,
+        pathway_key: str = "",
+        changes=None,
+        secret_fields=(),
+        note: str = "",
+    ) -> "AuditEvent":
         censored = {}
         for name, (before, after) in (changes or {}).items():
             if name in secret_fields:

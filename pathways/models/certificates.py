@@ -1,4 +1,6 @@
-"""Certificate bookkeeping: expiry notices already sent, and rotations from an old credential to its successor."""
+"""Certificate bookkeeping: expiry notices already sent, and rotations from an old credential to its
+successor.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -18,8 +20,11 @@ class ExpiryNotice(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        constraints = [models.UniqueConstraint(fields=["pathway", "fingerprint", "threshold"],
-                                               name="one_notice_per_threshold")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pathway", "fingerprint", "threshold"], name="one_notice_per_threshold"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.threshold}-day notice for {self.fingerprint[:11]}…"
@@ -45,10 +50,12 @@ class Rotation(models.Model):
     old = models.JSONField(default=dict, blank=True)  # public facts of the credential being replaced
     new = models.JSONField(default=dict, blank=True)  # public facts of its successor
     message = models.CharField(max_length=500, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

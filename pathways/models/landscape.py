@@ -1,4 +1,6 @@
-"""A landscape: one CPI tenant with its BTP subaccount, S/4HANA system and SSCv2 tenant; and who may use it."""
+"""A landscape: one CPI tenant with its BTP subaccount, S/4HANA system and SSCv2 tenant; and who may use
+it.
+"""
 
 import uuid
 
@@ -72,8 +74,9 @@ class Landscape(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = LandscapeQuerySet.as_manager()
 
@@ -120,10 +123,13 @@ class Landscape(models.Model):
         from pathways.models.pathway import Pathway
 
         existing = set(self.pathways.values_list("key", flat=True))
-        Pathway.objects.bulk_create([
-            Pathway(landscape=self, key=p.key, method=p.default_method)
-            for p in catalog.PATHWAYS.values() if p.key not in existing
-        ])
+        Pathway.objects.bulk_create(
+            [
+                Pathway(landscape=self, key=p.key, method=p.default_method)
+                for p in catalog.PATHWAYS.values()
+                if p.key not in existing
+            ]
+        )
 
 
 class Membership(models.Model):

@@ -71,15 +71,16 @@ class Pathway(models.Model):
         return Secret.lookup(landscape=self.landscape, pathway=self, name=name)
 
     def save_field(self, name: str, value: str, *, seen_version: int, user, force: bool = False):
-        """Store one typed value. Returns the saved Pathway, or a Conflict when someone else got there first."""
+        """Store one typed value. Returns the saved Pathway, or a Conflict when someone else got there
+        first.
+        """
         spec_field = self.spec.field(name, self.method)
         is_secret = bool(spec_field and spec_field.is_secret)
         with transaction.atomic():
             fresh = Pathway.objects.select_for_update().get(pk=self.pk)
             before = fresh.method if name == METHOD_FIELD else fresh.draft.get(name, "")
             meta = fresh.draft_meta.get(name)
-            if (not force and not is_secret and meta and meta["version"] > seen_version
-                    and before != value):
+            if not force and not is_secret and meta and meta["version"] > seen_version and before != value:
                 return Conflict(name, before, meta["by"], meta["at"], fresh.version)
             if is_secret:
                 if value == "":
@@ -101,7 +102,10 @@ class Pathway(models.Model):
                 fresh.status = PathwayStatus.DRAFT
             fresh.save()
             AuditEvent.record(
-                user=user, action="draft.change", landscape=fresh.landscape, pathway_key=fresh.key,
+                user=user,
+                action="draft.change",
+                landscape=fresh.landscape,
+                pathway_key=fresh.key,
                 changes={name: [before, "" if is_secret else value]},
                 secret_fields={name} if is_secret else set(),
             )

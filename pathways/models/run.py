@@ -20,12 +20,14 @@ class RunKind(models.TextChoices):
 class Run(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     landscape = models.ForeignKey("pathways.Landscape", on_delete=models.CASCADE, related_name="runs")
-    pathway = models.ForeignKey("pathways.Pathway", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="runs")
+    pathway = models.ForeignKey(
+        "pathways.Pathway", null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
     kind = models.CharField(max_length=8, choices=RunKind.choices)
     state = models.CharField(max_length=12, choices=RunState.choices, default=RunState.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

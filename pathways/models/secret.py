@@ -9,19 +9,24 @@ from pathways import vault
 
 class Secret(models.Model):
     landscape = models.ForeignKey("pathways.Landscape", on_delete=models.CASCADE, related_name="secrets")
-    pathway = models.ForeignKey("pathways.Pathway", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="secrets")
+    pathway = models.ForeignKey(
+        "pathways.Pathway", null=True, blank=True, on_delete=models.CASCADE, related_name="secrets"
+    )
     name = models.CharField(max_length=60)
     ciphertext = models.TextField()
     set_at = models.DateTimeField(default=timezone.now)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["landscape", "pathway", "name"], name="one_secret_per_name"),
-            models.UniqueConstraint(fields=["landscape", "name"], condition=models.Q(pathway=None),
-                                    name="one_landscape_secret_per_name"),
+            models.UniqueConstraint(
+                fields=["landscape", "name"],
+                condition=models.Q(pathway=None),
+                name="one_landscape_secret_per_name",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -39,9 +44,14 @@ class Secret(models.Model):
     @classmethod
     def store(cls, *, landscape, name: str, value: str | bytes, user=None, pathway=None) -> "Secret":
         secret, _ = cls.objects.update_or_create(
-            landscape=landscape, pathway=pathway, name=name,
-            defaults={"ciphertext": vault.encrypt(value), "set_at": timezone.now(),
-                      "set_by": user if user and user.is_authenticated else None},
+            landscape=landscape,
+            pathway=pathway,
+            name=name,
+            defaults={
+                "ciphertext": vault.encrypt(value),
+                "set_at": timezone.now(),
+                "set_by": user if user and user.is_authenticated else None,
+            },
         )
         return secret
 

@@ -1,4 +1,6 @@
-"""Personal API tokens for dashboards: only a SHA-256 digest is stored; the token is shown once at creation."""
+"""Personal API tokens for dashboards: only a SHA-256 digest is stored; the token is shown once at
+creation.
+"""
 
 import hashlib
 import secrets

@@ -541,19 +541,26 @@ class CloudFoundry:
         return key
 
     def wait_for_key(self, key: KeyBinding) -> KeyBinding:
-        """A key found by name may still be in creation (e.g. after a timed-out POST): wait until it is usable."""
+        """A key found by name may still be in creation (e.g. after a timed-out POST): wait until it is
+        usable.
+        """
         started = self.polling.clock()
         interval = self.polling.first_interval
         while key.last_operation and key.last_operation.state in ("in progress", "initial"):
             if self.polling.clock() - started >= self.polling.key_timeout:
-                raise SapError(f"The service key {key.name} is still being created; run the step again later",
-                               retryable=True, code="job_timeout")
+                raise SapError(
+                    f"The service key {key.name} is still being created; run the step again later",
+                    retryable=True,
+                    code="job_timeout",
+                )
             self.polling.sleep(interval)
             interval = min(self.polling.max_interval, interval * self.polling.factor)
             key = self.get_key(key.guid)
         if key.last_operation and key.last_operation.state == "failed":
-            raise SapError(f"The creation of the service key {key.name} failed; delete it and apply again",
-                           code="last_operation_failed")
+            raise SapError(
+                f"The creation of the service key {key.name} failed; delete it and apply again",
+                code="last_operation_failed",
+            )
         return key
 
     def _explain_key_refusal(self, error: SapError, instance_guid: str, name: str) -> SapError:

@@ -15,8 +15,13 @@ def drift_badge(pathway):
     if not drift.is_drifted(pathway):
         return ""
     text = drift.summary(pathway)
-    return format_html('<span class="badge badge-{}" title="{}">{}<span class="sr-only">: {}</span></span>',
-                       status.colour("drifted"), text, status.label("drifted"), text)
+    return format_html(
+        '<span class="badge badge-{}" title="{}">{}<span class="sr-only">: {}</span></span>',
+        status.colour("drifted"),
+        text,
+        status.label("drifted"),
+        text,
+    )
 
 
 @register.inclusion_tag("pathways/leads/landscape_sections.html", takes_context=True)
@@ -25,7 +30,9 @@ def leads_landscape_sections(context, landscape, pathways):
     user = context["request"].user
     certificates = [c for p in pathways for c in timeline.pathway_certificates(p)]
     return {
-        "request": context["request"], "landscape": landscape, "pathways": pathways,
+        "request": context["request"],
+        "landscape": landscape,
+        "pathways": pathways,
         "certificates": certificates,
         "svg": timeline.svg_geometry(certificates, landscape.expiry_threshold_days) if certificates else None,
         "activity": timeline.activity(landscape),
@@ -40,5 +47,9 @@ def leads_landscape_sections(context, landscape, pathways):
 def approval_slot(context, pathway):
     """A placeholder on the wizard's review step that loads the approval panel (prod landscapes only)."""
     request = context["request"]
-    return {"pathway": pathway, "landscape": pathway.landscape, "needed": pathway.landscape.tier == "prod",
-            "next": request.get_full_path()}
+    return {
+        "pathway": pathway,
+        "landscape": pathway.landscape,
+        "needed": pathway.landscape.tier == "prod",
+        "next": request.get_full_path(),
+    }

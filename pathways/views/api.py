@@ -51,19 +51,37 @@ def status_json(request):
     items = []
     for row in all_rows(landscapes):
         landscape = row["landscape"]
-        items.append({
-            "code": str(landscape.code), "name": landscape.name, "tier": landscape.tier,
-            "pathways": [{
-                "key": cell["key"], "label": cell["label"], "method": cell["pathway"].method,
-                "status": cell["status"], "drifted": cell["drifted"],
-                "drift": (cell["pathway"].drift or {}).get("differences", []),
-                "last_verified_at": _iso(cell["last_verified_at"]),
-                "certificate_not_after": _iso(cell["certificate_not_after"]),
-                "days_left": cell["days_left"], "expiry": cell["expiry"],
-            } for cell in row["cells"] if cell],
-        })
-    return JsonResponse({"generated_at": timezone.now().isoformat(), "filters": filters,
-                         "pathways": list(catalog.PATHWAYS), "landscapes": items})
+        items.append(
+            {
+                "code": str(landscape.code),
+                "name": landscape.name,
+                "tier": landscape.tier,
+                "pathways": [
+                    {
+                        "key": cell["key"],
+                        "label": cell["label"],
+                        "method": cell["pathway"].method,
+                        "status": cell["status"],
+                        "drifted": cell["drifted"],
+                        "drift": (cell["pathway"].drift or {}).get("differences", []),
+                        "last_verified_at": _iso(cell["last_verified_at"]),
+                        "certificate_not_after": _iso(cell["certificate_not_after"]),
+                        "days_left": cell["days_left"],
+                        "expiry": cell["expiry"],
+                    }
+                    for cell in row["cells"]
+                    if cell
+                ],
+            }
+        )
+    return JsonResponse(
+        {
+            "generated_at": timezone.now().isoformat(),
+            "filters": filters,
+            "pathways": list(catalog.PATHWAYS),
+            "landscapes": items,
+        }
+    )
 
 
 @login_required
@@ -74,7 +92,9 @@ def tokens(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "revoke":
-            deleted, _ = ApiToken.objects.filter(user=request.user, pk=_int(request.POST.get("token"))).delete()
+            deleted, _ = ApiToken.objects.filter(
+                user=request.user, pk=_int(request.POST.get("token"))
+            ).delete()
             if deleted:
                 AuditEvent.record(user=request.user, action="api_token.revoke")
                 messages.success(request, "Token revoked; dashboards using it stop working now.")
@@ -89,10 +109,16 @@ def tokens(request):
         if error is None:
             row, new_token = ApiToken.issue(request.user, name)
             AuditEvent.record(user=request.user, action="api_token.create", note=f"{row.name} ({row.hint}…)")
-    response = render(request, "pathways/leads/tokens.html", {
-        "tokens": request.user.api_tokens.all(), "new_token": new_token, "error": error,
-        "name": request.POST.get("name", "") if error else "",
-    })
+    response = render(
+        request,
+        "pathways/leads/tokens.html",
+        {
+            "tokens": request.user.api_tokens.all(),
+            "new_token": new_token,
+            "error": error,
+            "name": request.POST.get("name", "") if error else "",
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -116,7 +142,6 @@ def landscape_export(request, code):
     return response
 
 
-
 def editable_landscapes(user):
     """Landscapes whose drafts the user may change (consultants; operators see all)."""
     visible = Landscape.objects.visible_to(user)
@@ -133,9 +158,16 @@ def secret_inputs(source, target) -> list[dict]:
         mine = targets[pathway.key]
         for spec in promotion.secret_fields_of(pathway.key, pathway.method):
             stored, theirs = mine.secret(spec.name), pathway.secret(spec.name)
-            rows.append({"key": pathway.key, "pathway": pathway.spec.label, "field": spec,
-                         "input": f"secret-{pathway.key}-{spec.name}", "stored": stored,
-                         "comparison": promotion.compare_secrets(theirs, stored)})
+            rows.append(
+                {
+                    "key": pathway.key,
+                    "pathway": pathway.spec.label,
+                    "field": spec,
+                    "input": f"secret-{pathway.key}-{spec.name}",
+                    "stored": stored,
+                    "comparison": promotion.compare_secrets(theirs, stored),
+                }
+            )
     return rows
 
 
@@ -164,16 +196,29 @@ def promote(request, code):
         except promotion.PromotionProblem as problem:
             errors = problem.errors
         else:
-            messages.success(request, f"Copied {len(changes)} setting{'s' if len(changes) != 1 else ''} from "
-                             f"{source.name} to {target.name}; {target.name} kept its own secrets"
-                             + (" except the ones you entered." if entered else "."))
+            messages.success(
+                request,
+                f"Copied {len(changes)} setting{'s' if len(changes) != 1 else ''} from "
+                f"{source.name} to {target.name}; {target.name} kept its own secrets"
+                + (" except the ones you entered." if entered else "."),
+            )
             return redirect("landscape", code=target.code)
     elif request.method == "POST" and not errors:
         errors["target"] = ["Choose the landscape to copy to."]
-    return render(request, "pathways/leads/promote.html", {
-        "source": source, "choices": choices, "target": target, "errors": errors,
-        "general_errors": errors.get("__all__", []), "target_errors": errors.get("target", []),
-        "field_errors": {k: v for k, v in errors.items() if k not in ("__all__", "target")},
-        "changes": promotion.planned_changes(source, target) if target else [],
-        "inputs": inputs, "downwards": bool(target and promotion.is_downwards(source, target)),
-    }, status=200)
+    return render(
+        request,
+        "pathways/leads/promote.html",
+        {
+            "source": source,
+            "choices": choices,
+            "target": target,
+            "errors": errors,
+            "general_errors": errors.get("__all__", []),
+            "target_errors": errors.get("target", []),
+            "field_errors": {k: v for k, v in errors.items() if k not in ("__all__", "target")},
+            "changes": promotion.planned_changes(source, target) if target else [],
+            "inputs": inputs,
+            "downwards": bool(target and promotion.is_downwards(source, target)),
+        },
+        status=200,
+    )

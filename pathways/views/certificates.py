@@ -34,7 +34,9 @@ def _page(request, pathway, **extra):
     now = timezone.now()
     is_cpi_key_pair = not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE
     context = {
-        "pathway": pathway, "landscape": pathway.landscape, "spec": pathway.spec,
+        "pathway": pathway,
+        "landscape": pathway.landscape,
+        "spec": pathway.spec,
         "watched": [(w, w.days_left(now)) for w in expiry.certificates_of(pathway)],
         "expiry": expiry.expiry_of(pathway),
         "can_edit": pathway.landscape.may(request.user, "edit"),
@@ -65,8 +67,9 @@ def _read_upload(request, name: str) -> str:
         return request.POST.get(name, "")
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise certs.CertificateError(f"The file is larger than {MAX_UPLOAD_BYTES // 1024} kB; this is not a "
-                                     "certificate.")
+        raise certs.CertificateError(
+            f"The file is larger than {MAX_UPLOAD_BYTES // 1024} kB; this is not a certificate."
+        )
     return certs.export_chain_pem(certs.parse_certificates(data)).decode("ascii")
 
 
@@ -87,10 +90,21 @@ def keep_leaf_only(request, code, key, name):
     result = pathway.save_field(name, leaf, seen_version=pathway.version, user=request.user)
     current = pathway if isinstance(result, Conflict) else result
     if request.htmx:
-        state = {"spec": spec, "value": leaf, "active": True, "error": clean_value(spec, leaf)[1], "secret": None,
-                 "meta": current.draft_meta.get(name), "conflict": None, "saved": True}
-        return render(request, "pathways/htmx/field.html", {"pathway": current, "landscape": current.landscape,
-                                                            "f": state, "can_edit": True})
+        state = {
+            "spec": spec,
+            "value": leaf,
+            "active": True,
+            "error": clean_value(spec, leaf)[1],
+            "secret": None,
+            "meta": current.draft_meta.get(name),
+            "conflict": None,
+            "saved": True,
+        }
+        return render(
+            request,
+            "pathways/htmx/field.html",
+            {"pathway": current, "landscape": current.landscape, "f": state, "can_edit": True},
+        )
     messages.success(request, f"{spec.label}: only the leaf {parsed.leaf.label()} is kept.")
     step = next(s.key for s in pathway.method_spec.steps if any(f.name == name for f in s.fields))
     return redirect("wizard_step", code, key, step)
@@ -101,13 +115,21 @@ def keep_leaf_only(request, code, key, name):
 def generate_key(request, code, key):
     pathway = pathway_for(request, code, key, "edit")
     subject = certs.DistinguishedName(**{name: request.POST.get(name, "") for name in DN_FIELDS})
-    names = [n.strip() for n in request.POST.get("subject_alt_names", "").replace("\n", ",").split(",") if n.strip()]
+    names = [
+        n.strip()
+        for n in request.POST.get("subject_alt_names", "").replace("\n", ",").split(",")
+        if n.strip()
+    ]
     try:
-        info = sender_keys.generate(pathway, subject, request.POST.get("algorithm", ""), names, user=request.user)
+        info = sender_keys.generate(
+            pathway, subject, request.POST.get("algorithm", ""), names, user=request.user
+        )
     except sender_keys.SenderKeyError as error:
         return _page(request, pathway, errors={"generate": str(error)}, status=200)
-    messages.success(request, f"Key and CSR made for {info.subject}; the key stays encrypted here until you "
-                              "download it once.")
+    messages.success(
+        request,
+        f"Key and CSR made for {info.subject}; the key stays encrypted here until you download it once.",
+    )
     return redirect("certificates", code, key)
 
 
@@ -158,7 +180,9 @@ def upload_cpi_chain(request, code, key):
     except (ChainRefused, certs.CertificateError, SapError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
-    messages.success(request, f"The CA-signed chain is on {applied['alias']}; hand its certificate over again.")
+    messages.success(
+        request, f"The CA-signed chain is on {applied['alias']}; hand its certificate over again."
+    )
     return redirect("certificates", code, key)
 
 
@@ -170,15 +194,23 @@ def rotate_view(request, code, key):
 
     refusal = gate_apply(pathway, request.user)  # a rotation writes to production like an apply
     if refusal:
-        return _page(request, pathway, errors={"rotate": refusal},
-                     new_certificate_text=request.POST.get("new_certificate", ""))
+        return _page(
+            request,
+            pathway,
+            errors={"rotate": refusal},
+            new_certificate_text=request.POST.get("new_certificate", ""),
+        )
     try:
         text = _read_upload(request, "new_certificate") if rotate.needs_new_certificate(pathway) else ""
         run = rotate.start_rotation(pathway, request.user, new_certificate=text)
     except (rotate.RotationRefused, certs.CertificateError) as error:
         message = getattr(error, "message", None) or str(error)
-        return _page(request, pathway, errors={"rotate": message},
-                     new_certificate_text=request.POST.get("new_certificate", ""))
+        return _page(
+            request,
+            pathway,
+            errors={"rotate": message},
+            new_certificate_text=request.POST.get("new_certificate", ""),
+        )
     if run.state == "failed":
         messages.error(request, run.message)
     return redirect("run", run.code)
@@ -189,8 +221,11 @@ def rotate_view(request, code, key):
 def retire(request, code, key):
     pathway = pathway_for(request, code, key, "run")
     if request.POST.get("confirm") != "yes":
-        return _page(request, pathway, errors={"retire": f"Tick the box to confirm that "
-                                                         f"{pathway.spec.other_system} has switched."})
+        return _page(
+            request,
+            pathway,
+            errors={"retire": f"Tick the box to confirm that {pathway.spec.other_system} has switched."},
+        )
     try:
         run = rotate.start_retire(pathway, request.user)
     except rotate.RotationRefused as error:

@@ -23,17 +23,24 @@ def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
 def sheet(request, code, key):
     pathway = pathway_for(request, code, key)
     chain = handoff.certificate_of(pathway)
-    return render(request, "pathways/handoff.html", {
-        "pathway": pathway, "landscape": pathway.landscape, "spec": pathway.spec,
-        "items": handoff.items(pathway), "applied": bool(pathway.applied),
-        "leaf": chain.leaf if chain else None,
-        "secret_revealed": handoff.revealed(pathway, handoff.CLIENTSECRET),
-        "key_revealed": handoff.revealed(pathway, handoff.PRIVATE_KEY),
-        "has_secret": pathway.secret(handoff.CLIENTSECRET) is not None,
-        "has_key": pathway.secret(handoff.PRIVATE_KEY) is not None,
-        "server_root": bool(handoff.server_root_pem(pathway.landscape)),
-        "can_reveal": pathway.landscape.may(request.user, "edit"),
-    })
+    return render(
+        request,
+        "pathways/handoff.html",
+        {
+            "pathway": pathway,
+            "landscape": pathway.landscape,
+            "spec": pathway.spec,
+            "items": handoff.items(pathway),
+            "applied": bool(pathway.applied),
+            "leaf": chain.leaf if chain else None,
+            "secret_revealed": handoff.revealed(pathway, handoff.CLIENTSECRET),
+            "key_revealed": handoff.revealed(pathway, handoff.PRIVATE_KEY),
+            "has_secret": pathway.secret(handoff.CLIENTSECRET) is not None,
+            "has_key": pathway.secret(handoff.PRIVATE_KEY) is not None,
+            "server_root": bool(handoff.server_root_pem(pathway.landscape)),
+            "can_reveal": pathway.landscape.may(request.user, "edit"),
+        },
+    )
 
 
 @login_required
@@ -47,8 +54,11 @@ def reveal(request, code, key):
     except handoff.HandoffError as error:
         messages.error(request, str(error))
         return redirect("handoff", code=code, key=key)
-    return render(request, "pathways/handoff_secret.html", {"pathway": pathway, "landscape": pathway.landscape,
-                                                             "secret": secret})
+    return render(
+        request,
+        "pathways/handoff_secret.html",
+        {"pathway": pathway, "landscape": pathway.landscape, "secret": secret},
+    )
 
 
 @login_required

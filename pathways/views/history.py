@@ -23,11 +23,17 @@ def approval_context(pathway, user) -> dict:
     landscape = pathway.landscape
     current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
     return {
-        "pathway": pathway, "landscape": landscape, "needed": approvals.needs_approval(pathway),
+        "pathway": pathway,
+        "landscape": landscape,
+        "needed": approvals.needs_approval(pathway),
         "approval": current,
         "can_request": landscape.may(user, "run") and current is None,
-        "can_decide": (current is not None and current.state == "pending" and landscape.may(user, "approve")
-                       and current.requested_by_id != user.pk),
+        "can_decide": (
+            current is not None
+            and current.state == "pending"
+            and landscape.may(user, "approve")
+            and current.requested_by_id != user.pk
+        ),
         "own_request": current is not None and current.requested_by_id == user.pk,
         "refusal": approvals.apply_refusal(pathway, user) if landscape.may(user, "run") else None,
         "latest_closed": pathway.approvals.exclude(state__in=["pending", "approved"]).first(),
@@ -37,24 +43,36 @@ def approval_context(pathway, user) -> dict:
 @login_required
 def pathway_history(request, code, key):
     pathway = pathway_for(request, code, key)
-    runs = Paginator(pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
-                     ).get_page(request.GET.get("runs"))
+    runs = Paginator(
+        pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
+    ).get_page(request.GET.get("runs"))
     events = AuditEvent.objects.filter(landscape=pathway.landscape, pathway_key=pathway.key)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "pathways/leads/history.html", {
-        **approval_context(pathway, request.user),
-        "spec": pathway.spec, "runs": runs, "events": page, "approvals": pathway.approvals.all()[:20],
-        "drifted": drift.is_drifted(pathway), "drift": pathway.drift or {},
-        "can_run": pathway.landscape.may(request.user, "run"),
-    })
+    return render(
+        request,
+        "pathways/leads/history.html",
+        {
+            **approval_context(pathway, request.user),
+            "spec": pathway.spec,
+            "runs": runs,
+            "events": page,
+            "approvals": pathway.approvals.all()[:20],
+            "drifted": drift.is_drifted(pathway),
+            "drift": pathway.drift or {},
+            "can_run": pathway.landscape.may(request.user, "run"),
+        },
+    )
 
 
 @login_required
 def approval_panel(request, code, key):
     """The approval panel alone (htmx fragment for the wizard's review step)."""
     pathway = pathway_for(request, code, key)
-    return render(request, "pathways/leads/htmx/approval_panel.html", {
-        **approval_context(pathway, request.user), "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "pathways/leads/htmx/approval_panel.html",
+        {**approval_context(pathway, request.user), "next": request.GET.get("next", "")},
+    )
 
 
 def _back(request, pathway):
@@ -86,17 +104,25 @@ def approval_decide(request, code, key):
     if decision not in ("approve", "reject"):
         messages.error(request, "Choose approve or reject.")
     elif current is None or current.fingerprint != request.POST.get("fingerprint"):
-        messages.error(request, "The draft changed (or the request was withdrawn) since you opened the page; "
-                                "nothing was decided. Review the current request.")
+        messages.error(
+            request,
+            "The draft changed (or the request was withdrawn) since you opened the page; "
+            "nothing was decided. Review the current request.",
+        )
     else:
         try:
-            approvals.decide(current, request.user, approve=decision == "approve",
-                             comment=request.POST.get("comment", ""))
+            approvals.decide(
+                current, request.user, approve=decision == "approve", comment=request.POST.get("comment", "")
+            )
         except approvals.ApprovalRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, "Approved: the draft may be applied now." if decision == "approve"
-                             else "Rejected; the consultant sees your comment.")
+            messages.success(
+                request,
+                "Approved: the draft may be applied now."
+                if decision == "approve"
+                else "Rejected; the consultant sees your comment.",
+            )
     return _back(request, pathway)
 
 
@@ -117,4 +143,3 @@ def drift_check(request, code):
         AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
         messages.info(request, "Drift check queued; the badges update when it has read the remote state.")
     return redirect("landscape", code=landscape.code)
-

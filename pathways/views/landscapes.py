@@ -31,13 +31,17 @@ def detail(request, code):
     check = engine.landscape_check_result(landscape)
     for pathway in pathways:
         pathway.missing_rights = readiness.missing_rights(pathway, check)
-    return render(request, "pathways/landscape.html", {
-        "check": check,
-        "landscape": landscape,
-        "pathways": pathways,
-        "role": landscape.role_of(request.user),
-        "can_edit": landscape.may(request.user, "edit"),
-    })
+    return render(
+        request,
+        "pathways/landscape.html",
+        {
+            "check": check,
+            "landscape": landscape,
+            "pathways": pathways,
+            "role": landscape.role_of(request.user),
+            "can_edit": landscape.may(request.user, "edit"),
+        },
+    )
 
 
 @login_required
@@ -52,7 +56,9 @@ def create(request):
             form.save_secrets(landscape)
             Membership.objects.create(landscape=landscape, user=request.user, role=Role.CONSULTANT)
             AuditEvent.record(
-                user=request.user, action="landscape.create", landscape=landscape,
+                user=request.user,
+                action="landscape.create",
+                landscape=landscape,
                 changes={name: ["", _audit_value(form, name)] for name in form.changed_data},
                 secret_fields=SECRET_FIELDS,
             )
@@ -65,8 +71,12 @@ def create(request):
 @sensitive_post_parameters(*SECRET_POST_FIELDS)
 def edit(request, code):
     landscape = landscape_for(request, code, "edit")
-    before = {name: getattr(landscape, name) for name in LandscapeForm.Meta.fields if hasattr(landscape, name)}
-    form = LandscapeForm(request.POST if request.method == "POST" else None, instance=landscape, user=request.user)
+    before = {
+        name: getattr(landscape, name) for name in LandscapeForm.Meta.fields if hasattr(landscape, name)
+    }
+    form = LandscapeForm(
+        request.POST if request.method == "POST" else None, instance=landscape, user=request.user
+    )
     stale = request.method == "POST" and str(landscape.version) != request.POST.get("version")
     if request.method == "POST" and form.is_valid() and not stale:
         with transaction.atomic():
@@ -79,13 +89,21 @@ def edit(request, code):
                 for name in form.changed_data
                 if name in SECRET_FIELDS or str(before.get(name, "")) != _audit_value(form, name)
             }
-            AuditEvent.record(user=request.user, action="landscape.change", landscape=landscape,
-                              changes=changes, secret_fields=SECRET_FIELDS)
+            AuditEvent.record(
+                user=request.user,
+                action="landscape.change",
+                landscape=landscape,
+                changes=changes,
+                secret_fields=SECRET_FIELDS,
+            )
         messages.success(request, "Landscape saved.")
         return redirect("landscape", code=landscape.code)
     if stale:
-        form.add_error(None, "Someone else saved this landscape while you were editing. Your entries are "
-                             "kept below; the page now shows the current version — check and save again.")
+        form.add_error(
+            None,
+            "Someone else saved this landscape while you were editing. Your entries are "
+            "kept below; the page now shows the current version — check and save again.",
+        )
         landscape.refresh_from_db()
     return render(request, "pathways/landscape_form.html", {"form": form, "landscape": landscape})
 

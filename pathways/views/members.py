@@ -14,12 +14,16 @@ from pathways.views.access import landscape_for
 @login_required
 def members(request, code):
     landscape = landscape_for(request, code)
-    return render(request, "pathways/members.html", {
-        "landscape": landscape,
-        "members": landscape.memberships.select_related("user").order_by("user__username"),
-        "roles": Role.choices,
-        "can_edit": landscape.may(request.user, "edit"),
-    })
+    return render(
+        request,
+        "pathways/members.html",
+        {
+            "landscape": landscape,
+            "members": landscape.memberships.select_related("user").order_by("user__username"),
+            "roles": Role.choices,
+            "can_edit": landscape.may(request.user, "edit"),
+        },
+    )
 
 
 @login_required
@@ -48,7 +52,11 @@ def set_member(request, code):
                 current.delete()
         else:
             Membership.objects.update_or_create(landscape=landscape, user=user, defaults={"role": role})
-        AuditEvent.record(user=request.user, action="membership.change", landscape=landscape,
-                          changes={username: [before, "" if role == "remove" else role]})
+        AuditEvent.record(
+            user=request.user,
+            action="membership.change",
+            landscape=landscape,
+            changes={username: [before, "" if role == "remove" else role]},
+        )
     messages.success(request, f"{username}: {'removed' if role == 'remove' else dict(Role.choices)[role]}.")
     return redirect("members", code=code)

@@ -2,7 +2,8 @@
 
 The page costs the same number of SQL queries for 10 or 1,000 landscapes: one count, one page of
 landscapes, one prefetch of their pathways, one for pending approvals (and one for the "expiring" filter's
-thresholds). The CSV and the JSON read all rows in two queries: the landscapes, and their pathways by subquery.
+thresholds). The CSV and the JSON read all rows in two queries: the landscapes, and their pathways by
+subquery.
 """
 
 import csv
@@ -49,8 +50,12 @@ def filtered_landscapes(request, user):
         narrowed = True
     if narrowed:
         landscapes = landscapes.filter(pk__in=pathways.values("landscape_id"))
-    filters = {"q": query, "tier": tier if tier in Tier.values else "",
-               "status": status if status in dict(STATUS_FILTERS) else "", "expiring": expiring}
+    filters = {
+        "q": query,
+        "tier": tier if tier in Tier.values else "",
+        "status": status if status in dict(STATUS_FILTERS) else "",
+        "expiring": expiring,
+    }
     return landscapes.order_by("name", "pk"), filters
 
 
@@ -62,12 +67,22 @@ def expiring_q(landscapes) -> Q:
     condition = Q(pk__in=[])
     for days in limits:
         window = max(days, widest)
-        condition |= Q(landscape__expiry_threshold_days=days, certificate_not_after__lte=now + timedelta(days=window))
+        condition |= Q(
+            landscape__expiry_threshold_days=days, certificate_not_after__lte=now + timedelta(days=window)
+        )
     return condition
 
 
-ROW_PATHWAY_FIELDS = ("id", "landscape_id", "key", "method", "status", "last_verified_at", "certificate_not_after",
-                      "drift")
+ROW_PATHWAY_FIELDS = (
+    "id",
+    "landscape_id",
+    "key",
+    "method",
+    "status",
+    "last_verified_at",
+    "certificate_not_after",
+    "drift",
+)
 ROW_LANDSCAPE_FIELDS = ("id", "code", "name", "tier", "expiry_threshold_days")
 
 
@@ -78,25 +93,33 @@ def row_pathways():
 
 def with_pathways(landscapes):
     return landscapes.only(*ROW_LANDSCAPE_FIELDS).prefetch_related(
-        Prefetch("pathways", queryset=row_pathways().order_by("key")))
+        Prefetch("pathways", queryset=row_pathways().order_by("key"))
+    )
 
 
 def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
     left = timeline.days_left(pathway.certificate_not_after, now)
     return {
-        "pathway": pathway, "key": pathway.key, "label": catalog.PATHWAYS[pathway.key].label,
-        "status": pathway.status, "method": catalog.METHOD_LABELS.get(pathway.method, pathway.method),
+        "pathway": pathway,
+        "key": pathway.key,
+        "label": catalog.PATHWAYS[pathway.key].label,
+        "status": pathway.status,
+        "method": catalog.METHOD_LABELS.get(pathway.method, pathway.method),
         "last_verified_at": pathway.last_verified_at,
-        "certificate_not_after": pathway.certificate_not_after, "days_left": left,
+        "certificate_not_after": pathway.certificate_not_after,
+        "days_left": left,
         "expiry": timeline.expiry_level(left, landscape.expiry_threshold_days),
-        "drifted": drift.is_drifted(pathway), "drift_summary": drift.summary(pathway),
+        "drifted": drift.is_drifted(pathway),
+        "drift_summary": drift.summary(pathway),
     }
 
 
 def all_rows(landscapes) -> list[dict]:
     """Rows of every landscape of the queryset in two queries (landscapes; their pathways by subquery)."""
     grouped: dict[int, list[Pathway]] = {}
-    for pathway in row_pathways().filter(landscape__in=landscapes.values("pk")).order_by("landscape_id", "key"):
+    for pathway in (
+        row_pathways().filter(landscape__in=landscapes.values("pk")).order_by("landscape_id", "key")
+    ):
         grouped.setdefault(pathway.landscape_id, []).append(pathway)
     return landscape_rows(list(landscapes.only(*ROW_LANDSCAPE_FIELDS)), grouped)
 
@@ -111,7 +134,9 @@ def landscape_rows(landscapes, grouped: dict[int, list[Pathway]] | None = None) 
     for landscape in landscapes:
         pathways = grouped.get(landscape.pk, []) if grouped is not None else landscape.pathways.all()
         by_key = {p.key: p for p in pathways}
-        cells = [pathway_cell(by_key[key], landscape, now) if key in by_key else None for key in CATALOG_ORDER]
+        cells = [
+            pathway_cell(by_key[key], landscape, now) if key in by_key else None for key in CATALOG_ORDER
+        ]
         rows.append({"landscape": landscape, "cells": cells})
     return rows
 
@@ -123,15 +148,36 @@ def overview(request):
     pending = still_pending(list(pending_for(request.user)[:20]))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "pathways/leads/overview.html", {
-        "page": page, "rows": landscape_rows(page.object_list), "filters": filters,
-        "catalog": catalog.PATHWAYS, "tiers": Tier.choices, "statuses": STATUS_FILTERS,
-        "pending": pending, "query": query.urlencode(), "thresholds": timeline.thresholds(),
-    })
+    return render(
+        request,
+        "pathways/leads/overview.html",
+        {
+            "page": page,
+            "rows": landscape_rows(page.object_list),
+            "filters": filters,
+            "catalog": catalog.PATHWAYS,
+            "tiers": Tier.choices,
+            "statuses": STATUS_FILTERS,
+            "pending": pending,
+            "query": query.urlencode(),
+            "thresholds": timeline.thresholds(),
+        },
+    )
 
 
-CSV_COLUMNS = ["landscape", "tier", "pathway", "method", "status", "drifted", "drift", "last_verified_at",
-               "certificate_not_after", "days_left", "expiry"]
+CSV_COLUMNS = [
+    "landscape",
+    "tier",
+    "pathway",
+    "method",
+    "status",
+    "drifted",
+    "drift",
+    "last_verified_at",
+    "certificate_not_after",
+    "days_left",
+    "expiry",
+]
 
 
 def csv_safe(value) -> str:
@@ -150,11 +196,22 @@ def overview_csv(request):
     for row in all_rows(landscapes):
         landscape = row["landscape"]
         for cell in filter(None, row["cells"]):
-            writer.writerow([csv_safe(v) for v in (
-                landscape.name, landscape.tier, cell["key"], cell["pathway"].method, cell["status"],
-                "yes" if cell["drifted"] else "no", cell["drift_summary"],
-                cell["last_verified_at"].isoformat() if cell["last_verified_at"] else "",
-                cell["certificate_not_after"].isoformat() if cell["certificate_not_after"] else "",
-                "" if cell["days_left"] is None else cell["days_left"], cell["expiry"],
-            )])
+            writer.writerow(
+                [
+                    csv_safe(v)
+                    for v in (
+                        landscape.name,
+                        landscape.tier,
+                        cell["key"],
+                        cell["pathway"].method,
+                        cell["status"],
+                        "yes" if cell["drifted"] else "no",
+                        cell["drift_summary"],
+                        cell["last_verified_at"].isoformat() if cell["last_verified_at"] else "",
+                        cell["certificate_not_after"].isoformat() if cell["certificate_not_after"] else "",
+                        "" if cell["days_left"] is None else cell["days_left"],
+                        cell["expiry"],
+                    )
+                ]
+            )
     return response

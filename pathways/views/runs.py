@@ -30,11 +30,17 @@ def worker_alive() -> bool:
 
 
 def _panel(request, run, embedded: bool = False):
-    return render(request, "pathways/htmx/run_panel.html", {
-        "embedded": embedded or request.GET.get("embedded") == "1",
-        "run": run, "steps": list(run.steps.all()), "worker_alive": worker_alive() if run.is_active else True,
-        "can_run": run.landscape.may(request.user, "run"),
-    })
+    return render(
+        request,
+        "pathways/htmx/run_panel.html",
+        {
+            "embedded": embedded or request.GET.get("embedded") == "1",
+            "run": run,
+            "steps": list(run.steps.all()),
+            "worker_alive": worker_alive() if run.is_active else True,
+            "can_run": run.landscape.may(request.user, "run"),
+        },
+    )
 
 
 def _apply_refusal(pathway, user) -> str | None:
@@ -44,8 +50,11 @@ def _apply_refusal(pathway, user) -> str | None:
 
     missing = readiness.missing_rights(pathway, engine.landscape_check_result(pathway.landscape))
     if missing:
-        return ("Apply waits until the landscape has what this pathway needs: " + "; ".join(missing)
-                + ". Fix it, then run Check landscape again.")
+        return (
+            "Apply waits until the landscape has what this pathway needs: "
+            + "; ".join(missing)
+            + ". Fix it, then run Check landscape again."
+        )
     return gate_apply(pathway, user)
 
 
@@ -90,8 +99,11 @@ def start_landscape_run(request, code, kind):
             allowed = [p for p in pathways if not gate_apply(p, request.user)]
             runs = [engine.start_run(p, RunKind.APPLY, request.user) for p in allowed]
             if len(allowed) < len(pathways):
-                messages.warning(request, f"{len(pathways) - len(allowed)} pathway(s) were not started: production "
-                                 "needs each draft approved by a lead other than you first.")
+                messages.warning(
+                    request,
+                    f"{len(pathways) - len(allowed)} pathway(s) were not started: production "
+                    "needs each draft approved by a lead other than you first.",
+                )
         else:
             runs = engine.apply_all(landscape, request.user)
         messages.info(request, f"Started {len(runs)} applies; they run side by side.")
@@ -105,8 +117,15 @@ def run_page(request, run_code):
     landscape_for(request, run.landscape.code)  # access: members only
     if request.htmx:
         return _panel(request, run)
-    return render(request, "pathways/run.html", {
-        "run": run, "steps": list(run.steps.all()), "landscape": run.landscape, "pathway": run.pathway,
-        "worker_alive": worker_alive() if run.is_active else True,
-        "can_run": run.landscape.may(request.user, "run"),
-    })
+    return render(
+        request,
+        "pathways/run.html",
+        {
+            "run": run,
+            "steps": list(run.steps.all()),
+            "landscape": run.landscape,
+            "pathway": run.pathway,
+            "worker_alive": worker_alive() if run.is_active else True,
+            "can_run": run.landscape.may(request.user, "run"),
+        },
+    )

@@ -43,9 +43,16 @@ def _field_state(pathway, spec, value: str, *, active: bool = True, checked: boo
 def _field_states(pathway, step) -> list[dict]:
     """Every field of a step; a value nobody has typed yet (the default) is not judged."""
     active = {f.name for f in pathway.active_fields()}
-    return [_field_state(pathway, spec, pathway.value(spec.name), active=spec.name in active,
-                         checked=spec.name in pathway.draft)
-            for spec in step.fields]
+    return [
+        _field_state(
+            pathway,
+            spec,
+            pathway.value(spec.name),
+            active=spec.name in active,
+            checked=spec.name in pathway.draft,
+        )
+        for spec in step.fields
+    ]
 
 
 @login_required
@@ -85,7 +92,8 @@ def _step_context(request, pathway, step: str) -> dict:
         from pathways import engine, readiness
 
         context["missing_rights"] = readiness.missing_rights(
-            pathway, engine.landscape_check_result(pathway.landscape))
+            pathway, engine.landscape_check_result(pathway.landscape)
+        )
         context["last_run"] = pathway.runs.first()
         context["last_plan"] = pathway.runs.filter(kind="plan").first()
     elif step != "method":
@@ -108,7 +116,9 @@ def _review_rows(pathway) -> list[dict]:
     for spec in pathway.active_fields():
         if spec.is_secret:
             secret = pathway.secret(spec.name)
-            shown = f"set on {secret.set_at:%Y-%m-%d} by {secret.set_by or 'unknown'}" if secret else "not set"
+            shown = (
+                f"set on {secret.set_at:%Y-%m-%d} by {secret.set_by or 'unknown'}" if secret else "not set"
+            )
         elif spec.kind == "choice":
             shown = dict(spec.choices).get(pathway.value(spec.name), pathway.value(spec.name))
         elif spec.kind == "certificate":
@@ -121,13 +131,17 @@ def _review_rows(pathway) -> list[dict]:
 
 @sensitive_variables("raw")
 def _read_posted_value(request, spec) -> str:
-    """The value of one field from a POST: text, or an uploaded file (certificates as text, PKCS#12 base64)."""
+    """The value of one field from a POST: text, or an uploaded file (certificates as text, PKCS#12
+    base64).
+    """
     # A certificate field is a textarea plus a file input named <field>_file, so both can be in one form.
     upload = request.FILES.get(f"{spec.name}_file") or request.FILES.get(spec.name)
     if upload is not None:
         data = upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
-            raise ValueError(f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate.")
+            raise ValueError(
+                f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate."
+            )
         if spec.kind == "pkcs12":
             return base64.b64encode(data).decode()
         return certificate_text(data)
@@ -160,8 +174,11 @@ def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
     step_spec = _step_of(pathway, name)
     if step_spec is None:
         return []
-    return [state | {"changed_elsewhere": True} for state in _field_states(pathway, step_spec)
-            if state["spec"].name != name and state["meta"] and state["meta"]["version"] > seen]
+    return [
+        state | {"changed_elsewhere": True}
+        for state in _field_states(pathway, step_spec)
+        if state["spec"].name != name and state["meta"] and state["meta"]["version"] > seen
+    ]
 
 
 @login_required
@@ -198,9 +215,14 @@ def save_field(request, code, key, name):
     if upload_error:
         state["error"] = upload_error
     controls_others = any(f.when and f.when[0] == spec.name for f in pathway.spec.fields(pathway.method))
-    context = {"pathway": current, "landscape": current.landscape, "f": state, "can_edit": True,
-               "controls_others": controls_others,
-               "others": [] if conflict else _changed_by_others(current, spec.name, seen)}
+    context = {
+        "pathway": current,
+        "landscape": current.landscape,
+        "f": state,
+        "can_edit": True,
+        "controls_others": controls_others,
+        "others": [] if conflict else _changed_by_others(current, spec.name, seen),
+    }
     if not request.htmx:
         return redirect(request.POST.get("next") or _step_url(current, "review"))
     if controls_others and not conflict:

@@ -11,11 +11,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
-INSTALL_HINT = "axe-core is not installed: run `npm ci` in the repository root (or `./dev test`, which runs it)."
+INSTALL_HINT = (
+    "axe-core is not installed: run `npm ci` in the repository root (or `./dev test`, which runs it)."
+)
 
 
 def axe_unavailable_reason() -> str | None:
-    """None when axe-core can run; otherwise why not. Fails the test when npm exists but `npm ci` was not run."""
+    """None when axe-core can run; otherwise why not. Fails the test when npm exists but `npm ci` was not
+    run.
+    """
     if AXE_SCRIPT.exists():
         return None
     if shutil.which("npm") is None:
@@ -29,8 +33,10 @@ def describe(violations: list[dict]) -> str:
     for violation in violations:
         for node in violation["nodes"][:5]:
             summary = " ".join((node.get("failureSummary") or "").split())
-            lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-                         f"{' '.join(map(str, node['target']))} — {summary}")
+            lines.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+                f"{' '.join(map(str, node['target']))} — {summary}"
+            )
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ from tests.browser.axe import Auditor
 from tests.runs.conftest import celery_worker, issue_certificate  # noqa: F401 - fixtures
 
 CHROMIUM = os.environ.get("AUTHWIZARD_CHROMIUM", "/usr/bin/chromium")
-SQLITE_TURN = threading.RLock()  # page requests and worker tasks take turns on one in-memory SQLite connection
+SQLITE_TURN = (
+    threading.RLock()
+)  # page requests and worker tasks take turns on one in-memory SQLite connection
 SHOTS = Path(os.environ.get("AUTHWIZARD_TEST_OUTPUT", "test-output")) / "screenshots"
 
 
@@ -85,7 +87,9 @@ def live_server_and_worker_use_the_tests_connection(request, django_db_blocker):
 
 @pytest.fixture(scope="package", autouse=True)
 def worker_takes_turns(django_db_setup, django_db_blocker):
-    """On the shared in-memory SQLite connection, a task runs only while no page request does (see live_server)."""
+    """On the shared in-memory SQLite connection, a task runs only while no page request does (see
+    live_server).
+    """
     if not _shares_in_memory_sqlite(django_db_blocker):
         yield
         return
@@ -106,7 +110,9 @@ def worker_takes_turns(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="package")
 def browser():
-    """The system Chromium for this folder's tests; closed (with Playwright's event loop) when they are done."""
+    """The system Chromium for this folder's tests; closed (with Playwright's event loop) when they are
+    done.
+    """
     from playwright.sync_api import sync_playwright
 
     with pytest.MonkeyPatch.context() as patch:
@@ -114,15 +120,24 @@ def browser():
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
             )
             yield chromium
             chromium.close()
 
 
 def _browser_window(browser, request, suffix: str = ""):
-    """A fresh browser context (its own cookies) with one page; a screenshot of it is kept when the test fails."""
+    """A fresh browser context (its own cookies) with one page; a screenshot of it is kept when the test
+    fails.
+    """
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)

@@ -21,8 +21,10 @@ def test_axe_core_is_installed_at_the_pinned_version():
 def test_axe_core_finds_a_serious_violation_in_a_page_that_has_one(page, axe):
     if axe.reason_skipped:
         pytest.skip(axe.reason_skipped)
-    page.set_content('<html lang="en"><body><main><h1>Form</h1><input id="unlabelled"><button></button>'
-                     '<p style="color:#bbb;background:#fff">faint</p></main></body></html>')
+    page.set_content(
+        '<html lang="en"><body><main><h1>Form</h1><input id="unlabelled"><button></button>'
+        '<p style="color:#bbb;background:#fff">faint</p></main></body></html>'
+    )
     found = {violation["id"] for violation in axe.blocking_violations(page)}
     assert {"label", "button-name", "color-contrast"} <= found
     with pytest.raises(AssertionError, match="label"):

@@ -171,8 +171,9 @@ def test_a_consultant_sets_up_all_four_pathways_and_hands_them_over(
     clientid = remote_key(remote, "s4_to_cpi")["clientid"]
     assert clientid in sheet
     token_url = next(line.split("\t")[1] for line in sheet.splitlines() if line.startswith("Token URL"))
-    answer = sandbox_server.session().post(token_url, data={"grant_type": "client_credentials"},
-                                           auth=(clientid, secret), timeout=30)
+    answer = sandbox_server.session().post(
+        token_url, data={"grant_type": "client_credentials"}, auth=(clientid, secret), timeout=30
+    )
     assert answer.status_code == 200 and answer.json()["access_token"]
     page.goto(page.url.replace("/handoff/reveal/", "/handoff/"))
     assert "Revealed on" in page.inner_text("table.handoff")
@@ -212,7 +213,8 @@ def test_a_consultant_sets_up_all_four_pathways_and_hands_them_over(
     assert page.locator(".card .badge:has-text('Verified')").count() == 4
     axe.check(page, "landscape page, all verified")
     page.locator(".card", has=page.locator("h3:has-text('CPI → SSCv2')")).locator(
-        "text=Certificates and rotation").click()
+        "text=Certificates and rotation"
+    ).click()
     page.wait_for_selector("h1")
     assert entry["fingerprint_sha256"].replace(":", "").lower() in page.content().replace(":", "").lower()
     axe.check(page, "CPI → SSCv2: certificates page")

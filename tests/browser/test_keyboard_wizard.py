@@ -1,4 +1,6 @@
-"""The wizard by keyboard alone: Tab, Shift+Tab, arrows, Enter and Space through a step, with visible focus."""
+"""The wizard by keyboard alone: Tab, Shift+Tab, arrows, Enter and Space through a step, with visible
+focus.
+"""
 
 import pytest
 
@@ -22,14 +24,17 @@ def focused(page) -> str:
 
 
 def press_until(page, key: str, target: str, limit: int = 40) -> None:
-    """Press a key until the focus is on the element whose id or text is `target`; fail if it never gets there."""
+    """Press a key until the focus is on the element whose id or text is `target`; fail if it never gets
+    there.
+    """
     seen = []
     for _ in range(limit):
         page.keyboard.press(key)
         seen.append(focused(page))
         if seen[-1] == target:
-            assert page.evaluate(
-                "() => getComputedStyle(document.activeElement).outlineStyle") != "none", f"{target}: focus invisible"
+            assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none", (
+                f"{target}: focus invisible"
+            )
             return
     raise AssertionError(f"{key} never reached {target!r}; focus went through {seen}")
 

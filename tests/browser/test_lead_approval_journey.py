@@ -1,4 +1,5 @@
-"""Four eyes on production in two browsers: a consultant asks, a lead approves, the consultant applies, the lead
+"""Four eyes on production in two browsers: a consultant asks, a lead approves, the consultant applies, the
+lead
 reads the status; against the sandbox with a real worker, every page audited with axe-core."""
 
 import pytest
@@ -27,9 +28,19 @@ def remote_keys_with(sandbox_server, tenant: dict, fingerprint: str) -> list[dic
 
 
 def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_status(
-    page, second_page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant, issue_certificate
+    page,
+    second_page,
+    live_server,
+    axe,
+    celery_worker,
+    fast_waits,
+    sandbox_server,
+    sandbox_tenant,
+    issue_certificate,
 ):
-    sscv2_client = issue_certificate(f"sscv2-{sandbox_tenant['subdomain']}.example.com")  # SSCv2's own certificate
+    sscv2_client = issue_certificate(
+        f"sscv2-{sandbox_tenant['subdomain']}.example.com"
+    )  # SSCv2's own certificate
     consultant, lead = UserFactory(username="cosima"), UserFactory(username="leonie")
     landscape = landscape_from_facts(sandbox_tenant, name="Browser PROD", user=consultant, tier="prod")
     Membership.objects.create(landscape=landscape, user=consultant, role=Role.CONSULTANT)
@@ -37,7 +48,8 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     landscape_url = f"{live_server.url}/l/{landscape.code}/"
     review_url = f"{landscape_url}p/ssc_to_cpi/step/review/"
 
-    # The consultant checks the landscape and pastes SSCv2's client certificate (the usual method for SSCv2 → CPI).
+    # The consultant checks the landscape and pastes SSCv2's client certificate (the usual method for SSCv2 →
+    # CPI).
     log_in(page, live_server, consultant.username, PASSWORD)
     page.goto(landscape_url)
     page.click("button:has-text('Check landscape')")
@@ -47,7 +59,9 @@ def test_a_lead_approves_a_production_apply_made_by_a_consultant_and_reads_the_s
     page.fill("#id_external_certificate", sscv2_client["certificate"])
     page.keyboard.press("Tab")
     page.wait_for_selector("#field-external_certificate .saved")
-    assert f"sscv2-{sandbox_tenant['subdomain']}.example.com" in page.inner_text("#field-external_certificate")
+    assert f"sscv2-{sandbox_tenant['subdomain']}.example.com" in page.inner_text(
+        "#field-external_certificate"
+    )
     axe.check(page, "production key step with the pasted certificate")
     page.click("button:has-text('Save and continue')")
     page.wait_for_selector("#approval-h")

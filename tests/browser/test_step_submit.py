@@ -1,4 +1,6 @@
-"""Submitting a whole wizard step (Save and continue) keeps what autosave stored, pasted certificates included."""
+"""Submitting a whole wizard step (Save and continue) keeps what autosave stored, pasted certificates
+included.
+"""
 
 import pytest
 

@@ -21,9 +21,18 @@ def text(page: str) -> str:
 def test_the_details_of_an_upload_are_shown_beside_the_field(client, external, ca):
     leaf = ca.leaf()
     page = text(post_field(client, external, "external_certificate", leaf.pem.decode()))
-    for shown in (leaf.subject, leaf.issuer, "DNS:sscv2-client.example.com", leaf.serial_hex, "EC secp256r1",
-                  "SHA256withECDSA", "clientAuth", leaf.fingerprint_sha1, leaf.fingerprint_sha256,
-                  f"{leaf.not_after:%Y-%m-%d %H:%M}"):
+    for shown in (
+        leaf.subject,
+        leaf.issuer,
+        "DNS:sscv2-client.example.com",
+        leaf.serial_hex,
+        "EC secp256r1",
+        "SHA256withECDSA",
+        "clientAuth",
+        leaf.fingerprint_sha1,
+        leaf.fingerprint_sha256,
+        f"{leaf.not_after:%Y-%m-%d %H:%M}",
+    ):
         assert shown in page, shown
     assert ":" in leaf.fingerprint_sha256 and leaf.fingerprint_sha256 == leaf.fingerprint_sha256.upper()
     assert "All certificate checks passed." in page
@@ -41,13 +50,16 @@ def test_a_chain_out_of_order_is_shown_reordered_leaf_first(client, landscape, c
     assert "one upload each" in page  # CPI stores one certificate per alias
 
 
-@pytest.mark.parametrize(("making", "message", "level"), [
-    (lambda ca: ca.leaf(start_days_ago=-5), "is not valid yet", "Error"),
-    (lambda ca: ca.leaf(days=3, start_days_ago=10), "expired on", "Error"),
-    (lambda ca: ca.leaf(days=20), "plan its renewal now", "Warning"),
-    (lambda ca: ca.leaf(eku=("serverAuth",)), "is not allowed for client authentication", "Error"),
-    (lambda ca: ca.leaf(eku=()), "has no extended key usage", "Warning"),
-])
+@pytest.mark.parametrize(
+    ("making", "message", "level"),
+    [
+        (lambda ca: ca.leaf(start_days_ago=-5), "is not valid yet", "Error"),
+        (lambda ca: ca.leaf(days=3, start_days_ago=10), "expired on", "Error"),
+        (lambda ca: ca.leaf(days=20), "plan its renewal now", "Warning"),
+        (lambda ca: ca.leaf(eku=("serverAuth",)), "is not allowed for client authentication", "Error"),
+        (lambda ca: ca.leaf(eku=()), "has no extended key usage", "Warning"),
+    ],
+)
 def test_validity_and_usage_checks_show_their_message(client, external, ca, making, message, level):
     page = text(post_field(client, external, "external_certificate", making(ca).pem.decode()))
     assert message in page
@@ -65,13 +77,17 @@ def test_a_weak_rsa_key_is_refused_beside_the_field(client, external):
 def test_a_sha1_signature_is_refused_beside_the_field(client, external):
     key = rsa_key(2048)
     cert = certs.issue_certificate(key, None, key, 365, subject=certs.DistinguishedName("sha1.example.com"))
-    page = text(post_field(client, external, "external_certificate", resign_with_sha1(cert, key).pem.decode()))
+    page = text(
+        post_field(client, external, "external_certificate", resign_with_sha1(cert, key).pem.decode())
+    )
     assert "is signed with SHA-1" in page
 
 
 def test_the_expiry_warning_follows_the_landscape_threshold(client, external, ca, landscape):
     leaf = ca.leaf(days=45)
-    assert "plan its renewal" not in text(post_field(client, external, "external_certificate", leaf.pem.decode()))
+    assert "plan its renewal" not in text(
+        post_field(client, external, "external_certificate", leaf.pem.decode())
+    )
     landscape.expiry_threshold_days = 60
     landscape.save()
     external.refresh_from_db()
@@ -82,8 +98,10 @@ def test_a_chain_for_an_external_certificate_offers_keep_only_the_leaf(client, e
     leaf = ca.leaf()
     page = text(post_field(client, external, "external_certificate", (leaf.pem + ca.sub.pem).decode()))
     assert "accepts only the leaf certificate" in page and "Keep only the leaf" in page
-    response = client.post(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/leaf-only/external_certificate/",
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/leaf-only/external_certificate/",
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "accepts only the leaf" not in text(response.content.decode())
     external.refresh_from_db()
@@ -92,7 +110,9 @@ def test_a_chain_for_an_external_certificate_offers_keep_only_the_leaf(client, e
 
 def test_keep_only_the_leaf_without_javascript_redirects_back_to_the_step(client, external, ca):
     post_field(client, external, "external_certificate", (ca.leaf().pem + ca.sub.pem).decode())
-    response = client.post(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/leaf-only/external_certificate/")
+    response = client.post(
+        f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/leaf-only/external_certificate/"
+    )
     assert response.status_code == 302 and response["Location"].endswith("/step/key/")
 
 
@@ -116,14 +136,23 @@ def test_a_certificate_drafted_in_another_pathway_counts_as_used(client, externa
     other.draft = {"certificate_source": "external", "external_certificate": leaf.pem.decode()}
     other.save()
     assert "already used in another service key" in text(
-        post_field(client, external, "external_certificate", leaf.pem.decode()))
+        post_field(client, external, "external_certificate", leaf.pem.decode())
+    )
 
 
 def test_a_trusted_certificate_over_cpis_size_limit_is_refused(client, landscape):
     key = certs.generate_private_key("EC-P256")
     names = [f"DNS:host-{i:04d}.a-rather-long-subdomain-name.example.com" for i in range(260)]
-    big = certs.issue_certificate(key, None, key, 365, eku=("serverAuth",), is_ca=True, subject_alt_names=names,
-                                  subject=certs.DistinguishedName("big.example.com"))
+    big = certs.issue_certificate(
+        key,
+        None,
+        key,
+        365,
+        eku=("serverAuth",),
+        is_ca=True,
+        subject_alt_names=names,
+        subject=certs.DistinguishedName("big.example.com"),
+    )
     assert len(big.pem) > certs.CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES
     pathway = landscape.pathways.get(key="cpi_to_ssc")
     pathway.method = "certificate"
@@ -136,7 +165,9 @@ def store_pkcs12(pathway, data: bytes, passphrase: str):
     pathway.method = "certificate"
     pathway.draft = {"key_source": "import"}
     pathway.save()
-    Secret.store(landscape=pathway.landscape, pathway=pathway, name="pkcs12", value=base64.b64encode(data).decode())
+    Secret.store(
+        landscape=pathway.landscape, pathway=pathway, name="pkcs12", value=base64.b64encode(data).decode()
+    )
     Secret.store(landscape=pathway.landscape, pathway=pathway, name="pkcs12_passphrase", value=passphrase)
 
 
@@ -144,8 +175,12 @@ def test_a_pkcs12_key_pair_shows_its_details_and_an_incomplete_chain(client, lan
     leaf = ca.leaf(name="cpi-client.example.com")
     key = serialization.load_pem_private_key(ca.leaf_key.pem, None)
     data = pkcs12.serialize_key_and_certificates(
-        b"cpi", key, certs.certificate_object(leaf), [certs.certificate_object(ca.sub)],
-        serialization.BestAvailableEncryption(b"p12-passphrase-1"))
+        b"cpi",
+        key,
+        certs.certificate_object(leaf),
+        [certs.certificate_object(ca.sub)],
+        serialization.BestAvailableEncryption(b"p12-passphrase-1"),
+    )
     pathway = landscape.pathways.get(key="cpi_to_ssc")
     store_pkcs12(pathway, data, "p12-passphrase-1")
     page = text(client.get(f"/l/{landscape.code}/p/cpi_to_ssc/step/key_pair/").content.decode())
@@ -155,20 +190,28 @@ def test_a_pkcs12_key_pair_shows_its_details_and_an_incomplete_chain(client, lan
 
 def test_a_pkcs12_with_the_wrong_passphrase_says_so_beside_the_field(client, landscape, ca):
     key = serialization.load_pem_private_key(ca.leaf_key.pem, None)
-    data = pkcs12.serialize_key_and_certificates(b"cpi", key, certs.certificate_object(ca.leaf()), None,
-                                                 serialization.BestAvailableEncryption(b"right-passphrase"))
+    data = pkcs12.serialize_key_and_certificates(
+        b"cpi",
+        key,
+        certs.certificate_object(ca.leaf()),
+        None,
+        serialization.BestAvailableEncryption(b"right-passphrase"),
+    )
     pathway = landscape.pathways.get(key="cpi_to_ssc")
     store_pkcs12(pathway, data, "wrong-passphrase")
     page = text(client.get(f"/l/{landscape.code}/p/cpi_to_ssc/step/key_pair/").content.decode())
     assert "The passphrase does not open this PKCS#12 file" in page
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("hello, this is not a certificate", "This is not a certificate file"),
-    ("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "private key"),
-    ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate"),
-    ("\x01\x02 binary \x7f", "certificate"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("hello, this is not a certificate", "This is not a certificate file"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "private key"),
+        ("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "certificate"),
+        ("\x01\x02 binary \x7f", "certificate"),
+    ],
+)
 def test_bad_input_gets_a_message_beside_the_field_not_a_500(client, external, value, message):
     page = text(post_field(client, external, "external_certificate", value))
     assert 'role="alert"' in page and message in page

@@ -14,8 +14,14 @@ PASSPHRASE = "a-long-passphrase-42"
 
 
 def generate(client, pathway, **fields):
-    data = {"common_name": "sscv2-client.example.com", "organization": "Customer AG", "country": "DE",
-            "subject_alt_names": "DNS:sscv2-client.example.com", "algorithm": "EC-P256", **fields}
+    data = {
+        "common_name": "sscv2-client.example.com",
+        "organization": "Customer AG",
+        "country": "DE",
+        "subject_alt_names": "DNS:sscv2-client.example.com",
+        "algorithm": "EC-P256",
+        **fields,
+    }
     return client.post(f"/l/{pathway.landscape.code}/p/{pathway.key}/certificates/generate/", data)
 
 
@@ -31,7 +37,9 @@ def test_generating_keeps_the_key_encrypted_and_offers_the_csr(client, external)
     assert response.status_code == 302
     secret = Secret.objects.get(pathway=external, name=sender_keys.PRIVATE_KEY)
     assert "PRIVATE KEY" not in secret.ciphertext and "PRIVATE KEY" in secret.reveal()
-    page = html.unescape(client.get(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/").content.decode())
+    page = html.unescape(
+        client.get(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/").content.decode()
+    )
     assert "CN=sscv2-client.example.com" in page and "Download the CSR" in page
     assert "PRIVATE KEY" not in page
     event = AuditEvent.objects.get(action="certificate.generate")
@@ -77,16 +85,20 @@ def test_the_pkcs12_is_downloaded_once_with_the_signed_chain_and_the_key_is_dele
 def test_a_certificate_not_issued_for_the_csr_is_refused_at_download(client, external, ca):
     generate(client, external)
     post_field(client, external, "external_certificate", ca.leaf().pem.decode())
-    response = client.post(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/key.p12",
-                           {"passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE})
+    response = client.post(
+        f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/key.p12",
+        {"passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE},
+    )
     assert "was not issued for this key's CSR" in html.unescape(response.content.decode())
     assert Secret.objects.filter(pathway=external, name=sender_keys.PRIVATE_KEY).exists()
 
 
 def test_the_download_waits_for_the_signed_certificate(client, external):
     generate(client, external)
-    response = client.post(f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/key.p12",
-                           {"passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE})
+    response = client.post(
+        f"/l/{external.landscape.code}/p/ssc_to_cpi/certificates/key.p12",
+        {"passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE},
+    )
     assert "Upload the certificate your CA issued" in response.content.decode()
 
 

@@ -15,17 +15,26 @@ def client_key():
     return certs.generate_private_key("EC-P256")
 
 
-def make_certificate(key, days: int, *, start: datetime = NOW, name: str = "ssc-client") -> certs.CertificateInfo:
+def make_certificate(
+    key, days: int, *, start: datetime = NOW, name: str = "ssc-client"
+) -> certs.CertificateInfo:
     """A self-signed clientAuth certificate valid from `start` for `days` days."""
-    return certs.issue_certificate(key, None, key, days, subject=certs.DistinguishedName(common_name=name),
-                                   not_before=start - timedelta(days=1) if start else None)
+    return certs.issue_certificate(
+        key,
+        None,
+        key,
+        days,
+        subject=certs.DistinguishedName(common_name=name),
+        not_before=start - timedelta(days=1) if start else None,
+    )
 
 
 @pytest.fixture
 def landscape(db):
     landscape = LandscapeFactory(name="Watch DEV", expiry_threshold_days=30)
-    MembershipFactory(landscape=landscape, role="consultant", user__username="carla",
-                      user__email="carla@example.com")
+    MembershipFactory(
+        landscape=landscape, role="consultant", user__username="carla", user__email="carla@example.com"
+    )
     MembershipFactory(landscape=landscape, role="lead", user__username="leo", user__email="leo@example.com")
     MembershipFactory(landscape=landscape, role="viewer", user__username="nomail", user__email="")
     return landscape

@@ -1,4 +1,6 @@
-"""The expiry watch with a frozen clock: one e-mail per threshold per certificate, to members with an address."""
+"""The expiry watch with a frozen clock: one e-mail per threshold per certificate, to members with an
+address.
+"""
 
 from datetime import timedelta
 
@@ -14,8 +16,11 @@ FINGERPRINT = "AB:" * 31 + "CD"
 
 
 def outbound(landscape, days_left: int, fingerprint: str = FINGERPRINT):
-    return apply_key_pair(landscape.pathways.get(key="cpi_to_ssc"), fingerprint=fingerprint,
-                          not_after=NOW + timedelta(days=days_left, hours=1))
+    return apply_key_pair(
+        landscape.pathways.get(key="cpi_to_ssc"),
+        fingerprint=fingerprint,
+        not_after=NOW + timedelta(days=days_left, hours=1),
+    )
 
 
 def test_nothing_is_sent_while_the_certificate_is_far_from_expiry(landscape):
@@ -39,7 +44,10 @@ def test_each_threshold_sends_one_notice_and_repeated_runs_send_nothing_more(lan
 def test_each_member_gets_an_own_message_without_the_others_addresses(landscape):
     outbound(landscape, 20)
     expiry.send_expiry_notices(now=NOW)
-    assert sorted(tuple(message.to) for message in mail.outbox) == [("carla@example.com",), ("leo@example.com",)]
+    assert sorted(tuple(message.to) for message in mail.outbox) == [
+        ("carla@example.com",),
+        ("leo@example.com",),
+    ]
 
 
 def test_a_certificate_first_seen_close_to_expiry_gets_only_the_tightest_notice(landscape):
@@ -61,7 +69,9 @@ def test_the_notice_names_the_pathway_the_date_and_the_fingerprint_and_no_secret
     outbound(landscape, 12)
     expiry.send_expiry_notices(now=NOW)
     message = mail.outbox[0]
-    assert "CPI → SSCv2" in message.subject and "Watch DEV" in message.subject and "12 days" in message.subject
+    assert (
+        "CPI → SSCv2" in message.subject and "Watch DEV" in message.subject and "12 days" in message.subject
+    )
     assert FINGERPRINT in message.body
     assert "keystore key pair ssc_client" in message.body
     assert f"/l/{landscape.code}/p/cpi_to_ssc/certificates/" in message.body
@@ -99,8 +109,12 @@ def test_a_draft_certificate_of_an_inactive_field_is_not_watched(landscape, clie
 def test_an_sap_generated_service_key_is_watched_through_validuntil(landscape):
     pathway = landscape.pathways.get(key="s4_to_cpi")
     pathway.method = "certificate"
-    pathway.applied = {"key_name": "s4-cert-key", "key_kind": "certificate", "fingerprint": FINGERPRINT,
-                       "validuntil": (NOW + timedelta(days=6)).isoformat()}
+    pathway.applied = {
+        "key_name": "s4-cert-key",
+        "key_kind": "certificate",
+        "fingerprint": FINGERPRINT,
+        "validuntil": (NOW + timedelta(days=6)).isoformat(),
+    }
     pathway.save()
     sent = expiry.send_expiry_notices(now=NOW)
     assert [(n.threshold, n.source) for n in sent] == [(7, "service key s4-cert-key")]
@@ -139,7 +153,10 @@ def test_the_watch_runs_as_a_periodic_celery_task(settings):
 def test_the_task_body_sends_notices_for_today(landscape):
     from pathways.tasks import watch_certificate_expiry
 
-    apply_key_pair(landscape.pathways.get(key="cpi_to_ssc"), fingerprint=FINGERPRINT,
-                   not_after=expiry.timezone.now() + timedelta(days=3))
+    apply_key_pair(
+        landscape.pathways.get(key="cpi_to_ssc"),
+        fingerprint=FINGERPRINT,
+        not_after=expiry.timezone.now() + timedelta(days=3),
+    )
     assert watch_certificate_expiry() == 1
     assert watch_certificate_expiry() == 0

@@ -1,4 +1,6 @@
-"""Fault fixtures: a landscape on a fresh sandbox tenant with short waits, fault injection, convergence checks."""
+"""Fault fixtures: a landscape on a fresh sandbox tenant with short waits, fault injection, convergence
+checks.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +32,9 @@ def short_limits(settings, monkeypatch):
     from pathways.engine import connect
 
     settings.AUTHWIZARD_READ_TIMEOUT = 0.4
-    monkeypatch.setattr(connect, "JobPolling", partial(connect.JobPolling, instance_timeout=0.5, key_timeout=0.5))
+    monkeypatch.setattr(
+        connect, "JobPolling", partial(connect.JobPolling, instance_timeout=0.5, key_timeout=0.5)
+    )
     monkeypatch.setattr(connect, "DeployWait", partial(connect.DeployWait, timeout=0.3))
     return settings
 
@@ -44,18 +48,24 @@ def landscape(sandbox_tenant, fast_waits):
 def prepare(landscape, sandbox_tenant, sandbox_server):
     def fill(key: str, method: str):
         return fill_draft(landscape, sandbox_tenant, sandbox_server, key, method)
+
     return fill
 
 
 @pytest.fixture
 def add_fault(sandbox_server, sandbox_tenant):
     def add(**spec) -> dict:
-        if spec.get("host") in TENANT_HOSTS or spec["kind"] in ("fail_job", "job_forever", "keystore_locked",
-                                                                 "expire_csrf"):
+        if spec.get("host") in TENANT_HOSTS or spec["kind"] in (
+            "fail_job",
+            "job_forever",
+            "keystore_locked",
+            "expire_csrf",
+        ):
             spec.setdefault("subdomain", sandbox_tenant["subdomain"])
         response = sandbox_server.admin("POST", "faults", spec)
         assert response.status_code == 201, response.text
         return response.json()
+
     return add
 
 
@@ -76,8 +86,11 @@ def duplicates(remote: dict) -> list[str]:
 
 def draft_snapshot(pathway) -> dict:
     pathway.refresh_from_db()
-    secrets = {s.name: s.reveal() for s in Secret.objects.filter(pathway=pathway)
-               if s.name in {f.name for f in pathway.spec.fields(pathway.method) if f.is_secret}}
+    secrets = {
+        s.name: s.reveal()
+        for s in Secret.objects.filter(pathway=pathway)
+        if s.name in {f.name for f in pathway.spec.fields(pathway.method) if f.is_secret}
+    }
     return {"method": pathway.method, "draft": dict(pathway.draft), "secrets": secrets}
 
 
@@ -95,8 +108,9 @@ def converges(sandbox_server, sandbox_tenant):
         pathway.refresh_from_db()
         assert pathway.status == "verified"
         if pathway.spec.is_inbound:
-            assert [i["guid"] for i in remote["instances"] if i["plan"] == "integration-flow"] == \
-                [pathway.applied["instance_guid"]]
+            assert [i["guid"] for i in remote["instances"] if i["plan"] == "integration-flow"] == [
+                pathway.applied["instance_guid"]
+            ]
         elif pathway.method == "basic":
             assert [c["Name"] for c in remote["user_credentials"]] == [pathway.applied["credential_name"]]
         else:

@@ -33,7 +33,8 @@ def pkcs12_of(issued: dict, passphrase: str) -> bytes:
     certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
     key = serialization.load_pem_private_key(issued["key"].encode(), password=None)
     return pkcs12.serialize_key_and_certificates(
-        b"client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode()))
+        b"client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode())
+    )
 
 
 def fill_draft(landscape: Landscape, tenant: dict, sandbox_server, key: str, method: str) -> Pathway:
@@ -44,8 +45,9 @@ def fill_draft(landscape: Landscape, tenant: dict, sandbox_server, key: str, met
         return set_draft(pathway, method, {"certificate_source": "sap_generated", "validity_days": "30"})
     if (key, method) == ("ssc_to_cpi", "certificate"):
         issued = issue_certificate(sandbox_server, f"ssc-{sub}.example.com")
-        return set_draft(pathway, method, {"certificate_source": "external",
-                                           "external_certificate": issued["certificate"]})
+        return set_draft(
+            pathway, method, {"certificate_source": "external", "external_certificate": issued["certificate"]}
+        )
     if method == "basic" and key in ("s4_to_cpi", "ssc_to_cpi"):
         return set_draft(pathway, method, {"token_validity": "7200"})
     if (key, method) == ("cpi_to_s4", "basic"):
@@ -54,12 +56,21 @@ def fill_draft(landscape: Landscape, tenant: dict, sandbox_server, key: str, met
         return set_draft(pathway, method, {"user": "SSC_INBOUND"}, {"password": SSC_PASSWORD})
     if (key, method) == ("cpi_to_s4", "certificate"):
         root = Path(tenant["ca_path"]).read_text()
-        return set_draft(pathway, method, {"key_source": "generate", "key_type": "EC-256",
-                                           "organization": "Example AG", "server_root": root})
+        return set_draft(
+            pathway,
+            method,
+            {
+                "key_source": "generate",
+                "key_type": "EC-256",
+                "organization": "Example AG",
+                "server_root": root,
+            },
+        )
     issued = issue_certificate(sandbox_server, f"cpi-{sub}.example.com")
     bundle = base64.b64encode(pkcs12_of(issued, PKCS12_PASSPHRASE)).decode()
-    return set_draft(pathway, method, {"key_source": "import"},
-                     {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE})
+    return set_draft(
+        pathway, method, {"key_source": "import"}, {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE}
+    )
 
 
 def run_now(pathway: Pathway, kind: str = "apply") -> Run:

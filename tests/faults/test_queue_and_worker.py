@@ -49,7 +49,9 @@ def _use_broker(app, url: str, options: dict) -> None:
 
 @pytest.fixture
 def celery_app():
-    """The Celery app; its broker settings come back after the test, or earlier with `app.restore_broker()`."""
+    """The Celery app; its broker settings come back after the test, or earlier with
+    `app.restore_broker()`.
+    """
     from authwizard.celery import app
 
     saved = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
@@ -66,7 +68,9 @@ def test_apply_with_the_broker_down_says_so_and_loses_nothing(
     before = draft_snapshot(pathway)
     consultant = MembershipFactory(landscape=landscape, role="consultant").user
     client.force_login(consultant)
-    _use_broker(celery_app, f"redis://127.0.0.1:{closed_port()}/0", {"max_retries": 0, "socket_connect_timeout": 1})
+    _use_broker(
+        celery_app, f"redis://127.0.0.1:{closed_port()}/0", {"max_retries": 0, "socket_connect_timeout": 1}
+    )
     apply_url = reverse("pathway_run", args=[landscape.code, "cpi_to_s4", "apply"])
 
     page = client.post(apply_url, follow=True)
@@ -94,17 +98,43 @@ def _database_url() -> str:
         user = settings.get("USER") or ""
         password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
         auth = f"{user}{password}@" if user else ""
-        return f"postgres://{auth}{settings.get('HOST') or '127.0.0.1'}:{settings.get('PORT') or 5432}/{settings['NAME']}"
+        host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
+        return f"postgres://{auth}{host}:{port}/{settings['NAME']}"
     return f"sqlite:///{settings['NAME']}"
 
 
 def start_worker_process(var_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "authwizard.test_settings", "DATABASE_URL": _database_url(),
-           "AUTHWIZARD_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "authwizard.test_settings",
+        "DATABASE_URL": _database_url(),
+        "AUTHWIZARD_VAR_DIR": str(var_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "authwizard", "worker", "--pool", "solo", "--concurrency", "1",
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "authwizard",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def wait_until(condition, timeout: float, what: str):
@@ -117,9 +147,11 @@ def wait_until(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.skipif("not __import__('os').environ.get('DATABASE_URL', '').startswith('postgres')",
-                    reason="a worker process needs a database it can share with the test; the SQLite test "
-                           "database is in memory — run with DATABASE_URL=postgres://… to include this case")
+@pytest.mark.skipif(
+    "not __import__('os').environ.get('DATABASE_URL', '').startswith('postgres')",
+    reason="a worker process needs a database it can share with the test; the SQLite test "
+    "database is in memory — run with DATABASE_URL=postgres://… to include this case",
+)
 def test_a_worker_killed_mid_run_leaves_a_resumable_run_and_no_duplicates(
     prepare, landscape, celery_app, settings, sandbox_server, sandbox_tenant, tmp_path
 ):

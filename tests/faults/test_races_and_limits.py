@@ -50,8 +50,12 @@ def test_an_instance_created_by_someone_else_meanwhile_is_adopted_once(
 
     def colleague_creates_it():
         with Connection(landscape) as other:
-            other.cf.create_instance(other.space().guid, other.integration_flow_plan_guid(), "s4-inbound",
-                                     {"grant-types": ["client_credentials"], "roles": ["ESBMessaging.send"]})
+            other.cf.create_instance(
+                other.space().guid,
+                other.integration_flow_plan_guid(),
+                "s4-inbound",
+                {"grant-types": ["client_credentials"], "roles": ["ESBMessaging.send"]},
+            )
 
     fired = just_before("POST", r"/v3/service_instances$", colleague_creates_it)
     run = run_now(pathway)
@@ -130,7 +134,9 @@ def test_a_key_job_still_in_progress_past_the_limit_fails_and_converges_once_it_
     assert "still running" in run.message, run.message
     still_busy = run_now(pathway)
     assert still_busy.state == "failed", still_busy.message
-    assert "in progress" in still_busy.message or "still being created" in still_busy.message, still_busy.message
+    assert "in progress" in still_busy.message or "still being created" in still_busy.message, (
+        still_busy.message
+    )
     sandbox_server.admin("POST", "async", {"job_polls": 1})
     time_passes_until_jobs_end(landscape, sandbox_server, since)
     converges(pathway, before)

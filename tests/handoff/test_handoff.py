@@ -45,7 +45,9 @@ def test_the_client_secret_is_revealed_once_and_it_works(prepare, landscape, san
     assert "Reveal the client secret once" in sheet
     response = consultant.post(url("handoff_reveal", pathway))
     secret = response.context["secret"]
-    assert secret and secret in response.content.decode() and response["Cache-Control"].startswith("max-age=0")
+    assert (
+        secret and secret in response.content.decode() and response["Cache-Control"].startswith("max-age=0")
+    )
     http = SapHttp(ca_bundle=sandbox_tenant["ca_path"])
     token = TokenClient(http).by_secret(pathway.applied["tokenurl"], pathway.applied["clientid"], secret)
     assert token.access_token
@@ -76,12 +78,15 @@ def test_the_sap_generated_key_is_handed_over_once_as_pkcs12_under_the_typed_pas
     key, cert, _ = pkcs12.load_key_and_certificates(response.content, b"a long passphrase 1")
     assert key is not None
     assert certs.fingerprint_sha256(cert) == pathway.applied["fingerprint"]
-    again = consultant.post(url("handoff_pkcs12", pathway), {"passphrase": "a long passphrase 1"}, follow=True)
+    again = consultant.post(
+        url("handoff_pkcs12", pathway), {"passphrase": "a long passphrase 1"}, follow=True
+    )
     assert "already handed over once" in again.content.decode()
 
 
-def test_the_cpi_key_pair_certificate_downloads_as_pem_and_der_matching_the_keystore(prepare, landscape,
-                                                                                       sandbox_tenant):
+def test_the_cpi_key_pair_certificate_downloads_as_pem_and_der_matching_the_keystore(
+    prepare, landscape, sandbox_tenant
+):
     pathway = applied(prepare("cpi_to_ssc", "certificate"))
     viewer = member(landscape, "viewer")
     pem = viewer.get(url("handoff_certificate", pathway, encoding="pem")).content

@@ -1,4 +1,6 @@
-"""Personas for the leads' pages: a prod and a dev landscape with consultant, two leads, viewer; an outsider."""
+"""Personas for the leads' pages: a prod and a dev landscape with consultant, two leads, viewer; an
+outsider.
+"""
 
 import pytest
 
@@ -26,8 +28,13 @@ def people(prod, dev):
         MembershipFactory(landscape=landscape, user=lead, role="lead")
         MembershipFactory(landscape=landscape, user=second_lead, role="lead")
         MembershipFactory(landscape=landscape, user=viewer, role="viewer")
-    return {"consultant": consultant, "lead": lead, "second_lead": second_lead, "viewer": viewer,
-            "outsider": UserFactory(username="otto")}
+    return {
+        "consultant": consultant,
+        "lead": lead,
+        "second_lead": second_lead,
+        "viewer": viewer,
+        "outsider": UserFactory(username="otto"),
+    }
 
 
 def fill_basic_draft(pathway, user, value="COMM_USER"):

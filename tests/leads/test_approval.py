@@ -63,13 +63,20 @@ def test_a_consultant_cannot_decide_and_a_rejection_needs_a_reason(prod_pathway,
     assert AuditEvent.objects.filter(action="approval.reject", note="wrong user").exists()
 
 
-@pytest.mark.parametrize("change", [
-    ("user", "OTHER_USER"), ("password", "Another-Passw0rd!"), ("method", "certificate"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("user", "OTHER_USER"),
+        ("password", "Another-Passw0rd!"),
+        ("method", "certificate"),
+    ],
+)
 def test_changing_the_draft_after_approval_withdraws_it(prod_pathway, people, change):
     approval = approved(prod_pathway, people)
     name, value = change
-    prod_pathway.save_field(name, value, seen_version=prod_pathway.version, user=people["consultant"], force=True)
+    prod_pathway.save_field(
+        name, value, seen_version=prod_pathway.version, user=people["consultant"], force=True
+    )
     prod_pathway.refresh_from_db()
     assert approvals.current_approval(prod_pathway) is None
     approval.refresh_from_db()
@@ -81,14 +88,19 @@ def test_changing_the_draft_after_approval_withdraws_it(prod_pathway, people, ch
 def test_a_draft_change_between_request_and_decision_leaves_nothing_to_approve(prod_pathway, people, as_user):
     request = approvals.request_approval(prod_pathway, people["consultant"])
     prod_pathway.save_field("user", "CHANGED", seen_version=prod_pathway.version, user=people["consultant"])
-    response = as_user("lead").post(reverse("approval_decide", args=[prod_pathway.landscape.code, "cpi_to_s4"]),
-                                    {"decision": "approve", "fingerprint": request.fingerprint}, follow=True)
+    response = as_user("lead").post(
+        reverse("approval_decide", args=[prod_pathway.landscape.code, "cpi_to_s4"]),
+        {"decision": "approve", "fingerprint": request.fingerprint},
+        follow=True,
+    )
     assert "nothing was decided" in response.content.decode()
     request.refresh_from_db()
     assert request.state == ApprovalState.WITHDRAWN
 
 
-def test_prod_apply_without_approval_is_refused_with_a_message_on_the_review_page(prod, prod_pathway, as_user):
+def test_prod_apply_without_approval_is_refused_with_a_message_on_the_review_page(
+    prod, prod_pathway, as_user
+):
     response = as_user("consultant").post(apply_url(prod), follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].endswith("/step/review/")
@@ -109,7 +121,9 @@ def test_prod_apply_starts_once_another_lead_approved(prod, prod_pathway, people
     response = as_user("consultant").post(apply_url(prod))
     run = Run.objects.get(kind="apply")
     assert response["Location"] == reverse("run", args=[run.code])
-    assert AuditEvent.objects.filter(action="approval.apply_allowed", note__startswith="Approved by leo").exists()
+    assert AuditEvent.objects.filter(
+        action="approval.apply_allowed", note__startswith="Approved by leo"
+    ).exists()
 
 
 def test_non_prod_landscapes_apply_without_any_approval(dev, people, as_user):
@@ -123,7 +137,9 @@ def test_non_prod_landscapes_apply_without_any_approval(dev, people, as_user):
 
 def test_apply_all_on_prod_starts_only_the_approved_pathways(prod, prod_pathway, people, as_user):
     approved(prod_pathway, people)
-    response = as_user("consultant").post(reverse("landscape_run", args=[prod.code, "apply-all"]), follow=True)
+    response = as_user("consultant").post(
+        reverse("landscape_run", args=[prod.code, "apply-all"]), follow=True
+    )
     assert list(Run.objects.filter(kind="apply").values_list("pathway__key", flat=True)) == ["cpi_to_s4"]
     assert "3 pathway(s) were not started" in response.content.decode()
 
@@ -167,7 +183,9 @@ def test_what_an_apply_stores_for_the_handoff_sheet_does_not_withdraw_the_approv
     from pathways.models import Secret
 
     approval = approved(prod_pathway, people)
-    Secret.store(landscape=prod_pathway.landscape, pathway=prod_pathway, name="handoff_certificate", value="PEM")
+    Secret.store(
+        landscape=prod_pathway.landscape, pathway=prod_pathway, name="handoff_certificate", value="PEM"
+    )
     assert approvals.current_approval(prod_pathway).pk == approval.pk
 
 

@@ -28,7 +28,9 @@ def consultant(db):
 
 @pytest.fixture
 def landscape(sandbox_tenant, quick, consultant):
-    landscape = landscape_from_facts(sandbox_tenant, name=f"Drift {sandbox_tenant['subdomain']}", user=consultant)
+    landscape = landscape_from_facts(
+        sandbox_tenant, name=f"Drift {sandbox_tenant['subdomain']}", user=consultant
+    )
     Membership.objects.create(landscape=landscape, user=consultant, role="consultant")
     return landscape
 
@@ -85,8 +87,12 @@ def test_a_credential_redeployed_by_hand_is_drift(landscape):
     pathway = applied(landscape, "cpi_to_s4", {"user": "COMM_USER_S4"}, {"password": "S4-Passw0rd!"})
     assert tasks.detect_drift(landscape.id)["drifted"] == 0
     with Connection(landscape) as remote:
-        remote.cpi.update_user_credential(pathway.applied["credential_name"], "COMM_USER_S4", "typed-by-hand",
-                                          description="changed in the CPI UI")
+        remote.cpi.update_user_credential(
+            pathway.applied["credential_name"],
+            "COMM_USER_S4",
+            "typed-by-hand",
+            description="changed in the CPI UI",
+        )
         remote.cpi.wait_until_deployed(pathway.applied["credential_name"])
     tasks.detect_drift(landscape.id)
     pathway.refresh_from_db()
@@ -101,8 +107,15 @@ def test_a_keystore_entry_replaced_under_the_same_alias_is_drift(landscape):
     with Connection(landscape) as remote:
         remote.cpi.delete_keystore_entry(alias)
         now = datetime.now(UTC)
-        remote.cpi.generate_key_pair(KeyPairRequest(alias=alias, common_name="someone-else", country="DE",
-                                                    valid_not_before=now, valid_not_after=now + timedelta(days=9)))
+        remote.cpi.generate_key_pair(
+            KeyPairRequest(
+                alias=alias,
+                common_name="someone-else",
+                country="DE",
+                valid_not_before=now,
+                valid_not_after=now + timedelta(days=9),
+            )
+        )
     tasks.detect_drift(landscape.id)
     pathway.refresh_from_db()
     assert pathway.drift["differences"][0].startswith(f"The key pair {alias} was replaced in the keystore")

@@ -28,7 +28,8 @@ def test_csv_lists_only_the_callers_landscapes(as_user, prod, dev, hidden):
     assert {row["landscape"] for row in rows} == {prod.name, dev.name}
     assert len(rows) == 8
     assert as_user("outsider").get(reverse("overview_csv")).content.decode().strip().splitlines() == [
-        "landscape,tier,pathway,method,status,drifted,drift,last_verified_at,certificate_not_after,days_left,expiry"]
+        "landscape,tier,pathway,method,status,drifted,drift,last_verified_at,certificate_not_after,days_left,expiry"
+    ]
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(as_user, people):
@@ -71,12 +72,16 @@ def test_a_token_stops_working_when_revoked(as_user, people):
     listing = as_user("consultant").get(reverse("api_tokens")).content.decode()
     assert "Grafana" in listing and f"aw_{token}" not in listing
     row = ApiToken.objects.get()
-    assert as_user("lead").post(reverse("api_tokens"), {"action": "revoke", "token": row.pk}).status_code == 302
+    assert (
+        as_user("lead").post(reverse("api_tokens"), {"action": "revoke", "token": row.pk}).status_code == 302
+    )
     assert ApiToken.objects.filter(pk=row.pk).exists()  # someone else's token is not theirs to revoke
     as_user("consultant").post(reverse("api_tokens"), {"action": "revoke", "token": row.pk})
     assert Client().get(reverse("status_json"), headers=bearer).status_code == 401
     assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == [
-        "api_token.create", "api_token.revoke"]
+        "api_token.create",
+        "api_token.revoke",
+    ]
 
 
 def test_a_token_name_is_checked_beside_the_field(as_user):
@@ -88,7 +93,9 @@ def test_a_token_name_is_checked_beside_the_field(as_user):
 
 def test_overview_filters_by_tier_status_expiring_and_search(as_user, prod, dev):
     now = timezone.now()
-    prod.pathways.filter(key="cpi_to_ssc").update(status="verified", certificate_not_after=now + timedelta(days=10))
+    prod.pathways.filter(key="cpi_to_ssc").update(
+        status="verified", certificate_not_after=now + timedelta(days=10)
+    )
     dev.pathways.filter(key="cpi_to_ssc").update(certificate_not_after=now + timedelta(days=200))
     client = as_user("lead")
 
@@ -108,7 +115,9 @@ def test_overview_filters_by_tier_status_expiring_and_search(as_user, prod, dev)
 
 def test_overview_pages_25_landscapes_at_a_time(as_user, people):
     for n in range(30):
-        MembershipFactory(landscape=LandscapeFactory(name=f"Zone {n:02d}"), user=people["viewer"], role="viewer")
+        MembershipFactory(
+            landscape=LandscapeFactory(name=f"Zone {n:02d}"), user=people["viewer"], role="viewer"
+        )
     client = as_user("viewer")
     first = client.get(reverse("overview"), {"q": "Zone"}).content.decode()
     second = client.get(reverse("overview"), {"q": "Zone", "page": "2"}).content.decode()

@@ -7,8 +7,11 @@ from pathways.models import Approval, ApprovalState
 
 READ_ALL = [("overview", None), ("overview_csv", None), ("api_tokens", None)]
 READ_LANDSCAPE = [
-    ("landscape", {}), ("landscape_export", {}), ("landscape_promote", {}),
-    ("pathway_history", {"key": "cpi_to_s4"}), ("approval_panel", {"key": "ssc_to_cpi"}),
+    ("landscape", {}),
+    ("landscape_export", {}),
+    ("landscape_promote", {}),
+    ("pathway_history", {"key": "cpi_to_s4"}),
+    ("approval_panel", {"key": "ssc_to_cpi"}),
 ]
 PERSONAS = ["consultant", "lead", "viewer", "outsider", "anonymous"]
 
@@ -34,9 +37,16 @@ def test_pages_for_everyone_logged_in_answer_200_and_send_anonymous_to_login(as_
         assert response.status_code == 200
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 200), ("lead", 200), ("viewer", 200), ("outsider", 200), ("anonymous", 401),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 200),
+        ("lead", 200),
+        ("viewer", 200),
+        ("outsider", 200),
+        ("anonymous", 401),
+    ],
+)
 def test_status_json_answers_members_and_outsiders_but_not_anonymous(as_user, persona, status):
     response = as_user(persona).get(url("status_json"))
     assert response.status_code == status
@@ -46,9 +56,16 @@ def test_status_json_answers_members_and_outsiders_but_not_anonymous(as_user, pe
 
 
 @pytest.mark.parametrize("route, kwargs", READ_LANDSCAPE)
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 200), ("lead", 200), ("viewer", 200), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 200),
+        ("lead", 200),
+        ("viewer", 200),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_landscape_pages_are_for_members_only(as_user, prod, route, kwargs, persona, status):
     response = as_user(persona).get(url(route, prod, **kwargs))
     assert response.status_code == status
@@ -56,35 +73,59 @@ def test_landscape_pages_are_for_members_only(as_user, prod, route, kwargs, pers
         assert_login_redirect(response)
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 302), ("lead", 403), ("viewer", 403), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 302),
+        ("lead", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_only_consultants_may_request_an_approval(as_user, prod, persona, status):
     response = as_user(persona).post(url("approval_request", prod, key="cpi_to_s4"), {"note": "go"})
     assert response.status_code == status
     assert Approval.objects.count() == (1 if persona == "consultant" else 0)
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 403), ("lead", 302), ("viewer", 403), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 403),
+        ("lead", 302),
+        ("viewer", 403),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_only_leads_may_decide_an_approval(as_user, people, prod, persona, status):
     from pathways.approval import request_approval
 
     pathway = prod.pathways.get(key="cpi_to_s4")
     approval = request_approval(pathway, people["consultant"])
-    response = as_user(persona).post(url("approval_decide", prod, key="cpi_to_s4"),
-                                     {"decision": "approve", "fingerprint": approval.fingerprint})
+    response = as_user(persona).post(
+        url("approval_decide", prod, key="cpi_to_s4"),
+        {"decision": "approve", "fingerprint": approval.fingerprint},
+    )
     assert response.status_code == status
     approval.refresh_from_db()
     assert approval.state == (ApprovalState.APPROVED if persona == "lead" else ApprovalState.PENDING)
 
 
-@pytest.mark.parametrize("persona, status, queued", [
-    ("consultant", 302, True), ("lead", 302, True), ("viewer", 403, False), ("outsider", 404, False),
-    ("anonymous", 302, False),
-])
-def test_drift_check_can_be_queued_by_consultants_and_leads(as_user, prod, monkeypatch, persona, status, queued):
+@pytest.mark.parametrize(
+    "persona, status, queued",
+    [
+        ("consultant", 302, True),
+        ("lead", 302, True),
+        ("viewer", 403, False),
+        ("outsider", 404, False),
+        ("anonymous", 302, False),
+    ],
+)
+def test_drift_check_can_be_queued_by_consultants_and_leads(
+    as_user, prod, monkeypatch, persona, status, queued
+):
     from pathways import tasks
 
     sent = []
@@ -104,9 +145,16 @@ def test_creating_an_api_token_needs_a_login(as_user, persona):
         assert b"aw_" in response.content
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 302), ("lead", 404), ("viewer", 404), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 302),
+        ("lead", 404),
+        ("viewer", 404),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_promotion_needs_the_right_to_edit_the_target(as_user, dev, prod, persona, status):
     response = as_user(persona).post(url("landscape_promote", dev), {"target": str(prod.code)})
     assert response.status_code == status

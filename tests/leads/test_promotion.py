@@ -1,4 +1,6 @@
-"""Promotion DEV → TEST → PROD: drafts and settings travel, secrets stay unless entered, prod needs new approval."""
+"""Promotion DEV → TEST → PROD: drafts and settings travel, secrets stay unless entered, prod needs new
+approval.
+"""
 
 import json
 
@@ -14,8 +16,13 @@ from .conftest import fill_basic_draft
 
 @pytest.fixture
 def test_tier(people):
-    landscape = Landscape.objects.create(name="Sales TEST", tier="test", cf_api_url="https://api.cf.example.com",
-                                         cf_user="tech@example.com", expiry_threshold_days=21)
+    landscape = Landscape.objects.create(
+        name="Sales TEST",
+        tier="test",
+        cf_api_url="https://api.cf.example.com",
+        cf_user="tech@example.com",
+        expiry_threshold_days=21,
+    )
     Membership.objects.create(landscape=landscape, user=people["consultant"], role="consultant")
     return landscape
 
@@ -33,12 +40,19 @@ def test_promotion_round_trip_carries_drafts_and_keeps_each_landscapes_secrets(d
     dev.endpoint_path = "/http/sales/orders"
     dev.expiry_threshold_days = 45
     dev.save()
-    Secret.store(landscape=test_tier, pathway=test_tier.pathways.get(key="cpi_to_s4"), name="password",
-                 value="TEST-own-Passw0rd")
+    Secret.store(
+        landscape=test_tier,
+        pathway=test_tier.pathways.get(key="cpi_to_s4"),
+        name="password",
+        value="TEST-own-Passw0rd",
+    )
 
     changes = promotion.promote(dev, test_tier, user=consultant)
-    assert {(c.where, c.field) for c in changes} >= {("landscape", "endpoint_path"), ("cpi_to_s4", "user"),
-                                                     ("ssc_to_cpi", "method")}
+    assert {(c.where, c.field) for c in changes} >= {
+        ("landscape", "endpoint_path"),
+        ("cpi_to_s4", "user"),
+        ("ssc_to_cpi", "method"),
+    }
     test_tier.refresh_from_db()
     assert (test_tier.endpoint_path, test_tier.expiry_threshold_days) == ("/http/sales/orders", 45)
     assert test_tier.cf_api_url == "https://api.cf.example.com"  # its own tenant stays
@@ -48,7 +62,9 @@ def test_promotion_round_trip_carries_drafts_and_keeps_each_landscapes_secrets(d
     assert kept.reveal() == "TEST-own-Passw0rd"
     assert source.secret("password").reveal() == "Secret-Passw0rd!"
 
-    promotion.promote(test_tier, prod, user=consultant, secrets={"cpi_to_s4": {"password": "PROD-new-Passw0rd"}})
+    promotion.promote(
+        test_tier, prod, user=consultant, secrets={"cpi_to_s4": {"password": "PROD-new-Passw0rd"}}
+    )
     assert draft_of(prod, "cpi_to_s4") == draft_of(dev, "cpi_to_s4")
     assert prod.pathways.get(key="cpi_to_s4").secret("password").reveal() == "PROD-new-Passw0rd"
     assert promotion.planned_changes(dev, prod) == []
@@ -72,19 +88,27 @@ def test_promoting_onto_prod_withdraws_its_approval(dev, prod, people):
 
 def test_the_page_previews_the_changes_and_asks_only_for_secrets(dev, prod, people, as_user):
     fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"], "COMM_USER_DEV")
-    page = as_user("consultant").get(reverse("landscape_promote", args=[dev.code]), {"target": str(prod.code)})
+    page = as_user("consultant").get(
+        reverse("landscape_promote", args=[dev.code]), {"target": str(prod.code)}
+    )
     html = page.content.decode()
     assert "COMM_USER_DEV" in html and 'name="secret-cpi_to_s4-password"' in html
     assert "Secret-Passw0rd!" not in html
-    response = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {
-        "target": str(prod.code), "secret-cpi_to_s4-password": "",
-    })
+    response = as_user("consultant").post(
+        reverse("landscape_promote", args=[dev.code]),
+        {
+            "target": str(prod.code),
+            "secret-cpi_to_s4-password": "",
+        },
+    )
     assert response.status_code == 302
     assert prod.pathways.get(key="cpi_to_s4").draft["user"] == "COMM_USER_DEV"
 
 
 def test_a_bad_target_is_a_message_beside_the_field_not_an_error(dev, as_user):
-    response = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {"target": "not-a-uuid"})
+    response = as_user("consultant").post(
+        reverse("landscape_promote", args=[dev.code]), {"target": "not-a-uuid"}
+    )
     assert response.status_code == 200
     assert "Choose a landscape from the list." in response.content.decode()
     empty = as_user("consultant").post(reverse("landscape_promote", args=[dev.code]), {})
@@ -114,11 +138,17 @@ def test_the_page_says_which_secrets_differ_without_showing_them(dev, prod, peop
     fill_basic_draft(dev.pathways.get(key="cpi_to_ssc"), consultant)
     dev_ssc = dev.pathways.get(key="cpi_to_ssc")
     dev_ssc.save_field("password", "Shared-Passw0rd!", seen_version=dev_ssc.version, user=consultant)
-    Secret.store(landscape=prod, pathway=prod.pathways.get(key="cpi_to_s4"), name="password", value="Other-Passw0rd")
-    Secret.store(landscape=prod, pathway=prod.pathways.get(key="cpi_to_ssc"), name="password",
-                 value="Shared-Passw0rd!")
-    html = as_user("consultant").get(reverse("landscape_promote", args=[dev.code]),
-                                     {"target": str(prod.code)}).content.decode()
+    Secret.store(
+        landscape=prod, pathway=prod.pathways.get(key="cpi_to_s4"), name="password", value="Other-Passw0rd"
+    )
+    Secret.store(
+        landscape=prod, pathway=prod.pathways.get(key="cpi_to_ssc"), name="password", value="Shared-Passw0rd!"
+    )
+    html = (
+        as_user("consultant")
+        .get(reverse("landscape_promote", args=[dev.code]), {"target": str(prod.code)})
+        .content.decode()
+    )
     s4_help = html.split('id="secret-cpi_to_s4-password-help"')[1].split("</span>")[0]
     ssc_help = html.split('id="secret-cpi_to_ssc-password-help"')[1].split("</span>")[0]
     assert "different from" in s4_help and "same value" in ssc_help

@@ -1,4 +1,6 @@
-"""The overview, its CSV and /api/status.json cost the same number of SQL queries for 10 and 1,000 landscapes."""
+"""The overview, its CSV and /api/status.json cost the same number of SQL queries for 10 and 1,000
+landscapes.
+"""
 
 import time
 from datetime import timedelta
@@ -28,22 +30,29 @@ URLS = [
 def add_landscapes(user, start: int, count: int) -> None:
     """`count` landscapes with their four pathways and the user's membership, inserted in bulk."""
     now = timezone.now()
-    landscapes = Landscape.objects.bulk_create([
-        Landscape(name=f"Landscape {n:05d}", tier=["dev", "test", "prod"][n % 3]) for n in range(start, start + count)
-    ])
+    landscapes = Landscape.objects.bulk_create(
+        [
+            Landscape(name=f"Landscape {n:05d}", tier=["dev", "test", "prod"][n % 3])
+            for n in range(start, start + count)
+        ]
+    )
     if not all(landscape.pk for landscape in landscapes):  # databases that return no keys from bulk inserts
         landscapes = list(Landscape.objects.filter(name__in=[ls.name for ls in landscapes]))
     Membership.objects.bulk_create([Membership(landscape=ls, user=user, role="lead") for ls in landscapes])
     pathways = []
     for n, landscape in enumerate(landscapes, start=start):
         for index, key in enumerate(catalog.PATHWAYS):
-            pathways.append(Pathway(
-                landscape=landscape, key=key, method=catalog.PATHWAYS[key].default_method,
-                status=STATUSES[(n + index) % len(STATUSES)],
-                last_verified_at=now - timedelta(days=n % 9),
-                certificate_not_after=now + timedelta(days=(n * 7 + index) % 120),
-                drift={"differences": [f"The service key k{n} was deleted."]} if n % 11 == 0 else {},
-            ))
+            pathways.append(
+                Pathway(
+                    landscape=landscape,
+                    key=key,
+                    method=catalog.PATHWAYS[key].default_method,
+                    status=STATUSES[(n + index) % len(STATUSES)],
+                    last_verified_at=now - timedelta(days=n % 9),
+                    certificate_not_after=now + timedelta(days=(n * 7 + index) % 120),
+                    drift={"differences": [f"The service key k{n} was deleted."]} if n % 11 == 0 else {},
+                )
+            )
     Pathway.objects.bulk_create(pathways)
 
 
@@ -71,8 +80,7 @@ def test_query_counts_do_not_grow_from_10_to_1000_landscapes(django_assert_num_q
     add_landscapes(user, 10, 990)
     assert Landscape.objects.count() == 1000
     large, responses = {}, {}
-    for url, headers, counts in [*((u, {}, small[u]) for u in URLS),
-                                 ("bearer", bearer, small_api)]:
+    for url, headers, counts in [*((u, {}, small[u]) for u in URLS), ("bearer", bearer, small_api)]:
         caller = Client() if headers else client
         with django_assert_num_queries(counts[0]):
             started = time.perf_counter()
@@ -84,7 +92,9 @@ def test_query_counts_do_not_grow_from_10_to_1000_landscapes(django_assert_num_q
     print("\nurl | queries@10 | ms@10 | queries@1000 | ms@1000 | bytes@1000")
     for url, before in [*small.items(), ("bearer", small_api)]:
         after = large[url]
-        print(f"{url} | {before[0]} | {before[1] * 1000:.0f} | {after[0]} | {after[1] * 1000:.0f} | {after[2]}")
+        print(
+            f"{url} | {before[0]} | {before[1] * 1000:.0f} | {after[0]} | {after[1] * 1000:.0f} | {after[2]}"
+        )
 
     csv_lines = responses[reverse("overview_csv")].content.decode().strip().splitlines()
     assert len(csv_lines) == 1 + 4000

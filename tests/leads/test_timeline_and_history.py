@@ -1,4 +1,6 @@
-"""The landscape page's certificate SVG and timeline, and a pathway's history with its audit trail censored."""
+"""The landscape page's certificate SVG and timeline, and a pathway's history with its audit trail
+censored.
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -20,16 +22,32 @@ def pem_valid_for(days: int, name: str = "s4.example.com") -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(days=10)).not_valid_after(now + timedelta(days=days))
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-                   .sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=10))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-@pytest.mark.parametrize("left, level", [(-1, "expired"), (0, "critical"), (7, "critical"), (8, "expiring"),
-                                         (30, "expiring"), (31, "ok"), (None, "")])
+@pytest.mark.parametrize(
+    "left, level",
+    [
+        (-1, "expired"),
+        (0, "critical"),
+        (7, "critical"),
+        (8, "expiring"),
+        (30, "expiring"),
+        (31, "ok"),
+        (None, ""),
+    ],
+)
 def test_expiry_levels_follow_the_thresholds(left, level):
     assert timeline.expiry_level(left) == level
 
@@ -45,10 +63,11 @@ def test_the_landscape_page_draws_every_known_certificate_against_today_and_the_
     ssc.draft = {"certificate_source": "external", "external_certificate": pem_valid_for(12)}
     ssc.save()
     prod.pathways.filter(key="cpi_to_ssc").update(certificate_not_after=timezone.now() + timedelta(days=200))
-    prod.pathways.filter(key="s4_to_cpi").update(applied={"validuntil": (timezone.now() - timedelta(days=2))
-                                                          .isoformat()})
+    prod.pathways.filter(key="s4_to_cpi").update(
+        applied={"validuntil": (timezone.now() - timedelta(days=2)).isoformat()}
+    )
     html = as_user("viewer").get(reverse("landscape", args=[prod.code])).content.decode()
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<rect") == 3
     assert ">today<" in svg and ">30 d<" in svg and ">14 d<" in svg and ">7 d<" in svg
     assert "SSCv2 → CPI: client certificate (draft)" in html
@@ -64,9 +83,15 @@ def test_a_landscape_without_certificate_dates_says_so(dev, as_user):
 
 def test_the_timeline_merges_runs_and_audit_events_newest_first(dev, people, as_user):
     pathway = fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"])
-    run = Run.objects.create(landscape=dev, pathway=pathway, kind="plan", state="succeeded",
-                             requested_by=people["consultant"], message="Planned: 1 to change, 0 to keep",
-                             created_at=timezone.now() + timedelta(seconds=5))
+    run = Run.objects.create(
+        landscape=dev,
+        pathway=pathway,
+        kind="plan",
+        state="succeeded",
+        requested_by=people["consultant"],
+        message="Planned: 1 to change, 0 to keep",
+        created_at=timezone.now() + timedelta(seconds=5),
+    )
     entries = timeline.activity(dev)
     assert entries[0]["kind"] == "run" and entries[0]["run"] == run
     assert [e["event"].action for e in entries[1:]] == ["draft.change", "draft.change"]  # user, password
@@ -76,11 +101,25 @@ def test_the_timeline_merges_runs_and_audit_events_newest_first(dev, people, as_
 
 def test_the_history_shows_runs_with_steps_who_and_when_and_censors_secrets(dev, people, as_user):
     pathway = fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"])
-    run = Run.objects.create(landscape=dev, pathway=pathway, kind="apply", state="failed",
-                             requested_by=people["consultant"], message="The credential could not be deployed",
-                             started_at=timezone.now(), finished_at=timezone.now())
-    RunStep.objects.create(run=run, index=0, label="Read the remote state", state="succeeded", duration_ms=12,
-                           http_calls=3, message="nothing of this pathway exists yet")
+    run = Run.objects.create(
+        landscape=dev,
+        pathway=pathway,
+        kind="apply",
+        state="failed",
+        requested_by=people["consultant"],
+        message="The credential could not be deployed",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    RunStep.objects.create(
+        run=run,
+        index=0,
+        label="Read the remote state",
+        state="succeeded",
+        duration_ms=12,
+        http_calls=3,
+        message="nothing of this pathway exists yet",
+    )
     html = as_user("viewer").get(reverse("pathway_history", args=[dev.code, "cpi_to_s4"])).content.decode()
     assert "Read the remote state" in html and "12 ms, 3 HTTP" in html
     assert "carla" in html and "The credential could not be deployed" in html
@@ -96,17 +135,32 @@ def test_the_history_pages_a_long_audit_trail(dev, people, as_user):
     client = as_user("viewer")
     first = client.get(reverse("pathway_history", args=[dev.code, "cpi_to_s4"])).content.decode()
     assert "Page 1 of 2" in first and "U59" in first
-    second = client.get(reverse("pathway_history", args=[dev.code, "cpi_to_s4"]), {"page": 2}).content.decode()
+    second = client.get(
+        reverse("pathway_history", args=[dev.code, "cpi_to_s4"]), {"page": 2}
+    ).content.decode()
     assert "U0" in second
 
 
-def test_the_history_lists_every_run_page_by_page_in_constant_queries(dev, people, as_user,
-                                                                     django_assert_max_num_queries):
+def test_the_history_lists_every_run_page_by_page_in_constant_queries(
+    dev, people, as_user, django_assert_max_num_queries
+):
     pathway = dev.pathways.get(key="cpi_to_s4")
-    runs = Run.objects.bulk_create([Run(landscape=dev, pathway=pathway, kind="verify", state="succeeded",
-                                        message=f"run number {n}",
-                                        created_at=timezone.now() - timedelta(minutes=n)) for n in range(30)])
-    RunStep.objects.bulk_create([RunStep(run=run, index=0, label="Read back", state="succeeded") for run in runs])
+    runs = Run.objects.bulk_create(
+        [
+            Run(
+                landscape=dev,
+                pathway=pathway,
+                kind="verify",
+                state="succeeded",
+                message=f"run number {n}",
+                created_at=timezone.now() - timedelta(minutes=n),
+            )
+            for n in range(30)
+        ]
+    )
+    RunStep.objects.bulk_create(
+        [RunStep(run=run, index=0, label="Read back", state="succeeded") for run in runs]
+    )
     client = as_user("viewer")
     url = reverse("pathway_history", args=[dev.code, "cpi_to_s4"])
     with django_assert_max_num_queries(20):

@@ -28,7 +28,9 @@ def client_certificate(sandbox_server):
     """A client certificate and key issued by the CA the sandbox's load balancer trusts (clientAuth)."""
 
     def issue(common_name: str) -> dict:
-        response = sandbox_server.admin("POST", "certificates", {"common_name": common_name, "client_auth": True})
+        response = sandbox_server.admin(
+            "POST", "certificates", {"common_name": common_name, "client_auth": True}
+        )
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -50,8 +52,14 @@ def steps(run: Run) -> list[tuple[str, str, str]]:
     return list(run.steps.values_list("label", "state", "message"))
 
 
-def runtime_status(landscape, *, certificate: str | None = None, key: str | None = None,
-                   clientid: str | None = None, clientsecret: str | None = None) -> int:
+def runtime_status(
+    landscape,
+    *,
+    certificate: str | None = None,
+    key: str | None = None,
+    clientid: str | None = None,
+    clientsecret: str | None = None,
+) -> int:
     """The runtime endpoint's answer to the sender: mTLS with a certificate, or Basic with a secret key."""
     with Connection(landscape) as connection:
         url = endpoint_url(landscape.runtime_url, landscape.endpoint_path)

@@ -20,9 +20,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def ca():
     key = certs.generate_private_key("EC-P256")
-    root = certs.issue_certificate(key, None, key, 3650, eku=(), is_ca=True,
-                                   subject=certs.DistinguishedName("SSCv2 Partner Root", country="DE"),
-                                   not_before=timezone.now() - timedelta(days=1))
+    root = certs.issue_certificate(
+        key,
+        None,
+        key,
+        3650,
+        eku=(),
+        is_ca=True,
+        subject=certs.DistinguishedName("SSCv2 Partner Root", country="DE"),
+        not_before=timezone.now() - timedelta(days=1),
+    )
     return root, key
 
 
@@ -67,7 +74,9 @@ def test_the_csr_is_downloaded_signed_and_the_chain_imported(key_pair, browser, 
     assert entry.fingerprint_sha256 == signed.fingerprint_sha256 and entry.issuer_dn
     handed_over = certs.parse_certificates(key_pair.secret("handoff_certificate").reveal())
     assert handed_over.leaf.fingerprint_sha256 == signed.fingerprint_sha256
-    assert {"certificate.csr", "certificate.chain"} <= set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"certificate.csr", "certificate.chain"} <= set(
+        AuditEvent.objects.values_list("action", flat=True)
+    )
     verified = run_now(key_pair, "verify")
     assert verified.state == "succeeded", steps(verified)
 
@@ -75,8 +84,9 @@ def test_the_csr_is_downloaded_signed_and_the_chain_imported(key_pair, browser, 
 def test_a_chain_for_another_key_is_refused_with_its_reason(key_pair, browser, ca):
     root, root_key = ca
     stranger = certs.generate_private_key("RSA-2048")
-    wrong = certs.issue_certificate(stranger, root, root_key, 365,
-                                    subject=certs.DistinguishedName("cpi-ssc-client"))
+    wrong = certs.issue_certificate(
+        stranger, root, root_key, 365, subject=certs.DistinguishedName("cpi-ssc-client")
+    )
     response = browser.post(base(key_pair) + "cpi-chain/", {"chain": (wrong.pem + root.pem).decode()})
     page = html.unescape(response.content.decode())
     assert response.status_code == 200 and "its public key differs" in page
@@ -84,10 +94,13 @@ def test_a_chain_for_another_key_is_refused_with_its_reason(key_pair, browser, c
     assert key_pair.applied["fingerprint"] != wrong.fingerprint_sha256
 
 
-@pytest.mark.parametrize(("chain", "message"), [
-    ("", "Paste or upload the certificate chain"),
-    ("garbage", "This is not a certificate file"),
-])
+@pytest.mark.parametrize(
+    ("chain", "message"),
+    [
+        ("", "Paste or upload the certificate chain"),
+        ("garbage", "This is not a certificate file"),
+    ],
+)
 def test_bad_chain_input_is_answered_on_the_page(key_pair, browser, chain, message):
     response = browser.post(base(key_pair) + "cpi-chain/", {"chain": chain})
     assert response.status_code == 200 and message in html.unescape(response.content.decode())

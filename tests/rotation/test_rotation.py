@@ -32,7 +32,8 @@ def keystore(landscape) -> dict[str, str]:
 
 
 def test_sscv2_external_certificate_rotates_with_both_certificates_working_during_the_overlap(
-        landscape, consultant, client_certificate):
+    landscape, consultant, client_certificate
+):
     old_cert = client_certificate("sscv2-2026.example.com")
     pathway = external_pathway(landscape, old_cert)
     applied = run_now(pathway, "apply")
@@ -60,8 +61,9 @@ def test_sscv2_external_certificate_rotates_with_both_certificates_working_durin
     assert runtime_status(landscape, certificate=new_cert["certificate"], key=new_cert["key"]) == 200
     pathway.refresh_from_db()
     assert pathway.draft["key_name"] == new_name
-    assert certs.normalize_fingerprint(pathway.applied["fingerprint"]) == \
-        certs.normalize_fingerprint(new_cert["fingerprint_sha256"])
+    assert certs.normalize_fingerprint(pathway.applied["fingerprint"]) == certs.normalize_fingerprint(
+        new_cert["fingerprint_sha256"]
+    )
     assert pathway.status == "verified"
 
     retire = execute(rotate.start_retire(pathway, consultant))
@@ -76,7 +78,8 @@ def test_sscv2_external_certificate_rotates_with_both_certificates_working_durin
     rotation.refresh_from_db()
     assert rotation.state == "retired" and rotation.confirmed_by == consultant
     assert {"rotation.start", "rotation.confirm", "rotation.retire"} <= set(
-        AuditEvent.objects.values_list("action", flat=True))
+        AuditEvent.objects.values_list("action", flat=True)
+    )
     verified = run_now(pathway, "verify")
     assert verified.state == "succeeded", steps(verified)
 
@@ -96,7 +99,9 @@ def test_cpi_to_sscv2_key_pair_rotates_under_the_same_alias(landscape, consultan
     rotation = Rotation.objects.get(pathway=pathway)
     new_alias, new_fingerprint = rotation.new["alias"], rotation.new["fingerprint"]
     entries = keystore(landscape)
-    assert entries[alias] == old_fingerprint and entries[new_alias] == new_fingerprint  # both live: the overlap
+    assert (
+        entries[alias] == old_fingerprint and entries[new_alias] == new_fingerprint
+    )  # both live: the overlap
     labels = [label for label, _, _ in steps(run)]
     assert any(label.startswith(f"Verify the new key pair {new_alias}") for label in labels)
     assert any(label.startswith(f"Verify the old key pair {alias} (overlap)") for label in labels)
@@ -118,8 +123,9 @@ def test_cpi_to_sscv2_key_pair_rotates_under_the_same_alias(landscape, consultan
     assert new_alias not in entries and not any("-old-" in name for name in entries)
     pathway.refresh_from_db()
     assert pathway.applied["fingerprint"] == new_fingerprint
-    handed_over = certs.parse_certificates(Secret.lookup(landscape=landscape, pathway=pathway,
-                                                         name="handoff_certificate").reveal())
+    handed_over = certs.parse_certificates(
+        Secret.lookup(landscape=landscape, pathway=pathway, name="handoff_certificate").reveal()
+    )
     assert handed_over.leaf.fingerprint_sha256 == new_fingerprint
     assert "restart the iFlows" in retire.message
     verified = run_now(pathway, "verify")
@@ -132,14 +138,21 @@ def test_a_client_secret_key_rotates_and_a_new_secret_can_be_revealed_once(lands
     pathway.save()
     assert run_now(pathway, "apply").state == "succeeded"
     pathway.refresh_from_db()
-    old = {"clientid": pathway.applied["clientid"],
-           "clientsecret": pathway.secret("handoff_clientsecret").reveal()}
-    Secret.store(landscape=landscape, pathway=pathway, name="handoff_revealed_handoff_clientsecret", value="x")
+    old = {
+        "clientid": pathway.applied["clientid"],
+        "clientsecret": pathway.secret("handoff_clientsecret").reveal(),
+    }
+    Secret.store(
+        landscape=landscape, pathway=pathway, name="handoff_revealed_handoff_clientsecret", value="x"
+    )
 
     run = execute(rotate.start_rotation(pathway, consultant))
     assert run.state == "succeeded", (run.message, steps(run))
     pathway.refresh_from_db()
-    new = {"clientid": pathway.applied["clientid"], "clientsecret": pathway.secret("handoff_clientsecret").reveal()}
+    new = {
+        "clientid": pathway.applied["clientid"],
+        "clientsecret": pathway.secret("handoff_clientsecret").reveal(),
+    }
     assert new["clientsecret"] != old["clientsecret"]
     assert pathway.secret("handoff_revealed_handoff_clientsecret") is None  # the new secret may be revealed
     assert runtime_status(landscape, **old) == 200 and runtime_status(landscape, **new) == 200
@@ -150,14 +163,18 @@ def test_a_client_secret_key_rotates_and_a_new_secret_can_be_revealed_once(lands
 
 
 def test_a_failed_successor_leaves_the_old_key_working_and_nothing_deleted(
-        landscape, consultant, client_certificate, sandbox_server, sandbox_tenant):
+    landscape, consultant, client_certificate, sandbox_server, sandbox_tenant
+):
     old_cert = client_certificate("sscv2-keep.example.com")
     pathway = external_pathway(landscape, old_cert)
     assert run_now(pathway, "apply").state == "succeeded"
     pathway.refresh_from_db()
     old_name, instance = pathway.applied["key_name"], pathway.applied["instance_guid"]
-    response = sandbox_server.admin("POST", "faults", {"kind": "fail_job", "host": "cf", "name": "-r[0-9]{6}",
-                                                      "subdomain": sandbox_tenant["subdomain"]})
+    response = sandbox_server.admin(
+        "POST",
+        "faults",
+        {"kind": "fail_job", "host": "cf", "name": "-r[0-9]{6}", "subdomain": sandbox_tenant["subdomain"]},
+    )
     assert response.status_code == 201, response.text
     new_cert = client_certificate("sscv2-next.example.com")
     run = execute(rotate.start_rotation(pathway, consultant, new_certificate=new_cert["certificate"]))
@@ -203,7 +220,9 @@ def test_an_sap_generated_certificate_key_rotates_with_mtls_verified_for_old_and
     assert execute(rotate.start_retire(pathway, consultant)).state == "succeeded"
 
 
-def test_a_retire_that_fails_after_the_switch_can_be_retried(landscape, consultant, sandbox_server, sandbox_tenant):
+def test_a_retire_that_fails_after_the_switch_can_be_retried(
+    landscape, consultant, sandbox_server, sandbox_tenant
+):
     pathway = landscape.pathways.get(key="cpi_to_ssc")
     pathway.method = "certificate"
     pathway.draft = {"key_source": "generate", "key_type": "EC-256"}
@@ -213,8 +232,15 @@ def test_a_retire_that_fails_after_the_switch_can_be_retried(landscape, consulta
     alias = pathway.applied["alias"]
     assert execute(rotate.start_rotation(pathway, consultant)).state == "succeeded"
     new_fingerprint = Rotation.objects.get().new["fingerprint"]
-    fault = {"kind": "status", "status": 403, "host": "cpi", "method": "DELETE", "path": "KeystoreEntries",
-             "times": None, "subdomain": sandbox_tenant["subdomain"]}
+    fault = {
+        "kind": "status",
+        "status": 403,
+        "host": "cpi",
+        "method": "DELETE",
+        "path": "KeystoreEntries",
+        "times": None,
+        "subdomain": sandbox_tenant["subdomain"],
+    }
     assert sandbox_server.admin("POST", "faults", fault).status_code == 201
     failed = execute(rotate.start_retire(pathway, consultant))
     assert failed.state == "failed"

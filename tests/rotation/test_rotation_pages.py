@@ -25,8 +25,10 @@ def browser(consultant):
 def applied_external(landscape, client_certificate):
     pathway = landscape.pathways.get(key="ssc_to_cpi")
     pathway.method = "certificate"
-    pathway.draft = {"certificate_source": "external",
-                     "external_certificate": client_certificate("sscv2-page.example.com")["certificate"]}
+    pathway.draft = {
+        "certificate_source": "external",
+        "external_certificate": client_certificate("sscv2-page.example.com")["certificate"],
+    }
     pathway.save()
     run = run_now(pathway, "apply")
     assert run.state == "succeeded", steps(run)
@@ -85,7 +87,9 @@ def test_rotate_and_retire_through_the_page(browser, applied_external, client_ce
 def test_a_second_rotation_waits_for_the_first(browser, applied_external, client_certificate, landscape):
     base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
     browser.post(base + "rotate/", {"new_certificate": client_certificate("one.example.com")["certificate"]})
-    response = browser.post(base + "rotate/", {"new_certificate": client_certificate("two.example.com")["certificate"]})
+    response = browser.post(
+        base + "rotate/", {"new_certificate": client_certificate("two.example.com")["certificate"]}
+    )
     assert response.status_code == 200 and "already under way" in response.content.decode()
     assert Rotation.objects.count() == 1
 
@@ -105,17 +109,22 @@ def test_a_draft_that_changed_the_key_kind_is_applied_not_rotated(browser, appli
     applied_external.draft = {**applied_external.draft, "certificate_source": "sap_generated"}
     applied_external.save()
     page = page_of(browser, applied_external)
-    assert "The draft now asks for an SAP-generated certificate key, but the key is an External Certificate key" \
+    assert (
+        "The draft now asks for an SAP-generated certificate key, but the key is an External Certificate key"
         in page
+    )
 
 
 def test_a_rotation_whose_run_could_not_be_queued_does_not_block_the_next(
-        browser, applied_external, client_certificate, landscape):
+    browser, applied_external, client_certificate, landscape
+):
     base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
     browser.post(base + "rotate/", {"new_certificate": client_certificate("lost.example.com")["certificate"]})
     Run.objects.filter(kind="rotate").update(state="failed", message="the job queue is unavailable")
     page = page_of(browser, applied_external)
     assert "Last rotation: failed" in page and "the job queue is unavailable" in page
-    response = browser.post(base + "rotate/", {"new_certificate": client_certificate("again.example.com")["certificate"]})
+    response = browser.post(
+        base + "rotate/", {"new_certificate": client_certificate("again.example.com")["certificate"]}
+    )
     assert response.status_code == 302
     assert Rotation.objects.filter(state="creating").count() == 1

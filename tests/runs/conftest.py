@@ -1,4 +1,6 @@
-"""Fixtures for run tests: a landscape pointing at a fresh sandbox tenant, drafts per combination, fast waits."""
+"""Fixtures for run tests: a landscape pointing at a fresh sandbox tenant, drafts per combination, fast
+waits.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ def issue_certificate(sandbox_server):
     """A client certificate (PEM + key) issued by the sandbox's load-balancer client CA, with clientAuth."""
 
     def issue(common_name: str = "s4.example.com") -> dict:
-        response = sandbox_server.admin("POST", "certificates", {"common_name": common_name, "client_auth": True})
+        response = sandbox_server.admin(
+            "POST", "certificates", {"common_name": common_name, "client_auth": True}
+        )
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -45,10 +49,14 @@ def add_fault(sandbox_server, sandbox_tenant):
 
 
 COMBINATIONS = [
-    ("s4_to_cpi", "basic"), ("s4_to_cpi", "certificate"),
-    ("ssc_to_cpi", "basic"), ("ssc_to_cpi", "certificate"),
-    ("cpi_to_s4", "basic"), ("cpi_to_s4", "certificate"),
-    ("cpi_to_ssc", "basic"), ("cpi_to_ssc", "certificate"),
+    ("s4_to_cpi", "basic"),
+    ("s4_to_cpi", "certificate"),
+    ("ssc_to_cpi", "basic"),
+    ("ssc_to_cpi", "certificate"),
+    ("cpi_to_s4", "basic"),
+    ("cpi_to_s4", "certificate"),
+    ("cpi_to_ssc", "basic"),
+    ("cpi_to_ssc", "certificate"),
 ]
 PKCS12_PASSPHRASE = "pkcs12-Passphrase-42"
 
@@ -61,7 +69,8 @@ def pkcs12_of(issued: dict, passphrase: str) -> bytes:
     certificate = x509.load_pem_x509_certificate(issued["certificate"].encode())
     key = serialization.load_pem_private_key(issued["key"].encode(), password=None)
     return pkcs12.serialize_key_and_certificates(
-        b"ssc-client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode()))
+        b"ssc-client", key, certificate, None, serialization.BestAvailableEncryption(passphrase.encode())
+    )
 
 
 @pytest.fixture
@@ -76,8 +85,11 @@ def prepare(landscape, sandbox_tenant, issue_certificate):
             return set_draft(pathway, method, {"certificate_source": "sap_generated", "validity_days": "30"})
         if (key, method) == ("ssc_to_cpi", "certificate"):
             issued = issue_certificate(f"ssc-{sandbox_tenant['subdomain']}.example.com")
-            return set_draft(pathway, method, {"certificate_source": "external",
-                                               "external_certificate": issued["certificate"]})
+            return set_draft(
+                pathway,
+                method,
+                {"certificate_source": "external", "external_certificate": issued["certificate"]},
+            )
         if method == "basic" and key in ("s4_to_cpi", "ssc_to_cpi"):
             return set_draft(pathway, method, {"token_validity": "7200"})
         if (key, method) == ("cpi_to_s4", "basic"):
@@ -86,12 +98,24 @@ def prepare(landscape, sandbox_tenant, issue_certificate):
             return set_draft(pathway, method, {"user": "SSC_INBOUND"}, {"password": SSC_PASSWORD})
         if (key, method) == ("cpi_to_s4", "certificate"):
             root = Path(sandbox_tenant["ca_path"]).read_text()
-            return set_draft(pathway, method, {"key_source": "generate", "key_type": "EC-256",
-                                               "organization": "Example AG", "server_root": root})
+            return set_draft(
+                pathway,
+                method,
+                {
+                    "key_source": "generate",
+                    "key_type": "EC-256",
+                    "organization": "Example AG",
+                    "server_root": root,
+                },
+            )
         issued = issue_certificate(f"cpi-{sandbox_tenant['subdomain']}.example.com")
         bundle = base64.b64encode(pkcs12_of(issued, PKCS12_PASSPHRASE)).decode()
-        return set_draft(pathway, method, {"key_source": "import"},
-                         {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE})
+        return set_draft(
+            pathway,
+            method,
+            {"key_source": "import"},
+            {"pkcs12": bundle, "pkcs12_passphrase": PKCS12_PASSPHRASE},
+        )
 
     return fill
 
@@ -104,8 +128,10 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
     import pathways.tasks  # noqa: F401 - registers the tasks
     from authwizard.celery import app
 
-    before = {"broker_url": app.conf.broker_url,
-              "broker_transport_options": dict(app.conf.broker_transport_options or {})}
+    before = {
+        "broker_url": app.conf.broker_url,
+        "broker_transport_options": dict(app.conf.broker_transport_options or {}),
+    }
     use_folder_broker(app, tmp_path_factory.mktemp("broker"))
     app.control.purge()  # messages left by runs no worker took, e.g. from page tests
     # The embedded worker skips Django's system checks: URLs and views are not what these tests exercise.
@@ -121,5 +147,3 @@ def celery_worker(tmp_path_factory, django_db_setup, django_db_blocker):
             app.amqp._producer_pool = None
         if skip_checks is None:
             os.environ.pop("CELERY_SKIP_CHECKS", None)
-
-

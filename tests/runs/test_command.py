@@ -16,7 +16,9 @@ def pathway_command(*args) -> str:
 
 def test_apply_with_wait_prints_each_step_and_the_result(celery_worker, prepare, landscape):
     prepare("cpi_to_s4", "basic")
-    output = pathway_command("apply", landscape.name, "cpi_to_s4", "--method", "basic", "--wait", "--timeout", "60")
+    output = pathway_command(
+        "apply", landscape.name, "cpi_to_s4", "--method", "basic", "--wait", "--timeout", "60"
+    )
     assert " 1. Read the remote state — succeeded" in output
     assert "Create User Credentials S4_BASIC — succeeded" in output
     assert "Applied and verified CPI → S/4HANA (basic)" in output
@@ -24,8 +26,9 @@ def test_apply_with_wait_prints_each_step_and_the_result(celery_worker, prepare,
 
 def test_method_option_switches_the_pathway_before_planning(celery_worker, prepare, landscape):
     prepare("s4_to_cpi", "basic")
-    output = pathway_command("plan", landscape.name, "s4_to_cpi", "--method", "certificate", "--wait",
-                             "--timeout", "60")
+    output = pathway_command(
+        "plan", landscape.name, "s4_to_cpi", "--method", "certificate", "--wait", "--timeout", "60"
+    )
     assert landscape.pathways.get(key="s4_to_cpi").method == "certificate"
     assert "Plan — succeeded" in output
     assert "Planned" in output

@@ -49,8 +49,9 @@ def remote_of(sandbox_server, tenant) -> dict:
     return sandbox_server.state(tenant["subdomain"])["tenants"][tenant["subdomain"]]
 
 
-def test_resume_after_a_failed_instance_job_replaces_it_and_leaves_one(prepare, add_fault, sandbox_server,
-                                                                       sandbox_tenant):
+def test_resume_after_a_failed_instance_job_replaces_it_and_leaves_one(
+    prepare, add_fault, sandbox_server, sandbox_tenant
+):
     pathway = prepare("s4_to_cpi", "basic")
     add_fault(kind="fail_job", host="cf", name="^s4-inbound$")
     failed = run_now(pathway, "apply")
@@ -58,12 +59,15 @@ def test_resume_after_a_failed_instance_job_replaces_it_and_leaves_one(prepare, 
     resumed = run_now(pathway, "apply")
     assert resumed.state == "succeeded", resumed.message
     assert "Replace service instance s4-inbound" in list(resumed.steps.values_list("label", flat=True))
-    flows = [i for i in remote_of(sandbox_server, sandbox_tenant)["instances"] if i["plan"] == "integration-flow"]
+    flows = [
+        i for i in remote_of(sandbox_server, sandbox_tenant)["instances"] if i["plan"] == "integration-flow"
+    ]
     assert [(i["name"], i["last_operation"]["state"]) for i in flows] == [("s4-inbound", "succeeded")]
 
 
-def test_resume_after_the_trust_upload_failed_keeps_the_generated_key_pair(prepare, add_fault, sandbox_server,
-                                                                           sandbox_tenant):
+def test_resume_after_the_trust_upload_failed_keeps_the_generated_key_pair(
+    prepare, add_fault, sandbox_server, sandbox_tenant
+):
     pathway = prepare("cpi_to_s4", "certificate")
     add_fault(kind="status", host="cpi", method="PUT", path="CertificateResources", status=503, times=3)
     failed = run_now(pathway, "apply")
@@ -73,8 +77,11 @@ def test_resume_after_the_trust_upload_failed_keeps_the_generated_key_pair(prepa
     assert resumed.state == "succeeded", resumed.message
     labels = list(resumed.steps.values_list("label", flat=True))
     assert "Keep key pair s4_client" in labels and "Create trusted certificate s4_server_root" in labels
-    ours = [e["alias"] for e in remote_of(sandbox_server, sandbox_tenant)["keystores"]["system"]
-            if e["owner"] != "SAP"]
+    ours = [
+        e["alias"]
+        for e in remote_of(sandbox_server, sandbox_tenant)["keystores"]["system"]
+        if e["owner"] != "SAP"
+    ]
     assert sorted(ours) == ["s4_client", "s4_server_root"]
 
 

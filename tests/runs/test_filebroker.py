@@ -11,9 +11,14 @@ from authwizard import filebroker
 def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "polling_interval": 0.001,
-               "control_folder": str(tmp_path / "control")}
-    # Names of its own: kombu keeps exchange bindings in process-wide state shared with any worker of the session.
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "polling_interval": 0.001,
+        "control_folder": str(tmp_path / "control"),
+    }
+    # Names of its own: kombu keeps exchange bindings in process-wide state shared with any worker of the
+    # session.
     name = f"filebroker-test-{uuid.uuid4().hex[:8]}"
     queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
     received, problems = [], []
@@ -24,6 +29,7 @@ def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path
         # A consumer registered before anything is published, as a Celery worker is (a SimpleQueue's lazy
         # consumer can miss the first deliveries, which says nothing about the broker).
         with Connection(f"{filebroker.SCHEME}://", transport_options=options) as connection:
+
             def on_message(body, message):
                 received.append(body["run_id"])
                 message.ack()
@@ -43,8 +49,12 @@ def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path
     with Connection(f"{filebroker.SCHEME}://", transport_options=options) as connection:
         producer = connection.Producer()
         for run_id in range(count):
-            producer.publish({"run_id": run_id, "padding": "x" * 4000}, exchange=queue.exchange,
-                             routing_key=name, declare=[queue])
+            producer.publish(
+                {"run_id": run_id, "padding": "x" * 4000},
+                exchange=queue.exchange,
+                routing_key=name,
+                declare=[queue],
+            )
     consumer.join(60)
     assert problems == []
     assert sorted(received) == list(range(count))
@@ -54,8 +64,12 @@ def test_messages_published_while_a_consumer_polls_arrive_whole_and_all(tmp_path
 def test_exchange_bindings_declared_while_others_publish_are_never_read_half_written(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "polling_interval": 0.001,
-               "control_folder": str(tmp_path / "control")}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "polling_interval": 0.001,
+        "control_folder": str(tmp_path / "control"),
+    }
     name = f"filebroker-bind-{uuid.uuid4().hex[:8]}"
     exchange = Exchange(name, type="direct")
     problems, stop = [], threading.Event()

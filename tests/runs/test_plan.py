@@ -21,15 +21,36 @@ from pathways.plan import (
     problems,
 )
 
-WANTED_PARAMETERS = {"grant-types": ["client_credentials"], "redirect-uris": [], "roles": ["ESBMessaging.send"],
-                     "token-validity": 3600}
-INBOUND = {"instance_name": "s4-inbound", "roles": "ESBMessaging.send", "token_validity": "3600",
-           "key_name": "s4-key"}
-BASIC_OUT = {"credential_name": "S4_BASIC", "user": "COMM_USER", "description": "CPI to SAP S/4HANA",
-             "password_present": True, "password_changed": False}
-GENERATE = {"alias": "s4_client", "key_source": "generate", "common_name": "cpi-s4-client", "organization": "",
-            "country": "DE", "key_type": "RSA-2048", "validity_days": "730", "server_root": "",
-            "server_root_alias": "s4_server_root"}
+WANTED_PARAMETERS = {
+    "grant-types": ["client_credentials"],
+    "redirect-uris": [],
+    "roles": ["ESBMessaging.send"],
+    "token-validity": 3600,
+}
+INBOUND = {
+    "instance_name": "s4-inbound",
+    "roles": "ESBMessaging.send",
+    "token_validity": "3600",
+    "key_name": "s4-key",
+}
+BASIC_OUT = {
+    "credential_name": "S4_BASIC",
+    "user": "COMM_USER",
+    "description": "CPI to SAP S/4HANA",
+    "password_present": True,
+    "password_changed": False,
+}
+GENERATE = {
+    "alias": "s4_client",
+    "key_source": "generate",
+    "common_name": "cpi-s4-client",
+    "organization": "",
+    "country": "DE",
+    "key_type": "RSA-2048",
+    "validity_days": "730",
+    "server_root": "",
+    "server_root_alias": "s4_server_root",
+}
 
 
 def make_certificate(common_name: str, issuer=None, client_auth: bool = True):
@@ -37,13 +58,21 @@ def make_certificate(common_name: str, issuer=None, client_auth: bool = True):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     issuer_name, issuer_key = (issuer[0].subject, issuer[1]) if issuer else (name, key)
     now = dt.datetime.now(dt.UTC)
-    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-               .not_valid_after(now + dt.timedelta(days=90)))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=90))
+    )
     if issuer is None:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     elif client_auth:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
     return builder.sign(issuer_key, hashes.SHA256()), key
 
 
@@ -100,7 +129,9 @@ def test_external_certificate_key_sends_the_leaf_only_even_when_a_chain_was_uplo
     desired = {**INBOUND, "certificate_source": "external", "external_certificate": pem(leaf) + pem(ca[0])}
     key = plan("ssc_to_cpi", "certificate", desired, RemoteState())[1]
     assert key.data["parameters"]["key-type"] == "certificate_external"
-    assert certs.parse_certificates(key.data["parameters"]["X.509"]).leaf.fingerprint_sha256 == fingerprint(leaf)
+    assert certs.parse_certificates(key.data["parameters"]["X.509"]).leaf.fingerprint_sha256 == fingerprint(
+        leaf
+    )
     assert len(certs.parse_certificates(key.data["parameters"]["X.509"]).chain) == 1
     assert key.data["fingerprint"] == fingerprint(leaf)
 
@@ -111,8 +142,10 @@ def test_external_certificate_key_without_an_upload_is_a_problem_to_fix_first():
 
 
 def test_matching_instance_and_key_are_kept():
-    remote = RemoteState(instance=RemoteInstance("g1", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
-                         key=RemoteKey("k1", "s4-key", kind="secret"))
+    remote = RemoteState(
+        instance=RemoteInstance("g1", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
+        key=RemoteKey("k1", "s4-key", kind="secret"),
+    )
     actions = plan("s4_to_cpi", "basic", INBOUND, remote)
     assert kinds(actions) == [("keep", "instance"), ("keep", "key")]
     assert not any(action.changes_remote for action in actions)
@@ -130,8 +163,12 @@ def test_instance_still_on_client_x509_is_planned_for_update():
 
 def test_instance_with_other_roles_and_validity_is_updated_with_both_reasons():
     found = {**WANTED_PARAMETERS, "roles": ["Other.Role"], "token-validity": 7200}
-    instance = plan("s4_to_cpi", "basic", INBOUND, RemoteState(instance=RemoteInstance("g", "s4-inbound",
-                                                                                         parameters=found)))[0]
+    instance = plan(
+        "s4_to_cpi",
+        "basic",
+        INBOUND,
+        RemoteState(instance=RemoteInstance("g", "s4-inbound", parameters=found)),
+    )[0]
     assert instance.kind == "update"
     assert "roles Other.Role instead of ESBMessaging.send" in instance.reason
     assert "token validity 7200 s instead of 3600 s" in instance.reason
@@ -156,8 +193,10 @@ def test_busy_or_foreign_instance_blocks_the_apply():
 
 
 def test_key_of_another_kind_is_kept_and_the_plan_says_to_rotate():
-    remote = RemoteState(instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
-                         key=RemoteKey("k", "s4-key", kind="secret"))
+    remote = RemoteState(
+        instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
+        key=RemoteKey("k", "s4-key", kind="secret"),
+    )
     desired = {**INBOUND, "certificate_source": "sap_generated"}
     key = plan("s4_to_cpi", "certificate", desired, remote)[1]
     assert key.kind == "keep" and key.data["differs"] is True
@@ -168,20 +207,26 @@ def test_key_of_another_kind_is_kept_and_the_plan_says_to_rotate():
 
 def test_external_key_holding_another_certificate_is_kept_with_the_difference(ca, leaf):
     other = make_certificate("old.example.com", issuer=ca)[0]
-    remote = RemoteState(instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
-                         key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(other)))
+    remote = RemoteState(
+        instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
+        key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(other)),
+    )
     desired = {**INBOUND, "certificate_source": "external", "external_certificate": pem(leaf)}
     key = plan("ssc_to_cpi", "certificate", desired, remote)[1]
     assert key.kind == "keep" and "another certificate" in key.reason
-    same = RemoteState(instance=remote.instance,
-                       key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(leaf)))
+    same = RemoteState(
+        instance=remote.instance,
+        key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(leaf)),
+    )
     kept = plan("ssc_to_cpi", "certificate", desired, same)[1]
     assert kept.kind == "keep" and "differs" not in kept.data
 
 
 def test_key_whose_creation_failed_is_replaced():
-    remote = RemoteState(instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
-                         key=RemoteKey("k", "s4-key", state="failed"))
+    remote = RemoteState(
+        instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
+        key=RemoteKey("k", "s4-key", state="failed"),
+    )
     assert kinds(plan("s4_to_cpi", "basic", INBOUND, remote))[1] == ("replace", "key")
 
 
@@ -201,19 +246,24 @@ def test_outbound_basic_without_a_password_cannot_be_created():
 
 
 def test_matching_credentials_are_kept():
-    remote = RemoteState(credential=RemoteCredential("S4_BASIC", user="COMM_USER",
-                                                     description="CPI to SAP S/4HANA"))
+    remote = RemoteState(
+        credential=RemoteCredential("S4_BASIC", user="COMM_USER", description="CPI to SAP S/4HANA")
+    )
     assert kinds(plan("cpi_to_s4", "basic", BASIC_OUT, remote)) == [("keep", "credential")]
 
 
-@pytest.mark.parametrize(("change", "said"), [
-    ({"user": "OTHER"}, "user COMM_USER instead of OTHER"),
-    ({"description": "new words"}, "another description"),
-    ({"password_changed": True}, "the password was changed in the draft since the last apply"),
-])
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"user": "OTHER"}, "user COMM_USER instead of OTHER"),
+        ({"description": "new words"}, "another description"),
+        ({"password_changed": True}, "the password was changed in the draft since the last apply"),
+    ],
+)
 def test_credentials_are_updated_when_user_description_or_password_changed(change, said):
-    remote = RemoteState(credential=RemoteCredential("S4_BASIC", user="COMM_USER",
-                                                     description="CPI to SAP S/4HANA"))
+    remote = RemoteState(
+        credential=RemoteCredential("S4_BASIC", user="COMM_USER", description="CPI to SAP S/4HANA")
+    )
     action = plan("cpi_to_s4", "basic", {**BASIC_OUT, **change}, remote)[0]
     assert action.kind == "update" and said in action.reason
 
@@ -232,10 +282,14 @@ def test_a_name_taken_by_another_kind_of_credential_blocks():
 # --- outbound certificate ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("key_type", "expected"), [
-    ("RSA-2048", ("RSA", 2048, "SHA-256/RSA")), ("RSA-4096", ("RSA", 4096, "SHA-256/RSA")),
-    ("EC-256", ("EC", 256, "SHA-256/ECDSA")),
-])
+@pytest.mark.parametrize(
+    ("key_type", "expected"),
+    [
+        ("RSA-2048", ("RSA", 2048, "SHA-256/RSA")),
+        ("RSA-4096", ("RSA", 4096, "SHA-256/RSA")),
+        ("EC-256", ("EC", 256, "SHA-256/ECDSA")),
+    ],
+)
 def test_key_pair_generation_carries_dn_type_size_and_validity(key_type, expected):
     actions = plan("cpi_to_ssc", "certificate", {**GENERATE, "key_type": key_type}, RemoteState())
     assert kinds(actions) == [("create", "key_pair")]
@@ -245,24 +299,34 @@ def test_key_pair_generation_carries_dn_type_size_and_validity(key_type, expecte
 
 
 def test_existing_key_pair_is_kept_and_a_different_one_says_rotate():
-    same = RemoteState(key_pair=RemoteEntry("s4_client", key_type="RSA", key_size=2048,
-                                            subject_dn="CN=cpi-s4-client, C=DE"))
+    same = RemoteState(
+        key_pair=RemoteEntry("s4_client", key_type="RSA", key_size=2048, subject_dn="CN=cpi-s4-client, C=DE")
+    )
     assert plan("cpi_to_s4", "certificate", GENERATE, same)[0].kind == "keep"
     other = RemoteState(key_pair=RemoteEntry("s4_client", key_type="EC", key_size=256))
     action = plan("cpi_to_s4", "certificate", GENERATE, other)[0]
-    assert action.kind == "keep" and "key type EC instead of RSA" in action.reason and "rotate" in action.reason
+    assert (
+        action.kind == "keep" and "key type EC instead of RSA" in action.reason and "rotate" in action.reason
+    )
 
 
 def test_alias_holding_a_certificate_or_an_incomplete_dn_blocks():
     certificate_entry = RemoteState(key_pair=RemoteEntry("s4_client", type="Certificate"))
-    assert "choose another alias" in problems(plan("cpi_to_s4", "certificate", GENERATE, certificate_entry))[0]
+    assert (
+        "choose another alias" in problems(plan("cpi_to_s4", "certificate", GENERATE, certificate_entry))[0]
+    )
     no_country = plan("cpi_to_s4", "certificate", {**GENERATE, "country": "D"}, RemoteState())
     assert "two-letter country" in problems(no_country)[0]
 
 
 def test_pkcs12_import_creates_keeps_or_replaces_by_fingerprint(leaf):
-    desired = {"alias": "ssc_client", "key_source": "import", "pkcs12_present": True,
-               "pkcs12_fingerprint": fingerprint(leaf), "server_root": ""}
+    desired = {
+        "alias": "ssc_client",
+        "key_source": "import",
+        "pkcs12_present": True,
+        "pkcs12_fingerprint": fingerprint(leaf),
+        "server_root": "",
+    }
     assert plan("cpi_to_ssc", "certificate", desired, RemoteState())[0].kind == "create"
     same = RemoteState(key_pair=RemoteEntry("ssc_client", fingerprint=fingerprint(leaf).lower()))
     assert plan("cpi_to_ssc", "certificate", desired, same)[0].kind == "keep"
@@ -277,7 +341,9 @@ def test_server_root_is_uploaded_kept_or_replaced_as_a_trusted_certificate(ca):
     actions = plan("cpi_to_s4", "certificate", desired, RemoteState())
     assert kinds(actions) == [("create", "key_pair"), ("create", "trusted_certificate")]
     assert actions[1].data["fingerprint"] == fingerprint(ca[0])
-    same = RemoteState(trusted=RemoteEntry("s4_server_root", type="Certificate", fingerprint=fingerprint(ca[0])))
+    same = RemoteState(
+        trusted=RemoteEntry("s4_server_root", type="Certificate", fingerprint=fingerprint(ca[0]))
+    )
     assert plan("cpi_to_s4", "certificate", desired, same)[1].kind == "keep"
     other = RemoteState(trusted=RemoteEntry("s4_server_root", type="Certificate", fingerprint="00:11"))
     assert plan("cpi_to_s4", "certificate", desired, other)[1].kind == "update"

@@ -1,4 +1,6 @@
-"""Run bookkeeping without a worker: queue failures, interrupted runs, repeated starts, plan-only and checks."""
+"""Run bookkeeping without a worker: queue failures, interrupted runs, repeated starts, plan-only and
+checks.
+"""
 
 from datetime import timedelta
 
@@ -28,8 +30,11 @@ def test_an_unreachable_queue_fails_the_run_with_nothing_changed(landscape, monk
 
 def test_a_second_start_while_a_run_is_active_returns_the_same_run(landscape, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.execute_run, "apply_async", lambda args, **kw: queued.append(args) or
-                        type("Result", (), {"id": "task-1"})())
+    monkeypatch.setattr(
+        tasks.execute_run,
+        "apply_async",
+        lambda args, **kw: queued.append(args) or type("Result", (), {"id": "task-1"})(),
+    )
     pathway = landscape.pathways.get(key="s4_to_cpi")
     first = engine.start_run(pathway, "apply")
     second = engine.start_run(pathway, "verify")
@@ -51,11 +56,22 @@ def test_a_running_run_without_heartbeat_is_marked_interrupted_and_its_pathway_f
     pathway.status = "applying"
     pathway.save()
     long_ago = timezone.now() - timedelta(minutes=30)
-    stale = Run.objects.create(landscape=landscape, pathway=pathway, kind="apply", state="running",
-                               started_at=long_ago, heartbeat_at=long_ago)
+    stale = Run.objects.create(
+        landscape=landscape,
+        pathway=pathway,
+        kind="apply",
+        state="running",
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
     RunStep.objects.create(run=stale, index=0, label="Create User Credentials S4_BASIC", state="running")
-    fresh = Run.objects.create(landscape=landscape, kind="check", state="running", started_at=timezone.now(),
-                               heartbeat_at=timezone.now())
+    fresh = Run.objects.create(
+        landscape=landscape,
+        kind="check",
+        state="running",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
     assert engine.mark_interrupted_runs() == 1
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -73,7 +89,9 @@ def test_the_beat_schedule_marks_interrupted_runs_every_minute():
 
 
 def test_execute_run_leaves_a_finished_or_missing_run_alone(landscape):
-    done = Run.objects.create(landscape=landscape, kind="check", state="succeeded", message="Every check passed")
+    done = Run.objects.create(
+        landscape=landscape, kind="check", state="succeeded", message="Every check passed"
+    )
     engine.execute_run(done.id)
     engine.execute_run(987654)
     done.refresh_from_db()
@@ -92,13 +110,18 @@ def test_plan_run_changes_nothing_remote_and_stores_the_actions(prepare, sandbox
     assert [i["plan"] for i in remote["instances"]] == ["api"]
 
 
-def test_apply_with_a_draft_problem_stops_before_any_change(prepare, landscape, sandbox_server, sandbox_tenant):
+def test_apply_with_a_draft_problem_stops_before_any_change(
+    prepare, landscape, sandbox_server, sandbox_tenant
+):
     pathway = landscape.pathways.get(key="cpi_to_s4")
     pathway.method, pathway.draft = "basic", {"user": "COMM_USER"}
     pathway.save()
     run = run_now(pathway, "apply")
     assert run.state == "failed"
-    assert run.message == "The draft needs attention before it can be applied: Password: Password is not set yet."
+    assert (
+        run.message
+        == "The draft needs attention before it can be applied: Password: Password is not set yet."
+    )
     assert run.hint.startswith("Fix the draft")
     remote = sandbox_server.state(sandbox_tenant["subdomain"])["tenants"][sandbox_tenant["subdomain"]]
     assert remote["user_credentials"] == []
@@ -217,9 +240,12 @@ def test_verify_of_credentials_deleted_in_cpi_fails_at_once(prepare, landscape):
 
 
 def test_a_run_no_worker_took_for_an_hour_fails_saying_nothing_changed(landscape):
-    waiting = Run.objects.create(landscape=landscape, kind="check", created_at=timezone.now() - timedelta(hours=2))
-    recent = Run.objects.create(landscape=landscape.pathways.first().landscape, pathway=landscape.pathways.first(),
-                                kind="plan")
+    waiting = Run.objects.create(
+        landscape=landscape, kind="check", created_at=timezone.now() - timedelta(hours=2)
+    )
+    recent = Run.objects.create(
+        landscape=landscape.pathways.first().landscape, pathway=landscape.pathways.first(), kind="plan"
+    )
     assert engine.mark_interrupted_runs() == 1
     waiting.refresh_from_db()
     recent.refresh_from_db()
@@ -229,7 +255,9 @@ def test_a_run_no_worker_took_for_an_hour_fails_saying_nothing_changed(landscape
 
 
 def test_a_plan_running_on_the_review_step_does_not_hold_up_an_apply(landscape, monkeypatch):
-    monkeypatch.setattr(tasks.execute_run, "apply_async", lambda args, **kw: type("Result", (), {"id": "t"})())
+    monkeypatch.setattr(
+        tasks.execute_run, "apply_async", lambda args, **kw: type("Result", (), {"id": "t"})()
+    )
     pathway = landscape.pathways.get(key="s4_to_cpi")
     plan = engine.start_run(pathway, "plan")
     apply = engine.start_run(pathway, "apply")

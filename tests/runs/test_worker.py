@@ -14,10 +14,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 # HTTP calls of a first apply (plan, create, verify) measured against the sandbox, with a little headroom;
 # more means a regression such as a lost token cache or an extra lookup per step.
 MAX_HTTP_CALLS_PER_APPLY = {
-    ("s4_to_cpi", "basic"): 18, ("s4_to_cpi", "certificate"): 18,
-    ("ssc_to_cpi", "basic"): 18, ("ssc_to_cpi", "certificate"): 16,
-    ("cpi_to_s4", "basic"): 8, ("cpi_to_s4", "certificate"): 14,
-    ("cpi_to_ssc", "basic"): 8, ("cpi_to_ssc", "certificate"): 10,
+    ("s4_to_cpi", "basic"): 18,
+    ("s4_to_cpi", "certificate"): 18,
+    ("ssc_to_cpi", "basic"): 18,
+    ("ssc_to_cpi", "certificate"): 16,
+    ("cpi_to_s4", "basic"): 8,
+    ("cpi_to_s4", "certificate"): 14,
+    ("cpi_to_ssc", "basic"): 8,
+    ("cpi_to_ssc", "certificate"): 10,
 }
 
 
@@ -56,8 +60,9 @@ def test_apply_through_the_worker_creates_verifies_and_hands_over(
     if pathway.spec.is_inbound:
         flows = [i for i in remote["instances"] if i["plan"] == "integration-flow"]
         assert [i["guid"] for i in flows] == [pathway.applied["instance_guid"]]
-        assert [k["guid"] for k in remote["keys"] if k["instance_guid"] == flows[0]["guid"]] == \
-            [pathway.applied["key_guid"]]
+        assert [k["guid"] for k in remote["keys"] if k["instance_guid"] == flows[0]["guid"]] == [
+            pathway.applied["key_guid"]
+        ]
         assert flows[0]["parameters"]["grant-types"] == ["client_credentials"]
     elif method == "basic":
         assert [c["Name"] for c in remote["user_credentials"]] == [pathway.applied["credential_name"]]
@@ -114,8 +119,9 @@ def test_resume_after_a_failed_key_job_creates_nothing_twice(
     assert "Replace service key ssc-key" in labels
     remote = sandbox_objects(sandbox_server, sandbox_tenant["subdomain"])
     assert [i["name"] for i in remote["instances"] if i["plan"] == "integration-flow"] == ["ssc-inbound"]
-    assert [(k["name"], k["last_operation"]["state"]) for k in remote["keys"] if k["name"] == "ssc-key"] == \
-        [("ssc-key", "succeeded")]
+    assert [(k["name"], k["last_operation"]["state"]) for k in remote["keys"] if k["name"] == "ssc-key"] == [
+        ("ssc-key", "succeeded")
+    ]
 
 
 def test_resume_after_a_cpi_outage_on_write_creates_the_credential_once(
@@ -135,7 +141,9 @@ def test_resume_after_the_key_request_failed_keeps_the_created_instance(
     celery_worker, prepare, add_fault, sandbox_server, sandbox_tenant
 ):
     pathway = prepare("s4_to_cpi", "certificate")
-    add_fault(kind="status", host="cf", method="POST", path="service_credential_bindings", status=500, times=1)
+    add_fault(
+        kind="status", host="cf", method="POST", path="service_credential_bindings", status=500, times=1
+    )
     failed = wait_for(engine.start_run(pathway, "apply"))
     assert failed.state == "failed"
     assert [s.state for s in failed.steps.order_by("index")][-1] == "failed"
@@ -161,7 +169,14 @@ def test_landscape_check_reports_each_check_ok(celery_worker, landscape):
     assert run.state == "succeeded", run.result
     result = engine.landscape_check_result(landscape)
     names = {item["name"]: item["status"] for item in result["checks"]}
-    assert names == {"cpi_token": "ok", "cpi_role_MonitoringDataRead": "ok", "cpi_role_CredentialsEdit": "ok",
-                     "cpi_role_SecurityMaterialEdit": "ok", "cf_login": "ok", "cf_space_developer": "ok",
-                     "it_rt_plan": "ok", "runtime": "ok"}
+    assert names == {
+        "cpi_token": "ok",
+        "cpi_role_MonitoringDataRead": "ok",
+        "cpi_role_CredentialsEdit": "ok",
+        "cpi_role_SecurityMaterialEdit": "ok",
+        "cf_login": "ok",
+        "cf_space_developer": "ok",
+        "it_rt_plan": "ok",
+        "runtime": "ok",
+    }
     assert result["ok"] is True

@@ -1,4 +1,6 @@
-"""Cloud Foundry v3 client against the sandbox: login, roles, plans, instances, keys, jobs and their failures."""
+"""Cloud Foundry v3 client against the sandbox: login, roles, plans, instances, keys, jobs and their
+failures.
+"""
 
 import pytest
 
@@ -241,9 +243,15 @@ def test_not_found_guid_is_translated_by_title(cf):
 def test_a_key_found_while_still_in_creation_is_waited_for_before_use(cf, inbound_instance, faults):
     faults.set_async(job_polls=3)
     response = cf._call(
-        "POST", "/v3/service_credential_bindings", what="the key", expected=(202,),
-        json={"type": "key", "name": "half-made",
-              "relationships": {"service_instance": {"data": {"guid": inbound_instance.guid}}}},
+        "POST",
+        "/v3/service_credential_bindings",
+        what="the key",
+        expected=(202,),
+        json={
+            "type": "key",
+            "name": "half-made",
+            "relationships": {"service_instance": {"data": {"guid": inbound_instance.guid}}},
+        },
     )
     assert response.status_code == 202
     found = cf.find_key(inbound_instance.guid, "half-made")

@@ -1,4 +1,6 @@
-"""CPI OData client against the sandbox: CSRF, User Credentials, keystore, trust confirmation, roles, endpoints."""
+"""CPI OData client against the sandbox: CSRF, User Credentials, keystore, trust confirmation, roles,
+endpoints.
+"""
 
 import datetime as dt
 

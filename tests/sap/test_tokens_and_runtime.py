@@ -1,4 +1,6 @@
-"""XSUAA tokens (secret and mTLS) and runtime calls (Basic, bearer, client certificate) against the sandbox."""
+"""XSUAA tokens (secret and mTLS) and runtime calls (Basic, bearer, client certificate) against the
+sandbox.
+"""
 
 import os
 import tempfile

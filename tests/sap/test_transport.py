@@ -1,4 +1,6 @@
-"""The transport against the sandbox over HTTPS: retries, Retry-After, timeouts, drops, TLS, CA, log, throttle."""
+"""The transport against the sandbox over HTTPS: retries, Retry-After, timeouts, drops, TLS, CA, log,
+throttle.
+"""
 
 import email.utils
 import time

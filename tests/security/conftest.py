@@ -1,4 +1,6 @@
-"""Security fixtures: one landscape with a name that must never leak, its personas, a run, and route walking."""
+"""Security fixtures: one landscape with a name that must never leak, its personas, a run, and route
+walking.
+"""
 
 from __future__ import annotations
 
@@ -63,11 +65,17 @@ def as_user(people):
         if people[persona] is not None:
             client.force_login(people[persona])
         return client
+
     return make
 
 
 @pytest.fixture
 def run(landscape):
     pathway = landscape.pathways.get(key="cpi_to_s4")
-    return Run.objects.create(landscape=landscape, pathway=pathway, kind="plan", state="succeeded",
-                              message="Planned: 1 to change, 0 to keep")
+    return Run.objects.create(
+        landscape=landscape,
+        pathway=pathway,
+        kind="plan",
+        state="succeeded",
+        message="Planned: 1 to change, 0 to keep",
+    )

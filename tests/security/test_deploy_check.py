@@ -1,4 +1,6 @@
-"""`manage.py check --deploy` is clean under production settings (a subprocess with a production environment)."""
+"""`manage.py check --deploy` is clean under production settings (a subprocess with a production
+environment).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +38,11 @@ def production_env(tmp_path: Path) -> dict[str, str]:
 def test_check_deploy_reports_no_issues_with_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=production_env(tmp_path), capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -46,7 +52,11 @@ def test_check_deploy_complains_when_debug_is_on(tmp_path):
     env = production_env(tmp_path) | {"DEBUG": "true"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "DEBUG" in result.stdout + result.stderr

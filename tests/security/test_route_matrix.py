@@ -12,8 +12,13 @@ from .conftest import LANDSCAPE_NAME, PERSONAS, walk_routes
 
 
 def _statuses(anonymous, outsider, viewer, consultant, lead) -> dict[str, int]:
-    return {"anonymous": anonymous, "outsider": outsider, "viewer": viewer, "consultant": consultant,
-            "lead": lead}
+    return {
+        "anonymous": anonymous,
+        "outsider": outsider,
+        "viewer": viewer,
+        "consultant": consultant,
+        "lead": lead,
+    }
 
 
 MEMBERS_READ = _statuses(302, 404, 200, 200, 200)
@@ -72,8 +77,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
 }
 
 # Values for path converters: by (route, converter) first, then by converter name.
-FILL_BY_ROUTE = {("landscape_run", "kind"): "check", ("pathway_run", "kind"): "plan",
-                 ("certificate_leaf_only", "name"): "server_root"}
+FILL_BY_ROUTE = {
+    ("landscape_run", "kind"): "check",
+    ("pathway_run", "kind"): "plan",
+    ("certificate_leaf_only", "name"): "server_root",
+}
 POST_DATA = {
     "wizard_field": {"user": "COMM_USER_MATRIX", "version": "1"},
     "wizard_save_step": {"user": "COMM_USER_MATRIX", "version": "1"},
@@ -81,13 +89,22 @@ POST_DATA = {
 
 
 def fill_for(route, landscape, run) -> dict[str, str]:
-    by_name = {"code": str(landscape.code), "run_code": str(run.code), "key": "cpi_to_s4",
-               "step": "credential", "name": "user", "kind": "plan", "encoding": "pem"}
+    by_name = {
+        "code": str(landscape.code),
+        "run_code": str(run.code),
+        "key": "cpi_to_s4",
+        "step": "credential",
+        "name": "user",
+        "kind": "plan",
+        "encoding": "pem",
+    }
     values = {}
     for converter in route.converters:
         value = FILL_BY_ROUTE.get((route.name, converter), by_name.get(converter))
         if value is None:
-            raise AssertionError(f"no fixture value for <{converter}> in route {route.name} ({route.pattern})")
+            raise AssertionError(
+                f"no fixture value for <{converter}> in route {route.name} ({route.pattern})"
+            )
         values[converter] = value
     return values
 
@@ -98,7 +115,9 @@ def url_of(route, landscape, run) -> str:
 
 def test_every_route_has_an_expectation_for_every_persona_and_method():
     routes = walk_routes()
-    assert {r.name for r in routes} >= {"home", "landscape", "wizard_field", "run"}, "the walk found too little"
+    assert {r.name for r in routes} >= {"home", "landscape", "wizard_field", "run"}, (
+        "the walk found too little"
+    )
     missing = [r.name for r in routes if r.name not in EXPECTED]
     assert not missing, f"routes without an expected status per persona in EXPECTED: {missing}"
     for name, methods in EXPECTED.items():
@@ -112,7 +131,9 @@ def test_the_expectations_name_no_route_that_no_longer_exists():
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_each_route_answers_the_persona_with_the_expected_status_and_no_leak(as_user, landscape, run, persona):
+def test_each_route_answers_the_persona_with_the_expected_status_and_no_leak(
+    as_user, landscape, run, persona
+):
     mismatches = []
     for route in walk_routes():
         if route.name not in EXPECTED:
@@ -147,10 +168,14 @@ def test_an_outsider_cannot_reach_a_run_of_someone_elses_landscape_by_its_code(a
 
 
 def test_a_viewer_post_changes_nothing_in_the_draft(as_user, landscape, run):
-    as_user("viewer").post(reverse("wizard_field", args=[landscape.code, "cpi_to_s4", "user"]),
-                           {"user": "INTRUDER", "version": "1"})
-    as_user("lead").post(reverse("wizard_save_step", args=[landscape.code, "cpi_to_s4", "credential"]),
-                         {"user": "INTRUDER", "version": "1"})
+    as_user("viewer").post(
+        reverse("wizard_field", args=[landscape.code, "cpi_to_s4", "user"]),
+        {"user": "INTRUDER", "version": "1"},
+    )
+    as_user("lead").post(
+        reverse("wizard_save_step", args=[landscape.code, "cpi_to_s4", "credential"]),
+        {"user": "INTRUDER", "version": "1"},
+    )
     as_user("viewer").post(reverse("pathway_run", args=[landscape.code, "cpi_to_s4", "apply"]))
     assert landscape.pathways.get(key="cpi_to_s4").draft.get("user") != "INTRUDER"
     assert list(landscape.runs.all()) == [run]

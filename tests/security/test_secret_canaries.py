@@ -97,8 +97,11 @@ def test_secrets_typed_into_the_ui_never_reach_pages_logs_messages_audit_or_dump
     response = keep("create landscape", author.post(reverse("landscape_new"), form))
     assert response.status_code == 302, response.content.decode()[:2000]
     landscape = Landscape.objects.get(name=form["name"])
-    people = {"consultant": consultant, "outsider": UserFactory(username=f"canary-otto-{token}"),
-              "anonymous": None}
+    people = {
+        "consultant": consultant,
+        "outsider": UserFactory(username=f"canary-otto-{token}"),
+        "anonymous": None,
+    }
     for role in ("lead", "viewer"):
         people[role] = UserFactory(username=f"canary-{role}-{token}")
         Membership.objects.create(landscape=landscape, user=people[role], role=role)
@@ -122,8 +125,10 @@ def test_secrets_typed_into_the_ui_never_reach_pages_logs_messages_audit_or_dump
     assert field(ssc, "pkcs12", {}, {"pkcs12": upload}).status_code == 200
     ssc.refresh_from_db()
     step_url = reverse("wizard_save_step", args=[landscape.code, "cpi_to_ssc", "key_pair"])
-    keep("save step with passphrase", author.post(step_url, {"version": str(ssc.version),
-                                                             "pkcs12_passphrase": pkcs12_passphrase}))
+    keep(
+        "save step with passphrase",
+        author.post(step_url, {"version": str(ssc.version), "pkcs12_passphrase": pkcs12_passphrase}),
+    )
     assert ssc.secret("pkcs12_passphrase") is not None, "the passphrase did not reach the vault"
     assert s4.secret("password").reveal() == canaries["wizard password"]
 
@@ -157,11 +162,22 @@ def test_secrets_typed_into_the_ui_never_reach_pages_logs_messages_audit_or_dump
     assert landscape.name in dump.getvalue()
     assert published, "no task message was captured"
 
-    places = {"log": "\n".join(logs), "task message": "\n".join(published), "audit": audit,
-              "dumpdata": dump.getvalue()}
+    places = {
+        "log": "\n".join(logs),
+        "task message": "\n".join(published),
+        "audit": audit,
+        "dumpdata": dump.getvalue(),
+    }
     places.update({f"page {label}": body for label, body in pages})
-    leaks = [f"{canary} in {place}" for place, text in places.items()
-             for canary, value in canaries.items() if value in text]
-    leaks += [f"the landscape name in {label}" for label, body in pages
-              if label.endswith(("as outsider", "as anonymous")) and landscape.name in body]
+    leaks = [
+        f"{canary} in {place}"
+        for place, text in places.items()
+        for canary, value in canaries.items()
+        if value in text
+    ]
+    leaks += [
+        f"the landscape name in {label}"
+        for label, body in pages
+        if label.endswith(("as outsider", "as anonymous")) and landscape.name in body
+    ]
     assert not leaks, "\n".join(leaks)

@@ -1,4 +1,5 @@
-"""SSRF: loopback, private, link-local, metadata and plain-http addresses are refused — in the form, beside the
+"""SSRF: loopback, private, link-local, metadata and plain-http addresses are refused — in the form, beside
+the
 field, and again by the transport when a run calls them; a 302 from a server is never followed."""
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def test_a_public_sap_address_passes_the_guard(settings):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("field", ["runtime_url", "cf_api_url", "cf_uaa_url"])
-@pytest.mark.parametrize("url", ["https://127.0.0.1", "https://169.254.169.254", "http://example.com",
-                                 "https://10.1.2.3"])
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1", "https://169.254.169.254", "http://example.com", "https://10.1.2.3"]
+)
 def test_the_landscape_form_shows_the_refusal_beside_the_field(as_user, settings, field, url):
     settings.AUTHWIZARD_ALLOWED_HOSTS = []
     data = {"name": "SSRF probe", "tier": "dev", "expiry_threshold_days": "30", field: url}
@@ -62,7 +64,9 @@ def test_the_landscape_form_shows_the_refusal_beside_the_field(as_user, settings
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors, errors
-    assert any("https" in message or "address" in message or "points at" in message for message in errors[field])
+    assert any(
+        "https" in message or "address" in message or "points at" in message for message in errors[field]
+    )
 
 
 @pytest.mark.django_db
@@ -70,10 +74,23 @@ def test_a_service_key_whose_token_url_points_at_metadata_is_refused(as_user, se
     import json
 
     settings.AUTHWIZARD_ALLOWED_HOSTS = []
-    key = {"oauth": {"clientid": "sb-x!b1|it!b2", "clientsecret": "s" * 40, "url": "https://x.it-cpi001.cfapps.eu10."
-                     "hana.ondemand.com", "tokenurl": "https://169.254.169.254/oauth/token"}}
-    response = as_user("consultant").post(reverse("landscape_new"), {
-        "name": "SSRF key", "tier": "dev", "expiry_threshold_days": "30", "cpi_service_key": json.dumps(key)})
+    key = {
+        "oauth": {
+            "clientid": "sb-x!b1|it!b2",
+            "clientsecret": "s" * 40,
+            "url": "https://x.it-cpi001.cfapps.eu10.hana.ondemand.com",
+            "tokenurl": "https://169.254.169.254/oauth/token",
+        }
+    }
+    response = as_user("consultant").post(
+        reverse("landscape_new"),
+        {
+            "name": "SSRF key",
+            "tier": "dev",
+            "expiry_threshold_days": "30",
+            "cpi_service_key": json.dumps(key),
+        },
+    )
     assert response.status_code == 200
     assert "cpi_service_key" in response.context["form"].errors
     assert "s" * 40 not in response.content.decode()
@@ -105,8 +122,11 @@ def servers():
     """A redirecting server and the server it points to, both on 127.0.0.1, counting their requests."""
     target_handler = type("Target", (_Counting,), {"hits": [], "location": ""})
     target = ThreadingHTTPServer(("127.0.0.1", 0), target_handler)
-    redirect_handler = type("Redirect", (_Counting,), {
-        "hits": [], "location": f"http://127.0.0.1:{target.server_port}/latest/meta-data/"})
+    redirect_handler = type(
+        "Redirect",
+        (_Counting,),
+        {"hits": [], "location": f"http://127.0.0.1:{target.server_port}/latest/meta-data/"},
+    )
     redirect = ThreadingHTTPServer(("127.0.0.1", 0), redirect_handler)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (target, redirect)]
     for thread in threads:

@@ -17,7 +17,10 @@ def test_a_form_body_over_the_limit_is_refused_not_a_500(as_user, landscape):
     for url, data in (
         (reverse("landscape_new"), {"name": "Big", "ca_bundle": oversized}),
         (reverse("landscape_edit", args=[landscape.code]), {"name": "Big", "ca_bundle": oversized}),
-        (reverse("wizard_field", args=[landscape.code, "cpi_to_s4", "user"]), {"user": oversized, "version": "1"}),
+        (
+            reverse("wizard_field", args=[landscape.code, "cpi_to_s4", "user"]),
+            {"user": oversized, "version": "1"},
+        ),
     ):
         response = client.post(url, data)
         assert response.status_code in (400, 413), (url, response.status_code)
@@ -26,8 +29,9 @@ def test_a_form_body_over_the_limit_is_refused_not_a_500(as_user, landscape):
 def test_a_multipart_body_over_the_limit_is_refused_not_a_500(as_user, landscape):
     upload = SimpleUploadedFile("huge.pem", b"A" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1024))
     url = reverse("wizard_field", args=[landscape.code, "ssc_to_cpi", "external_certificate"])
-    response = as_user("consultant").post(url, {"version": "1", "external_certificate": upload},
-                                          HTTP_HX_REQUEST="true")
+    response = as_user("consultant").post(
+        url, {"version": "1", "external_certificate": upload}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code in (400, 413)
     assert "external_certificate" not in landscape.pathways.get(key="ssc_to_cpi").draft
 
@@ -35,14 +39,17 @@ def test_a_multipart_body_over_the_limit_is_refused_not_a_500(as_user, landscape
 def test_a_certificate_file_over_64_kb_is_refused_beside_the_field(as_user, landscape):
     upload = SimpleUploadedFile("big.pem", b"-----BEGIN CERTIFICATE-----\n" + b"A" * (65 * 1024))
     url = reverse("wizard_field", args=[landscape.code, "ssc_to_cpi", "external_certificate"])
-    response = as_user("consultant").post(url, {"version": "1", "external_certificate": upload},
-                                          HTTP_HX_REQUEST="true")
+    response = as_user("consultant").post(
+        url, {"version": "1", "external_certificate": upload}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "larger than 64 kB" in response.content.decode()
     assert "external_certificate" not in landscape.pathways.get(key="ssc_to_cpi").draft
 
 
-def test_a_certificate_file_over_64_kb_in_the_no_javascript_form_is_refused_with_a_message(as_user, landscape):
+def test_a_certificate_file_over_64_kb_in_the_no_javascript_form_is_refused_with_a_message(
+    as_user, landscape
+):
     upload = SimpleUploadedFile("big.pem", b"B" * (65 * 1024))
     url = reverse("wizard_save_step", args=[landscape.code, "ssc_to_cpi", "key"])
     response = as_user("consultant").post(url, {"version": "1", "external_certificate": upload}, follow=True)

@@ -17,8 +17,12 @@ def test_each_pathway_offers_both_methods_with_steps_and_artifacts():
 
 def test_defaults_follow_the_design_table():
     defaults = {p.key: p.default_method for p in catalog.PATHWAYS.values()}
-    assert defaults == {"s4_to_cpi": "basic", "cpi_to_ssc": "certificate",
-                        "ssc_to_cpi": "certificate", "cpi_to_s4": "basic"}
+    assert defaults == {
+        "s4_to_cpi": "basic",
+        "cpi_to_ssc": "certificate",
+        "ssc_to_cpi": "certificate",
+        "cpi_to_s4": "basic",
+    }
 
 
 def test_inbound_credentials_live_in_btp_and_outbound_in_cpi():

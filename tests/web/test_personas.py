@@ -1,4 +1,6 @@
-"""Each page for each persona: consultant edits, lead and viewer read, outsiders see nothing, anonymous logs in."""
+"""Each page for each persona: consultant edits, lead and viewer read, outsiders see nothing, anonymous logs
+in.
+"""
 
 import pytest
 from django.urls import reverse
@@ -16,9 +18,16 @@ def url(route, landscape, **kwargs):
 
 
 @pytest.mark.parametrize("name, kwargs", VIEW_PAGES)
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 200), ("lead", 200), ("viewer", 200), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 200),
+        ("lead", 200),
+        ("viewer", 200),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_pages_answer_each_persona_as_their_role_allows(as_user, landscape, name, kwargs, persona, status):
     response = as_user(persona).get(url(name, landscape, **kwargs))
     assert response.status_code == status
@@ -26,22 +35,37 @@ def test_pages_answer_each_persona_as_their_role_allows(as_user, landscape, name
         assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 200), ("lead", 403), ("viewer", 403), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 200),
+        ("lead", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_only_consultants_may_change_a_draft(as_user, landscape, persona, status):
     response = as_user(persona).post(
         url("wizard_field", landscape, key="cpi_to_s4", name="user"),
-        {"user": "COMM_USER", "version": "1"}, HTTP_HX_REQUEST="true",
+        {"user": "COMM_USER", "version": "1"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == status
     changed = landscape.pathways.get(key="cpi_to_s4").draft.get("user")
     assert changed == ("COMM_USER" if status == 200 else None)
 
 
-@pytest.mark.parametrize("persona, status", [
-    ("consultant", 200), ("lead", 403), ("viewer", 403), ("outsider", 404), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "persona, status",
+    [
+        ("consultant", 200),
+        ("lead", 403),
+        ("viewer", 403),
+        ("outsider", 404),
+        ("anonymous", 302),
+    ],
+)
 def test_only_consultants_may_edit_the_landscape(as_user, landscape, persona, status):
     assert as_user(persona).get(url("landscape_edit", landscape)).status_code == status
 
@@ -56,7 +80,11 @@ def test_the_home_page_lists_only_landscapes_the_user_belongs_to(as_user, landsc
 
 
 def test_viewers_see_the_wizard_read_only(as_user, landscape):
-    page = as_user("viewer").get(url("wizard_step", landscape, key="cpi_to_s4", step="credential")).content.decode()
+    page = (
+        as_user("viewer")
+        .get(url("wizard_step", landscape, key="cpi_to_s4", step="credential"))
+        .content.decode()
+    )
     assert "readonly" in page and "Save and continue" not in page
 
 
@@ -88,6 +116,6 @@ def test_the_home_page_shows_each_pathway_under_its_own_column(as_user, landscap
     pathway.status = "failed"
     pathway.save()
     page = as_user("viewer").get(reverse("home")).content.decode()
-    row = page[page.index("Demo DEV"):]
+    row = page[page.index("Demo DEV") :]
     cells = row.split("<td>")[2:6]  # after the tier cell: the four pathway cells in catalog order
     assert "Failed" in cells[3] and all("Failed" not in cell for cell in cells[:3])

@@ -7,8 +7,11 @@ from pathways.models import Run
 CHECKS = [
     {"name": "cpi_token", "status": "ok", "sentence": "The CPI API key obtained a token"},
     {"name": "cpi_role_MonitoringDataRead", "status": "ok", "sentence": "ok"},
-    {"name": "cpi_role_CredentialsEdit", "status": "missing",
-     "sentence": "The API key lacks the role CredentialsEdit; add it to the api-plan instance"},
+    {
+        "name": "cpi_role_CredentialsEdit",
+        "status": "missing",
+        "sentence": "The API key lacks the role CredentialsEdit; add it to the api-plan instance",
+    },
     {"name": "cpi_role_SecurityMaterialEdit", "status": "ok", "sentence": "ok"},
     {"name": "cf_login", "status": "ok", "sentence": "ok"},
     {"name": "cf_space_developer", "status": "ok", "sentence": "ok"},
@@ -18,9 +21,13 @@ CHECKS = [
 
 
 def failed_check(landscape):
-    return Run.objects.create(landscape=landscape, kind="check", state="failed",
-                              message="1 of 8 checks found something missing",
-                              result={"ok": False, "checks": CHECKS})
+    return Run.objects.create(
+        landscape=landscape,
+        kind="check",
+        state="failed",
+        message="1 of 8 checks found something missing",
+        result={"ok": False, "checks": CHECKS},
+    )
 
 
 def review(landscape, key):
@@ -31,7 +38,10 @@ def test_a_missing_role_blocks_only_the_pathways_that_need_it(as_user, landscape
     failed_check(landscape)
     client = as_user("consultant")
     basic_outbound = client.get(review(landscape, "cpi_to_s4")).content.decode()
-    assert "lacks the role CredentialsEdit" in basic_outbound and 'aria-describedby="missing-rights"' in basic_outbound
+    assert (
+        "lacks the role CredentialsEdit" in basic_outbound
+        and 'aria-describedby="missing-rights"' in basic_outbound
+    )
     inbound = client.get(review(landscape, "s4_to_cpi")).content.decode()
     assert "lacks the role CredentialsEdit" not in inbound
 

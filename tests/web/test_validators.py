@@ -9,19 +9,24 @@ def test_btp_names_within_sap_rules_are_accepted(name):
     assert validators.btp_name(name) == name
 
 
-@pytest.mark.parametrize("name, message", [
-    ("x" * 33, "at most 32 characters; this one has 33"),
-    ("has space", "remove ' '"),
-    ("ümlaut", "remove 'ü'"),
-    ("", "Enter a BTP instance or key name"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("x" * 33, "at most 32 characters; this one has 33"),
+        ("has space", "remove ' '"),
+        ("ümlaut", "remove 'ü'"),
+        ("", "Enter a BTP instance or key name"),
+    ],
+)
 def test_btp_names_outside_sap_rules_are_refused_with_the_reason(name, message):
     with pytest.raises(ValidationError) as error:
         validators.btp_name(name)
     assert message in error.value.messages[0]
 
 
-@pytest.mark.parametrize("alias", ["hcicertificate", "HCICertificate1", "hcimsgcertificate", "sap_cloud", "SAP_x"])
+@pytest.mark.parametrize(
+    "alias", ["hcicertificate", "HCICertificate1", "hcimsgcertificate", "sap_cloud", "SAP_x"]
+)
 def test_reserved_keystore_aliases_are_refused(alias):
     with pytest.raises(ValidationError, match="reserved for SAP"):
         validators.alias(alias)
@@ -63,8 +68,10 @@ def test_passwords_longer_than_cpi_accepts_are_refused():
         validators.password("x" * 256)
 
 
-@pytest.mark.parametrize("path, ok", [("/http/authwizard/ping", True), ("/cxf/products", True),
-                                      ("/api/v1", False), ("http/x", False)])
+@pytest.mark.parametrize(
+    "path, ok",
+    [("/http/authwizard/ping", True), ("/cxf/products", True), ("/api/v1", False), ("http/x", False)],
+)
 def test_endpoint_paths_are_iflow_addresses(path, ok):
     if ok:
         assert validators.endpoint_path(path) == path
@@ -74,6 +81,9 @@ def test_endpoint_paths_are_iflow_addresses(path, ok):
 
 
 def test_a_private_key_pasted_as_a_client_certificate_is_refused():
-    pem = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----\n"
+    pem = (
+        "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n"
+        "-----END PRIVATE KEY-----\n"
+    )
     with pytest.raises(ValidationError, match="private key"):
         validators.client_certificate(pem)

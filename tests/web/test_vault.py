@@ -65,8 +65,10 @@ def test_the_local_run_generates_a_key_file_once(settings, tmp_path):
 
 
 def test_redaction_removes_authorization_headers_private_keys_and_secrets():
-    text = ("Authorization: Bearer abc.def.ghi clientsecret=XYZ123 "
-            '{"password": "hunter2"} -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----')
+    text = (
+        "Authorization: Bearer abc.def.ghi clientsecret=XYZ123 "
+        '{"password": "hunter2"} -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----'
+    )
     cleaned = vault.redact(text)
     for leaked in ("abc.def.ghi", "XYZ123", "hunter2", "MIIB"):
         assert leaked not in cleaned

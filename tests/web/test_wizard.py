@@ -16,7 +16,9 @@ def step_url(landscape, key, step):
 
 
 def save(client, landscape, key, name, value, version, **extra):
-    return client.post(field_url(landscape, key, name), {name: value, "version": str(version), **extra}, **HTMX)
+    return client.post(
+        field_url(landscape, key, name), {name: value, "version": str(version), **extra}, **HTMX
+    )
 
 
 def test_a_field_is_saved_the_moment_it_changes_and_the_page_gets_the_new_version(as_user, landscape):
@@ -31,7 +33,9 @@ def test_a_field_is_saved_the_moment_it_changes_and_the_page_gets_the_new_versio
 
 def test_bad_input_is_kept_as_typed_with_the_message_beside_the_field(as_user, landscape):
     client = as_user("consultant")
-    response = save(client, landscape, "s4_to_cpi", "instance_name", "has spaces and is far too long for btp", 1)
+    response = save(
+        client, landscape, "s4_to_cpi", "instance_name", "has spaces and is far too long for btp", 1
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "at most 32 characters" in html and 'aria-invalid="true"' in html
@@ -112,8 +116,9 @@ def test_every_draft_change_is_audited_with_who_and_what(as_user, landscape):
 
 def test_choosing_the_method_changes_the_steps_and_is_audited(as_user, landscape):
     client = as_user("consultant")
-    response = client.post(field_url(landscape, "cpi_to_s4", "method"), {"method": "certificate", "version": "1"},
-                           **HTMX)
+    response = client.post(
+        field_url(landscape, "cpi_to_s4", "method"), {"method": "certificate", "version": "1"}, **HTMX
+    )
     assert response.status_code == 200 and "Client certificate" in response.content.decode()
     page = client.get(step_url(landscape, "cpi_to_s4", "method")).content.decode()
     assert "Key pair" in page and "Certificates for production" in page
@@ -129,9 +134,17 @@ def test_a_choice_that_controls_other_fields_rerenders_the_step(as_user, landsca
 def test_the_no_javascript_path_saves_a_whole_step_and_moves_on(as_user, landscape):
     client = as_user("consultant")
     response = client.post(
-        reverse("wizard_save_step", kwargs={"code": landscape.code, "key": "cpi_to_s4", "step": "credential"}),
-        {"credential_name": "S4_BASIC", "user": "COMM", "password": "pw", "description": "d", "version": "1",
-         "go": "next"},
+        reverse(
+            "wizard_save_step", kwargs={"code": landscape.code, "key": "cpi_to_s4", "step": "credential"}
+        ),
+        {
+            "credential_name": "S4_BASIC",
+            "user": "COMM",
+            "password": "pw",
+            "description": "d",
+            "version": "1",
+            "go": "next",
+        },
     )
     assert response.status_code == 302 and response["Location"].endswith("/step/review/")
     review = client.get(response["Location"]).content.decode()
@@ -150,19 +163,31 @@ def test_an_uploaded_certificate_file_is_read_and_checked(as_user, landscape):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ssc-client")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(7).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=90))
+        .sign(key, hashes.SHA256())
+    )
     der = cert.public_bytes(serialization.Encoding.DER)
     client = as_user("consultant")
-    response = client.post(field_url(landscape, "ssc_to_cpi", "external_certificate"),
-                           {"version": "1", "external_certificate_file": SimpleUploadedFile("c.der", der)}, **HTMX)
+    response = client.post(
+        field_url(landscape, "ssc_to_cpi", "external_certificate"),
+        {"version": "1", "external_certificate_file": SimpleUploadedFile("c.der", der)},
+        **HTMX,
+    )
     html = response.content.decode()
     assert "-----BEGIN CERTIFICATE-----" in html
     assert "clientAuth" in html  # no clientAuth EKU: refused with the reason beside the field
 
 
-def test_a_conflict_on_the_no_javascript_path_shows_both_values_and_keeps_the_typed_one(as_user, landscape, people):
+def test_a_conflict_on_the_no_javascript_path_shows_both_values_and_keeps_the_typed_one(
+    as_user, landscape, people
+):
     from django.test import Client
 
     from tests.factories import MembershipFactory
@@ -171,7 +196,9 @@ def test_a_conflict_on_the_no_javascript_path_shows_both_values_and_keeps_the_ty
     other.force_login(MembershipFactory(landscape=landscape, role="consultant", user__username="bob").user)
     save(other, landscape, "cpi_to_s4", "user", "BOBS_USER", 1)
     response = as_user("consultant").post(
-        reverse("wizard_save_step", kwargs={"code": landscape.code, "key": "cpi_to_s4", "step": "credential"}),
+        reverse(
+            "wizard_save_step", kwargs={"code": landscape.code, "key": "cpi_to_s4", "step": "credential"}
+        ),
         {"credential_name": "S4_BASIC", "user": "CARLAS_USER", "version": "1", "go": "next"},
     )
     html = response.content.decode()

@@ -1,4 +1,6 @@
-"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway check LANDSCAPE`."""
+"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway check
+LANDSCAPE`.
+"""
 
 import time
 
@@ -19,8 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["plan", "apply", "verify", "check"])
         parser.add_argument("landscape", help="landscape name (or its code)")
         parser.add_argument("pathway", nargs="?", choices=list(catalog.PATHWAYS), help="not for check")
-        parser.add_argument("--method", choices=list(catalog.METHOD_LABELS),
-                            help="switch the pathway to this method before the run")
+        parser.add_argument(
+            "--method",
+            choices=list(catalog.METHOD_LABELS),
+            help="switch the pathway to this method before the run",
+        )
         parser.add_argument("--wait", action="store_true", help="follow the run until it ends")
         parser.add_argument("--timeout", type=float, default=1800.0, help="seconds --wait waits at most")
 
@@ -74,12 +79,16 @@ class Command(BaseCommand):
             for step in finished:
                 if step.index not in shown:
                     shown.add(step.index)
-                    self.stdout.write(f"{step.index + 1:>2}. {step.label} — {step.state} "
-                                      f"({step.duration_ms or 0} ms, {step.http_calls} HTTP): {step.message}")
+                    self.stdout.write(
+                        f"{step.index + 1:>2}. {step.label} — {step.state} "
+                        f"({step.duration_ms or 0} ms, {step.http_calls} HTTP): {step.message}"
+                    )
             if run.state not in ACTIVE_RUN_STATES:
                 break
             if time.monotonic() > deadline:
-                raise CommandError(f"The run is still {run.state} after {int(timeout)} s; is a worker running?")
+                raise CommandError(
+                    f"The run is still {run.state} after {int(timeout)} s; is a worker running?"
+                )
             time.sleep(POLL_SECONDS)
         if run.state != RunState.SUCCEEDED:
             hint = f" ({run.hint})" if run.hint else ""

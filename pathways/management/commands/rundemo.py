@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("AUTHWIZARD_ADDR", "127.0.0.1:8000"))
-        parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("AUTHWIZARD_SANDBOX_PORT", 8443)))
+        parser.add_argument(
+            "--sandbox-port", type=int, default=int(os.environ.get("AUTHWIZARD_SANDBOX_PORT", 8443))
+        )
         parser.add_argument("--no-sandbox", action="store_true", help="do not start the sandbox")
 
     def handle(self, *args, **options):
@@ -38,13 +40,34 @@ class Command(BaseCommand):
                 landscape, logins = demo.seed(facts)
                 self.stdout.write(self.style.SUCCESS(f"Demo landscape: {landscape.name}"))
                 for username, password in logins.items():
-                    self.stdout.write(f"  log in as {username} / {password} ({demo.DEMO_USERS[username].label})")
+                    self.stdout.write(
+                        f"  log in as {username} / {password} ({demo.DEMO_USERS[username].label})"
+                    )
             log = open(var / "worker.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "authwizard", "worker", "--pool", "threads",
-                 "--concurrency", "4", "-B", "--schedule", str(var / "celerybeat-schedule"), "-l", "info"],
-                stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
-            ))
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "authwizard",
+                        "worker",
+                        "--pool",
+                        "threads",
+                        "--concurrency",
+                        "4",
+                        "-B",
+                        "--schedule",
+                        str(var / "celerybeat-schedule"),
+                        "-l",
+                        "info",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=os.environ.copy(),
+                )
+            )
             self.stdout.write(f"Celery worker started (log: {var / 'worker.log'})")
             self.stdout.write(self.style.SUCCESS(f"Open http://{options['addr']}/"))
             call_command("runserver", options["addr"], use_reloader=False)
@@ -60,7 +83,9 @@ class Command(BaseCommand):
     def _start_sandbox(self, state_dir: Path, port: int) -> subprocess.Popen:
         process = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--port", str(port), "--state-dir", str(state_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -69,7 +94,9 @@ class Command(BaseCommand):
                 raise CommandError(f"The sandbox did not start (exit code {process.returncode}).")
             if line.startswith("sandbox ready"):
                 self.stdout.write(line.strip())
-                threading.Thread(target=_drain, args=(process, state_dir.parent / "sandbox.log"), daemon=True).start()
+                threading.Thread(
+                    target=_drain, args=(process, state_dir.parent / "sandbox.log"), daemon=True
+                ).start()
                 return process
         process.kill()
         raise CommandError("The sandbox did not report ready within 60 s.")

@@ -36,6 +36,10 @@ class Pathway(models.Model):
     status_message = models.CharField(max_length=500, blank=True)
     applied = models.JSONField(default=dict, blank=True)  # what the last successful apply produced
     last_verified_at = models.DateTimeField(null=True, blank=True)
+    # The method the last successful verify proved, and what it proved ("client certificate, mTLS token
+    # issued"); pages show these, not the draft's method, next to "Verified".
+    verified_method = models.CharField(max_length=12, choices=catalog.METHOD_CHOICES, blank=True)
+    verified_proof = models.CharField(max_length=200, blank=True)
     certificate_not_after = models.DateTimeField(null=True, blank=True)
     drift = models.JSONField(default=dict, blank=True)  # {"differences": [...]} from the last drift check
     drift_checked_at = models.DateTimeField(null=True, blank=True)
@@ -110,3 +114,67 @@ class Pathway(models.Model):
                 secret_fields={name} if is_secret else set(),
             )
         return fresh
+
+    # --- state changes: the only writers of status, verification and drift ---------------------------------
+
+    def _set(self, **fields) -> None:
+        Pathway.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def mark_planned(self, message: str) -> None:
+        """A plan finished; only a pathway that is not applied or verified shows it as its status."""
+        if self.status in (PathwayStatus.DRAFT, PathwayStatus.PLANNED, PathwayStatus.FAILED):
+            self._set(status=PathwayStatus.PLANNED, status_message=message[:500])
+
+    def mark_applying(self) -> None:
+        self._set(status=PathwayStatus.APPLYING, status_message="")
+
+    def mark_applied(self, applied: dict) -> None:
+        """The apply's writes are done; `applied` is what it produced (public facts only)."""
+        self._set(status=PathwayStatus.APPLIED, status_message="", applied=applied)
+
+    def mark_verified(self, *, proof: str, not_after=None) -> None:
+        """Verification proved the drafted method; what it proved becomes the pathway's claim. A pathway that
+        verifies is not drifted any more: the drift it was flagged for is cleared (and audited)."""
+        self._set(
+            status=PathwayStatus.VERIFIED,
+            status_message="",
+            verified_method=self.method,
+            verified_proof=proof[:200],
+            last_verified_at=timezone.now(),
+            certificate_not_after=not_after,
+        )
+        self.clear_drift(note="verified")
+
+    def mark_failed(self, message: str) -> None:
+        self._set(status=PathwayStatus.FAILED, status_message=message[:500])
+
+    def record_drift(self, finding: dict) -> None:
+        """Store a drift check's finding ({"differences", "error", "checked_at"}); audits a change."""
+        was = bool((self.drift or {}).get("differences"))
+        now_drifted = bool(finding.get("differences"))
+        self._set(drift=finding, drift_checked_at=timezone.now())
+        if was != now_drifted:
+            AuditEvent.record(
+                user=None,
+                action="drift.found" if now_drifted else "drift.cleared",
+                landscape=self.landscape,
+                pathway_key=self.key,
+                changes={"drift": [was, now_drifted]},
+                note=" ".join(finding.get("differences") or []),
+            )
+
+    def clear_drift(self, note: str = "") -> None:
+        """A successful apply or verify proves the recorded drift wrong: it goes, with an audit row."""
+        if not (self.drift or {}).get("differences"):
+            return
+        self._set(drift={}, drift_checked_at=timezone.now())
+        AuditEvent.record(
+            user=None,
+            action="drift.cleared",
+            landscape=self.landscape,
+            pathway_key=self.key,
+            changes={"drift": [True, False]},
+            note=note,
+        )

@@ -158,9 +158,14 @@ CELERY_BEAT_SCHEDULE = {
 AUTHWIZARD_ENCRYPTION_KEYS = env_list("AUTHWIZARD_ENCRYPTION_KEYS")
 AUTHWIZARD_LOCAL = env_bool("AUTHWIZARD_LOCAL", False)
 AUTHWIZARD_TESTING = env_bool("AUTHWIZARD_TESTING", False)
-# Host names (or `*.suffix`) that may resolve to loopback/private addresses, e.g. the local sandbox.
+# Host names (or `*.suffix`), each optionally with `:port`, that may resolve to loopback/private addresses,
+# e.g. the local sandbox; the local run allows the sandbox's port only.
+AUTHWIZARD_SANDBOX_PORT = env_int("AUTHWIZARD_SANDBOX_PORT", 8443)
 AUTHWIZARD_ALLOWED_HOSTS = env_list(
-    "AUTHWIZARD_ALLOWED_HOSTS", "sandbox.localhost,*.sandbox.localhost" if AUTHWIZARD_LOCAL else ""
+    "AUTHWIZARD_ALLOWED_HOSTS",
+    f"sandbox.localhost:{AUTHWIZARD_SANDBOX_PORT},*.sandbox.localhost:{AUTHWIZARD_SANDBOX_PORT}"
+    if AUTHWIZARD_LOCAL
+    else "",
 )
 AUTHWIZARD_EXPIRY_THRESHOLDS = [int(x) for x in env_list("AUTHWIZARD_EXPIRY_THRESHOLDS", "30,14,7")]
 

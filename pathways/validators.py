@@ -128,6 +128,12 @@ def host_name(value: str) -> str:
         )
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?", value):
         raise ValidationError(f"'{value}' is not a host name.")
+    from pathways import netguard
+
+    try:
+        netguard.check_host(value)  # people type it into their systems: public, or allow-listed
+    except netguard.UnsafeURL as error:
+        raise ValidationError(str(error)) from error
     return value
 
 

@@ -52,12 +52,20 @@ class Tuning:
 
 
 def guard_destination(url: str) -> bool:
-    """The transport's destination hook: the SSRF guard, with its sentence as the refusal."""
+    """The transport's check before a call: what the SSRF guard can tell without DNS, as a SapError."""
     try:
-        netguard.check_url(url)
+        netguard.check_url(url, lookup=False)
     except netguard.UnsafeURL as error:
         raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
     return True
+
+
+def guarded_addresses(host: str, port: int) -> list[str]:
+    """The transport's resolver: the addresses the guard approves when the connection is opened."""
+    try:
+        return netguard.connect_addresses(host, port)
+    except netguard.UnsafeURL as error:
+        raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
 
 
 def landscape_secret(landscape, name: str) -> str:
@@ -113,6 +121,7 @@ class Connection:
                 base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries, sleep=self.sleep
             ),
             url_guard=guard_destination,
+            resolver=guarded_addresses,
         )
         self.tokens = TokenClient(self.http)
         self._space: Space | None = None

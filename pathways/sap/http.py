@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -98,62 +98,75 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, moment.timestamp() - current)
 
 
-class _LoopbackMixin:
-    """Connects `.localhost` names to 127.0.0.1 while SNI and certificate checks keep the original name."""
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+class _PinnedMixin:
+    """Connects to an address the session's resolver approved for the host (so a second DNS answer cannot
+    switch it), `.localhost` names to 127.0.0.1; SNI and certificate checks keep the original host name."""
 
     host: str
     port: int
     timeout: Any
     source_address: Any
     socket_options: Any
+    resolver: Resolver | None = None
+
+    def _addresses(self) -> Sequence[str] | None:
+        if self.resolver is not None:
+            return self.resolver(self.host, self.port)
+        return [LOOPBACK_ADDRESS] if is_localhost_name(self.host) else None
 
     def _new_conn(self):  # type: ignore[no-untyped-def]
-        if not is_localhost_name(self.host):
+        addresses = self._addresses()
+        if addresses is None:
             return super()._new_conn()  # type: ignore[misc]
-        try:
-            return urllib3_connection.create_connection(
-                (LOOPBACK_ADDRESS, self.port),
-                self.timeout,
-                source_address=self.source_address,
-                socket_options=self.socket_options,
-            )
-        except TimeoutError as exc:
-            raise ConnectTimeoutError(
-                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
-            ) from exc
-        except OSError as exc:
-            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+        failure: OSError | None = None
+        for address in addresses:
+            try:
+                return urllib3_connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                ) from exc
+            except OSError as exc:
+                failure = exc
+        raise NewConnectionError(self, f"Failed to establish a new connection: {failure or 'no address'}")
 
 
-class LoopbackHTTPConnection(_LoopbackMixin, HTTPConnection):
-    """Plain HTTP connection with loopback resolution for `.localhost` names."""
+def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
+    """A requests adapter whose connections go only to the addresses `resolver` approves."""
 
+    class PinnedHTTPConnection(_PinnedMixin, HTTPConnection):
+        pass
 
-class LoopbackHTTPSConnection(_LoopbackMixin, HTTPSConnection):
-    """TLS connection with loopback resolution for `.localhost` names."""
+    class PinnedHTTPSConnection(_PinnedMixin, HTTPSConnection):
+        pass
 
+    PinnedHTTPConnection.resolver = PinnedHTTPSConnection.resolver = (
+        staticmethod(resolver) if resolver else None
+    )
 
-class LoopbackHTTPConnectionPool(HTTPConnectionPool):
-    """Connection pool that opens LoopbackHTTPConnection."""
+    class PinnedHTTPConnectionPool(HTTPConnectionPool):
+        ConnectionCls = PinnedHTTPConnection
 
-    ConnectionCls = LoopbackHTTPConnection
+    class PinnedHTTPSConnectionPool(HTTPSConnectionPool):
+        ConnectionCls = PinnedHTTPSConnection
 
+    class PinnedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": PinnedHTTPConnectionPool,
+                "https": PinnedHTTPSConnectionPool,
+            }
 
-class LoopbackHTTPSConnectionPool(HTTPSConnectionPool):
-    """Connection pool that opens LoopbackHTTPSConnection."""
-
-    ConnectionCls = LoopbackHTTPSConnection
-
-
-class LoopbackAdapter(HTTPAdapter):
-    """A requests adapter whose pools resolve `.localhost` names to loopback, inside this session only."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": LoopbackHTTPConnectionPool,
-            "https": LoopbackHTTPSConnectionPool,
-        }
+    return PinnedAdapter()
 
 
 @dataclass
@@ -242,6 +255,8 @@ class SapHttp:
     - `ca_bundle`: the landscape's CA file; when set it is the only trust for every call, whatever
       `REQUESTS_CA_BUNDLE` says (the session ignores the environment).
     - `url_guard`: called with each URL before the request; return False or raise to refuse it.
+    - `resolver`: (host, port) → the addresses a connection may use, or raises to refuse; connections go
+      only to those addresses. Without it `.localhost` names go to loopback and others resolve as usual.
     - `retry`, `timeouts`, `throttle`: D-12 behaviour, injectable for tests.
     """
 
@@ -249,6 +264,7 @@ class SapHttp:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     url_guard: Callable[[str], bool | None] | None = None
+    resolver: Resolver | None = None
     throttle: HostThrottle = field(default_factory=lambda: HostThrottle(8))
     proxies: Mapping[str, str] | None = None
     user_agent: str = USER_AGENT
@@ -258,7 +274,7 @@ class SapHttp:
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.headers["User-Agent"] = self.user_agent
-        adapter = LoopbackAdapter()
+        adapter = _pinned_adapter(self.resolver)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()

@@ -32,6 +32,11 @@ class Command(BaseCommand):
         for folder in ("queue", "control"):
             (Path(settings.BROKER_DIR) / folder).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        if "AUTHWIZARD_ALLOWED_HOSTS" not in os.environ:  # the sandbox's port only, here and in the worker
+            port = options["sandbox_port"]
+            allowed = f"sandbox.localhost:{port},*.sandbox.localhost:{port}"
+            os.environ["AUTHWIZARD_ALLOWED_HOSTS"] = allowed
+            settings.AUTHWIZARD_ALLOWED_HOSTS = allowed.split(",")
         children = []
         try:
             if not options["no_sandbox"]:

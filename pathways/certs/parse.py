@@ -11,6 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+from . import pkcs12_limits
 from .chain import order_chain
 from .describe import describe_certificate, describe_private_key
 from .model import (
@@ -47,7 +48,6 @@ CERTIFICATE_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
 PKCS7_LABELS = {"PKCS7", "PKCS #7 SIGNED DATA", "CMS"}
 CSR_LABELS = {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}
 PUBLIC_KEY_LABELS = {"PUBLIC KEY", "RSA PUBLIC KEY"}
-MAX_PKCS12_ITERATIONS = 1_000_000
 SYSTEM_EXITS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 
 
@@ -120,35 +120,6 @@ def _looks_like_pkcs12(raw: bytes) -> bool:
     """A SEQUENCE whose first element is INTEGER 3: the PFX version of a PKCS#12 file."""
     header = _header_length(raw, 0)
     return raw[:1] == b"\x30" and header is not None and raw[header : header + 3] == b"\x02\x01\x03"
-
-
-def _element(raw: bytes, start: int) -> tuple[int, int, int] | None:
-    """(tag, content start, content end) of the DER element at `start`, or None."""
-    header = _header_length(raw, start)
-    if header is None or raw[start + 1] == 0x80:
-        return None
-    first = raw[start + 1]
-    size = first if first < 0x80 else int.from_bytes(raw[start + 2 : start + header], "big")
-    content = start + header
-    return (raw[start], content, content + size) if content + size <= len(raw) else None
-
-
-def _pkcs12_mac_iterations(raw: bytes) -> int:
-    """The MAC key-derivation iteration count of a DER PKCS#12 file (1 when absent or unreadable)."""
-    outer = _element(raw, 0)
-    if outer is None:
-        return 1
-    version = _element(raw, outer[1])
-    auth_safe = version and _element(raw, version[2])
-    mac_data = auth_safe and auth_safe[2] < outer[2] and _element(raw, auth_safe[2])
-    if not mac_data:
-        return 1
-    digest_info = _element(raw, mac_data[1])
-    salt = digest_info and _element(raw, digest_info[2])
-    iterations = salt and salt[2] < mac_data[2] and _element(raw, salt[2])
-    if not iterations or iterations[0] != 0x02:
-        return 1
-    return int.from_bytes(raw[iterations[1] : iterations[2]], "big")
 
 
 def _split_der(raw: bytes) -> list[bytes] | None:
@@ -264,12 +235,10 @@ def _load_pkcs7(der: bytes) -> list[x509.Certificate]:
 
 
 def _read_pkcs12(raw: bytes, passphrase: bytes | None) -> _Read:
-    if _pkcs12_mac_iterations(raw) > MAX_PKCS12_ITERATIONS:
-        raise CertificateError(
-            "This PKCS#12 file asks for an unreasonable number of key-derivation rounds; "
-            "export it again with default settings."
-        )
     attempts = [passphrase, None, b""] if passphrase is not None else [None, b""]
+    refusal = pkcs12_limits.refusal(raw, attempts=len(attempts))  # read before anything is decrypted
+    if refusal:
+        raise CertificateError(refusal)
     damaged = False
     for attempt in attempts:
         try:

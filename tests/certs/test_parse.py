@@ -319,5 +319,5 @@ def test_hostile_uploads_near_the_size_limit_are_refused_quickly(hostile):
 
 def test_pkcs12_demanding_millions_of_mac_rounds_is_refused_before_opening(leaf_key, leaf):
     hostile = with_mac_iterations(export_pkcs12(leaf_key, [leaf], "pw-123456"), 50_000_000)
-    with pytest.raises(CertificateError, match="unreasonable number of key-derivation rounds"):
+    with pytest.raises(CertificateError, match="key-derivation rounds"):
         parse_certificates(hostile, "pw-123456")

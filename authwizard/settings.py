@@ -31,11 +31,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "pathways",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pathways.security.SecurityHeadersMiddleware",  # outside sessions and CSRF: sees the cookies they set
     "pathways.upload_limit.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -45,6 +47,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while an account or address is locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "authwizard.urls"
@@ -77,9 +85,24 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset by e-mail is offered only when an e-mail backend is configured (EMAIL_BACKEND set).
+AUTHWIZARD_PASSWORD_RESET = bool(env("EMAIL_BACKEND"))
+
+# Brute force (django-axes): an account, or an address, is locked after this many wrong passwords in a row
+# for AUTHWIZARD_LOGIN_LOCKOUT_MINUTES; `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` unlock.
+AXES_FAILURE_LIMIT = env_int("AUTHWIZARD_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_float("AUTHWIZARD_LOGIN_LOCKOUT_MINUTES", 15.0) / 60.0  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "pathways.security.client_address"
+AUTHWIZARD_BEHIND_PROXY = env_bool("BEHIND_HTTPS_PROXY")
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -115,6 +138,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content Security Policy (django-csp): scripts only from this site (no inline script, no eval; htmx runs
+# with allowEval off), style attributes allowed, nothing may frame the app.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Celery: Redis when REDIS_URL is set, else a folder queue under var/ (embedded broker,
 # authwizard.filebroker).

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from pathways import catalog
 from pathways.models import Landscape, Pathway
@@ -21,3 +22,11 @@ def pathway_for(request, code, key: str, action: str = "view") -> Pathway:
         raise Http404("No such pathway")
     landscape = landscape_for(request, code, action)
     return landscape.pathways.select_related("landscape").get(key=key)
+
+
+def safe_next(request, fallback: str) -> str:
+    """The `next` the request names when it stays on this site, else `fallback` (no open redirects)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback

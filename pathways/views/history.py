@@ -6,13 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
 from pathways import drift
 from pathways.models import AuditEvent
-from pathways.views.access import landscape_for, pathway_for
+from pathways.views.access import landscape_for, pathway_for, safe_next
 
 RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
@@ -76,10 +75,8 @@ def approval_panel(request, code, key):
 
 
 def _back(request, pathway):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(reverse("pathway_history", args=[pathway.landscape.code, pathway.key]) + "#approval")
+    fallback = reverse("pathway_history", args=[pathway.landscape.code, pathway.key]) + "#approval"
+    return redirect(safe_next(request, fallback))
 
 
 @login_required

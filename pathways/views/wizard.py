@@ -14,7 +14,7 @@ from pathways import catalog
 from pathways.forms.wizard import clean_value, missing_and_invalid
 from pathways.models.pathway import METHOD_FIELD, Conflict
 from pathways.validators import certificate_text
-from pathways.views.access import pathway_for
+from pathways.views.access import pathway_for, safe_next
 
 MAX_FILE_BYTES = 64 * 1024
 
@@ -224,7 +224,7 @@ def save_field(request, code, key, name):
         "others": [] if conflict else _changed_by_others(current, spec.name, seen),
     }
     if not request.htmx:
-        return redirect(request.POST.get("next") or _step_url(current, "review"))
+        return redirect(safe_next(request, _step_url(current, "review")))
     if controls_others and not conflict:
         context["fields"] = _field_states(current, _step_of(current, spec.name))
         return render(request, "pathways/htmx/step_fields.html", context)

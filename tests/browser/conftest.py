@@ -141,12 +141,22 @@ def _browser_window(browser, request, suffix: str = ""):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
+    policy_violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            policy_violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed and not page.is_closed():
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
     context.close()  # a no-op when the test closed it (a browser shut to come back later)
+    assert not policy_violations, "the page broke its Content-Security-Policy:\n" + "\n".join(
+        policy_violations
+    )
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_a_wrong_or_malformed_token_is_401(db, header):
 def test_a_token_stops_working_when_revoked(as_user, people):
     page = as_user("consultant").post(reverse("api_tokens"), {"action": "create", "name": "Grafana"})
     token = page.content.decode().split('value="aw_')[1].split('"')[0]
-    assert page["Cache-Control"] == "no-store"
+    assert "no-store" in page["Cache-Control"]
     bearer = {"Authorization": f"Bearer aw_{token}"}
     assert Client().get(reverse("status_json"), headers=bearer).status_code == 200
     listing = as_user("consultant").get(reverse("api_tokens")).content.decode()

@@ -32,6 +32,15 @@ SIGNED_IN = _statuses(302, 200, 200, 200, 200)
 EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "login": {"GET": _statuses(200, 200, 200, 200, 200), "POST": _statuses(200, 200, 200, 200, 200)},
     "logout": {"GET": _statuses(405, 405, 405, 405, 405), "POST": _statuses(302, 302, 302, 302, 302)},
+    # Every signed-in user may change their own password; an empty POST shows the form again with errors.
+    "password_change": {
+        "GET": _statuses(302, 200, 200, 200, 200),
+        "POST": _statuses(302, 200, 200, 200, 200),
+    },
+    "password_change_done": {
+        "GET": _statuses(302, 200, 200, 200, 200),
+        "POST": _statuses(302, 405, 405, 405, 405),
+    },
     "home": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
     "landscape_new": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
     "landscape": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 RESERVED_ALIASES = ("hcicertificate", "hcimsgcertificate")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters and the invisible ones that reorder or hide text (bidi overrides, zero-width).
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _name(value: str, what: str, limit: int) -> str:
@@ -83,7 +84,10 @@ def _text(value: str, what: str, limit: int, required: bool = True) -> str:
     if len(value) > limit:
         raise ValidationError(f"The {what} has at most {limit} characters; this one has {len(value)}.")
     if CONTROL.search(value):
-        raise ValidationError(f"The {what} contains a control character (tab, line break…); remove it.")
+        raise ValidationError(
+            f"The {what} contains a control or invisible character (tab, line break, text direction…); "
+            "remove it."
+        )
     return value
 
 
@@ -141,6 +145,8 @@ def endpoint_path(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"/(http|cxf)/[A-Za-z0-9._~\-/*]+", value):
         raise ValidationError("Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping.")
+    if any(segment in (".", "..") for segment in value.split("/")):
+        raise ValidationError("The iFlow address may not contain '.' or '..' segments.")
     return value
 
 

@@ -192,20 +192,24 @@ def test_busy_or_foreign_instance_blocks_the_apply():
     assert "choose another instance name" in problems(plan("s4_to_cpi", "basic", INBOUND, foreign))[0]
 
 
-def test_key_of_another_kind_is_kept_and_the_plan_says_to_rotate():
+def test_key_of_another_kind_is_never_kept_the_plan_offers_a_new_name_or_a_replacement():
     remote = RemoteState(
         instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
         key=RemoteKey("k", "s4-key", kind="secret"),
+        taken_names=("s4-key", "s4-cert-key"),
     )
     desired = {**INBOUND, "certificate_source": "sap_generated"}
     key = plan("s4_to_cpi", "certificate", desired, remote)[1]
-    assert key.kind == "keep" and key.data["differs"] is True
-    assert key.reason.startswith("keep (differs: it is a ClientId/Secret key")
-    assert "rotate to change" in key.reason
-    assert problems([key]) == []
+    assert key.reason.startswith("it is a ClientId/Secret key, the draft asks for an SAP-generated")
+    assert key.data["choices"] == {"field": "key_name", "rename": "s4-cert-key-2", "replace": "s4-key"}
+    [problem] = problems([key])
+    assert "use the new name s4-cert-key-2" in problem and "replace the existing key" in problem
+    confirmed = plan("s4_to_cpi", "certificate", {**desired, "confirm_replace": "s4-key"}, remote)[1]
+    assert confirmed.kind == "replace" and not confirmed.problem and confirmed.data["guid"] == "k"
+    assert "replaced as confirmed" in confirmed.reason
 
 
-def test_external_key_holding_another_certificate_is_kept_with_the_difference(ca, leaf):
+def test_external_key_holding_another_certificate_is_not_kept_without_a_choice(ca, leaf):
     other = make_certificate("old.example.com", issuer=ca)[0]
     remote = RemoteState(
         instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
@@ -213,7 +217,11 @@ def test_external_key_holding_another_certificate_is_kept_with_the_difference(ca
     )
     desired = {**INBOUND, "certificate_source": "external", "external_certificate": pem(leaf)}
     key = plan("ssc_to_cpi", "certificate", desired, remote)[1]
-    assert key.kind == "keep" and "another certificate" in key.reason
+    assert (
+        "another certificate" in key.reason
+        and key.problem
+        and key.data["choices"]["rename"] == "ssc-cert-key"
+    )
     same = RemoteState(
         instance=remote.instance,
         key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(leaf)),

@@ -44,12 +44,11 @@ def _last_run(pathway: Pathway, rotation: Rotation) -> Run | None:
     )
 
 
-def open_rotation(pathway: Pathway) -> Rotation | None:
-    """The rotation under way, as it effectively is: one whose run ended without reaching its own end (a
-    queue that refused the task, an interrupted worker) is shown settled — creating → failed, retiring →
-    back to the overlap — without writing (a page GET reads only; the worker settles it, see `settle`)."""
-    rotation = pathway.rotations.filter(state__in=OPEN_ROTATION_STATES).order_by("-created_at").first()
-    if rotation is None or rotation.state == RotationState.OVERLAP:
+def _effective(pathway: Pathway, rotation: Rotation | None) -> Rotation | None:
+    """The rotation as it effectively is: one whose run ended without reaching its own end (a queue that
+    refused the task, an interrupted worker) is shown settled — creating → failed, retiring → back to the
+    overlap — without writing (a page GET reads only; `settle` writes it when a run starts or ends)."""
+    if rotation is None or rotation.state not in (RotationState.CREATING, RotationState.RETIRING):
         return rotation
     run = _last_run(pathway, rotation)
     if run is None or run.is_active or run.state == "succeeded":
@@ -58,7 +57,19 @@ def open_rotation(pathway: Pathway) -> Rotation | None:
         RotationState.FAILED if rotation.state == RotationState.CREATING else RotationState.OVERLAP
     )
     rotation.message = run.message[:500]
-    return rotation if rotation.is_open else None
+    return rotation
+
+
+def open_rotation(pathway: Pathway) -> Rotation | None:
+    """The rotation under way (in its effective state, see `_effective`), or None."""
+    rotation = pathway.rotations.filter(state__in=OPEN_ROTATION_STATES).order_by("-created_at").first()
+    rotation = _effective(pathway, rotation)
+    return rotation if rotation is not None and rotation.is_open else None
+
+
+def last_rotation(pathway: Pathway) -> Rotation | None:
+    """The pathway's latest rotation in its effective state, for the page."""
+    return _effective(pathway, pathway.rotations.order_by("-created_at", "-id").first())
 
 
 def settle(pathway: Pathway) -> None:
@@ -154,6 +165,7 @@ def _start(pathway: Pathway, user, phase: str, rotation: Rotation) -> Run:
 
 def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Run:
     """Record the rotation and queue its first run (create and verify the successor); RotationRefused."""
+    settle(pathway)
     blocker = rotation_blocker(pathway)
     if blocker:
         raise RotationRefused(blocker)
@@ -178,6 +190,7 @@ def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Ru
 
 def start_retire(pathway: Pathway, user=None) -> Run:
     """The user confirms the other side has switched: queue the run that retires the old credential."""
+    settle(pathway)
     rotation = open_rotation(pathway)
     if rotation is None or rotation.state != RotationState.OVERLAP:
         raise RotationRefused("There is no rotation waiting for retirement; start a rotation first.")

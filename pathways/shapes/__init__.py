@@ -39,8 +39,8 @@ def of_applied(applied: dict) -> Shape | None:
         return None
     if applied.get("shape") in SHAPES:
         return SHAPES[applied["shape"]]
-    # Recorded before the shape was named: the first shape that finds its credential in the facts.
+    # Recorded before the shape was named: the shape whose own facts are there.
     for shape in SHAPES.values():
-        if shape.identity(applied):
+        if any(applied.get(name) for name in shape.markers):
             return shape
     return None

@@ -219,6 +219,7 @@ class Shape:
     holds_certificates: bool = True  # False: nothing to watch for expiry, nothing to rotate
     has_keystore_key_pair: bool = False  # a CPI key pair whose CSR and signed chain can be handled
     rights: tuple[str, ...] = ()  # the landscape check's names this shape needs (pathways.readiness)
+    markers: tuple[str, ...] = ()  # facts in `applied` that only this shape records
 
     # --- desired and remote state, plan ---------------------------------------------------------------------
     def desired(self, pathway) -> dict[str, Any]:

@@ -321,6 +321,7 @@ class ItRtKey(Shape):
     key = "it_rt_key"
     label = "it-rt service key"
     rights = RIGHTS
+    markers = ("key_name", "key_guid", "instance_name")
 
     # --- plan --------------------------------------------------------------------------------------------
     def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:

@@ -257,6 +257,7 @@ class KeyPair(Shape):
     label = "CPI keystore key pair"
     has_keystore_key_pair = True
     rights = RIGHTS
+    markers = ("alias",)
 
     def desired(self, pathway) -> dict[str, Any]:
         desired = super().desired(pathway)

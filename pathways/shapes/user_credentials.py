@@ -84,6 +84,7 @@ class UserCredentials(Shape):
     label = "User Credentials"
     holds_certificates = False
     rights = RIGHTS
+    markers = ("credential_name",)
 
     def desired(self, pathway) -> dict[str, Any]:
         desired = super().desired(pathway)

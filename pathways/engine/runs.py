@@ -425,7 +425,9 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     proof = findings.proven(pathway.method_spec.label)
     pathway.mark_verified(proof=proof, not_after=findings.certificate_not_after)
     verb = "Applied and verified" if run.kind == RunKind.APPLY else "Verified"
-    _finish_run(run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} — {proof}", connection)
+    _finish_run(
+        run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method}); {proof}", connection
+    )
 
 
 def _refresh_from_remote(connection: Connection, work: Work) -> None:

@@ -286,6 +286,10 @@ class Shape:
         """Whether the sender logs on with its own certificate (a key and CSR can be made for it here)."""
         return False
 
+    def sender_fingerprint(self, draft: dict[str, Any], method: str) -> str | None:
+        """The fingerprint of the sender's own certificate the draft puts into SAP (External Certificate)."""
+        return None
+
     def keystore_alias(self, pathway) -> str | None:
         return None
 

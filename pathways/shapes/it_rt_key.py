@@ -613,6 +613,11 @@ class ItRtKey(Shape):
             EXTERNAL_CERTIFICATE_KEY
         )
 
+    def sender_fingerprint(self, draft: dict[str, Any], method: str) -> str | None:
+        if key_kind(method, draft) != EXTERNAL_CERTIFICATE_KEY:
+            return None
+        return key_parameters(method, draft)[2] or None
+
     def proposed_names(self, pathway, old_method: str, new_method: str) -> dict[str, str]:
         """The new method's default key name, when the draft still holds the old method's default or the
         name of the applied key of another kind."""

@@ -19,9 +19,10 @@ from django.utils import timezone
 from pathways import certinspect, certs, shapes
 from pathways.engine import verify
 from pathways.engine.connect import Connection
-from pathways.models import AuditEvent, Pathway, Rotation, RotationState, Run, RunKind, Secret
+from pathways.models import AuditEvent, Pathway, Rotation, RotationState, Run, RunKind
 from pathways.models.certificates import OPEN_ROTATION_STATES
 from pathways.sap.errors import SapError
+from pathways.shapes import it_rt_key
 from pathways.shapes.base import Work
 from pathways.shapes.it_rt_key import successor_key_name  # noqa: F401 - part of this module's API
 from pathways.shapes.key_pair import rename_keystore_entry, temporary_alias  # noqa: F401
@@ -259,7 +260,7 @@ def verify_work(shape, connection: Connection, recorder, label: str, work: Work)
 
 def forget_reveals(pathway: Pathway) -> None:
     """A new hand-off may be revealed once again."""
-    Secret.objects.filter(pathway=pathway, name__startswith="handoff_revealed_").delete()
+    it_rt_key.forget_reveals(pathway)
 
 
 def move_pathway(pathway: Pathway, *, draft: dict | None, applied: dict, not_after, proof: str) -> None:

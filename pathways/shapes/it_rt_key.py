@@ -244,7 +244,7 @@ def key_action(
     default = spec.field("key_name", method).default
     taken = {*remote.taken_names, name}
     proposal = free_name(default, taken)
-    data["choices"] = {"field": "key_name", "rename": proposal, "replace": name}
+    data["choices"] = {"field": "key_name", "what": "key", "rename": proposal, "replace": name}
     return Action(
         KEEP,
         KEY,
@@ -303,6 +303,13 @@ def record_key(work: Work, name: str) -> None:
     if key.kind == KIND_CERTIFICATE:
         store_handoff(work.pathway, HANDOFF_PRIVATE_KEY, key.key)
     store_handoff(work.pathway, HANDOFF_CERTIFICATE, key.certificate)
+
+
+def forget_reveals(pathway) -> None:
+    """A new key's hand-off may be revealed once again."""
+    from pathways.models import Secret
+
+    Secret.objects.filter(pathway=pathway, name__startswith="handoff_revealed_").delete()
 
 
 def successor_key_name(old_name: str, taken: set[str], today: datetime) -> str:
@@ -433,6 +440,8 @@ class ItRtKey(Shape):
                 message = f"adopted the existing {data['name']}"
             work.key_guid = binding.guid
             work.service_key = cf.key_details(binding.guid)
+            if binding.guid != work.pathway.applied.get("key_guid"):
+                forget_reveals(work.pathway)  # a new key: its secret may be handed over once again
             if data.get("replaces"):
                 message = f"replaced {data['name']} ({KEY_KIND_WORDS[data['kind']]} now)"
         elif work.service_key is None:

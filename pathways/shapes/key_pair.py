@@ -13,6 +13,7 @@ from pathways import certs
 from pathways.sap.cpi import ROLE_SECURITY_MATERIAL, KeyPairRequest, KeystoreEntry
 from pathways.sap.errors import SapError
 from pathways.shapes.base import (
+    CONFIRM_REPLACE,
     CREATE,
     HANDOFF_CERTIFICATE,
     KEEP,
@@ -55,7 +56,9 @@ def key_pair_request(desired: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def key_pair_action(desired: dict[str, Any], found: RemoteEntry | None) -> Action:
+def key_pair_action(
+    desired: dict[str, Any], found: RemoteEntry | None, remote_taken: tuple[str, ...] = ()
+) -> Action:
     alias = desired.get("alias") or ""
     target = f"key pair {alias}"
     source = desired.get("key_source") or "generate"
@@ -113,6 +116,36 @@ def key_pair_action(desired: dict[str, Any], found: RemoteEntry | None) -> Actio
             f"valid {data['validity_days']} days",
             data,
         )
+    differences = content_differences(found, data)
+    if not differences:
+        return Action(KEEP, KEY_PAIR, target, "a key pair exists under this alias", data)
+    data["replaces"] = {"alias": alias, "fingerprint": found.fingerprint or ""}
+    difference = f"it holds {'; '.join(differences)}"
+    if desired.get(CONFIRM_REPLACE) == alias:
+        return Action(
+            REPLACE,
+            KEY_PAIR,
+            target,
+            f"{difference}; replaced as confirmed: delete it (the receiver's trust in its certificate ends "
+            f"at once) and generate {data['key_type']} {data['key_size']} under the same alias",
+            data,
+        )
+    proposal = free_alias(alias, data, remote_taken)
+    data["choices"] = {"field": "alias", "what": "key pair", "rename": proposal, "replace": alias}
+    return Action(
+        KEEP,
+        KEY_PAIR,
+        target,
+        f"{difference} — a key pair cannot be changed in place",
+        data,
+        problem=f"the key pair {alias} is not the one the draft asks for; use the new alias {proposal} (the "
+        f"existing key pair stays live until you retire it) or replace the existing key pair (delete it and "
+        f"generate it anew)",
+    )
+
+
+def content_differences(found: RemoteEntry, data: dict[str, Any]) -> list[str]:
+    """How a keystore key pair differs from the generation the draft asks for."""
     differences = []
     if found.key_type and found.key_type.upper() != data["key_type"]:
         differences.append(f"key type {found.key_type} instead of {data['key_type']}")
@@ -120,16 +153,17 @@ def key_pair_action(desired: dict[str, Any], found: RemoteEntry | None) -> Actio
         differences.append(f"key size {found.key_size} instead of {data['key_size']}")
     if found.subject_dn and f"CN={data['common_name']}" not in found.subject_dn:
         differences.append(f"subject {found.subject_dn}")
-    if differences:
-        data["differs"] = True
-        return Action(
-            KEEP,
-            KEY_PAIR,
-            target,
-            f"keep (differs: {'; '.join(differences)} — rotate to replace it under the same alias)",
-            data,
-        )
-    return Action(KEEP, KEY_PAIR, target, "a key pair exists under this alias", data)
+    return differences
+
+
+def free_alias(alias: str, data: dict[str, Any], taken: tuple[str, ...]) -> str:
+    """`<alias>_<key type><size>` (e.g. s4_client_ec256), with `_2`, `_3`… when that is taken."""
+    wanted = f"{alias}_{data['key_type'].lower()}{data['key_size']}"
+    for number in range(1, 100):
+        candidate = wanted if number == 1 else f"{wanted}_{number}"
+        if candidate not in taken:
+            return candidate
+    return wanted
 
 
 def trusted_action(desired: dict[str, Any], found: RemoteEntry | None) -> Action:
@@ -266,7 +300,7 @@ class KeyPair(Shape):
         return desired
 
     def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
-        actions = [key_pair_action(desired, remote.key_pair)]
+        actions = [key_pair_action(desired, remote.key_pair, remote.taken_names)]
         if (desired.get("server_root") or "").strip():
             actions.append(trusted_action(desired, remote.trusted))
         return actions
@@ -274,10 +308,18 @@ class KeyPair(Shape):
     def read(self, connection, work: Work) -> RemoteState:
         cpi, desired = connection.cpi, work.desired
         key_pair = remote_entry(cpi.get_keystore_entry(desired.get("alias") or ""))
+        taken: tuple[str, ...] = ()
+        if (
+            key_pair is not None
+            and key_pair.is_key_pair
+            and (desired.get("key_source") or "generate") == "generate"
+            and content_differences(key_pair, key_pair_request(desired))
+        ):
+            taken = tuple(entry.alias for entry in cpi.list_keystore_entries())  # to propose a free alias
         trusted = None
         if (desired.get("server_root") or "").strip() and desired.get("server_root_alias"):
             trusted = remote_entry(cpi.get_keystore_entry(desired["server_root_alias"]))
-        return RemoteState(key_pair=key_pair, trusted=trusted)
+        return RemoteState(key_pair=key_pair, trusted=trusted, taken_names=taken)
 
     def execute(self, connection, work: Work, action: Action) -> str:
         return (self._key_pair if action.resource == KEY_PAIR else self._trusted)(connection, work, action)
@@ -297,7 +339,12 @@ class KeyPair(Shape):
                 )
                 message = f"imported the PKCS#12 key pair as {alias}"
             else:
+                if action.kind == REPLACE:
+                    cpi.delete_keystore_entry(alias)
+                    work.removed.append(dict(data.get("replaces") or {"alias": alias}))
                 message = _generate(cpi, data)
+                if action.kind == REPLACE:
+                    message = f"replaced: {message}"
         entry = cpi.get_keystore_entry(alias)
         if entry is None:
             raise SapError(f"The keystore entry {alias} is missing after it was written", retryable=True)

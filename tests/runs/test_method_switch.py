@@ -206,3 +206,33 @@ def test_drift_of_a_deleted_credential_is_cleared_by_a_successful_reapply(celery
     applied_and_verified(pathway)
     assert not drift.is_drifted(pathway) and drift.summary(pathway) == ""
     assert AuditEvent.objects.filter(action="drift.cleared", pathway_key="cpi_to_s4").exists()
+
+
+def test_a_key_pair_of_another_key_type_is_not_kept_a_new_alias_leaves_the_old_one_to_retire(
+    celery_worker, prepare, sandbox_server, sandbox_tenant, browser, consultant
+):
+    pathway = prepare("cpi_to_s4", "certificate")  # EC-256
+    applied_and_verified(pathway)
+    old_alias = pathway.applied["alias"]
+    switch(pathway, "certificate", {"key_type": "RSA-2048"})
+    plan = wait_for(engine.start_run(pathway, "plan"))
+    [problem] = plan.result["problems"]
+    proposal = f"{old_alias}_rsa2048"
+    assert "key type EC instead of RSA" in plan.result["plan"][0]["reason"]
+    assert f"use the new alias {proposal}" in problem
+    response = browser.post(
+        f"/l/{pathway.landscape.code}/p/cpi_to_s4/plan-choice/",
+        {"field": "alias", "choice": "rename", "name": proposal},
+    )
+    assert response.status_code == 302
+    pathway.refresh_from_db()
+    applied_and_verified(pathway)
+    assert pathway.applied["alias"] == proposal and pathway.applied["key_type"] == "RSA"
+    [leftover] = retire.leftovers_of(pathway)
+    assert leftover.shape == "key_pair" and leftover.facts["alias"] == old_alias
+    run = wait_for(retire.start_retire(leftover, consultant))
+    assert run.state == "succeeded", (run.message, list(run.steps.values_list("label", "message")))
+    aliases = [
+        e["alias"] for e in objects(sandbox_server, sandbox_tenant["subdomain"])["keystores"]["system"]
+    ]
+    assert old_alias not in aliases and proposal in aliases

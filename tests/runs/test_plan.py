@@ -201,7 +201,12 @@ def test_key_of_another_kind_is_never_kept_the_plan_offers_a_new_name_or_a_repla
     desired = {**INBOUND, "certificate_source": "sap_generated"}
     key = plan("s4_to_cpi", "certificate", desired, remote)[1]
     assert key.reason.startswith("it is a ClientId/Secret key, the draft asks for an SAP-generated")
-    assert key.data["choices"] == {"field": "key_name", "rename": "s4-cert-key-2", "replace": "s4-key"}
+    assert key.data["choices"] == {
+        "field": "key_name",
+        "what": "key",
+        "rename": "s4-cert-key-2",
+        "replace": "s4-key",
+    }
     [problem] = problems([key])
     assert "use the new name s4-cert-key-2" in problem and "replace the existing key" in problem
     confirmed = plan("s4_to_cpi", "certificate", {**desired, "confirm_replace": "s4-key"}, remote)[1]
@@ -306,16 +311,26 @@ def test_key_pair_generation_carries_dn_type_size_and_validity(key_type, expecte
     assert (data["common_name"], data["country"], data["validity_days"]) == ("cpi-s4-client", "DE", 730)
 
 
-def test_existing_key_pair_is_kept_and_a_different_one_says_rotate():
+def test_existing_key_pair_is_kept_and_a_different_one_is_not_without_a_choice():
     same = RemoteState(
         key_pair=RemoteEntry("s4_client", key_type="RSA", key_size=2048, subject_dn="CN=cpi-s4-client, C=DE")
     )
     assert plan("cpi_to_s4", "certificate", GENERATE, same)[0].kind == "keep"
-    other = RemoteState(key_pair=RemoteEntry("s4_client", key_type="EC", key_size=256))
-    action = plan("cpi_to_s4", "certificate", GENERATE, other)[0]
-    assert (
-        action.kind == "keep" and "key type EC instead of RSA" in action.reason and "rotate" in action.reason
+    other = RemoteState(
+        key_pair=RemoteEntry("s4_client", key_type="EC", key_size=256), taken_names=("s4_client_rsa2048",)
     )
+    action = plan("cpi_to_s4", "certificate", GENERATE, other)[0]
+    assert "key type EC instead of RSA" in action.reason
+    assert action.data["choices"] == {
+        "field": "alias",
+        "what": "key pair",
+        "rename": "s4_client_rsa2048_2",
+        "replace": "s4_client",
+    }
+    [problem] = problems([action])
+    assert "use the new alias s4_client_rsa2048_2" in problem and "replace the existing key pair" in problem
+    confirmed = plan("cpi_to_s4", "certificate", {**GENERATE, "confirm_replace": "s4_client"}, other)[0]
+    assert confirmed.kind == "replace" and not confirmed.problem
 
 
 def test_alias_holding_a_certificate_or_an_incomplete_dn_blocks():

@@ -24,8 +24,6 @@ from pathways.models.certificates import OPEN_ROTATION_STATES
 from pathways.sap.errors import SapError
 from pathways.shapes import it_rt_key
 from pathways.shapes.base import Work
-from pathways.shapes.it_rt_key import successor_key_name  # noqa: F401 - part of this module's API
-from pathways.shapes.key_pair import rename_keystore_entry, temporary_alias  # noqa: F401
 
 CREATE, RETIRE = "create", "retire"
 

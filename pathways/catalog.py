@@ -48,11 +48,18 @@ class Step:
     fields: tuple[Field, ...]
 
 
+# The credential shapes (one module each under pathways/shapes/): what a pathway-method produces remotely.
+IT_RT_KEY = "it_rt_key"
+USER_CREDENTIALS = "user_credentials"
+KEY_PAIR = "key_pair"
+
+
 @dataclass(frozen=True)
 class Method:
     key: str
     steps: tuple[Step, ...]
     artifacts: tuple[str, ...]
+    shape: str = ""  # the credential shape this method produces (pathways.shapes)
 
     @property
     def label(self) -> str:
@@ -81,6 +88,10 @@ class Pathway:
 
     def method(self, key: str) -> Method:
         return self.methods[key]
+
+    def shape(self, method: str) -> str:
+        """The credential shape the method produces (a key of pathways.shapes.SHAPES)."""
+        return self.methods[method].shape
 
     def fields(self, method: str) -> tuple[Field, ...]:
         return tuple(f for step in self.methods[method].steps for f in step.fields)
@@ -210,6 +221,7 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
                     "it-rt service instance (plan integration-flow) with the sender roles",
                     "ClientId/Secret service key",
                 ),
+                IT_RT_KEY,
             ),
             CERTIFICATE: Method(
                 CERTIFICATE,
@@ -218,6 +230,7 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
                     "it-rt service instance (plan integration-flow) with the sender roles",
                     "Certificate or External Certificate service key",
                 ),
+                IT_RT_KEY,
             ),
         },
     )
@@ -335,7 +348,12 @@ def _outbound(key: str, label: str, target: str, prefix: str, default_method: st
         CPI_SECURITY_MATERIAL,
         default_method,
         {
-            BASIC: Method(BASIC, (credential,), ("User Credentials artifact (Kind default), deployed",)),
+            BASIC: Method(
+                BASIC,
+                (credential,),
+                ("User Credentials artifact (Kind default), deployed",),
+                USER_CREDENTIALS,
+            ),
             CERTIFICATE: Method(
                 CERTIFICATE,
                 (key_pair, trust),
@@ -343,6 +361,7 @@ def _outbound(key: str, label: str, target: str, prefix: str, default_method: st
                     "Keystore key pair under the alias",
                     "Trusted certificate entry for the receiver's server root (if not a public CA)",
                 ),
+                KEY_PAIR,
             ),
         },
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from pathways import catalog, certs
+from pathways import certs
 
 PURPOSES = {"external_certificate": certs.Purpose.CLIENT_EXTERNAL, "server_root": certs.Purpose.SERVER_TRUST}
 EXTERNAL_KIND = "external_certificate"
@@ -31,36 +31,20 @@ class Inspection:
         return [finding for finding in self.findings if not finding.is_error]
 
 
-def _external_fingerprint(draft: dict, method: str) -> str | None:
-    if method != catalog.CERTIFICATE or (draft.get("certificate_source") or "external") != "external":
-        return None
-    text = (draft.get("external_certificate") or "").strip()
-    if not text:
-        return None
-    try:
-        return certs.parse_certificates(text).leaf.fingerprint_sha256
-    except certs.CertificateError:
-        return None
-
-
 def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
     """SHA-256 fingerprints of client certificates held, or about to be held, by External Certificate keys:
     other pathways' applied keys and drafts in all landscapes, and old keys still live during a rotation."""
+    from pathways import shapes
     from pathways.models import Pathway, Rotation
 
-    inbound = [key for key, spec in catalog.PATHWAYS.items() if spec.is_inbound]
     known: set[str] = set()
-    rows = (
-        Pathway.objects.filter(key__in=inbound)
-        .exclude(pk=exclude_pathway_id)
-        .values_list("applied", "draft", "method")
-    )
-    for applied, draft, method in rows:
+    rows = Pathway.objects.exclude(pk=exclude_pathway_id).values_list("applied", "draft", "key", "method")
+    for applied, draft, key, method in rows:
         if (applied or {}).get("key_kind") == EXTERNAL_KIND and applied.get("fingerprint"):
             known.add(certs.normalize_fingerprint(applied["fingerprint"]))
-        drafted = _external_fingerprint(draft or {}, method)
+        drafted = shapes.of_method(key, method).sender_fingerprint(draft or {}, method)
         if drafted:
-            known.add(drafted)
+            known.add(certs.normalize_fingerprint(drafted))
     from pathways.models.certificates import OPEN_ROTATION_STATES
 
     for old in Rotation.objects.filter(state__in=OPEN_ROTATION_STATES).values_list("old", flat=True):

@@ -1,7 +1,7 @@
 """Drift detection across landscapes (the periodic task's body) and how a finding reads on a page.
 
-The remote reads live in pathways.engine.drift; this module picks the pathways to check, records a summary
-in the audit trail when a pathway starts or stops drifting, and answers "is it drifted, and how".
+The remote reads live in pathways.engine.drift (each shape's own); this module picks the pathways to check
+and answers "is it drifted, and how". Findings and their audit rows go through `Pathway.record_drift`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from pathways.engine import drift as engine_drift
-from pathways.models import AuditEvent, Landscape, Pathway
+from pathways.models import Landscape, Pathway
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def summary(pathway: Pathway) -> str:
 
 def detect_drift(landscapes=None) -> dict:
     """Check every applied pathway of `landscapes` (default: all); returns counts {checked, drifted,
-    errors}.
+    errors}. Each finding is stored (and a change audited) by `Pathway.record_drift`.
     """
     scope = Landscape.objects.all() if landscapes is None else landscapes
     counts = {"checked": 0, "drifted": 0, "errors": 0}
@@ -38,24 +38,10 @@ def detect_drift(landscapes=None) -> dict:
         )
         if not pathways:
             continue
-        before = {p.pk: is_drifted(p) for p in pathways}
         findings = engine_drift.check_pathways(pathways)
-        for pathway in pathways:
-            finding = findings.get(pathway.pk)
-            if finding is None:
-                continue
+        for finding in findings.values():
             counts["checked"] += 1
             counts["errors"] += bool(finding["error"])
-            drifted = bool(finding["differences"])
-            counts["drifted"] += drifted
-            if drifted != before[pathway.pk]:
-                AuditEvent.record(
-                    user=None,
-                    action="drift.found" if drifted else "drift.cleared",
-                    landscape=landscape,
-                    pathway_key=pathway.key,
-                    changes={"drift": [before[pathway.pk], drifted]},
-                    note=" ".join(finding["differences"]),
-                )
+            counts["drifted"] += bool(finding["differences"])
     logger.info("drift check: %(checked)s checked, %(drifted)s drifted, %(errors)s unreadable", counts)
     return counts

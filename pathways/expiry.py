@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from pathways import catalog, certs
+from pathways import certs, shapes
 from pathways.models import ExpiryNotice, Pathway
 from pathways.sap.keys import parse_iso_datetime
 
@@ -73,12 +73,8 @@ def _applied_certificate(pathway: Pathway) -> WatchedCertificate | None:
     not_after = not_after or pathway.certificate_not_after
     if not_after is None:
         return None
-    if applied.get("alias"):
-        source = f"keystore key pair {applied['alias']}"
-    elif applied.get("key_name"):
-        source = f"service key {applied['key_name']}"
-    else:
-        source = "the applied certificate"
+    shape = shapes.of_applied(applied)
+    source = shape.certificate_source(applied) if shape is not None else "the applied certificate"
     fingerprint = applied.get("fingerprint") or f"{source} until {not_after.isoformat()}"
     return WatchedCertificate(pathway, source, fingerprint, _aware(not_after))
 
@@ -147,8 +143,9 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
         "Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
         "retired only after the other side has switched."
     )
-    if not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE:
-        action += f" {pathway.spec.target} must trust the new certificate before the switch."
+    advice = shapes.of(pathway).expiry_advice(pathway.spec)
+    if advice:
+        action += f" {advice}"
     body = (
         f"The certificate of {where} ({watched.source}) {when}.\n\n"
         f"SHA-256 fingerprint: {watched.fingerprint}\n\n"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from pathways import certs
-from pathways.engine.actions import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 from pathways.models import AuditEvent, Secret
+from pathways.shapes.base import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 
-# The vault names under which an apply stores what the hand-off gives out (pathways.engine.actions).
+# The vault names under which an apply stores what the hand-off gives out (pathways.shapes.base).
 CLIENTSECRET, PRIVATE_KEY, CERTIFICATE = HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY, HANDOFF_CERTIFICATE
 REVEALED = "handoff_revealed"  # set when a one-time secret was handed out
 MIN_PASSPHRASE = 12
@@ -44,75 +44,10 @@ def revealed(pathway, name: str) -> Secret | None:
 
 
 def items(pathway) -> list[Item]:
-    """The rows of the sheet, from what the last apply recorded (never secrets)."""
-    landscape, applied, spec = pathway.landscape, pathway.applied or {}, pathway.spec
-    other = spec.other_system
-    if spec.is_inbound:
-        runtime = (applied.get("url") or landscape.runtime_url).rstrip("/")
-        rows = [
-            Item(
-                "Endpoint URL",
-                f"{runtime}{landscape.endpoint_path}",
-                f"{other}: the logical port / destination / communication system that calls CPI",
-            ),
-            Item(
-                "Client ID (user)",
-                applied.get("clientid", ""),
-                f"{other}: user or client ID of that connection",
-            ),
-        ]
-        if pathway.method == "basic":
-            rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
-            rows.append(
-                Item(
-                    "Token URL (only for OAuth)",
-                    applied.get("tokenurl", ""),
-                    "Only when the sender uses OAuth client credentials instead of Basic",
-                )
-            )
-        elif applied.get("key_kind") == "certificate":
-            rows.append(
-                Item(
-                    "Client certificate and private key",
-                    "",
-                    f"Import into {other}'s client PSE / "
-                    "keystore as PKCS#12, protected by a passphrase you choose",
-                    "pkcs12",
-                )
-            )
-        else:
-            rows.append(
-                Item(
-                    "Client certificate",
-                    applied.get("fingerprint", ""),
-                    f"{other} must send this certificate with its full chain",
-                )
-            )
-        rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
-        return rows
-    if pathway.method == "basic":
-        return [
-            Item(
-                "Credential name in CPI",
-                applied.get("credential_name", ""),
-                "Referenced by the iFlow's receiver channel",
-            ),
-            Item(
-                f"{other} user",
-                applied.get("user", ""),
-                f"The technical user {other}'s administrator created",
-            ),
-        ]
-    return [
-        Item(
-            "CPI client certificate",
-            applied.get("fingerprint", ""),
-            f"{other}: trust it for inbound certificate logon (map it to the technical user)",
-            "certificate",
-        ),
-        Item("Keystore alias", applied.get("alias", ""), "Keep it stable across renewals"),
-        Item("Valid until", applied.get("validuntil", "") or "", ""),
-    ]
+    """The rows of the sheet, from what the last apply recorded (never secrets); each shape says its own."""
+    from pathways import shapes
+
+    return shapes.of(pathway).handoff_items(pathway)
 
 
 def reveal_client_secret(pathway, user) -> str:

@@ -1,14 +1,14 @@
-"""Which rights each pathway needs, read against the landscape's latest check: Apply waits for them."""
+"""Which rights each pathway needs, read against the landscape's latest check: Apply waits for them.
 
-NEEDS_INBOUND = ("cf_login", "cf_space_developer", "it_rt_plan", "runtime")
-NEEDS_OUTBOUND = {
-    "basic": ("cpi_token", "cpi_role_MonitoringDataRead", "cpi_role_CredentialsEdit"),
-    "certificate": ("cpi_token", "cpi_role_MonitoringDataRead", "cpi_role_SecurityMaterialEdit"),
-}
+The rights are the credential shape's (pathways/shapes/): the it-rt key needs Cloud Foundry and the runtime,
+User Credentials and key pairs need a CPI token with the matching security-material role.
+"""
+
+from pathways import shapes
 
 
 def needs(pathway) -> tuple[str, ...]:
-    return NEEDS_INBOUND if pathway.spec.is_inbound else NEEDS_OUTBOUND[pathway.method]
+    return shapes.of(pathway).rights
 
 
 def missing_rights(pathway, check_result: dict | None) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from pathways import catalog, certs
+from pathways import certs, shapes
 from pathways.models import AuditEvent, Pathway, Secret
 
 PRIVATE_KEY = "sender_private_key"
@@ -43,11 +43,7 @@ class SenderKeyState:
 
 def applies_to(pathway: Pathway) -> bool:
     """Only senders that log on with their own certificate (inbound, External Certificate key)."""
-    return (
-        pathway.spec.is_inbound
-        and pathway.method == catalog.CERTIFICATE
-        and (pathway.value("certificate_source") or "external") == "external"
-    )
+    return shapes.of(pathway).takes_sender_certificate(pathway)
 
 
 def generate(

@@ -29,4 +29,5 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/handoff/server-root-ca.pem", handoff.server_root, name="handoff_root"),
     path("", include("pathways.urls_leads")),
     path("", include("pathways.urls_certs")),
+    path("", include("pathways.urls_shapes")),
 ]

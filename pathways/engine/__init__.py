@@ -7,6 +7,11 @@ Public API (views, commands and tasks use only these):
 - mark_interrupted_runs() -> int
 - landscape_check_result(landscape) -> dict | None
 - desired_state(pathway) -> dict (the planner's input from a draft)
+- rotate.* (rotation of a credential), retire.* (credentials a pathway no longer uses: listed, retired
+  by a run)
+
+What is read, planned, applied, verified, drifted, rotated and retired is the pathway's credential shape's
+(pathways/shapes/); the engine keeps runs, steps, state changes and audit.
 """
 
 from pathways.engine.actions import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY

@@ -8,24 +8,39 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from pathways import catalog, certs
-from pathways.engine.actions import HANDOFF_CERTIFICATE, entry_facts, store_handoff
+from pathways import certs, shapes
 from pathways.engine.connect import Connection
 from pathways.models import AuditEvent, Pathway
 from pathways.sap.errors import SapError
+from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
+from pathways.shapes.key_pair import entry_facts
 
 
 class ChainRefused(Exception):
     """The uploaded chain cannot go onto the key pair; the message says why, for the page."""
 
 
+def signing_rotation(pathway: Pathway):
+    """The rotation whose new key pair waits for its CA-signed chain, if any (its CSR and chain come
+    first)."""
+    from pathways.engine.rotate import open_rotation
+
+    rotation = open_rotation(pathway)
+    if rotation is not None and rotation.new.get("awaiting_signature") and rotation.new.get("alias"):
+        return rotation
+    return None
+
+
 def keypair_alias(pathway: Pathway) -> str:
-    """The alias of the pathway's CPI key pair, as applied (else as drafted); SapError for other pathways."""
-    if pathway.spec.is_inbound or pathway.method != catalog.CERTIFICATE:
+    """The alias of the pathway's CPI key pair whose CSR and chain are handled now: a rotation's new key pair
+    while it waits for its signature, else the applied (else drafted) one; SapError for other shapes."""
+    shape = shapes.of(pathway)
+    if not shape.has_keystore_key_pair:
         raise SapError(
             "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair"
         )
-    alias = (pathway.applied or {}).get("alias") or pathway.value("alias")
+    rotation = signing_rotation(pathway)
+    alias = rotation.new["alias"] if rotation is not None else shape.keystore_alias(pathway)
     if not alias:
         raise SapError("The pathway has no keystore alias yet")
     return alias
@@ -96,6 +111,22 @@ def upload_signed_chain(pathway: Pathway, text: str, user=None) -> dict:
             alias, chain_pem, expected_fingerprint_sha256=parsed.chain[-1].fingerprint_sha256
         )
         certificate = cpi.download_certificate(alias)
+    rotation = signing_rotation(pathway)
+    if rotation is not None and rotation.new.get("alias") == alias:
+        # The rotation's successor is now CA-signed: its facts change, the pathway's stay until the switch.
+        new = dict(rotation.new, fingerprint=parsed.leaf.fingerprint_sha256, certificate=certificate)
+        new.update(validuntil=parsed.leaf.not_after.isoformat(), signed_by=parsed.leaf.issuer)
+        new.pop("awaiting_signature", None)
+        rotation.update_new(new)
+        AuditEvent.record(
+            user=user,
+            action="certificate.chain",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            changes={"fingerprint": [rotation.old.get("fingerprint"), parsed.leaf.fingerprint_sha256]},
+            note=f"CA-signed chain imported onto the rotation's new key pair {alias}",
+        )
+        return new
     store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
     applied = dict(pathway.applied or {})
     before = applied.get("fingerprint")

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pathways import plan as planning
+from pathways import shapes
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
@@ -28,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
 HEARTBEAT_EVERY_SECONDS = 5.0
-PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE}  # rotate: engine/rotate.py
+# rotate: engine/rotate.py; retire (a credential no longer used): engine/retire.py
+PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE, RunKind.RETIRE}
 
 
 def stale_after() -> timedelta:
@@ -349,8 +351,18 @@ def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
 
 
 def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
+    """Plan, apply, verify or retire one pathway; what is read, done and proven is the pathway's shape's."""
     pathway = run.pathway
-    work = Work(pathway=pathway, desired=desired_state(pathway), applied=dict(pathway.applied))
+    if run.kind == RunKind.RETIRE:
+        from pathways.engine import retire
+
+        _finish_run(run, RunState.SUCCEEDED, retire.execute(run, recorder, connection), connection)
+        return
+    shape = shapes.of(pathway)
+    before = dict(pathway.applied or {})
+    # Facts of another shape (the method was switched) are not this apply's: it starts from none.
+    carried = before if shapes.of_applied(before) is shape else {}
+    work = Work(pathway=pathway, desired=desired_state(pathway), applied=dict(carried))
     if run.kind == RunKind.APPLY:
         # The same rules as the wizard's review step, so no path (page, command, API) writes a bad draft.
         from pathways.forms.wizard import missing_and_invalid
@@ -365,7 +377,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
                 ),
                 code="draft_problem",
             )
-        Pathway.objects.filter(pk=pathway.pk).update(status=PathwayStatus.APPLYING, status_message="")
+        pathway.mark_applying()
     with recorder.step("Read the remote state") as outcome:
         remote = read_remote_state(connection, work)
         outcome.message = _describe_remote(remote)
@@ -387,10 +399,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             message = "Planned, but the draft needs attention: " + "; ".join(run.result["problems"])
         else:
             message = f"Planned: {outcome.message}"
-        if pathway.status in (PathwayStatus.DRAFT, PathwayStatus.PLANNED, PathwayStatus.FAILED):
-            Pathway.objects.filter(pk=pathway.pk).update(
-                status=PathwayStatus.PLANNED, status_message=one_line(message)
-            )
+        pathway.mark_planned(one_line(message))
         _finish_run(run, RunState.SUCCEEDED, message, connection)
         return
     if run.kind == RunKind.APPLY:
@@ -398,43 +407,35 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             with recorder.step(action.label) as outcome:
                 outcome.message = actions.execute(connection, work, action)
         work.applied["applied_at"] = timezone.now().isoformat()
-        Pathway.objects.filter(pk=pathway.pk).update(
-            status=PathwayStatus.APPLIED, applied=work.applied, status_message=""
-        )
+        pathway.mark_applied(work.applied)
+        from pathways.engine.retire import record_leftovers
+
+        record_leftovers(pathway, before, work)
     elif not work.applied:
-        raise SapError("Nothing has been applied for this pathway yet; apply it first", code="not_applied")
+        raise SapError(
+            "Nothing has been applied for this pathway with its drafted method yet; apply it first",
+            code="not_applied",
+        )
     else:
-        _refresh_from_remote(work)
+        _refresh_from_remote(connection, work)
     findings = verify.Findings()
     for item in verify.checks_for(connection, work, findings):
         with recorder.step(item.label) as outcome:
             outcome.message = item.run()
-    Pathway.objects.filter(pk=pathway.pk).update(
-        status=PathwayStatus.VERIFIED,
-        status_message="",
-        last_verified_at=timezone.now(),
-        certificate_not_after=findings.certificate_not_after,
-    )
+    proof = findings.proven(pathway.method_spec.label)
+    pathway.mark_verified(proof=proof, not_after=findings.certificate_not_after)
     verb = "Applied and verified" if run.kind == RunKind.APPLY else "Verified"
-    _finish_run(run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method})", connection)
+    _finish_run(
+        run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method}); {proof}", connection
+    )
 
 
-def _refresh_from_remote(work: Work) -> None:
-    """A verify run reads the key it found by name (inbound); outbound checks compare with `applied`."""
-    if work.service_key is not None and work.key_guid:
-        actions.record_key(work, work.desired.get("key_name") or "")
-        Pathway.objects.filter(pk=work.pathway.pk).update(applied=work.applied)
+def _refresh_from_remote(connection: Connection, work: Work) -> None:
+    """A verify run takes what the shape read (e.g. the key found by name) as the applied facts."""
+    if shapes.of(work.pathway).refresh(connection, work):
+        work.pathway.mark_applied(work.applied)
 
 
 def _describe_remote(remote: planning.RemoteState) -> str:
-    parts = []
-    for label, found in (
-        ("instance", remote.instance),
-        ("key", remote.key),
-        ("credential", remote.credential),
-        ("key pair", remote.key_pair),
-        ("trusted certificate", remote.trusted),
-    ):
-        if found is not None:
-            parts.append(f"{label} {getattr(found, 'name', None) or getattr(found, 'alias', '')} found")
+    parts = [f"{label} {name} found" for label, name in remote.found()]
     return "; ".join(parts) if parts else "nothing of this pathway exists yet"

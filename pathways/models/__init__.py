@@ -4,6 +4,7 @@ from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
 from pathways.models.landscape import Landscape, Membership, Role, Tier
+from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
 from pathways.models.secret import Secret
@@ -18,6 +19,8 @@ __all__ = [
     "Rotation",
     "RotationState",
     "Landscape",
+    "LeftoverCredential",
+    "LeftoverState",
     "Membership",
     "Role",
     "Tier",

@@ -69,3 +69,38 @@ class Rotation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_ROTATION_STATES
+
+    # --- state changes: the only writers of `state` --------------------------------------------------------
+
+    def _set(self, **fields) -> None:
+        Rotation.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def open(self, phase_state: str) -> None:
+        """A rotate run starts its phase: creating the successor, or retiring the old credential."""
+        self._set(state=phase_state)
+
+    def confirm(self, user) -> None:
+        """Someone confirms the other side has switched to the successor."""
+        self._set(
+            confirmed_by=user if user is not None and user.is_authenticated else None,
+            confirmed_at=timezone.now(),
+        )
+
+    def reach_overlap(self, new: dict) -> None:
+        """The successor exists and is verified beside the old credential."""
+        self._set(state=RotationState.OVERLAP, new=new, message="")
+
+    def update_new(self, new: dict) -> None:
+        """The successor's facts changed during the overlap (e.g. its CA-signed chain was imported)."""
+        self._set(new=new)
+
+    def settle(self, message: str) -> None:
+        """The phase's run ended without reaching its end: creating → failed, retiring → back to the
+        overlap (the old credential still works)."""
+        state = RotationState.FAILED if self.state == RotationState.CREATING else RotationState.OVERLAP
+        self._set(state=state, message=message[:500])
+
+    def finish(self) -> None:
+        self._set(state=RotationState.RETIRED, finished_at=timezone.now(), message="")

@@ -15,6 +15,7 @@ class RunKind(models.TextChoices):
     APPLY = "apply", "Apply"
     VERIFY = "verify", "Verify"
     ROTATE = "rotate", "Rotate"
+    RETIRE = "retire", "Retire"
 
 
 class Run(models.Model):

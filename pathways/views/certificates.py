@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import catalog, certs, expiry, sender_keys
+from pathways import certs, expiry, sender_keys, shapes
 from pathways.engine import rotate
 from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
 from pathways.forms.wizard import clean_value
@@ -32,7 +32,7 @@ def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
 def _page(request, pathway, **extra):
     applied = pathway.applied or {}
     now = timezone.now()
-    is_cpi_key_pair = not pathway.spec.is_inbound and pathway.method == catalog.CERTIFICATE
+    shape = shapes.of(pathway)
     context = {
         "pathway": pathway,
         "landscape": pathway.landscape,
@@ -44,9 +44,11 @@ def _page(request, pathway, **extra):
         "sender": sender_keys.state(pathway) if sender_keys.applies_to(pathway) else None,
         "algorithms": sender_keys.ALGORITHMS,
         "dn": {name: request.POST.get(name, "") for name in DN_FIELDS} if request.method == "POST" else {},
-        "is_cpi_key_pair": is_cpi_key_pair and bool(applied.get("alias")),
+        "is_cpi_key_pair": shape.has_keystore_key_pair and bool(applied.get("alias")),
+        "holds_certificates": shape.holds_certificates,
+        "rotation_words": rotate.rotation_words(pathway),
         "rotation": rotate.open_rotation(pathway),
-        "last_rotation": pathway.rotations.first(),
+        "last_rotation": rotate.last_rotation(pathway),
         "rotation_blocker": rotate.rotation_blocker(pathway),
         "rotation_plan": rotate.plan_rotation(pathway) if applied else [],
         "needs_new_certificate": rotate.needs_new_certificate(pathway),

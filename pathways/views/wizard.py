@@ -166,7 +166,17 @@ def _save_method(request, pathway, seen: int, force: bool = False):
     method = request.POST.get(METHOD_FIELD, "")
     if method not in pathway.spec.methods:
         return None
-    return pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user, force=force)
+    old_method = pathway.method
+    result = pathway.save_field(METHOD_FIELD, method, seen_version=seen, user=request.user, force=force)
+    if isinstance(result, Conflict) or old_method == method:
+        return result
+    # The new method's default names where the draft still holds the old method's (one shape's rule).
+    from pathways import shapes
+
+    for name, value in shapes.of(result).proposed_names(result, old_method, method).items():
+        saved = result.save_field(name, value, seen_version=result.version, user=request.user)
+        result = result if isinstance(saved, Conflict) else saved
+    return result
 
 
 def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:

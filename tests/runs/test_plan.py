@@ -192,20 +192,29 @@ def test_busy_or_foreign_instance_blocks_the_apply():
     assert "choose another instance name" in problems(plan("s4_to_cpi", "basic", INBOUND, foreign))[0]
 
 
-def test_key_of_another_kind_is_kept_and_the_plan_says_to_rotate():
+def test_key_of_another_kind_is_never_kept_the_plan_offers_a_new_name_or_a_replacement():
     remote = RemoteState(
         instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
         key=RemoteKey("k", "s4-key", kind="secret"),
+        taken_names=("s4-key", "s4-cert-key"),
     )
     desired = {**INBOUND, "certificate_source": "sap_generated"}
     key = plan("s4_to_cpi", "certificate", desired, remote)[1]
-    assert key.kind == "keep" and key.data["differs"] is True
-    assert key.reason.startswith("keep (differs: it is a ClientId/Secret key")
-    assert "rotate to change" in key.reason
-    assert problems([key]) == []
+    assert key.reason.startswith("it is a ClientId/Secret key, the draft asks for an SAP-generated")
+    assert key.data["choices"] == {
+        "field": "key_name",
+        "what": "key",
+        "rename": "s4-cert-key-2",
+        "replace": "s4-key",
+    }
+    [problem] = problems([key])
+    assert "use the new name s4-cert-key-2" in problem and "replace the existing key" in problem
+    confirmed = plan("s4_to_cpi", "certificate", {**desired, "confirm_replace": "s4-key"}, remote)[1]
+    assert confirmed.kind == "replace" and not confirmed.problem and confirmed.data["guid"] == "k"
+    assert "replaced as confirmed" in confirmed.reason
 
 
-def test_external_key_holding_another_certificate_is_kept_with_the_difference(ca, leaf):
+def test_external_key_holding_another_certificate_is_not_kept_without_a_choice(ca, leaf):
     other = make_certificate("old.example.com", issuer=ca)[0]
     remote = RemoteState(
         instance=RemoteInstance("g", "s4-inbound", parameters=dict(WANTED_PARAMETERS)),
@@ -213,7 +222,11 @@ def test_external_key_holding_another_certificate_is_kept_with_the_difference(ca
     )
     desired = {**INBOUND, "certificate_source": "external", "external_certificate": pem(leaf)}
     key = plan("ssc_to_cpi", "certificate", desired, remote)[1]
-    assert key.kind == "keep" and "another certificate" in key.reason
+    assert (
+        "another certificate" in key.reason
+        and key.problem
+        and key.data["choices"]["rename"] == "ssc-cert-key"
+    )
     same = RemoteState(
         instance=remote.instance,
         key=RemoteKey("k", "s4-key", kind="external_certificate", fingerprint=fingerprint(leaf)),
@@ -298,16 +311,26 @@ def test_key_pair_generation_carries_dn_type_size_and_validity(key_type, expecte
     assert (data["common_name"], data["country"], data["validity_days"]) == ("cpi-s4-client", "DE", 730)
 
 
-def test_existing_key_pair_is_kept_and_a_different_one_says_rotate():
+def test_existing_key_pair_is_kept_and_a_different_one_is_not_without_a_choice():
     same = RemoteState(
         key_pair=RemoteEntry("s4_client", key_type="RSA", key_size=2048, subject_dn="CN=cpi-s4-client, C=DE")
     )
     assert plan("cpi_to_s4", "certificate", GENERATE, same)[0].kind == "keep"
-    other = RemoteState(key_pair=RemoteEntry("s4_client", key_type="EC", key_size=256))
-    action = plan("cpi_to_s4", "certificate", GENERATE, other)[0]
-    assert (
-        action.kind == "keep" and "key type EC instead of RSA" in action.reason and "rotate" in action.reason
+    other = RemoteState(
+        key_pair=RemoteEntry("s4_client", key_type="EC", key_size=256), taken_names=("s4_client_rsa2048",)
     )
+    action = plan("cpi_to_s4", "certificate", GENERATE, other)[0]
+    assert "key type EC instead of RSA" in action.reason
+    assert action.data["choices"] == {
+        "field": "alias",
+        "what": "key pair",
+        "rename": "s4_client_rsa2048_2",
+        "replace": "s4_client",
+    }
+    [problem] = problems([action])
+    assert "use the new alias s4_client_rsa2048_2" in problem and "replace the existing key pair" in problem
+    confirmed = plan("cpi_to_s4", "certificate", {**GENERATE, "confirm_replace": "s4_client"}, other)[0]
+    assert confirmed.kind == "replace" and not confirmed.problem
 
 
 def test_alias_holding_a_certificate_or_an_incomplete_dn_blocks():

@@ -7,6 +7,7 @@ import itertools
 from django.urls import NoReverseMatch, reverse
 
 from pathways import catalog
+from pathways.models import LeftoverCredential
 from pathways.views.wizard import step_keys
 
 from .conftest import walk_routes
@@ -28,6 +29,13 @@ def _choices(converter: str, landscape, key: str | None) -> list[str]:
         return step_keys(landscape.pathways.get(key=key)) if key else ["method"]
     if converter == "run_code":
         return [str(code) for code in landscape.runs.values_list("code", flat=True)]
+    if converter == "leftover_code":
+        return [
+            str(code)
+            for code in LeftoverCredential.objects.filter(
+                pathway__landscape=landscape, pathway__key=key
+            ).values_list("code", flat=True)
+        ]
     if converter == "encoding":
         return ["pem", "der"]
     if converter == "kind":

@@ -83,6 +83,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "certificate_rotate": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
     "certificate_retire": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
     "certificate_new_pem": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
+    # a plan problem's choice goes into the draft; a leftover that does not exist is "not there"
+    "plan_choice": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
+    "leftover_retire": {"GET": MEMBERS_MISSING, "POST": _statuses(302, 404, 403, 404, 403)},
 }
 
 # Values for path converters: by (route, converter) first, then by converter name.
@@ -90,10 +93,12 @@ FILL_BY_ROUTE = {
     ("landscape_run", "kind"): "check",
     ("pathway_run", "kind"): "plan",
     ("certificate_leaf_only", "name"): "server_root",
+    ("leftover_retire", "leftover_code"): "00000000-0000-4000-8000-000000000000",
 }
 POST_DATA = {
     "wizard_field": {"user": "COMM_USER_MATRIX", "version": "1"},
     "wizard_save_step": {"user": "COMM_USER_MATRIX", "version": "1"},
+    "plan_choice": {"field": "user", "choice": "rename", "name": "COMM_USER_MATRIX"},
 }
 
 

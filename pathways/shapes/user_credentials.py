@@ -1,0 +1,249 @@
+"""Outbound Basic shape: a User Credentials artifact (kind default) in CPI's security material, holding the
+receiver's technical user and password, deployed; the iFlow's receiver channel refers to it by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pathways.sap.errors import SapError
+from pathways.shapes.base import (
+    CREATE,
+    CREDENTIAL,
+    KEEP,
+    UPDATE,
+    Action,
+    Check,
+    Findings,
+    RemoteCredential,
+    RemoteState,
+    Shape,
+    Work,
+)
+
+RIGHTS = ("cpi_token", "cpi_role_MonitoringDataRead", "cpi_role_CredentialsEdit")
+
+
+def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -> Action:
+    name = desired.get("credential_name") or ""
+    target = f"User Credentials {name}"
+    user = desired.get("user") or ""
+    description = desired.get("description") or ""
+    data = {"name": name, "user": user, "description": description}
+    password_present = bool(desired.get("password_present"))
+    if found is None:
+        if not password_present:
+            return Action(
+                CREATE,
+                CREDENTIAL,
+                target,
+                "no artifact of this name exists",
+                data,
+                problem="enter the password first",
+            )
+        return Action(CREATE, CREDENTIAL, target, "no artifact of this name exists in CPI", data)
+    if found.kind not in (None, "default"):
+        return Action(
+            KEEP,
+            CREDENTIAL,
+            target,
+            f"an artifact of kind {found.kind} has this name",
+            data,
+            problem="the name is taken by another kind of credential; choose another name",
+        )
+    differences = []
+    if (found.user or "") != user:
+        differences.append(f"user {found.user or '(none)'} instead of {user}")
+    if (found.description or "") != description:
+        differences.append("another description")
+    if desired.get("password_changed"):
+        differences.append("the password was changed in the draft since the last apply")
+    if not differences:
+        if (found.status or "").upper() != "DEPLOYED":
+            return Action(
+                KEEP,
+                CREDENTIAL,
+                target,
+                f"exists; status {found.status or 'unknown'}, verification waits for DEPLOYED",
+                data,
+            )
+        return Action(KEEP, CREDENTIAL, target, "exists with this user and description", data)
+    if not password_present:
+        return Action(
+            UPDATE,
+            CREDENTIAL,
+            target,
+            "; ".join(differences),
+            data,
+            problem="CPI needs the password with every update; enter it again",
+        )
+    return Action(UPDATE, CREDENTIAL, target, "; ".join(differences), data)
+
+
+class UserCredentials(Shape):
+    key = "user_credentials"
+    label = "User Credentials"
+    holds_certificates = False
+    rights = RIGHTS
+    markers = ("credential_name",)
+
+    def desired(self, pathway) -> dict[str, Any]:
+        desired = super().desired(pathway)
+        password = pathway.secret("password")
+        desired["password_present"] = password is not None
+        desired["password_changed"] = (
+            password is not None and password.set_at.isoformat() != pathway.applied.get("password_set_at")
+        )
+        return desired
+
+    def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
+        return [credential_action(desired, remote.credential)]
+
+    def read(self, connection, work: Work) -> RemoteState:
+        found = connection.cpi.get_user_credential(work.desired.get("credential_name") or "")
+        if found is None:
+            return RemoteState()
+        return RemoteState(
+            credential=RemoteCredential(
+                name=found.name,
+                kind=found.kind,
+                user=found.user,
+                description=found.description,
+                status=found.status,
+            )
+        )
+
+    def execute(self, connection, work: Work, action: Action) -> str:
+        cpi, data, pathway = connection.cpi, action.data, work.pathway
+        password_secret = pathway.secret("password")
+        message = f"kept {data['name']}"
+        if action.kind in (CREATE, UPDATE):
+            password = password_secret.reveal()
+            arguments = (data["name"], data["user"], password)
+            try:
+                if action.kind == CREATE:
+                    cpi.create_user_credential(*arguments, description=data["description"])
+                    message = f"created {data['name']}"
+                else:
+                    cpi.update_user_credential(*arguments, description=data["description"])
+                    message = f"updated {data['name']}: {action.reason}"
+            except SapError as error:
+                if error.code == "duplicate_credential":
+                    cpi.update_user_credential(*arguments, description=data["description"])
+                    message = f"updated the existing {data['name']}"
+                elif error.code == "credential_missing":
+                    cpi.create_user_credential(*arguments, description=data["description"])
+                    message = f"created {data['name']} (it was gone)"
+                else:
+                    raise
+            deployed = cpi.wait_until_deployed(data["name"])
+            message += f"; status {deployed.status}"
+        work.applied.update(
+            shape=self.key,
+            credential_name=data["name"],
+            user=data["user"],
+            description=data["description"],
+            password_set_at=password_secret.set_at.isoformat() if password_secret else None,
+        )
+        return message
+
+    def verify_checks(self, connection, work: Work, findings: Findings) -> list[Check]:
+        return [
+            Check(
+                "Verify: the User Credentials read back as DEPLOYED",
+                lambda: _credential_deployed(connection, work, findings),
+            )
+        ]
+
+    def drift(self, connection, applied: dict[str, Any]) -> list[str]:
+        from pathways.engine.drift import clock_skew, parse_time
+
+        name = applied.get("credential_name") or ""
+        found = connection.cpi.get_user_credential(name)
+        if found is None:
+            return [f"The User Credentials artifact {name} was deleted."]
+        differences = []
+        if applied.get("user") and found.user != applied["user"]:
+            differences.append(f"The user of {name} is {found.user} now, not {applied['user']}.")
+        applied_at = parse_time(applied.get("applied_at"))
+        if found.deployed_on and applied_at and found.deployed_on > applied_at + clock_skew():
+            by = f" by {found.deployed_by}" if found.deployed_by else ""
+            differences.append(
+                f"{name} was deployed again{by} on {found.deployed_on:%Y-%m-%d %H:%M} UTC, after the "
+                "apply: its password may differ from the one AuthWizard stored."
+            )
+        return differences
+
+    def identity(self, applied: dict[str, Any]) -> dict[str, Any] | None:
+        if not applied.get("credential_name"):
+            return None
+        return {name: applied[name] for name in ("credential_name", "user") if applied.get(name)}
+
+    def same(self, left: dict[str, Any], right: dict[str, Any]) -> bool:
+        return left.get("credential_name") == right.get("credential_name")
+
+    def describe(self, facts: dict[str, Any]) -> str:
+        user = f" (user {facts['user']})" if facts.get("user") else ""
+        return f"User Credentials {facts.get('credential_name', '')}{user}"
+
+    def still_exists(self, connection, facts: dict[str, Any]) -> bool:
+        return connection.cpi.get_user_credential(facts["credential_name"]) is not None
+
+    def retire(self, connection, recorder, facts: dict[str, Any], pathway) -> str:
+        name = facts["credential_name"]
+        with recorder.step(f"Delete the User Credentials {name}") as outcome:
+            gone_before = not connection.cpi.delete_user_credential(name)
+            outcome.message = "was already gone" if gone_before else f"deleted {name}"
+        with recorder.step(f"Confirm {name} is gone") as outcome:
+            if self.still_exists(connection, facts):
+                raise SapError(
+                    f"The User Credentials {name} still exist after their deletion", retryable=True
+                )
+            outcome.message = f"{name} no longer exists in CPI"
+        return f"Retired the {self.describe(facts)}"
+
+    def handoff_items(self, pathway) -> list:
+        from pathways.handoff import Item
+
+        applied, other = pathway.applied or {}, pathway.spec.other_system
+        return [
+            Item(
+                "Credential name in CPI",
+                applied.get("credential_name", ""),
+                "Referenced by the iFlow's receiver channel",
+            ),
+            Item(
+                f"{other} user",
+                applied.get("user", ""),
+                f"The technical user {other}'s administrator created",
+            ),
+        ]
+
+    def rotation_blocker(self, pathway) -> str | None:
+        return (
+            f"CPI → {pathway.spec.target} with Basic authentication has no certificate: change the password "
+            "in the draft and apply."
+        )
+
+
+def _credential_deployed(connection, work: Work, findings: Findings) -> str:
+    name = work.desired.get("credential_name") or ""
+    found = connection.cpi.get_user_credential(name)
+    if found is None:
+        raise SapError(f"There are no User Credentials {name} in CPI; apply the pathway", code="not_applied")
+    if found.kind not in (None, "default"):
+        raise SapError(
+            f"{name} is a credential of kind {found.kind}, not User Credentials: it cannot prove Basic "
+            "authentication",
+            code="method_mismatch",
+        )
+    credential = connection.cpi.wait_until_deployed(name)
+    if (credential.user or "") != (work.desired.get("user") or ""):
+        raise SapError(
+            f"The User Credentials {name} hold user {credential.user}, not the draft's user",
+            code="user_mismatch",
+        )
+    findings.proof.append(f"User Credentials {name} deployed for user {credential.user}")
+    return f"{name} is {credential.status} for user {credential.user}"
+
+
+SHAPE = UserCredentials()

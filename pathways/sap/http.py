@@ -6,6 +6,7 @@ import email.utils
 import importlib.metadata
 import random
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -92,24 +93,16 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if moment is None:
-        return None
     current = time.time() if now is None else now
     return max(0.0, moment.timestamp() - current)
 
 
-class _LoopbackMixin:
+class _LoopbackMixin(HTTPConnection):
     """Connects `.localhost` names to 127.0.0.1 while SNI and certificate checks keep the original name."""
 
-    host: str
-    port: int
-    timeout: Any
-    source_address: Any
-    socket_options: Any
-
-    def _new_conn(self):  # type: ignore[no-untyped-def]
+    def _new_conn(self) -> socket.socket:
         if not is_localhost_name(self.host):
-            return super()._new_conn()  # type: ignore[misc]
+            return super()._new_conn()
         try:
             return urllib3_connection.create_connection(
                 (LOOPBACK_ADDRESS, self.port),
@@ -168,7 +161,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Wait before retry number `attempt` (1-based): uniform in [0, min(cap, base * 2**(attempt-1))]."""
-        return self.random() * min(self.cap, self.base * (2 ** (attempt - 1)))
+        return self.random() * min(self.cap, self.base * (2.0 ** (attempt - 1)))
 
     def wait_for(self, attempt: int, retry_after: float | None) -> float:
         """The server's Retry-After when given (bounded by the cap), else the jittered backoff."""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pathways import plan as planning
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, leaf_fingerprint
-from pathways.sap.cpi import KeyPairRequest, KeystoreEntry
+from pathways.sap.cloudfoundry import KeyBinding, ServiceInstance
+from pathways.sap.cpi import CpiClient, KeyPairRequest, KeystoreEntry
 from pathways.sap.errors import SapError
-from pathways.sap.keys import KIND_CERTIFICATE, KIND_SECRET, ServiceKey
+from pathways.sap.keys import KIND_CERTIFICATE, KIND_SECRET
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 HANDOFF_CLIENTSECRET = "handoff_clientsecret"
 HANDOFF_PRIVATE_KEY = "handoff_private_key"
@@ -29,7 +34,7 @@ def execute(connection: Connection, work: Work, action: planning.Action) -> str:
     return handler(connection, work, action)
 
 
-def store_handoff(pathway, name: str, value: str | None) -> None:
+def store_handoff(pathway: Pathway, name: str, value: str | None) -> None:
     from pathways.models import Secret
 
     if value:
@@ -46,6 +51,7 @@ def _instance(connection: Connection, work: Work, action: planning.Action) -> st
     if action.kind == planning.REPLACE:
         cf.delete_instance(data["guid"])
     if action.kind in (planning.CREATE, planning.REPLACE):
+        instance: ServiceInstance | None
         try:
             instance = cf.create_instance(
                 space_guid,
@@ -84,6 +90,7 @@ def _key(connection: Connection, work: Work, action: planning.Action) -> str:
     if action.kind == planning.REPLACE:
         cf.delete_key(data["guid"])
     if action.kind in (planning.CREATE, planning.REPLACE):
+        binding: KeyBinding | None
         try:
             binding = cf.create_key(work.instance_guid, data["name"], data["parameters"])
             message = f"created {data['name']}"
@@ -106,7 +113,7 @@ def _key(connection: Connection, work: Work, action: planning.Action) -> str:
 
 def record_key(work: Work, name: str) -> None:
     """Put the key's public facts into `applied` and its secrets into the vault for the hand-off sheet."""
-    key: ServiceKey = work.service_key
+    key = work.required_key()
     work.applied.update(
         key_name=name,
         key_guid=work.key_guid,
@@ -194,7 +201,7 @@ def _key_pair(connection: Connection, work: Work, action: planning.Action) -> st
     return message + f"; fingerprint {work.applied['fingerprint']}"
 
 
-def _generate(cpi, data: dict) -> str:
+def _generate(cpi: CpiClient, data: dict) -> str:
     now = datetime.now(UTC)
     request = KeyPairRequest(
         alias=data["alias"],

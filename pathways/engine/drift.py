@@ -12,7 +12,9 @@ Reads only; nothing remote is changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +23,9 @@ from pathways import catalog, certs
 from pathways.engine.connect import Connection
 from pathways.engine.state import leaf_fingerprint
 from pathways.sap.errors import SapError
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 
 def clock_skew() -> timedelta:
@@ -116,7 +121,7 @@ def _parse(value: str | None) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
-def differences(connection: Connection, pathway) -> list[str]:
+def differences(connection: Connection, pathway: Pathway) -> list[str]:
     """What differs between the remote objects and `pathway.applied`, one sentence each; [] when in sync."""
     applied = pathway.applied or {}
     if pathway.spec.is_inbound:
@@ -126,7 +131,7 @@ def differences(connection: Connection, pathway) -> list[str]:
     return _keystore(connection, applied)
 
 
-def check_pathways(pathways) -> dict[int, dict]:
+def check_pathways(pathways: Sequence[Pathway]) -> dict[int, dict]:
     """Drift findings of applied pathways of one landscape, read over one connection, and stored on each row.
 
     Returns {pathway id: {"differences": [...], "error": "", "checked_at": iso}}. A remote failure is kept

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,11 +27,14 @@ from pathways.engine import verify
 from pathways.engine.actions import HANDOFF_CERTIFICATE, entry_facts, record_key, store_handoff
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, key_not_after, leaf_fingerprint
-from pathways.models import AuditEvent, Pathway, Rotation, RotationState, Run, RunKind, Secret
+from pathways.models import Actor, AuditEvent, Pathway, Rotation, RotationState, Run, RunKind, Secret
 from pathways.models.certificates import OPEN_ROTATION_STATES
-from pathways.sap.cpi import ROLE_SECURITY_MATERIAL, KeyPairRequest
+from pathways.sap.cpi import ROLE_SECURITY_MATERIAL, CpiClient, KeyPairRequest
 from pathways.sap.errors import SapError
 from pathways.status import PathwayStatus
+
+if TYPE_CHECKING:
+    from pathways.engine.runs import Recorder
 
 CREATE, RETIRE = "create", "retire"
 KEY_NAME_LIMIT = 32
@@ -206,7 +210,7 @@ def _check_new_certificate(pathway: Pathway, text: str) -> dict:
         threshold_days=pathway.landscape.expiry_threshold_days,
         known=certinspect.known_fingerprints(None),
     )
-    if inspection.read_error:
+    if inspection.parsed is None:
         raise RotationRefused(inspection.read_error)
     if inspection.errors:
         raise RotationRefused(" ".join(f.message for f in inspection.errors))
@@ -214,7 +218,7 @@ def _check_new_certificate(pathway: Pathway, text: str) -> dict:
     return {"certificate": leaf.pem.decode("ascii"), "fingerprint": leaf.fingerprint_sha256}
 
 
-def _start(pathway: Pathway, user, phase: str, rotation: Rotation) -> Run:
+def _start(pathway: Pathway, user: Actor | None, phase: str, rotation: Rotation) -> Run:
     from pathways.engine.runs import start_run
 
     run = start_run(pathway, RunKind.ROTATE, user)
@@ -225,7 +229,7 @@ def _start(pathway: Pathway, user, phase: str, rotation: Rotation) -> Run:
     return run
 
 
-def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Run:
+def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate: str = "") -> Run:
     """Record the rotation and queue its first run (create and verify the successor); RotationRefused."""
     blocker = rotation_blocker(pathway)
     if blocker:
@@ -249,7 +253,7 @@ def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Ru
     return run
 
 
-def start_retire(pathway: Pathway, user=None) -> Run:
+def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
     """The user confirms the other side has switched: queue the run that retires the old credential."""
     rotation = open_rotation(pathway)
     if rotation is None or rotation.state != RotationState.OVERLAP:
@@ -282,7 +286,7 @@ def _label(facts: dict) -> str:
 # --- executing ---------------------------------------------------------------------------------------------
 
 
-def execute(run: Run, recorder, connection: Connection) -> str:
+def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Run one phase of a rotation; returns the run's final message. SapError propagates (run fails)."""
     phase = (run.result or {}).get("phase")
     rotation = Rotation.objects.select_related("pathway__landscape").get(pk=run.result["rotation"])
@@ -312,7 +316,7 @@ def execute(run: Run, recorder, connection: Connection) -> str:
     return message
 
 
-def _verify(connection: Connection, recorder, label: str, work: Work) -> verify.Findings:
+def _verify(connection: Connection, recorder: Recorder, label: str, work: Work) -> verify.Findings:
     findings = verify.Findings()
     for item in verify.checks_for(connection, work, findings):
         with recorder.step(f"{label}: {item.label.removeprefix('Verify: ')}") as outcome:
@@ -329,7 +333,7 @@ def _key_work(pathway: Pathway, guid: str, certificate: str, connection: Connect
     return work
 
 
-def _create_key(rotation: Rotation, recorder, connection: Connection) -> str:
+def _create_key(rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
     pathway, old, cf = rotation.pathway, rotation.old, connection.cf
     instance_guid = old.get("instance_guid") or pathway.applied.get("instance_guid")
     with recorder.step(f"Find the old key {old['key_name']}") as outcome:
@@ -363,7 +367,7 @@ def _create_key(rotation: Rotation, recorder, connection: Connection) -> str:
         new_work.applied = dict(pathway.applied or {})
         record_key(new_work, new_name)
         forget_reveals(pathway)
-        not_after = new_findings.certificate_not_after or key_not_after(new_work.service_key)
+        not_after = new_findings.certificate_not_after or key_not_after(new_work.required_key())
         draft = dict(pathway.draft, key_name=new_name)
         if rotation.new.get("certificate"):
             draft["external_certificate"] = rotation.new["certificate"]
@@ -372,7 +376,7 @@ def _create_key(rotation: Rotation, recorder, connection: Connection) -> str:
             **rotation.new,
             "key_name": new_name,
             "key_guid": binding.guid,
-            "key_kind": new_work.service_key.kind,
+            "key_kind": new_work.required_key().kind,
             "fingerprint": new_work.applied.get("fingerprint"),
             "validuntil": not_after.isoformat() if not_after else None,
         }
@@ -394,7 +398,7 @@ def desired_state_for(pathway: Pathway, draft: dict) -> dict:
     return {spec.name: draft.get(spec.name, spec.default) for spec in fields if not spec.is_secret}
 
 
-def _retire_key(rotation: Rotation, recorder, connection: Connection) -> str:
+def _retire_key(rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
     pathway, old, new, cf = rotation.pathway, rotation.old, rotation.new, connection.cf
     current_certificate = (
         pathway.draft.get("external_certificate", "") if new.get("key_kind") == "external_certificate" else ""
@@ -430,7 +434,7 @@ def _key_pair_work(pathway: Pathway, alias: str, fingerprint: str) -> Work:
     return Work(pathway=pathway, desired={"alias": alias}, applied={"fingerprint": fingerprint})
 
 
-def _create_key_pair(rotation: Rotation, recorder, connection: Connection) -> str:
+def _create_key_pair(rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
     pathway, old, cpi = rotation.pathway, rotation.old, connection.cpi
     alias = old["alias"]
     _verify(
@@ -494,7 +498,7 @@ def _create_key_pair(rotation: Rotation, recorder, connection: Connection) -> st
     )
 
 
-def rename_keystore_entry(cpi, alias: str, new_alias: str) -> None:
+def rename_keystore_entry(cpi: CpiClient, alias: str, new_alias: str) -> None:
     """`PUT /KeystoreEntries('<hex>')?renameAlias=…` with body {"Status": null} (§10.2)."""
     cpi._call(
         "PUT",
@@ -509,7 +513,7 @@ def rename_keystore_entry(cpi, alias: str, new_alias: str) -> None:
     )
 
 
-def _retire_key_pair(rotation: Rotation, recorder, connection: Connection) -> str:
+def _retire_key_pair(rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
     pathway, old, new, cpi = rotation.pathway, rotation.old, rotation.new, connection.cpi
     alias, new_alias = old["alias"], new["alias"]
     parking = f"{alias[:220]}-old-"
@@ -577,7 +581,7 @@ def forget_reveals(pathway: Pathway) -> None:
     Secret.objects.filter(pathway=pathway, name__startswith="handoff_revealed_").delete()
 
 
-def _move_pathway(pathway: Pathway, *, draft: dict | None, applied: dict, not_after) -> None:
+def _move_pathway(pathway: Pathway, *, draft: dict | None, applied: dict, not_after: datetime | None) -> None:
     now = timezone.now()
     fields = {
         "applied": applied,

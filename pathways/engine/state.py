@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from pathways import catalog, certs
 from pathways.engine.connect import Connection
@@ -16,7 +17,11 @@ from pathways.plan import (
     RemoteState,
 )
 from pathways.sap.cpi import KeystoreEntry
-from pathways.sap.keys import KIND_EXTERNAL_CERTIFICATE, ServiceKey
+from pathways.sap.errors import SapError
+from pathways.sap.keys import ServiceKey
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 
 @dataclass
@@ -30,8 +35,14 @@ class Work:
     service_key: ServiceKey | None = field(default=None, repr=False)
     applied: dict[str, Any] = field(default_factory=dict)
 
+    def required_key(self) -> ServiceKey:
+        """The service key this run read; refused when there is none (the pathway is not applied)."""
+        if self.service_key is None:
+            raise SapError("The service key does not exist; apply the pathway first", code="not_applied")
+        return self.service_key
 
-def desired_state(pathway) -> dict[str, Any]:
+
+def desired_state(pathway: Pathway) -> dict[str, Any]:
     """The draft through the catalog (defaults filled in), plus flags and fingerprints for the secrets."""
     spec = pathway.spec
     desired: dict[str, Any] = {}
@@ -54,7 +65,7 @@ def desired_state(pathway) -> dict[str, Any]:
     return desired
 
 
-def pkcs12_state(pathway) -> dict[str, Any]:
+def pkcs12_state(pathway: Pathway) -> dict[str, Any]:
     """Whether a PKCS#12 file and passphrase are stored, and the fingerprint of its certificate."""
     bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
     if bundle is None:
@@ -163,11 +174,11 @@ def describe_key(guid: str, name: str, service_key: ServiceKey) -> RemoteKey:
     )
 
 
-def key_not_after(service_key: ServiceKey):
+def key_not_after(service_key: ServiceKey) -> datetime | None:
     """The key certificate's end of validity: from `certificatedetails`, else from the certificate itself."""
     if service_key.valid_until is not None:
         return service_key.valid_until
-    if service_key.kind == KIND_EXTERNAL_CERTIFICATE or service_key.certificate:
+    if service_key.certificate:  # a certificate key, or an external certificate one
         try:
             return certs.parse_certificates(service_key.certificate).leaf.not_after
         except certs.CertificateError:

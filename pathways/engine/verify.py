@@ -90,18 +90,18 @@ def _missing_key() -> str:
 
 
 def _token(connection: Connection, work: Work, findings: Findings | None = None) -> str:
-    token = connection.tokens.for_key(work.service_key)
+    token = connection.tokens.for_key(work.required_key())
     if findings is not None:
-        findings.certificate_not_after = key_not_after(work.service_key)
+        findings.certificate_not_after = key_not_after(work.required_key())
     return f"token issued, valid {token.expires_in} s, roles {', '.join(token.role_names) or 'none'}"
 
 
 def _runtime_call(connection: Connection, work: Work, *, mtls: bool = False) -> str:
-    key = work.service_key
+    key = work.required_key()
     landscape = connection.landscape
     url = endpoint_url(landscape.runtime_url or key.url, landscape.endpoint_path or "/")
     if mtls:
-        result = call_endpoint(connection.http, url, certificate=(key.certificate, key.key))
+        result = call_endpoint(connection.http, url, certificate=key.client_certificate)
     else:
         token = connection.tokens.for_key(key)
         result = call_endpoint(connection.http, url, bearer=token.access_token)
@@ -115,10 +115,10 @@ def _runtime_call(connection: Connection, work: Work, *, mtls: bool = False) -> 
 
 
 def _external_key(work: Work, findings: Findings) -> str:
-    key = work.service_key
+    key = work.required_key()
     wanted = work.desired.get("external_certificate") or ""
     uploaded = certs.parse_certificates(wanted).leaf if wanted.strip() else None
-    held = certs.parse_certificates(key.certificate).leaf
+    held = certs.parse_certificates(key.certificate or "").leaf
     if uploaded is not None and uploaded.fingerprint_sha256 != held.fingerprint_sha256:
         raise SapError(
             "The service key holds another certificate than the one uploaded; rotate the key",

@@ -1,5 +1,9 @@
 """A pathway's history (runs with steps, audit trail, approvals, drift) and the four-eyes approval actions."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,11 +18,19 @@ from pathways import drift
 from pathways.models import AuditEvent
 from pathways.views.access import landscape_for, pathway_for
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpRequest, HttpResponse
+
+    from pathways.models import Actor, Pathway
+    from pathways.views.access import SignedInRequest
+
 RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 
 
-def approval_context(pathway, user) -> dict:
+def approval_context(pathway: Pathway, user: Actor) -> dict:
     """What the approval panel shows and offers to this user."""
     landscape = pathway.landscape
     current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
@@ -41,7 +53,7 @@ def approval_context(pathway, user) -> dict:
 
 
 @login_required
-def pathway_history(request, code, key):
+def pathway_history(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     runs = Paginator(
         pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
@@ -65,7 +77,7 @@ def pathway_history(request, code, key):
 
 
 @login_required
-def approval_panel(request, code, key):
+def approval_panel(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     """The approval panel alone (htmx fragment for the wizard's review step)."""
     pathway = pathway_for(request, code, key)
     return render(
@@ -75,7 +87,7 @@ def approval_panel(request, code, key):
     )
 
 
-def _back(request, pathway):
+def _back(request: HttpRequest, pathway: Pathway) -> HttpResponse:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
@@ -84,7 +96,7 @@ def _back(request, pathway):
 
 @login_required
 @require_POST
-def approval_request(request, code, key):
+def approval_request(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     try:
         approvals.request_approval(pathway, request.user, request.POST.get("note", ""))
@@ -97,7 +109,7 @@ def approval_request(request, code, key):
 
 @login_required
 @require_POST
-def approval_decide(request, code, key):
+def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "approve")
     decision = request.POST.get("decision")
     current = approvals.current_approval(pathway)
@@ -128,7 +140,7 @@ def approval_decide(request, code, key):
 
 @login_required
 @require_POST
-def drift_check(request, code):
+def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Queue a drift check of this landscape's applied pathways (reads only)."""
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):

@@ -106,6 +106,11 @@ class Pathway:
                 return spec
         return self.all_fields().get(name)
 
+    def label_of(self, name: str, method: str) -> str:
+        """The field's label as the given method asks for it; the bare name for a field no method has."""
+        spec = self.field(name, method)
+        return spec.label if spec else name
+
 
 def _inbound_instance_step(prefix: str) -> Step:
     return Step(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import overload
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -114,6 +115,14 @@ def missing_issuer(chain: Sequence[CertificateInfo]) -> CertificateInfo | None:
     """The top certificate of an ordered chain when its issuer is not included (not self-signed)."""
     top = chain[-1]
     return None if is_self_signed(top) else top
+
+
+@overload
+def leaf_only(chain: ParsedCertificates) -> ParsedCertificates: ...
+
+
+@overload
+def leaf_only(chain: Sequence[CertificateInfo]) -> tuple[CertificateInfo]: ...
 
 
 def leaf_only(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 from .model import CertificateError, CertificateInfo, PrivateKeyMaterial
@@ -114,7 +116,7 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def describe_public_key(key: object) -> tuple[str, int | None, str | None]:
+def describe_public_key(key: PublicKeyTypes | PrivateKeyTypes) -> tuple[str, int | None, str | None]:
     """(key type, size in bits, curve name) of a public or private key."""
     if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
         return "RSA", key.key_size, None
@@ -147,7 +149,10 @@ def general_name_text(name: x509.GeneralName) -> str:
     return str(name)
 
 
-def _extension(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.ExtensionType | None:
+Extension = TypeVar("Extension", bound=x509.ExtensionType)
+
+
+def _extension(cert: x509.Certificate, kind: type[Extension]) -> Extension | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
@@ -227,15 +232,15 @@ def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
         )
 
 
-def describe_private_key(key: object) -> PrivateKeyMaterial:
+def describe_private_key(key: PrivateKeyTypes) -> PrivateKeyMaterial:
     """A private key object → PrivateKeyMaterial holding unencrypted PKCS#8 PEM."""
     key_type, key_size, key_curve = describe_public_key(key)
     if key_type == "unknown":
         raise CertificateError("This private key type is not supported; use an RSA or EC key.")
-    pem = key.private_bytes(  # type: ignore[attr-defined]
+    pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    public_pem = key.public_key().public_bytes(  # type: ignore[attr-defined]
+    public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return PrivateKeyMaterial(key_type, key_size, key_curve, public_key_pem=public_pem, pem=pem)

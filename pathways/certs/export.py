@@ -43,7 +43,7 @@ def export_pkcs12(
     certificates = [certificate_object(info) for info in infos]
     return pkcs12.serialize_key_and_certificates(
         (friendly_name or infos[0].subject).encode("utf-8"),
-        private_key_object(private_key),  # type: ignore[arg-type]
+        private_key_object(private_key),
         certificates[0],
         certificates[1:] or None,
         encryption,

@@ -13,16 +13,21 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from .describe import describe_private_key, describe_public_key, general_name_text, name_text
-from .model import CertificateError, PrivateKeyMaterial
+from .model import CertificateError, PrivateKeyMaterial, SignatureHash, SigningKey
 
-KEY_ALGORITHMS = {
-    "RSA-2048": ("RSA", 2048),
-    "RSA-3072": ("RSA", 3072),
-    "RSA-4096": ("RSA", 4096),
-    "EC-P256": ("EC", ec.SECP256R1()),
-    "EC-P384": ("EC", ec.SECP384R1()),
+# RSA keys by size in bits, EC keys by curve.
+KEY_ALGORITHMS: dict[str, int | ec.EllipticCurve] = {
+    "RSA-2048": 2048,
+    "RSA-3072": 3072,
+    "RSA-4096": 4096,
+    "EC-P256": ec.SECP256R1(),
+    "EC-P384": ec.SECP384R1(),
 }
-SIGNATURE_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+SIGNATURE_HASHES: dict[str, type[SignatureHash]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DNS_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 DNS_NAME = re.compile(rf"(\*\.)?({DNS_LABEL}\.)*{DNS_LABEL}")
@@ -95,33 +100,36 @@ def generate_private_key(algorithm: str = "RSA-2048") -> PrivateKeyMaterial:
     """A new RSA (2048/3072/4096) or EC (P-256/P-384) private key, e.g. `generate_private_key("EC-P256")`."""
     if algorithm not in KEY_ALGORITHMS:
         raise CertificateError(f"Choose a key type among {', '.join(KEY_ALGORITHMS)}.")
-    family, parameter = KEY_ALGORITHMS[algorithm]
-    if family == "RSA":
+    parameter = KEY_ALGORITHMS[algorithm]
+    key: SigningKey
+    if isinstance(parameter, int):
         key = rsa.generate_private_key(public_exponent=65537, key_size=parameter)
     else:
         key = ec.generate_private_key(parameter)
     return describe_private_key(key)
 
 
-def private_key_object(key: PrivateKeyMaterial | bytes | str | object) -> object:
-    """A cryptography private key from PrivateKeyMaterial, unencrypted PEM or a key object."""
+def private_key_object(key: PrivateKeyMaterial | bytes | str | object) -> SigningKey:
+    """An RSA, EC, Ed25519 or Ed448 private key from PrivateKeyMaterial, unencrypted PEM or a key object."""
     if isinstance(key, PrivateKeyMaterial):
         key = key.pem
     if isinstance(key, str):
         key = key.encode()
     if isinstance(key, bytes):
         try:
-            return serialization.load_pem_private_key(key, None)
+            key = serialization.load_pem_private_key(key, None)
         except Exception:
             raise CertificateError("The private key must be unencrypted PEM here.") from None
-    if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
-        return key
-    if isinstance(key, ed448.Ed448PrivateKey):
+        if not isinstance(key, SigningKey):
+            raise CertificateError(
+                "This private key type cannot sign certificates here; use an RSA or EC key."
+            )
+    if isinstance(key, SigningKey):
         return key
     raise CertificateError("This is not a private key.")
 
 
-def signature_hash(key: object, hash_name: str) -> hashes.HashAlgorithm | None:
+def signature_hash(key: SigningKey, hash_name: str) -> SignatureHash | None:
     """The hash to sign with (None for Ed25519/Ed448, which hash internally)."""
     if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return None
@@ -173,7 +181,7 @@ def build_csr(
     names = [general_name(name) for name in subject_alt_names if name.strip()]
     if names:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
-    csr = builder.sign(key, signature_hash(key, hash_name))  # type: ignore[arg-type]
+    csr = builder.sign(key, signature_hash(key, hash_name))
     return csr.public_bytes(serialization.Encoding.PEM)
 
 

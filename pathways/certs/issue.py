@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from .describe import (
     EKU_OIDS_BY_NAME,
@@ -17,48 +18,50 @@ from .describe import (
     key_matches_certificate,
 )
 from .generate import DistinguishedName, general_name, load_csr, private_key_object, signature_hash
-from .model import CertificateError, CertificateInfo, PrivateKeyMaterial
-
-PUBLIC_KEY_TYPES = (
-    rsa.RSAPublicKey,
-    ec.EllipticCurvePublicKey,
-    ed25519.Ed25519PublicKey,
-    ed448.Ed448PublicKey,
-)
+from .model import CertifiableKey, CertificateError, CertificateInfo, PrivateKeyMaterial, SigningKey
 
 
-def _public_key_and_request(source: object) -> tuple[object, x509.CertificateSigningRequest | None]:
+def _certifiable(key: PublicKeyTypes) -> CertifiableKey:
+    if not isinstance(key, CertifiableKey):
+        raise CertificateError("Certificates are made here for RSA, EC, Ed25519 and Ed448 keys only.")
+    return key
+
+
+def _public_key_and_request(
+    source: object,
+) -> tuple[CertifiableKey, x509.CertificateSigningRequest | None]:
     if isinstance(source, PrivateKeyMaterial):
-        return serialization.load_pem_public_key(source.public_key_pem), None
+        return _certifiable(serialization.load_pem_public_key(source.public_key_pem)), None
     if isinstance(source, x509.CertificateSigningRequest):
         csr = load_csr(source)
-        return csr.public_key(), csr
+        return _certifiable(csr.public_key()), csr
     if isinstance(source, bytes | str):
         raw = source.encode() if isinstance(source, str) else source
         if b"PRIVATE KEY" in raw:
             raise CertificateError("Give the CSR or the public key, never the private key.")
         if b"PUBLIC KEY-----" in raw:
             try:
-                return serialization.load_pem_public_key(raw), None
+                public_key = serialization.load_pem_public_key(raw)
             except Exception:
                 raise CertificateError("This public key cannot be read; paste it again as PEM.") from None
+            return _certifiable(public_key), None
         csr = load_csr(raw)
-        return csr.public_key(), csr
-    if isinstance(source, PUBLIC_KEY_TYPES):
+        return _certifiable(csr.public_key()), csr
+    if isinstance(source, CertifiableKey):
         return source, None
     raise CertificateError("Give a CSR (PEM or DER) or a public key to certify.")
 
 
-def _spki(public_key: object) -> bytes:
-    return public_key.public_bytes(  # type: ignore[attr-defined]
+def _spki(public_key: PublicKeyTypes) -> bytes:
+    return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
 def issue_certificate(
-    csr_or_public_key: bytes | str | PrivateKeyMaterial | x509.CertificateSigningRequest | object,
+    csr_or_public_key: bytes | str | PrivateKeyMaterial | x509.CertificateSigningRequest | CertifiableKey,
     ca_cert: CertificateInfo | x509.Certificate | bytes | str | None,
-    ca_key: PrivateKeyMaterial | bytes | str | object,
+    ca_key: PrivateKeyMaterial | bytes | str | SigningKey,
     days: int,
     eku: Sequence[str] = ("clientAuth",),
     *,
@@ -84,29 +87,29 @@ def issue_certificate(
     else:
         raise CertificateError("Give the subject (at least a common name) for a certificate made from a key.")
     if ca_cert is None:
-        issuer_name, issuer_public_key = subject_name, signing_key.public_key()  # type: ignore[attr-defined]
+        issuer_name, issuer_public_key = subject_name, signing_key.public_key()
         if _spki(issuer_public_key) != _spki(public_key):
             raise CertificateError("A self-signed certificate must be signed with its own private key.")
     else:
         issuer = certificate_object(ca_cert)
         if not key_matches_certificate(describe_private_key(signing_key), issuer):
             raise CertificateError("The CA's private key does not belong to the CA certificate.")
-        issuer_name, issuer_public_key = issuer.subject, issuer.public_key()
+        issuer_name, issuer_public_key = issuer.subject, _certifiable(issuer.public_key())
     start = not_before or datetime.now(UTC)
     start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject_name)
         .issuer_name(issuer_name)
-        .public_key(public_key)  # type: ignore[arg-type]
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
         .add_extension(_key_usage(is_ca, public_key), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)  # type: ignore[arg-type]
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key),
             critical=False,
         )
     )
@@ -116,7 +119,7 @@ def issue_certificate(
     if eku:
         usages = x509.ExtendedKeyUsage([_eku_oid(name) for name in eku])
         builder = builder.add_extension(usages, critical=False)
-    cert = builder.sign(signing_key, signature_hash(signing_key, hash_name))  # type: ignore[arg-type]
+    cert = builder.sign(signing_key, signature_hash(signing_key, hash_name))
     return describe_certificate(cert)
 
 
@@ -144,7 +147,7 @@ def _eku_oid(name: str) -> x509.ObjectIdentifier:
         ) from None
 
 
-def _key_usage(is_ca: bool, public_key: object) -> x509.KeyUsage:
+def _key_usage(is_ca: bool, public_key: CertifiableKey) -> x509.KeyUsage:
     is_rsa = isinstance(public_key, rsa.RSAPublicKey)
     return x509.KeyUsage(
         digital_signature=True,

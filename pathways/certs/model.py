@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeAlias
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 # CPI OData security-content limits (docs/sap-apis.md §8, §10.3).
 CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES = 10240
@@ -14,6 +18,15 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 # A chain has a handful of certificates; more is a wrong file and would make chain ordering slow.
 MAX_CERTIFICATES = 50
 DEFAULT_EXPIRY_THRESHOLD_DAYS = 30
+
+# The key kinds certificates are made for and signed with here; DSA, DH and X25519/X448 keys are refused.
+SigningKey: TypeAlias = (
+    rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+)
+CertifiableKey: TypeAlias = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
+SignatureHash: TypeAlias = hashes.SHA256 | hashes.SHA384 | hashes.SHA512
 
 
 class CertificateError(Exception):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from . import pkcs12_limits
@@ -55,7 +57,7 @@ SYSTEM_EXITS = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
 class _Read:
     certificates: list[x509.Certificate]
     source_format: str
-    private_key: object | None = None
+    private_key: PrivateKeyTypes | None = None
 
 
 def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
@@ -358,7 +360,7 @@ def parse_certificates(
         raise CertificateError(UNREADABLE) from None
 
 
-def _key_from_pem(text: str, passphrase: bytes | None) -> object:
+def _key_from_pem(text: str, passphrase: bytes | None) -> PrivateKeyTypes:
     all_blocks = _pem_blocks(text)
     blocks = [(label, body) for label, body in all_blocks if "PRIVATE KEY" in label]
     if not blocks:
@@ -374,7 +376,9 @@ def _key_from_pem(text: str, passphrase: bytes | None) -> object:
     return _with_passphrase(lambda pw: serialization.load_pem_private_key(block, pw), passphrase)
 
 
-def _with_passphrase(load, passphrase: bytes | None) -> object:
+def _with_passphrase(
+    load: Callable[[bytes | None], PrivateKeyTypes], passphrase: bytes | None
+) -> PrivateKeyTypes:
     try:
         return load(passphrase)
     except TypeError:

@@ -6,14 +6,20 @@ records the outcome on the pathway (chain import) and in the audit trail.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
-from pathways.models import AuditEvent, Pathway
+from pathways.models import Actor, AuditEvent, Pathway
 from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 
 class ChainRefused(Exception):
@@ -46,7 +52,7 @@ def keypair_alias(pathway: Pathway) -> str:
     return alias
 
 
-def download_keypair_csr(pathway: Pathway, user=None) -> str:
+def download_keypair_csr(pathway: Pathway, user: Actor | None = None) -> str:
     """The PKCS#10 request of the key pair CPI generated, as PEM, for the receiver's CA to sign."""
     alias = keypair_alias(pathway)
     with Connection(pathway.landscape) as connection:
@@ -66,7 +72,9 @@ def download_keypair_csr(pathway: Pathway, user=None) -> str:
     return pem
 
 
-def check_signed_chain(text: str, current_certificate_pem: str, now=None) -> certs.ParsedCertificates:
+def check_signed_chain(
+    text: str, current_certificate_pem: str, now: datetime | None = None
+) -> certs.ParsedCertificates:
     """The uploaded chain, leaf first, if it certifies the key pair's own public key and has no errors."""
     try:
         parsed = certs.parse_certificates(text)
@@ -89,13 +97,13 @@ def check_signed_chain(text: str, current_certificate_pem: str, now=None) -> cer
     return parsed
 
 
-def _spki():
+def _spki() -> tuple[Encoding, PublicFormat]:
     from cryptography.hazmat.primitives import serialization
 
     return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
 
 
-def upload_signed_chain(pathway: Pathway, text: str, user=None) -> dict:
+def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None = None) -> dict:
     """Import the CA-signed chain onto the key pair; the hand-off certificate and `applied` follow it."""
     alias = keypair_alias(pathway)
     with Connection(pathway.landscape) as connection:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import certifi
 from django.conf import settings
@@ -22,6 +23,9 @@ from pathways.sap.errors import SapError
 from pathways.sap.http import RetryPolicy, SapHttp, Timeouts
 from pathways.sap.keys import ServiceKey
 from pathways.sap.xsuaa import TokenClient
+
+if TYPE_CHECKING:
+    from pathways.models import Landscape
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,14 @@ def guarded_addresses(host: str, port: int) -> list[str]:
         raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
 
 
-def landscape_secret(landscape, name: str) -> str:
+def landscape_secret(landscape: Landscape, name: str) -> str:
     from pathways.models import Secret
 
     secret = Secret.lookup(landscape=landscape, name=name)
     return secret.reveal() if secret else ""
 
 
-def cpi_api_key(landscape) -> ServiceKey:
+def cpi_api_key(landscape: Landscape) -> ServiceKey:
     """The landscape's `api`-plan key, with its secret (or private key) from the vault."""
     if not (landscape.cpi_api_url and landscape.cpi_token_url and landscape.cpi_client_id):
         raise SapError(
@@ -108,7 +112,11 @@ class Connection:
     """Everything remote for one run, sharing one SapHttp (so the run's HTTP calls are counted once)."""
 
     def __init__(
-        self, landscape, *, heartbeat: Callable[[], None] | None = None, tuning: Tuning | None = None
+        self,
+        landscape: Landscape,
+        *,
+        heartbeat: Callable[[], None] | None = None,
+        tuning: Tuning | None = None,
     ) -> None:
         self.landscape = landscape
         self.tuning = tuning or Tuning.from_settings()

@@ -10,7 +10,9 @@ nothing remote is changed. Findings are stored through `Pathway.record_drift`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +20,9 @@ from django.utils import timezone
 from pathways import shapes
 from pathways.engine.connect import Connection
 from pathways.sap.errors import SapError
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 
 def clock_skew() -> timedelta:
@@ -35,14 +40,14 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
-def differences(connection: Connection, pathway) -> list[str]:
+def differences(connection: Connection, pathway: Pathway) -> list[str]:
     """What differs between the remote objects and `pathway.applied`, one sentence each; [] when in sync."""
     applied = pathway.applied or {}
     shape = shapes.of_applied(applied)
     return shape.drift(connection, applied) if shape is not None else []
 
 
-def check_pathways(pathways) -> dict[int, dict]:
+def check_pathways(pathways: Sequence[Pathway]) -> dict[int, dict]:
     """Drift findings of applied pathways of one landscape, read over one connection, and stored on each row.
 
     Returns {pathway id: {"differences": [...], "error": "", "checked_at": iso}}. A remote failure is kept

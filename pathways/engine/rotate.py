@@ -13,17 +13,22 @@ connection)` (called by the run executor for kind "rotate").
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
 from pathways import certinspect, certs, shapes
 from pathways.engine import verify
 from pathways.engine.connect import Connection
-from pathways.models import AuditEvent, Pathway, Rotation, RotationState, Run, RunKind
+from pathways.models import Actor, AuditEvent, Pathway, Rotation, RotationState, Run, RunKind
 from pathways.models.certificates import OPEN_ROTATION_STATES
 from pathways.sap.errors import SapError
 from pathways.shapes import it_rt_key
 from pathways.shapes.base import Work
+
+if TYPE_CHECKING:
+    from pathways.engine.runs import Recorder
 
 CREATE, RETIRE = "create", "retire"
 
@@ -143,7 +148,7 @@ def _check_new_certificate(pathway: Pathway, text: str) -> dict:
         threshold_days=pathway.landscape.expiry_threshold_days,
         known=certinspect.known_fingerprints(None),
     )
-    if inspection.read_error:
+    if inspection.parsed is None:
         raise RotationRefused(inspection.read_error)
     if inspection.errors:
         raise RotationRefused(" ".join(f.message for f in inspection.errors))
@@ -151,7 +156,7 @@ def _check_new_certificate(pathway: Pathway, text: str) -> dict:
     return {"certificate": leaf.pem.decode("ascii"), "fingerprint": leaf.fingerprint_sha256}
 
 
-def _start(pathway: Pathway, user, phase: str, rotation: Rotation) -> Run:
+def _start(pathway: Pathway, user: Actor | None, phase: str, rotation: Rotation) -> Run:
     from pathways.engine.runs import start_run
 
     run = start_run(pathway, RunKind.ROTATE, user)
@@ -162,7 +167,7 @@ def _start(pathway: Pathway, user, phase: str, rotation: Rotation) -> Run:
     return run
 
 
-def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Run:
+def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate: str = "") -> Run:
     """Record the rotation and queue its first run (create and verify the successor); RotationRefused."""
     settle(pathway)
     blocker = rotation_blocker(pathway)
@@ -187,7 +192,7 @@ def start_rotation(pathway: Pathway, user=None, new_certificate: str = "") -> Ru
     return run
 
 
-def start_retire(pathway: Pathway, user=None) -> Run:
+def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
     """The user confirms the other side has switched: queue the run that retires the old credential."""
     settle(pathway)
     rotation = open_rotation(pathway)
@@ -221,7 +226,7 @@ def _label(facts: dict) -> str:
 # --- executing ---------------------------------------------------------------------------------------------
 
 
-def execute(run: Run, recorder, connection: Connection) -> str:
+def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Run one phase of a rotation; returns the run's final message. SapError propagates (run fails)."""
     phase = (run.result or {}).get("phase")
     rotation = Rotation.objects.select_related("pathway__landscape").get(pk=run.result["rotation"])

@@ -21,7 +21,8 @@ from pathways import shapes
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
-from pathways.models import Landscape, Pathway, Run, RunKind, RunStep
+from pathways.errors import EngineError
+from pathways.models import Actor, Landscape, Pathway, Run, RunKind, RunStep
 from pathways.sap.errors import SapError
 from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
 
@@ -56,7 +57,7 @@ def one_line(text: str, limit: int = 500) -> str:
 # --- starting ----------------------------------------------------------------------------------------------
 
 
-def start_run(target: Pathway | Landscape, kind: str, user=None) -> Run:
+def start_run(target: Pathway | Landscape, kind: str, user: Actor | None = None) -> Run:
     """Create the Run row and queue `pathways.tasks.execute_run(run.id)` once the row is committed.
 
     `target` is a Pathway (plan, apply, verify) or a Landscape (check). An active run of the same target
@@ -102,7 +103,7 @@ def enqueue(run: Run) -> None:
     from pathways.tasks import execute_run
 
     try:
-        result = execute_run.apply_async(args=[run.id], retry=False)
+        result = execute_run.apply_async(args=(run.id,), retry=False)
     except Exception as error:  # noqa: BLE001 - any broker failure means the same thing to the user
         logger.warning("run %s could not be queued: %s", run.id, type(error).__name__)
         run.state, run.message, run.finished_at = RunState.FAILED, QUEUE_UNAVAILABLE, timezone.now()
@@ -115,12 +116,12 @@ def enqueue(run: Run) -> None:
     Run.objects.filter(pk=run.pk).update(task_id=run.task_id)
 
 
-def apply_all(landscape: Landscape, user=None) -> list[Run]:
+def apply_all(landscape: Landscape, user: Actor | None = None) -> list[Run]:
     """Start an apply of each of the landscape's four pathways; workers run them concurrently."""
     return [start_run(pathway, RunKind.APPLY, user) for pathway in landscape.pathways.order_by("key")]
 
 
-def resume(pathway: Pathway, user=None) -> Run:
+def resume(pathway: Pathway, user: Actor | None = None) -> Run:
     """Resuming is a new apply: every step looks up what exists first, so nothing is created twice."""
     return start_run(pathway, RunKind.APPLY, user)
 
@@ -345,14 +346,16 @@ def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
             outcome.message = "; ".join(f.sentence for f in (missing or found))
     ok = all(f.status == check.OK for f in findings)
     run.result = {"ok": ok, "checks": [f.as_dict() for f in findings]}
-    missing = sum(f.status != check.OK for f in findings)
-    message = "Every check passed" if ok else f"{missing} of {len(findings)} checks found something missing"
+    absent = sum(f.status != check.OK for f in findings)
+    message = "Every check passed" if ok else f"{absent} of {len(findings)} checks found something missing"
     _finish_run(run, RunState.SUCCEEDED if ok else RunState.FAILED, message, connection)
 
 
 def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     """Plan, apply, verify or retire one pathway; what is read, done and proven is the pathway's shape's."""
     pathway = run.pathway
+    if pathway is None:
+        raise EngineError("This run has no pathway to work on", code="no_pathway")
     if run.kind == RunKind.RETIRE:
         from pathways.engine import retire
 
@@ -372,7 +375,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             raise SapError(
                 "The draft needs attention before it can be applied: "
                 + "; ".join(
-                    f"{pathway.spec.field(name, pathway.method).label}: {text}"
+                    f"{pathway.spec.label_of(name, pathway.method)}: {text}"
                     for name, text in problems.items()
                 ),
                 code="draft_problem",

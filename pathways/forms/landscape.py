@@ -1,5 +1,9 @@
 """The landscape form: pasted service keys parsed, URLs guarded, secrets kept in the vault."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,14 +11,17 @@ from django.db import models
 from pathways import netguard, validators
 from pathways.models import Landscape, Secret
 from pathways.sap.errors import SapError
-from pathways.sap.keys import KIND_CERTIFICATE, parse_service_key
+from pathways.sap.keys import ServiceKey, parse_service_key
 from pathways.sap.service_manager import ServiceManagerBinding
+
+if TYPE_CHECKING:
+    from pathways.models import Actor
 
 SECRET_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
 URL_FIELDS = ("runtime_url", "cf_api_url", "cf_uaa_url")
 
 
-def _parse_key(raw: str, what: str):
+def _parse_key(raw: str, what: str) -> ServiceKey:
     try:
         return parse_service_key(raw)
     except SapError as error:
@@ -33,11 +40,11 @@ def _check_key_urls(**urls: str) -> None:
 class SecretTextarea(forms.Textarea):
     """A textarea for pasted keys: what was typed is never rendered back into the page."""
 
-    def format_value(self, value):
+    def format_value(self, value: object) -> None:
         return None
 
 
-def _https_urls(model_field, **kwargs):
+def _https_urls(model_field: models.Field, **kwargs: Any) -> forms.Field | None:
     if isinstance(model_field, models.URLField):
         return model_field.formfield(assume_scheme="https", **kwargs)
     return model_field.formfield(**kwargs)
@@ -110,12 +117,12 @@ class LandscapeForm(forms.ModelForm):
         }
         widgets = {"ca_bundle": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})}
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: Actor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.parsed_cpi_key = None
-        self.parsed_sm_key = None
-        self.secret_status = {}
+        self.parsed_cpi_key: ServiceKey | None = None
+        self.parsed_sm_key: ServiceManagerBinding | None = None
+        self.secret_status: dict[str, Secret] = {}
         if self.instance.pk:
             for name, stored in (
                 ("cpi_service_key", "cpi_secret"),
@@ -128,10 +135,10 @@ class LandscapeForm(forms.ModelForm):
         elif not self.is_bound:
             self.fields["cpi_service_key"].help_text = "Paste the JSON of the it-rt service key of plan api."
 
-    def clean_name(self):
+    def clean_name(self) -> str:
         return validators.landscape_name(self.cleaned_data["name"])
 
-    def _clean_url(self, name):
+    def _clean_url(self, name: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
         if not value:
             return value
@@ -140,34 +147,34 @@ class LandscapeForm(forms.ModelForm):
         except netguard.UnsafeURL as error:
             raise ValidationError(str(error))
 
-    def clean_runtime_url(self):
+    def clean_runtime_url(self) -> str:
         return self._clean_url("runtime_url")
 
-    def clean_cf_api_url(self):
+    def clean_cf_api_url(self) -> str:
         return self._clean_url("cf_api_url")
 
-    def clean_cf_uaa_url(self):
+    def clean_cf_uaa_url(self) -> str:
         return self._clean_url("cf_uaa_url")
 
-    def clean_endpoint_path(self):
+    def clean_endpoint_path(self) -> str:
         return validators.endpoint_path(self.cleaned_data.get("endpoint_path") or "")
 
-    def clean_s4_host(self):
+    def clean_s4_host(self) -> str:
         return validators.host_name(self.cleaned_data.get("s4_host") or "")
 
-    def clean_ssc_host(self):
+    def clean_ssc_host(self) -> str:
         return validators.host_name(self.cleaned_data.get("ssc_host") or "")
 
-    def clean_cf_org(self):
+    def clean_cf_org(self) -> str:
         return validators._text(self.cleaned_data.get("cf_org") or "", "org name", 200, required=False)
 
-    def clean_cf_space(self):
+    def clean_cf_space(self) -> str:
         return validators._text(self.cleaned_data.get("cf_space") or "", "space name", 200, required=False)
 
-    def clean_cf_user(self):
+    def clean_cf_user(self) -> str:
         return validators._text(self.cleaned_data.get("cf_user") or "", "user", 200, required=False)
 
-    def clean_cpi_service_key(self):
+    def clean_cpi_service_key(self) -> str:
         raw = self.cleaned_data.get("cpi_service_key") or ""
         if not raw:
             return raw
@@ -176,7 +183,7 @@ class LandscapeForm(forms.ModelForm):
         self.parsed_cpi_key = key
         return raw
 
-    def clean_sm_service_key(self):
+    def clean_sm_service_key(self) -> str:
         raw = self.cleaned_data.get("sm_service_key") or ""
         if not raw:
             return raw
@@ -188,7 +195,7 @@ class LandscapeForm(forms.ModelForm):
         self.parsed_sm_key = key
         return raw
 
-    def clean_ca_bundle(self):
+    def clean_ca_bundle(self) -> str:
         raw = (self.cleaned_data.get("ca_bundle") or "").strip()
         if not raw:
             return raw
@@ -200,14 +207,15 @@ class LandscapeForm(forms.ModelForm):
             raise ValidationError(f"The CA bundle: {error}")
         return raw + "\n"
 
-    def clean_expiry_threshold_days(self):
+    def clean_expiry_threshold_days(self) -> int:
         value = self.cleaned_data.get("expiry_threshold_days")
-        if value is None or not 1 <= value <= 365:
+        if not isinstance(value, int) or not 1 <= value <= 365:
             raise ValidationError("Enter a number of days between 1 and 365.")
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("cf_api_url") and not data.get("cf_uaa_url"):
             data["cf_uaa_url"] = data["cf_api_url"].replace("://api.", "://uaa.", 1)
         return data
@@ -229,11 +237,12 @@ class LandscapeForm(forms.ModelForm):
             landscape.cpi_api_url = key.url
             landscape.cpi_token_url = key.tokenurl
             landscape.cpi_client_id = key.clientid
-            if key.kind == KIND_CERTIFICATE:
+            pair = key.client_certificate
+            if pair is not None:
                 landscape.cpi_auth = "certificate"
-                landscape.cpi_certificate = key.certificate or ""
-                Secret.store(landscape=landscape, name="cpi_secret", value=key.key, user=self.user)
-            else:
+                landscape.cpi_certificate, private_key = pair
+                Secret.store(landscape=landscape, name="cpi_secret", value=private_key, user=self.user)
+            elif key.clientsecret:  # parse_service_key refuses a key with neither a secret nor a key pair
                 landscape.cpi_auth = "secret"
                 landscape.cpi_certificate = ""
                 Secret.store(landscape=landscape, name="cpi_secret", value=key.clientsecret, user=self.user)

@@ -1,8 +1,15 @@
 """Validation of one wizard field, as typed, through the catalog's rule for it."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 
 from pathways import catalog, validators
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 
 def clean_value(spec: catalog.Field, raw: str) -> tuple[str, str | None]:
@@ -25,9 +32,9 @@ def clean_value(spec: catalog.Field, raw: str) -> tuple[str, str | None]:
         return raw, " ".join(error.messages)
 
 
-def missing_and_invalid(pathway) -> dict[str, str]:
+def missing_and_invalid(pathway: Pathway) -> dict[str, str]:
     """Every problem that keeps the draft from being planned, by field name."""
-    problems = {}
+    problems: dict[str, str] = {}
     for spec in pathway.active_fields():
         if spec.is_secret:
             if spec.required and pathway.secret(spec.name) is None:

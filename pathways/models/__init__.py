@@ -1,7 +1,7 @@
 """The data model: landscapes and their members, pathways with drafts, secrets, runs and the audit trail."""
 
 from pathways.models.approval import Approval, ApprovalState
-from pathways.models.audit import AuditEvent
+from pathways.models.audit import Actor, AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
 from pathways.models.landscape import Landscape, Membership, Role, Tier
 from pathways.models.leftover import LeftoverCredential, LeftoverState
@@ -11,6 +11,7 @@ from pathways.models.secret import Secret
 from pathways.models.token import ApiToken
 
 __all__ = [
+    "Actor",
     "ApiToken",
     "Approval",
     "ApprovalState",

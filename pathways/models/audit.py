@@ -1,9 +1,23 @@
 """The audit trail: who changed what and when; secrets appear only as ***CHANGED***."""
 
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.conf import settings
 from django.db import models
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from pathways.models.landscape import Landscape
+
 CHANGED = "***CHANGED***"
+
+# Who acts through a page or the API: a signed-in user, or a request's anonymous user. Where the system
+# acts on its own (a scheduled check, a worker), the actor is None.
+Actor: TypeAlias = "User | AnonymousUser"
 
 
 class AuditEvent(models.Model):
@@ -31,15 +45,15 @@ class AuditEvent(models.Model):
     def record(
         cls,
         *,
-        user,
+        user: Actor | None,
         action: str,
-        landscape=None,
+        landscape: Landscape | None = None,
         pathway_key: str = "",
-        changes=None,
-        secret_fields=(),
+        changes: Mapping[str, Sequence[object]] | None = None,
+        secret_fields: Collection[str] = (),
         note: str = "",
-    ) -> "AuditEvent":
-        censored = {}
+    ) -> AuditEvent:
+        censored: dict[str, list[object]] = {}
         for name, (before, after) in (changes or {}).items():
             if name in secret_fields:
                 censored[name] = [CHANGED, CHANGED]

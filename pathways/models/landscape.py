@@ -2,10 +2,17 @@
 it.
 """
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
+
+if TYPE_CHECKING:
+    from pathways.models.audit import Actor
+    from pathways.models.pathway import Pathway
 
 
 class Tier(models.TextChoices):
@@ -28,8 +35,8 @@ PERMISSIONS = {
 }
 
 
-class LandscapeQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class LandscapeQuerySet(models.QuerySet["Landscape"]):
+    def visible_to(self, user: Actor) -> Self:
         """The one place that decides which landscapes a user may see."""
         if not user.is_authenticated:
             return self.none()
@@ -86,31 +93,32 @@ class Landscape(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """A new landscape comes with its four pathways, whoever creates it (page, import, admin, code)."""
         created = self._state.adding
         super().save(*args, **kwargs)
         if created:
             self.ensure_pathways()
 
-    def role_of(self, user) -> str | None:
+    def role_of(self, user: Actor) -> str | None:
         if not user.is_authenticated:
             return None
         if user.is_superuser:
             return Role.CONSULTANT
-        roles = self.__dict__.setdefault("_roles", {})  # one query per user and instance, not per check
+        # one query per user and instance, not per check
+        roles: dict[int, str | None] = self.__dict__.setdefault("_roles", {})
         if user.pk not in roles:
             membership = self.memberships.filter(user=user).first()
             roles[user.pk] = membership.role if membership else None
         return roles[user.pk]
 
-    def may(self, user, action: str) -> bool:
+    def may(self, user: Actor, action: str) -> bool:
         role = self.role_of(user)
         if user.is_authenticated and user.is_superuser:
             return True
-        return bool(role) and action in PERMISSIONS[Role(role)]
+        return role is not None and action in PERMISSIONS[Role(role)]
 
-    def ordered_pathways(self) -> list:
+    def ordered_pathways(self) -> list[Pathway]:
         """The four pathways in catalog order (uses prefetched rows when there are any)."""
         from pathways import catalog
 

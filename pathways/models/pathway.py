@@ -4,7 +4,11 @@ Drafts use optimistic locking per field: a save made from a page that has not se
 value of the same field is refused as a conflict that carries both values, so nothing is lost.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -13,6 +17,9 @@ from pathways import catalog
 from pathways.models.audit import AuditEvent
 from pathways.models.secret import Secret
 from pathways.status import PathwayStatus
+
+if TYPE_CHECKING:
+    from pathways.models.audit import Actor
 
 METHOD_FIELD = "method"
 
@@ -63,9 +70,13 @@ class Pathway(models.Model):
 
     def value(self, name: str) -> str:
         """The draft value of a field, or the catalog default until someone types one."""
-        if name in self.draft:
-            return self.draft[name]
-        return self.spec.field(name, self.method).default
+        typed = self.draft.get(name)
+        if isinstance(typed, str):
+            return typed
+        spec_field = self.spec.field(name, self.method)
+        if spec_field is None:
+            raise KeyError(f"The {self.key} pathway has no field {name!r}")
+        return spec_field.default
 
     def active_fields(self) -> list[catalog.Field]:
         """The fields of the chosen method that apply given the other answers (e.g. only external certs)."""
@@ -74,7 +85,9 @@ class Pathway(models.Model):
     def secret(self, name: str) -> Secret | None:
         return Secret.lookup(landscape=self.landscape, pathway=self, name=name)
 
-    def save_field(self, name: str, value: str, *, seen_version: int, user, force: bool = False):
+    def save_field(
+        self, name: str, value: str, *, seen_version: int, user: Actor, force: bool = False
+    ) -> Pathway | Conflict:
         """Store one typed value. Returns the saved Pathway, or a Conflict when someone else got there
         first.
         """
@@ -117,7 +130,7 @@ class Pathway(models.Model):
 
     # --- state changes: the only writers of status, verification and drift ---------------------------------
 
-    def _set(self, **fields) -> None:
+    def _set(self, **fields: object) -> None:
         Pathway.objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)
@@ -130,11 +143,11 @@ class Pathway(models.Model):
     def mark_applying(self) -> None:
         self._set(status=PathwayStatus.APPLYING, status_message="")
 
-    def mark_applied(self, applied: dict) -> None:
+    def mark_applied(self, applied: dict[str, Any]) -> None:
         """The apply's writes are done; `applied` is what it produced (public facts only)."""
         self._set(status=PathwayStatus.APPLIED, status_message="", applied=applied)
 
-    def mark_verified(self, *, proof: str, not_after=None) -> None:
+    def mark_verified(self, *, proof: str, not_after: datetime | None = None) -> None:
         """Verification proved the drafted method; what it proved becomes the pathway's claim. A pathway that
         verifies is not drifted any more: the drift it was flagged for is cleared (and audited)."""
         self._set(
@@ -150,7 +163,7 @@ class Pathway(models.Model):
     def mark_failed(self, message: str) -> None:
         self._set(status=PathwayStatus.FAILED, status_message=message[:500])
 
-    def record_drift(self, finding: dict) -> None:
+    def record_drift(self, finding: dict[str, Any]) -> None:
         """Store a drift check's finding ({"differences", "error", "checked_at"}); audits a change."""
         was = bool((self.drift or {}).get("differences"))
         now_drifted = bool(finding.get("differences"))

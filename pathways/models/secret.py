@@ -1,10 +1,19 @@
 """Encrypted secrets of a landscape or of one pathway's draft; the value never leaves through a page."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from pathways import vault
+
+if TYPE_CHECKING:
+    from pathways.models.audit import Actor
+    from pathways.models.landscape import Landscape
+    from pathways.models.pathway import Pathway
 
 
 class Secret(models.Model):
@@ -42,7 +51,15 @@ class Secret(models.Model):
         return vault.decrypt_bytes(self.ciphertext)
 
     @classmethod
-    def store(cls, *, landscape, name: str, value: str | bytes, user=None, pathway=None) -> "Secret":
+    def store(
+        cls,
+        *,
+        landscape: Landscape,
+        name: str,
+        value: str | bytes,
+        user: Actor | None = None,
+        pathway: Pathway | None = None,
+    ) -> Secret:
         secret, _ = cls.objects.update_or_create(
             landscape=landscape,
             pathway=pathway,
@@ -56,5 +73,5 @@ class Secret(models.Model):
         return secret
 
     @classmethod
-    def lookup(cls, *, landscape, name: str, pathway=None) -> "Secret | None":
+    def lookup(cls, *, landscape: Landscape, name: str, pathway: Pathway | None = None) -> Secret | None:
         return cls.objects.filter(landscape=landscape, pathway=pathway, name=name).first()

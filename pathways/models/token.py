@@ -2,12 +2,18 @@
 creation.
 """
 
+from __future__ import annotations
+
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_PREFIX = "aw_"
 
@@ -31,14 +37,14 @@ class ApiToken(models.Model):
         return f"API token {self.name} ({self.hint}…)"
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         """A new token for `user`; returns the row and the plain token, which is not stored anywhere."""
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = cls.objects.create(user=user, name=name, digest=digest(plain), hint=plain[:10])
         return row, plain
 
     @classmethod
-    def authenticate(cls, plain: str):
+    def authenticate(cls, plain: str) -> User | None:
         """The active user owning `plain`, or None; marks the token used."""
         if not plain or not plain.startswith(TOKEN_PREFIX):
             return None

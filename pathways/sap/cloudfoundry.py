@@ -203,7 +203,13 @@ class CloudFoundry:
             raise translate_failure(
                 response.status_code, service="The Cloud Foundry login (UAA)", what="login"
             )
-        token = response.json()["access_token"]
+        token = response.json().get("access_token")
+        if not isinstance(token, str) or not token:
+            raise SapError(
+                "The Cloud Foundry login (UAA) answered without an access token",
+                status=response.status_code,
+                code="no_access_token",
+            )
         self._token = token
         self.user_guid = decode_jwt_payload(token).get("user_id")
         return token
@@ -466,7 +472,8 @@ class CloudFoundry:
             if error.status in (400, 404, 502):
                 return None
             raise
-        return response.json()
+        parameters = response.json()
+        return parameters if isinstance(parameters, dict) else None
 
     def delete_instance(self, guid: str) -> None:
         """Delete the instance (and its keys) and wait; an already missing instance counts as deleted."""
@@ -603,7 +610,8 @@ class CloudFoundry:
             if error.status in (400, 404, 502):
                 return None
             raise
-        return response.json()
+        parameters = response.json()
+        return parameters if isinstance(parameters, dict) else None
 
     def delete_key(self, guid: str) -> None:
         """Delete a service key and wait; an already missing key counts as deleted."""

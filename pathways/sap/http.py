@@ -6,6 +6,7 @@ import email.utils
 import importlib.metadata
 import random
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -92,8 +93,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if moment is None:
-        return None
     current = time.time() if now is None else now
     return max(0.0, moment.timestamp() - current)
 
@@ -101,15 +100,10 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 Resolver = Callable[[str, int], Sequence[str]]
 
 
-class _PinnedMixin:
+class _PinnedMixin(HTTPConnection):
     """Connects to an address the session's resolver approved for the host (so a second DNS answer cannot
     switch it), `.localhost` names to 127.0.0.1; SNI and certificate checks keep the original host name."""
 
-    host: str
-    port: int
-    timeout: Any
-    source_address: Any
-    socket_options: Any
     resolver: Resolver | None = None
 
     def _addresses(self) -> Sequence[str] | None:
@@ -117,10 +111,10 @@ class _PinnedMixin:
             return self.resolver(self.host, self.port)
         return [LOOPBACK_ADDRESS] if is_localhost_name(self.host) else None
 
-    def _new_conn(self):  # type: ignore[no-untyped-def]
+    def _new_conn(self) -> socket.socket:
         addresses = self._addresses()
         if addresses is None:
-            return super()._new_conn()  # type: ignore[misc]
+            return super()._new_conn()
         failure: OSError | None = None
         for address in addresses:
             try:
@@ -142,7 +136,7 @@ class _PinnedMixin:
 def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
     """A requests adapter whose connections go only to the addresses `resolver` approves."""
 
-    class PinnedHTTPConnection(_PinnedMixin, HTTPConnection):
+    class PinnedHTTPConnection(_PinnedMixin):
         pass
 
     class PinnedHTTPSConnection(_PinnedMixin, HTTPSConnection):
@@ -181,7 +175,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Wait before retry number `attempt` (1-based): uniform in [0, min(cap, base * 2**(attempt-1))]."""
-        return self.random() * min(self.cap, self.base * (2 ** (attempt - 1)))
+        return self.random() * min(self.cap, self.base * (2.0 ** (attempt - 1)))
 
     def wait_for(self, attempt: int, retry_after: float | None) -> float:
         """The server's Retry-After when given (bounded by the cap), else the jittered backoff."""

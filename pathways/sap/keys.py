@@ -79,6 +79,13 @@ class ServiceKey:
         return KIND_SECRET
 
     @property
+    def client_certificate(self) -> tuple[str, str] | None:
+        """(certificate PEM, private key PEM) for an mTLS call when the key holds both, else None."""
+        if self.certificate and self.key:
+            return self.certificate, self.key
+        return None
+
+    @property
     def mtls_tokenurl(self) -> str:
         return mtls_token_url(self.tokenurl, self.certurl)
 

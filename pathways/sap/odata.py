@@ -79,7 +79,9 @@ def odata_error_parts(response: requests.Response) -> tuple[str | None, str | No
         return None, (text[:300] or None)
     if not isinstance(body, dict):
         return None, None
-    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    error = body.get("error")
+    if not isinstance(error, dict):
+        error = body
     code = error.get("code")
     message = error.get("message")
     if isinstance(message, dict):

@@ -1,18 +1,28 @@
 """Template tags for certificates: details and findings under a certificate field, and the expiring badge."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import template
 
-from pathways import certinspect, expiry
+from pathways import certinspect, certs, expiry
+
+if TYPE_CHECKING:
+    from django.template.context import Context
+
+    from pathways.models import Pathway
 
 register = template.Library()
 
 
 @register.inclusion_tag("pathways/certs/details.html", takes_context=True)
-def certificate_details(context, pathway, f):
+def certificate_details(context: Context, pathway: Pathway, f: Mapping[str, Any]) -> dict[str, object]:
     """What an uploaded certificate holds and what the checks say, minus errors already shown as f.error."""
     inspection = certinspect.inspect_field(pathway, f["spec"].name, f.get("value") or "")
     shown = f.get("error") or ""
-    findings = []
+    findings: list[certs.Finding] = []
     if inspection is not None:
         findings = [finding for finding in inspection.findings if finding.message not in shown]
     return {
@@ -27,13 +37,13 @@ def certificate_details(context, pathway, f):
 
 
 @register.inclusion_tag("pathways/certs/expiry_badge.html")
-def expiry_badge(pathway):
+def expiry_badge(pathway: Pathway) -> dict[str, object]:
     """An amber 'Expiring' (or red 'Expired') badge with a countdown, when within the landscape threshold."""
     return {"expiry": expiry.expiry_of(pathway), "pathway": pathway}
 
 
 @register.inclusion_tag("pathways/certs/expiry_badge.html")
-def soonest_expiry_badge(pathways):
+def soonest_expiry_badge(pathways: Iterable[Pathway]) -> dict[str, object]:
     """The landscape's badge: its soonest-expiring certificate across the given pathways."""
     found = [e for e in (expiry.expiry_of(p) for p in pathways) if e is not None]
     soonest = min(found, key=lambda e: e.certificate.not_after) if found else None

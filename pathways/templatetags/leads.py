@@ -1,16 +1,26 @@
 """Template tags of the leads' pages: drift badge, the landscape's lead sections, the approval panel."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils.html import format_html
 
 from pathways import drift, status, timeline
 from pathways.approval import pending_for, still_pending
 
+if TYPE_CHECKING:
+    from django.template.context import Context
+
+    from pathways.models import Landscape, Pathway
+
 register = template.Library()
 
 
 @register.simple_tag
-def drift_badge(pathway):
+def drift_badge(pathway: Pathway) -> str:
     """The purple "Drifted" badge, with what differs as its title and as screen-reader text; else nothing."""
     if not drift.is_drifted(pathway):
         return ""
@@ -25,7 +35,9 @@ def drift_badge(pathway):
 
 
 @register.inclusion_tag("pathways/leads/landscape_sections.html", takes_context=True)
-def leads_landscape_sections(context, landscape, pathways):
+def leads_landscape_sections(
+    context: Context, landscape: Landscape, pathways: Sequence[Pathway]
+) -> dict[str, object]:
     """Pending approvals, certificate validity (SVG) and the merged timeline of runs and audit events."""
     user = context["request"].user
     certificates = [c for p in pathways for c in timeline.pathway_certificates(p)]
@@ -44,7 +56,7 @@ def leads_landscape_sections(context, landscape, pathways):
 
 
 @register.inclusion_tag("pathways/leads/approval_slot.html", takes_context=True)
-def approval_slot(context, pathway):
+def approval_slot(context: Context, pathway: Pathway) -> dict[str, object]:
     """A placeholder on the wizard's review step that loads the approval panel (prod landscapes only)."""
     request = context["request"]
     return {

@@ -4,6 +4,10 @@ as JSON, and "copy configuration to landscape".
 Everything is scoped by `Landscape.objects.visible_to(caller)`; nothing here contains a secret.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,10 +23,21 @@ from pathways.models import ApiToken, AuditEvent, Landscape, Role
 from pathways.views.access import landscape_for
 from pathways.views.overview import all_rows, filtered_landscapes
 
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest, HttpResponse
+
+    from pathways.models import Actor
+    from pathways.models.landscape import LandscapeQuerySet
+    from pathways.views.access import SignedInRequest
+
 MAX_TOKENS_PER_USER = 20
 
 
-def caller(request):
+def caller(request: HttpRequest) -> tuple[Actor | None, str | None]:
     """(user, problem): the session's user, or the owner of a valid `Authorization: Bearer` token."""
     header = request.headers.get("Authorization", "")
     if header:
@@ -36,12 +51,12 @@ def caller(request):
     return None, "Log in, or send an API token as 'Authorization: Bearer <token>'."
 
 
-def _iso(moment):
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
 @require_GET
-def status_json(request):
+def status_json(request: HttpRequest) -> JsonResponse:
     user, problem = caller(request)
     if user is None:
         response = JsonResponse({"error": problem}, status=401)
@@ -85,7 +100,7 @@ def status_json(request):
 
 
 @login_required
-def tokens(request):
+def tokens(request: SignedInRequest) -> HttpResponse:
     """List the user's tokens; POST creates one (shown once) or revokes one."""
     new_token = None
     error = None
@@ -123,7 +138,7 @@ def tokens(request):
     return response
 
 
-def _int(value) -> int:
+def _int(value: str | None) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -132,7 +147,7 @@ def _int(value) -> int:
 
 @login_required
 @require_GET
-def landscape_export(request, code):
+def landscape_export(request: SignedInRequest, code: UUID) -> JsonResponse:
     """The landscape's configuration as JSON (secrets as {"env": …} placeholders), for files and promotion."""
     landscape = landscape_for(request, code)
     response = JsonResponse(export_landscape(landscape), json_dumps_params={"indent": 2})
@@ -142,7 +157,7 @@ def landscape_export(request, code):
     return response
 
 
-def editable_landscapes(user):
+def editable_landscapes(user: User) -> LandscapeQuerySet:
     """Landscapes whose drafts the user may change (consultants; operators see all)."""
     visible = Landscape.objects.visible_to(user)
     if user.is_superuser:
@@ -150,7 +165,7 @@ def editable_landscapes(user):
     return visible.filter(memberships__user=user, memberships__role=Role.CONSULTANT)
 
 
-def secret_inputs(source, target) -> list[dict]:
+def secret_inputs(source: Landscape, target: Landscape) -> list[dict]:
     """The secret fields the copied methods use, per pathway, with when the target's own value was set."""
     targets = {p.key: p for p in target.pathways.all()}
     rows = []
@@ -173,7 +188,7 @@ def secret_inputs(source, target) -> list[dict]:
 
 @login_required
 @sensitive_post_parameters()
-def promote(request, code):
+def promote(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Copy this landscape's configuration to another one the user may edit; secrets stay per landscape."""
     source = landscape_for(request, code)
     choices = editable_landscapes(request.user).exclude(pk=source.pk).order_by("name")

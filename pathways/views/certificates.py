@@ -1,6 +1,10 @@
 """Certificate pages of a pathway: what it holds and when it expires, local key + CSR generation with a
 one-time PKCS#12 download, the CPI key pair's CSR and signed chain, keep-only-the-leaf, rotate and retire."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -18,6 +22,15 @@ from pathways.models.pathway import Conflict
 from pathways.sap.errors import SapError
 from pathways.views.access import pathway_for
 
+if TYPE_CHECKING:
+    from typing import Any
+    from uuid import UUID
+
+    from django.http import HttpRequest
+
+    from pathways.models import Pathway
+    from pathways.views.access import SignedInRequest
+
 MAX_UPLOAD_BYTES = 64 * 1024
 DN_FIELDS = ("common_name", "organization", "organizational_unit", "locality", "state", "country", "email")
 
@@ -29,7 +42,7 @@ def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _page(request, pathway, **extra):
+def _page(request: HttpRequest, pathway: Pathway, **extra: Any) -> HttpResponse:
     applied = pathway.applied or {}
     now = timezone.now()
     shape = shapes.of(pathway)
@@ -59,11 +72,11 @@ def _page(request, pathway, **extra):
 
 
 @login_required
-def overview(request, code, key):
+def overview(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     return _page(request, pathway_for(request, code, key))
 
 
-def _read_upload(request, name: str) -> str:
+def _read_upload(request: HttpRequest, name: str) -> str:
     upload = request.FILES.get(name)
     if upload is None:
         return request.POST.get(name, "")
@@ -77,7 +90,7 @@ def _read_upload(request, name: str) -> str:
 
 @login_required
 @require_POST
-def keep_leaf_only(request, code, key, name):
+def keep_leaf_only(request: SignedInRequest, code: UUID, key: str, name: str) -> HttpResponse:
     """Replace an uploaded chain by its leaf (External Certificate keys accept only the leaf)."""
     pathway = pathway_for(request, code, key, "edit")
     spec = pathway.spec.all_fields().get(name)
@@ -114,7 +127,7 @@ def keep_leaf_only(request, code, key, name):
 
 @login_required
 @require_POST
-def generate_key(request, code, key):
+def generate_key(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "edit")
     subject = certs.DistinguishedName(**{name: request.POST.get(name, "") for name in DN_FIELDS})
     names = [
@@ -136,7 +149,7 @@ def generate_key(request, code, key):
 
 
 @login_required
-def download_csr(request, code, key):
+def download_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     pem = sender_keys.csr_pem(pathway)
     if pem is None:
@@ -149,7 +162,7 @@ def download_csr(request, code, key):
 @never_cache
 @sensitive_post_parameters("passphrase", "passphrase_again")
 @sensitive_variables("passphrase", "again")
-def download_pkcs12(request, code, key):
+def download_pkcs12(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "edit")
     passphrase, again = request.POST.get("passphrase", ""), request.POST.get("passphrase_again", "")
     try:
@@ -161,7 +174,7 @@ def download_pkcs12(request, code, key):
 
 @login_required
 @require_POST
-def download_cpi_csr(request, code, key):
+def download_cpi_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "edit")
     try:
         pem = download_keypair_csr(pathway, user=request.user)
@@ -172,7 +185,7 @@ def download_cpi_csr(request, code, key):
 
 @login_required
 @require_POST
-def upload_cpi_chain(request, code, key):
+def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     try:
         text = _read_upload(request, "chain")
@@ -190,7 +203,7 @@ def upload_cpi_chain(request, code, key):
 
 @login_required
 @require_POST
-def rotate_view(request, code, key):
+def rotate_view(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     from pathways.approval import gate_apply
 
@@ -220,7 +233,7 @@ def rotate_view(request, code, key):
 
 @login_required
 @require_POST
-def retire(request, code, key):
+def retire(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     if request.POST.get("confirm") != "yes":
         return _page(
@@ -236,7 +249,7 @@ def retire(request, code, key):
 
 
 @login_required
-def download_new_certificate(request, code, key):
+def download_new_certificate(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     """The successor certificate of an outbound rotation (public), for the receiver to trust beforehand."""
     pathway = pathway_for(request, code, key)
     rotation = rotate.open_rotation(pathway)

@@ -1,5 +1,9 @@
 """The printable hand-off sheet and its downloads; one-time reveals are POST, audited."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,6 +15,11 @@ from django.views.decorators.http import require_POST
 from pathways import certs, handoff
 from pathways.views.access import pathway_for
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from pathways.views.access import SignedInRequest
+
 
 def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
@@ -20,7 +29,7 @@ def _file(data: bytes | str, name: str, content_type: str) -> HttpResponse:
 
 
 @login_required
-def sheet(request, code, key):
+def sheet(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     chain = handoff.certificate_of(pathway)
     return render(
@@ -47,7 +56,7 @@ def sheet(request, code, key):
 @require_POST
 @never_cache
 @sensitive_variables("secret")
-def reveal(request, code, key):
+def reveal(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "edit")
     try:
         secret = handoff.reveal_client_secret(pathway, request.user)
@@ -65,7 +74,7 @@ def reveal(request, code, key):
 @require_POST
 @never_cache
 @sensitive_post_parameters("passphrase")
-def pkcs12(request, code, key):
+def pkcs12(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "edit")
     try:
         data = handoff.pkcs12_for_handoff(pathway, request.user, request.POST.get("passphrase", ""))
@@ -76,7 +85,7 @@ def pkcs12(request, code, key):
 
 
 @login_required
-def certificate(request, code, key, encoding):
+def certificate(request: SignedInRequest, code: UUID, key: str, encoding: str) -> HttpResponse:
     if encoding not in ("pem", "der"):
         raise Http404("Certificates come as .pem or .der")
     pathway = pathway_for(request, code, key)
@@ -90,7 +99,7 @@ def certificate(request, code, key, encoding):
 
 
 @login_required
-def server_root(request, code, key):
+def server_root(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     pem = handoff.server_root_pem(pathway.landscape)
     if not pem:

@@ -1,5 +1,9 @@
 """A pathway's history (runs with steps, audit trail, approvals, drift) and the four-eyes approval actions."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,11 +17,19 @@ from pathways import drift
 from pathways.models import AuditEvent
 from pathways.views.access import landscape_for, pathway_for, safe_next
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpRequest, HttpResponse
+
+    from pathways.models import Actor, Pathway
+    from pathways.views.access import SignedInRequest
+
 RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 
 
-def approval_context(pathway, user) -> dict:
+def approval_context(pathway: Pathway, user: Actor) -> dict:
     """What the approval panel shows and offers to this user."""
     landscape = pathway.landscape
     current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
@@ -40,7 +52,7 @@ def approval_context(pathway, user) -> dict:
 
 
 @login_required
-def pathway_history(request, code, key):
+def pathway_history(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     runs = Paginator(
         pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
@@ -64,7 +76,7 @@ def pathway_history(request, code, key):
 
 
 @login_required
-def approval_panel(request, code, key):
+def approval_panel(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     """The approval panel alone (htmx fragment for the wizard's review step)."""
     pathway = pathway_for(request, code, key)
     return render(
@@ -74,14 +86,14 @@ def approval_panel(request, code, key):
     )
 
 
-def _back(request, pathway):
+def _back(request: HttpRequest, pathway: Pathway) -> HttpResponse:
     fallback = reverse("pathway_history", args=[pathway.landscape.code, pathway.key]) + "#approval"
     return redirect(safe_next(request, fallback))
 
 
 @login_required
 @require_POST
-def approval_request(request, code, key):
+def approval_request(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     try:
         approvals.request_approval(pathway, request.user, request.POST.get("note", ""))
@@ -94,7 +106,7 @@ def approval_request(request, code, key):
 
 @login_required
 @require_POST
-def approval_decide(request, code, key):
+def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "approve")
     decision = request.POST.get("decision")
     current = approvals.current_approval(pathway)
@@ -125,7 +137,7 @@ def approval_decide(request, code, key):
 
 @login_required
 @require_POST
-def drift_check(request, code):
+def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Queue a drift check of this landscape's applied pathways (reads only)."""
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):

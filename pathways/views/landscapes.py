@@ -1,5 +1,9 @@
 """Landscape pages: the list, create, edit, and the landscape with its four pathway cards."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,11 +15,18 @@ from pathways.forms.landscape import SECRET_FIELDS
 from pathways.models import AuditEvent, Membership, Role
 from pathways.views.access import landscape_for
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpResponse
+
+    from pathways.views.access import SignedInRequest
+
 SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
 
 
 @login_required
-def home(request):
+def home(request: SignedInRequest) -> HttpResponse:
     """The start page is the overview of every landscape the user may see (paged, filterable)."""
     from pathways.views.overview import overview
 
@@ -23,7 +34,7 @@ def home(request):
 
 
 @login_required
-def detail(request, code):
+def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
     landscape = landscape_for(request, code)
     pathways = landscape.ordered_pathways()
     from pathways import engine, readiness
@@ -46,7 +57,7 @@ def detail(request, code):
 
 @login_required
 @sensitive_post_parameters(*SECRET_POST_FIELDS)
-def create(request):
+def create(request: SignedInRequest) -> HttpResponse:
     form = LandscapeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -69,7 +80,7 @@ def create(request):
 
 @login_required
 @sensitive_post_parameters(*SECRET_POST_FIELDS)
-def edit(request, code):
+def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
     landscape = landscape_for(request, code, "edit")
     before = {
         name: getattr(landscape, name) for name in LandscapeForm.Meta.fields if hasattr(landscape, name)
@@ -108,7 +119,7 @@ def edit(request, code):
     return render(request, "pathways/landscape_form.html", {"form": form, "landscape": landscape})
 
 
-def _audit_value(form, name: str) -> str:
+def _audit_value(form: LandscapeForm, name: str) -> str:
     if name in SECRET_FIELDS:
         return "***CHANGED***"
     value = form.cleaned_data.get(name)

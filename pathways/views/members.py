@@ -1,5 +1,9 @@
 """Who may use a landscape: members and their roles, managed by its consultants."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -10,9 +14,16 @@ from django.views.decorators.http import require_POST
 from pathways.models import AuditEvent, Membership, Role
 from pathways.views.access import landscape_for
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpResponse
+
+    from pathways.views.access import SignedInRequest
+
 
 @login_required
-def members(request, code):
+def members(request: SignedInRequest, code: UUID) -> HttpResponse:
     landscape = landscape_for(request, code)
     return render(
         request,
@@ -28,7 +39,7 @@ def members(request, code):
 
 @login_required
 @require_POST
-def set_member(request, code):
+def set_member(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Add a member or change a role; the last consultant cannot be removed or demoted."""
     landscape = landscape_for(request, code, "edit")
     username = request.POST.get("username", "").strip()

@@ -6,8 +6,11 @@ thresholds). The CSV and the JSON read all rows in two queries: the landscapes, 
 subquery.
 """
 
+from __future__ import annotations
+
 import csv
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,12 +24,23 @@ from pathways.approval import pending_for, still_pending
 from pathways.models import Landscape, Pathway, Tier
 from pathways.status import PathwayStatus
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from pathways.models import Actor
+    from pathways.models.landscape import LandscapeQuerySet
+    from pathways.views.access import SignedInRequest
+
 PAGE_SIZE = 25
 STATUS_FILTERS = [*PathwayStatus.choices, ("drifted", "Drifted")]
 CATALOG_ORDER = list(catalog.PATHWAYS)
 
 
-def filtered_landscapes(request, user):
+def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQuerySet, dict[str, object]]:
     """Visible landscapes narrowed by ?q (name), ?tier, ?status (a pathway status or drifted), ?expiring=1."""
     landscapes = Landscape.objects.visible_to(user)
     query = (request.GET.get("q") or "").strip()[:80]
@@ -59,7 +73,7 @@ def filtered_landscapes(request, user):
     return landscapes.order_by("name", "pk"), filters
 
 
-def expiring_q(landscapes) -> Q:
+def expiring_q(landscapes: QuerySet[Landscape]) -> Q:
     """Pathways whose certificate ends within their landscape's threshold (or the largest configured one)."""
     now = timezone.now()
     limits = set(landscapes.order_by().values_list("expiry_threshold_days", flat=True).distinct())
@@ -86,18 +100,18 @@ ROW_PATHWAY_FIELDS = (
 ROW_LANDSCAPE_FIELDS = ("id", "code", "name", "tier", "expiry_threshold_days")
 
 
-def row_pathways():
+def row_pathways() -> QuerySet[Pathway]:
     """Pathways with only what a row shows (drafts and applied facts are large JSON nobody reads here)."""
     return Pathway.objects.only(*ROW_PATHWAY_FIELDS)
 
 
-def with_pathways(landscapes):
+def with_pathways(landscapes: QuerySet[Landscape]) -> QuerySet[Landscape]:
     return landscapes.only(*ROW_LANDSCAPE_FIELDS).prefetch_related(
         Prefetch("pathways", queryset=row_pathways().order_by("key"))
     )
 
 
-def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
+def pathway_cell(pathway: Pathway, landscape: Landscape, now: datetime) -> dict:
     left = timeline.days_left(pathway.certificate_not_after, now)
     return {
         "pathway": pathway,
@@ -114,7 +128,7 @@ def pathway_cell(pathway: Pathway, landscape: Landscape, now) -> dict:
     }
 
 
-def all_rows(landscapes) -> list[dict]:
+def all_rows(landscapes: QuerySet[Landscape]) -> list[dict]:
     """Rows of every landscape of the queryset in two queries (landscapes; their pathways by subquery)."""
     grouped: dict[int, list[Pathway]] = {}
     for pathway in (
@@ -124,7 +138,9 @@ def all_rows(landscapes) -> list[dict]:
     return landscape_rows(list(landscapes.only(*ROW_LANDSCAPE_FIELDS)), grouped)
 
 
-def landscape_rows(landscapes, grouped: dict[int, list[Pathway]] | None = None) -> list[dict]:
+def landscape_rows(
+    landscapes: Iterable[Landscape], grouped: dict[int, list[Pathway]] | None = None
+) -> list[dict]:
     """One row per landscape with its four cells in catalog order (a missing pathway is an empty cell).
 
     Pathways come from `grouped` ({landscape id: pathways}) when given, else from a prefetch.
@@ -142,7 +158,7 @@ def landscape_rows(landscapes, grouped: dict[int, list[Pathway]] | None = None) 
 
 
 @login_required
-def overview(request):
+def overview(request: SignedInRequest) -> HttpResponse:
     landscapes, filters = filtered_landscapes(request, request.user)
     page = Paginator(with_pathways(landscapes), PAGE_SIZE).get_page(request.GET.get("page"))
     pending = still_pending(list(pending_for(request.user)[:20]))
@@ -180,14 +196,14 @@ CSV_COLUMNS = [
 ]
 
 
-def csv_safe(value) -> str:
+def csv_safe(value: object) -> str:
     """A cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @login_required
-def overview_csv(request):
+def overview_csv(request: SignedInRequest) -> HttpResponse:
     landscapes, _ = filtered_landscapes(request, request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="authwizard-overview.csv"'

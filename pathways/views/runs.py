@@ -1,5 +1,9 @@
 """Runs in the page: start check / plan / apply / verify, and the polled run panel."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -11,6 +15,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from pathways.models import Run, RunKind
 from pathways.views.access import landscape_for, pathway_for
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpRequest, HttpResponse
+
+    from pathways.models import Actor, Pathway
+    from pathways.views.access import SignedInRequest
 
 PATHWAY_RUN_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY}
 
@@ -29,7 +41,7 @@ def worker_alive() -> bool:
     return alive
 
 
-def _panel(request, run, embedded: bool = False):
+def _panel(request: HttpRequest, run: Run, embedded: bool = False) -> HttpResponse:
     return render(
         request,
         "pathways/htmx/run_panel.html",
@@ -43,7 +55,7 @@ def _panel(request, run, embedded: bool = False):
     )
 
 
-def _apply_refusal(pathway, user) -> str | None:
+def _apply_refusal(pathway: Pathway, user: Actor) -> str | None:
     """Why an apply must wait: a right the landscape check found missing, or the four-eyes gate."""
     from pathways import engine, readiness
     from pathways.approval import gate_apply
@@ -60,7 +72,7 @@ def _apply_refusal(pathway, user) -> str | None:
 
 @login_required
 @require_POST
-def start_pathway_run(request, code, key, kind):
+def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str) -> HttpResponse:
     if kind not in PATHWAY_RUN_KINDS:
         raise Http404("No such run kind")
     pathway = pathway_for(request, code, key, "run")
@@ -84,7 +96,7 @@ def start_pathway_run(request, code, key, kind):
 
 @login_required
 @require_POST
-def start_landscape_run(request, code, kind):
+def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> HttpResponse:
     landscape = landscape_for(request, code, "run")
     from pathways import engine
 
@@ -112,7 +124,7 @@ def start_landscape_run(request, code, kind):
 
 
 @login_required
-def run_page(request, run_code):
+def run_page(request: SignedInRequest, run_code: UUID) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("landscape", "pathway"), code=run_code)
     landscape_for(request, run.landscape.code)  # access: members only
     if request.htmx:

@@ -1,6 +1,9 @@
 """The pathway wizard: method → the method's steps → review; every field autosaves into the draft."""
 
+from __future__ import annotations
+
 import base64
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,18 +19,34 @@ from pathways.models.pathway import METHOD_FIELD, Conflict
 from pathways.validators import certificate_text
 from pathways.views.access import pathway_for, safe_next
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpRequest, HttpResponse
+
+    from pathways.models import Pathway
+    from pathways.views.access import SignedInRequest
+
 MAX_FILE_BYTES = 64 * 1024
 
 
-def step_keys(pathway) -> list[str]:
+def step_keys(pathway: Pathway) -> list[str]:
     return ["method", *[s.key for s in pathway.method_spec.steps], "review"]
 
 
-def _step_url(pathway, step: str) -> str:
+def _step_url(pathway: Pathway, step: str) -> str:
     return reverse("wizard_step", args=[pathway.landscape.code, pathway.key, step])
 
 
-def _field_state(pathway, spec, value: str, *, active: bool = True, checked: bool = True, **extra) -> dict:
+def _field_state(
+    pathway: Pathway,
+    spec: catalog.Field,
+    value: str,
+    *,
+    active: bool = True,
+    checked: bool = True,
+    **extra: object,
+) -> dict:
     """What one field shows: its value as typed and its error; a secret shows only when it was set."""
     return {
         "spec": spec,
@@ -40,7 +59,7 @@ def _field_state(pathway, spec, value: str, *, active: bool = True, checked: boo
     }
 
 
-def _field_states(pathway, step) -> list[dict]:
+def _field_states(pathway: Pathway, step: catalog.Step) -> list[dict]:
     """Every field of a step; a value nobody has typed yet (the default) is not judged."""
     active = {f.name for f in pathway.active_fields()}
     return [
@@ -56,18 +75,18 @@ def _field_states(pathway, step) -> list[dict]:
 
 
 @login_required
-def start(request, code, key):
+def start(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     return redirect(_step_url(pathway, "method"))
 
 
 @login_required
-def step(request, code, key, step):
+def step(request: SignedInRequest, code: UUID, key: str, step: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     return render(request, "pathways/wizard.html", _step_context(request, pathway, step))
 
 
-def _step_context(request, pathway, step: str) -> dict:
+def _step_context(request: HttpRequest, pathway: Pathway, step: str) -> dict:
     keys = step_keys(pathway)
     if step not in keys:
         raise Http404("No such step for this method")
@@ -103,7 +122,7 @@ def _step_context(request, pathway, step: str) -> dict:
     return context
 
 
-def _step_title(pathway, key: str) -> str:
+def _step_title(pathway: Pathway, key: str) -> str:
     if key == "method":
         return "Method"
     if key == "review":
@@ -111,7 +130,7 @@ def _step_title(pathway, key: str) -> str:
     return next(s.title for s in pathway.method_spec.steps if s.key == key)
 
 
-def _review_rows(pathway) -> list[dict]:
+def _review_rows(pathway: Pathway) -> list[dict]:
     rows = []
     for spec in pathway.active_fields():
         if spec.is_secret:
@@ -130,7 +149,7 @@ def _review_rows(pathway) -> list[dict]:
 
 
 @sensitive_variables("raw")
-def _read_posted_value(request, spec) -> str:
+def _read_posted_value(request: HttpRequest, spec: catalog.Field) -> str:
     """The value of one field from a POST: text, or an uploaded file (certificates as text, PKCS#12
     base64).
     """
@@ -150,11 +169,11 @@ def _read_posted_value(request, spec) -> str:
     return request.POST.get(spec.name, "").replace("\x00", "").replace("\r\n", "\n")
 
 
-def _step_of(pathway, name: str):
+def _step_of(pathway: Pathway, name: str) -> catalog.Step | None:
     return next((s for s in pathway.method_spec.steps if any(f.name == name for f in s.fields)), None)
 
 
-def _seen_version(request) -> int | None:
+def _seen_version(request: HttpRequest) -> int | None:
     """The pathway version the page was showing when the user typed; None when the request is malformed."""
     try:
         return int(request.POST.get("version", "0"))
@@ -162,7 +181,9 @@ def _seen_version(request) -> int | None:
         return None
 
 
-def _save_method(request, pathway, seen: int, force: bool = False):
+def _save_method(
+    request: HttpRequest, pathway: Pathway, seen: int, force: bool = False
+) -> Pathway | Conflict | None:
     method = request.POST.get(METHOD_FIELD, "")
     if method not in pathway.spec.methods:
         return None
@@ -179,7 +200,7 @@ def _save_method(request, pathway, seen: int, force: bool = False):
     return result
 
 
-def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
+def _changed_by_others(pathway: Pathway, name: str, seen: int) -> list[dict]:
     """Fields on the same step that changed after the page was loaded: sent along so the page shows them."""
     step_spec = _step_of(pathway, name)
     if step_spec is None:
@@ -194,7 +215,7 @@ def _changed_by_others(pathway, name: str, seen: int) -> list[dict]:
 @login_required
 @require_POST
 @sensitive_post_parameters()
-def save_field(request, code, key, name):
+def save_field(request: SignedInRequest, code: UUID, key: str, name: str) -> HttpResponse:
     """Autosave of one field (htmx): stores what was typed, answers with the field re-rendered."""
     pathway = pathway_for(request, code, key, "edit")
     seen = _seen_version(request)
@@ -244,7 +265,7 @@ def save_field(request, code, key, name):
 @login_required
 @require_POST
 @sensitive_post_parameters()
-def save_step(request, code, key, step):
+def save_step(request: SignedInRequest, code: UUID, key: str, step: str) -> HttpResponse:
     """The no-JavaScript path: a whole step submitted as one form; saved field by field like autosave."""
     pathway = pathway_for(request, code, key, "edit")
     seen = _seen_version(request)

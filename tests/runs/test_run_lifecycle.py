@@ -39,7 +39,7 @@ def test_a_second_start_while_a_run_is_active_returns_the_same_run(landscape, mo
     first = engine.start_run(pathway, "apply")
     second = engine.start_run(pathway, "verify")
     assert second.pk == first.pk
-    assert queued == [[first.id]]
+    assert [list(args) for args in queued] == [[first.id]]
     first.refresh_from_db()
     assert first.task_id == "task-1"
 

@@ -94,7 +94,7 @@ def test_task_message_carries_the_run_id_and_no_secret(celery_worker, prepare, p
     ours = [m for m in published if m["task"] == "pathways.tasks.execute_run"]
     assert len(ours) == 1
     args, kwargs, _ = ours[0]["body"]
-    assert args == [run.id] and kwargs == {}
+    assert list(args) == [run.id] and kwargs == {}
     sent = json.dumps(ours[0]["body"]) + json.dumps(ours[0]["headers"], default=str)
     stored = [s.reveal() for s in Secret.objects.filter(landscape=landscape)]
     for value in stored + [S4_PASSWORD, SSC_PASSWORD, PKCS12_PASSPHRASE]:

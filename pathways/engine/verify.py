@@ -7,8 +7,13 @@ from __future__ import annotations
 from pathways import shapes
 from pathways.shapes.base import Check, Findings, Work
 
-__all__ = ["Check", "Findings", "checks_for"]
+__all__ = ["Check", "Findings", "checks_for", "count_for"]
 
 
 def checks_for(connection, work: Work, findings: Findings) -> list[Check]:
     return shapes.of(work.pathway).verify_checks(connection, work, findings)
+
+
+def count_for(work: Work) -> int:
+    """How many verify steps a run plans for: the shape's most (a run that proves less ends sooner)."""
+    return shapes.of(work.pathway).verify_steps

@@ -2,6 +2,8 @@
 successor.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -101,6 +103,12 @@ class Rotation(models.Model):
         overlap (the old credential still works)."""
         state = RotationState.FAILED if self.state == RotationState.CREATING else RotationState.OVERLAP
         self._set(state=state, message=message[:500])
+
+    def as_settled(self, message: str) -> Rotation:
+        """How `settle` would leave it, in memory only (a page GET shows it so without writing)."""
+        state = RotationState.FAILED if self.state == RotationState.CREATING else RotationState.OVERLAP
+        self.state, self.message = state, message[:500]
+        return self
 
     def finish(self) -> None:
         self._set(state=RotationState.RETIRED, finished_at=timezone.now(), message="")

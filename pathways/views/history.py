@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
 from pathways import drift
-from pathways.models import AuditEvent
+from pathways.errors import Refused
+from pathways.models import AuditEvent, RunKind
 from pathways.views.access import landscape_for, pathway_for, safe_next
 
 if TYPE_CHECKING:
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
 
 RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
+
+
+def _apply_refusal(pathway: Pathway, user: Actor) -> str | None:
+    from pathways import gate
+
+    refused = gate.refusal(pathway, RunKind.APPLY, user)
+    return refused.message if refused is not None and refused.code != gate.ACTIVE_RUN else None
 
 
 def approval_context(pathway: Pathway, user: Actor) -> dict:
@@ -46,17 +54,22 @@ def approval_context(pathway: Pathway, user: Actor) -> dict:
             and current.requested_by_id != user.pk
         ),
         "own_request": current is not None and current.requested_by_id == user.pk,
-        "refusal": approvals.apply_refusal(pathway, user) if landscape.may(user, "run") else None,
+        "refusal": _apply_refusal(pathway, user) if landscape.may(user, "run") else None,
         "latest_closed": pathway.approvals.exclude(state__in=["pending", "approved"]).first(),
+        "plan_run": current.plan_run if current is not None else None,
     }
 
 
 @login_required
 def pathway_history(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
-    runs = Paginator(
-        pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
-    ).get_page(request.GET.get("runs"))
+    # Previews (plans shown on the review step) are not history; a plan an approval was asked on stays.
+    kept = pathway.runs.exclude(kind=RunKind.PLAN) | pathway.runs.filter(
+        pk__in=pathway.approvals.exclude(plan_run=None).values("plan_run")
+    )
+    runs = Paginator(kept.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE).get_page(
+        request.GET.get("runs")
+    )
     events = AuditEvent.objects.filter(landscape=pathway.landscape, pathway_key=pathway.key)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -96,7 +109,8 @@ def _back(request: HttpRequest, pathway: Pathway) -> HttpResponse:
 def approval_request(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     try:
-        approvals.request_approval(pathway, request.user, request.POST.get("note", ""))
+        plan_run = pathway.runs.filter(kind=RunKind.PLAN, state="succeeded").first()
+        approvals.request_approval(pathway, request.user, request.POST.get("note", ""), plan_run=plan_run)
     except approvals.ApprovalRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -138,17 +152,21 @@ def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpRespo
 @login_required
 @require_POST
 def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
-    """Queue a drift check of this landscape's applied pathways (reads only)."""
+    """Start a drift check of this landscape's applied pathways (reads only) through the gate."""
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
         raise PermissionDenied("Only consultants and leads can start a drift check.")
-    from pathways.tasks import detect_drift
+    from pathways import engine
+    from pathways.gate import Busy
 
     try:
-        detect_drift.apply_async(args=[landscape.id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure means the same thing to the user
-        messages.error(request, "The job queue is unavailable; the drift check was not started — try again.")
-    else:
-        AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
-        messages.info(request, "Drift check queued; the badges update when it has read the remote state.")
-    return redirect("landscape", code=landscape.code)
+        run = engine.start_run(landscape, RunKind.DRIFT, request.user)
+    except Busy as busy:
+        return redirect("run", busy.run.code)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect("landscape", code=landscape.code)
+    AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
+    if run.state == "failed":
+        messages.error(request, run.message)
+    return redirect("run", run.code)

@@ -145,7 +145,7 @@ def test_apply_all_on_prod_starts_only_the_approved_pathways(prod, prod_pathway,
 
 
 def test_the_cli_refuses_a_prod_apply_without_approval_and_runs_it_with_one(prod, prod_pathway, people):
-    with pytest.raises(CommandError, match="Not applied: Production needs four eyes"):
+    with pytest.raises(CommandError, match="Not started: Production needs four eyes"):
         call_command("pathway", "apply", prod.name, "cpi_to_s4")
     assert not Run.objects.exists()
     approved(prod_pathway, people)

@@ -54,11 +54,18 @@ def keypair_alias(pathway: Pathway) -> str:
     return alias
 
 
+def _has_key_pair(pathway: Pathway) -> None:
+    try:
+        keypair_alias(pathway)
+    except SapError as error:
+        raise Refused(error.message, code="no_key_pair") from error
+
+
 def start_csr(pathway: Pathway, user: Actor | None = None) -> Run:
-    """Queue the run that fetches the key pair's PKCS#10 request; `Refused`/SapError when it cannot."""
+    """Queue the run that fetches the key pair's PKCS#10 request; `Refused` when it cannot start."""
     from pathways.engine.runs import start_run
 
-    keypair_alias(pathway)  # the pathway has a key pair at all
+    _has_key_pair(pathway)
     return start_run(pathway, RunKind.CSR, user)
 
 
@@ -120,10 +127,10 @@ def _spki() -> tuple[Encoding, PublicFormat]:
 
 def start_chain(pathway: Pathway, text: str, user: Actor | None = None) -> Run:
     """Queue the run that imports the CA-signed chain (public certificates) onto the key pair; `Refused`,
-    ChainRefused (the text is no chain), SapError (no key pair)."""
+    ChainRefused (the text is no chain)."""
     from pathways.engine.runs import start_run
 
-    keypair_alias(pathway)
+    _has_key_pair(pathway)
     try:
         parsed = certs.parse_certificates(text)
     except certs.CertificateError as error:

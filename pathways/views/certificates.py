@@ -20,7 +20,6 @@ from pathways.engine.certificates import ChainRefused, start_chain, start_csr
 from pathways.errors import Refused
 from pathways.forms.wizard import clean_value
 from pathways.models.pathway import Conflict
-from pathways.sap.errors import SapError
 from pathways.views.access import pathway_for
 
 if TYPE_CHECKING:
@@ -180,7 +179,7 @@ def download_cpi_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     pathway = pathway_for(request, code, key, "run")
     try:
         run = start_csr(pathway, user=request.user)
-    except (Refused, SapError) as error:
+    except Refused as error:
         return _page(request, pathway, errors={"cpi_csr": error.message})
     return redirect("run", run.code)
 
@@ -195,7 +194,7 @@ def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResp
         if not text.strip():
             raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
         run = start_chain(pathway, text, user=request.user)
-    except (Refused, certs.CertificateError, SapError) as error:
+    except (Refused, certs.CertificateError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
     return redirect("run", run.code)

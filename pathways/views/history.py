@@ -162,6 +162,7 @@ def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     try:
         run = engine.start_run(landscape, RunKind.DRIFT, request.user)
     except Busy as busy:
+        messages.info(request, busy.message)
         return redirect("run", busy.run.code)
     except Refused as refused:
         messages.error(request, refused.message)

@@ -333,7 +333,9 @@ def _fail(run: Run, error: BaseException, connection: Connection) -> None:
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
     findings: list[check.Finding] = []
-    for group in check.groups(connection):
+    groups = list(check.groups(connection))
+    run.plan_steps(len(groups))
+    for group in groups:
         with recorder.step(group.label) as outcome:
             found = group.run()
             findings.extend(found)

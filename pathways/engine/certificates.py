@@ -15,7 +15,7 @@ from django.utils import timezone
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
 from pathways.errors import Refused
-from pathways.models import Actor, AuditEvent, Pathway, Run, RunKind
+from pathways.models import Actor, AuditEvent, Pathway, Rotation, Run, RunKind
 from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
@@ -23,12 +23,14 @@ from pathways.shapes.key_pair import entry_facts
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+    from pathways.engine.runs import Recorder
+
 
 class ChainRefused(Refused):
     """The uploaded chain cannot go onto the key pair; the message says why, for the page."""
 
 
-def signing_rotation(pathway: Pathway):
+def signing_rotation(pathway: Pathway) -> Rotation | None:
     """The rotation whose new key pair waits for its CA-signed chain, if any (its CSR and chain come
     first)."""
     from pathways.engine.rotate import open_rotation
@@ -69,7 +71,7 @@ def start_csr(pathway: Pathway, user: Actor | None = None) -> Run:
     return start_run(pathway, RunKind.CSR, user)
 
 
-def execute_csr(run: Run, recorder, connection: Connection) -> str:
+def execute_csr(run: Run, recorder: Recorder, connection: Connection) -> str:
     """The PKCS#10 request of the key pair CPI generated, as PEM, for the receiver's CA to sign."""
     pathway = run.pathway
     assert pathway is not None
@@ -139,7 +141,7 @@ def start_chain(pathway: Pathway, text: str, user: Actor | None = None) -> Run:
     return start_run(pathway, RunKind.CHAIN, user, params={"chain": chain_pem})
 
 
-def execute_chain(run: Run, recorder, connection: Connection) -> str:
+def execute_chain(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Import the chain the run carries; the hand-off certificate and `applied` follow it."""
     pathway = run.pathway
     assert pathway is not None

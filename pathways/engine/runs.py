@@ -100,7 +100,7 @@ def start_run(
 def _still_current(plan: Run, pathway: Pathway) -> bool:
     """A plan under way answers for this visit too unless the draft or the remote side (another run of the
     pathway) changed after it started."""
-    if pathway.updated_at and pathway.updated_at > plan.created_at:
+    if pathway.updated_at > plan.created_at:
         return False
     return not pathway.runs.exclude(kind=RunKind.PLAN).filter(finished_at__gt=plan.created_at).exists()
 

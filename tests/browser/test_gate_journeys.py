@@ -197,7 +197,8 @@ def test_a_re_apply_clears_the_drift_it_proves_wrong(
     page.wait_for_selector("h1:has-text('Drift check')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
     page.goto(f"{live_server.url}/l/{landscape.code}/")
-    assert "was deleted" in page.inner_text("main")
+    card = page.locator("li.card", has=page.locator("h3:has-text('CPI → S/4HANA')"))
+    assert "was deleted" in card.inner_text()
 
     page.goto(f"{live_server.url}/l/{landscape.code}/p/cpi_to_s4/step/review/")
     page.wait_for_selector("#plan table.plan")
@@ -205,7 +206,7 @@ def test_a_re_apply_clears_the_drift_it_proves_wrong(
     page.wait_for_selector("h1:has-text('Apply')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
     page.goto(f"{live_server.url}/l/{landscape.code}/")
-    main = page.inner_text("main")
-    assert "was deleted" not in main and "Drifted" not in main, main
-    assert "Verified" in main
+    card = page.locator("li.card", has=page.locator("h3:has-text('CPI → S/4HANA')")).inner_text()
+    assert "was deleted" not in card and "Drifted" not in card, card
+    assert "Verified" in card
     axe.check(page, "landscape page after the drift was cleared")

@@ -61,11 +61,14 @@ def test_a_reclaimed_run_keeps_its_first_start_so_the_elapsed_time_never_goes_ba
 def test_the_run_page_never_says_more_steps_done_than_it_has(landscape):
     user = MembershipFactory(landscape=landscape, role="consultant").user
     run = Run.objects.create(landscape=landscape, kind="check", state="running", started_at=timezone.now())
-    run.plan_steps(2)
-    for index in range(3):  # a step more than planned (a check group added late) must not read "3 of 2"
-        RunStep.objects.create(run=run, index=index, label=f"step {index}", state="succeeded")
+    RunStep.objects.create(run=run, index=0, label="step 0", state="succeeded")
     client = Client()
     client.force_login(user)
+    page = client.get(f"/runs/{run.code}/").content.decode()
+    assert "Step 1 of 1" not in page and "known once the plan is made" in page  # no total before the plan
+    run.plan_steps(2)
+    for index in (1, 2):  # a step more than planned (a check group added late) must not read "3 of 2"
+        RunStep.objects.create(run=run, index=index, label=f"step {index}", state="succeeded")
     page = client.get(f"/runs/{run.code}/").content.decode()
     assert "Step 3 of 3" in page and "of 2" not in page
     Run.objects.filter(pk=run.pk).update(state="succeeded", finished_at=timezone.now())

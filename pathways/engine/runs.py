@@ -197,8 +197,10 @@ def claim(run_id: int) -> Run | None:
 
 @dataclass
 class StepOutcome:
+    """What a step ended with, handed to `RunStep.finish` (the one writer of a step's state)."""
+
     message: str = ""
-    state: str = RunState.SUCCEEDED
+    ended: str = RunState.SUCCEEDED
 
 
 class Recorder:
@@ -238,7 +240,7 @@ class Recorder:
         except BaseException as error:
             self._finish(step, RunState.FAILED, _error_message(error), before, started)
             raise
-        self._finish(step, outcome.state, outcome.message, before, started)
+        self._finish(step, outcome.ended, outcome.message, before, started)
 
     def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
         step.finish(
@@ -340,7 +342,7 @@ def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
             found = group.run()
             findings.extend(found)
             missing = [f for f in found if f.status != check.OK]
-            outcome.state = RunState.FAILED if missing else RunState.SUCCEEDED
+            outcome.ended = RunState.FAILED if missing else RunState.SUCCEEDED
             outcome.message = "; ".join(f.sentence for f in (missing or found))
     ok = all(f.status == check.OK for f in findings)
     run.result = {"ok": ok, "checks": [f.as_dict() for f in findings]}

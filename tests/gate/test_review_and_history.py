@@ -12,7 +12,9 @@ from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PLAN = [{"kind": "create", "target": "User Credentials S4_BASIC", "reason": "no artifact of this name exists"}]
+PLAN = [
+    {"kind": "create", "target": "User Credentials S4_BASIC", "reason": "no artifact of this name exists"}
+]
 
 
 @pytest.fixture

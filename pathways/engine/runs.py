@@ -328,9 +328,10 @@ def _finish_run(run: Run, state: str, message: str, connection: Connection) -> N
 
 
 def _fail(run: Run, error: BaseException, connection: Connection) -> None:
-    run.fail(_error_message(error), one_line(hint_for(error)), http_calls=connection.call_count)
+    # The pathway first: whoever sees the run ended sees the pathway's status already follow it.
     if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
         Pathway.objects.get(pk=run.pathway_id).mark_failed(one_line(_error_message(error)))
+    run.fail(_error_message(error), one_line(hint_for(error)), http_calls=connection.call_count)
 
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:

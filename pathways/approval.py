@@ -157,11 +157,46 @@ def withdraw_changed(landscape) -> int:
     return count
 
 
-def current_approval(pathway: Pathway) -> Approval | None:
-    """The pathway's open (pending or approved) approval that still matches the draft, if any."""
+def current_approval(pathway: Pathway, *, withdraw: bool = True) -> Approval | None:
+    """The pathway's open (pending or approved) approval that still matches what it covers, if any.
+
+    With `withdraw=False` (pages, which only read) a stale one is left as it is and not returned; it was
+    withdrawn when its draft or landscape changed (`withdraw_on_change`), or the gate withdraws it.
+    """
     open_ones = list(pathway.approvals.filter(state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]))
+    if not withdraw:
+        current = draft_fingerprint(pathway)
+        return next((a for a in open_ones if a.fingerprint == current), None)
     valid = withdraw_stale(pathway, open_ones)
     return valid[0] if valid else None
+
+
+def withdraw_on_change(sender, instance, **kwargs) -> None:
+    """post_save of a Pathway, a Secret or a Landscape: withdraw (and audit) the open approvals the change
+    no longer matches, at the moment it happens."""
+    from pathways.models import Landscape
+
+    if isinstance(instance, Landscape):
+        withdraw_changed(instance)
+        return
+    pathway_id = getattr(instance, "pathway_id", None) if not isinstance(instance, Pathway) else instance.pk
+    if pathway_id is None:
+        landscape_id = getattr(instance, "landscape_id", None)
+        if (
+            landscape_id is not None
+            and Approval.objects.filter(
+                pathway__landscape_id=landscape_id, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+            ).exists()
+        ):
+            withdraw_changed(Landscape.objects.get(pk=landscape_id))
+        return
+    open_ones = list(
+        Approval.objects.filter(
+            pathway_id=pathway_id, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+        )
+    )
+    if open_ones:
+        withdraw_stale(Pathway.objects.select_related("landscape").get(pk=pathway_id), open_ones)
 
 
 def request_approval(pathway: Pathway, user, note: str = "", plan_run=None) -> Approval:
@@ -229,22 +264,19 @@ def decide(approval: Approval, user, *, approve: bool, comment: str = "") -> App
 
 
 def still_pending(pending: list[Approval]) -> list[Approval]:
-    """The requests of a listed page whose draft is unchanged; stale ones are withdrawn (two queries to
-    check).
-    """
+    """The requests of a listed page that still match what they cover (two queries; nothing is written)."""
     times = secret_times_of({a.pathway_id for a in pending})
     landscape_times = landscape_secret_times_of({a.pathway.landscape_id for a in pending})
-    fresh, stale = [], []
-    for approval in pending:
-        current = draft_fingerprint(
+    return [
+        approval
+        for approval in pending
+        if draft_fingerprint(
             approval.pathway,
             times.get(approval.pathway_id, {}),
             landscape_times=landscape_times.get(approval.pathway.landscape_id, {}),
         )
-        (fresh if current == approval.fingerprint else stale).append(approval)
-    for approval in stale:
-        withdraw_stale(approval.pathway, [approval])
-    return fresh
+        == approval.fingerprint
+    ]
 
 
 def pending_for(user, landscapes=None):

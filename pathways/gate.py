@@ -131,15 +131,19 @@ def _readiness(pathway: Pathway, kind: str) -> None:
         )
 
 
-def _four_eyes(pathway: Pathway, kind: str, user: Actor | None) -> Approval | None:
+def _four_eyes(pathway: Pathway, kind: str, user: Actor | None, withdraw: bool = True) -> Approval | None:
     if kind not in WRITES or not approvals.needs_approval(pathway):
         return None
-    approval = approvals.current_approval(pathway)
+    approval = approvals.current_approval(pathway, withdraw=withdraw)
     if approval is None:
         latest = pathway.approvals.order_by("-requested_at", "-id").first()
-        if latest is not None and latest.state == ApprovalState.WITHDRAWN:
+        if latest is not None and (latest.state == ApprovalState.WITHDRAWN or latest.is_open):
+            # An open one is stale here (a page does not withdraw it): the reason is the same.
+            reason = latest.withdrawn_reason or approvals.withdrawn_reason(
+                latest, approvals.fingerprint_parts(pathway)
+            )
             raise Refused(
-                f"The approval of this pathway was withdrawn because {latest.withdrawn_reason}; "
+                f"The approval of this pathway was withdrawn because {reason}; "
                 "request a new approval on the review step before it can be applied.",
                 code=APPROVAL_WITHDRAWN,
             )
@@ -161,7 +165,9 @@ def _four_eyes(pathway: Pathway, kind: str, user: Actor | None) -> Approval | No
     return approval
 
 
-def _decide(target: Pathway | Landscape, kind: str, user: Actor | None, *, worker: bool) -> Ticket:
+def _decide(
+    target: Pathway | Landscape, kind: str, user: Actor | None, *, worker: bool, withdraw: bool = True
+) -> Ticket:
     landscape, pathway = _target(target)
     _role(landscape, kind, user)
     if not worker:
@@ -169,16 +175,19 @@ def _decide(target: Pathway | Landscape, kind: str, user: Actor | None, *, worke
     if pathway is None:
         return Ticket()
     _readiness(pathway, kind)
-    return Ticket(approval=_four_eyes(pathway, kind, user))
+    return Ticket(approval=_four_eyes(pathway, kind, user, withdraw))
 
 
 # --- the entry points --------------------------------------------------------------------------------------
 
 
-def refusal(target: Pathway | Landscape, kind: str, user: Actor | None) -> Refused | None:
-    """Why a run of `kind` by `user` may not start now, or None (for pages: nothing is recorded)."""
+def refusal(
+    target: Pathway | Landscape, kind: str, user: Actor | None, *, withdraw: bool = True
+) -> Refused | None:
+    """Why a run of `kind` by `user` may not start now, or None (nothing is audited; with
+    `withdraw=False`, for pages, nothing at all is written)."""
     try:
-        _decide(target, validate_kind(target, kind), user, worker=False)
+        _decide(target, validate_kind(target, kind), user, worker=False, withdraw=withdraw)
     except Refused as refused:
         return refused
     return None

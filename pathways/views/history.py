@@ -33,14 +33,17 @@ EVENTS_PER_PAGE = 50
 def _apply_refusal(pathway: Pathway, user: Actor) -> str | None:
     from pathways import gate
 
-    refused = gate.refusal(pathway, RunKind.APPLY, user)
+    refused = gate.refusal(pathway, RunKind.APPLY, user, withdraw=False)
     return refused.message if refused is not None and refused.code != gate.ACTIVE_RUN else None
 
 
 def approval_context(pathway: Pathway, user: Actor) -> dict:
     """What the approval panel shows and offers to this user."""
     landscape = pathway.landscape
-    current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
+    # A page only reads: an approval that no longer matches was withdrawn when the change was saved.
+    current = (
+        approvals.current_approval(pathway, withdraw=False) if approvals.needs_approval(pathway) else None
+    )
     return {
         "pathway": pathway,
         "landscape": landscape,

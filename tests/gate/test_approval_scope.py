@@ -134,3 +134,25 @@ def test_a_plan_is_never_held_up_by_four_eyes(prod):
     pathway = prod.pathways.get(key="cpi_to_s4")
     assert gate.refusal(pathway, RunKind.PLAN, prod.people["carla"]) is None
     assert gate.refusal(pathway, RunKind.APPLY, prod.people["carla"]).code == gate.FOUR_EYES
+
+
+def test_a_page_only_reads_the_withdrawal_happened_when_the_change_was_saved(prod):
+    """The draft changes: the approval is withdrawn (audited) at that moment; the lead's page writes nothing
+    and shows why."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pathway, request = approved(prod)
+    pathway.save_field("user", "OTHER_USER", seen_version=pathway.version, user=prod.people["carla"])
+    request.refresh_from_db()
+    assert request.state == ApprovalState.WITHDRAWN and "draft changed" in request.withdrawn_reason
+    client = Client()
+    client.force_login(prod.people["leo"])
+    client.get(reverse("pathway_history", args=[prod.code, pathway.key]))  # sessions etc. settle first
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("pathway_history", args=[prod.code, pathway.key])).content.decode()
+        client.get(reverse("approval_panel", args=[prod.code, pathway.key]))
+        client.get(reverse("overview"))
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert not writes, writes
+    assert "the pathway&#x27;s draft changed after the request" in page or "draft changed after" in page

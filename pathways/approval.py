@@ -171,6 +171,13 @@ def current_approval(pathway: Pathway, *, withdraw: bool = True) -> Approval | N
     return valid[0] if valid else None
 
 
+def open_count(landscape) -> int:
+    """How many approvals of the landscape's pathways are open (pending or approved)."""
+    return Approval.objects.filter(
+        pathway__landscape=landscape, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+    ).count()
+
+
 def withdraw_on_change(sender, instance, **kwargs) -> None:
     """post_save of a Pathway, a Secret or a Landscape: withdraw (and audit) the open approvals the change
     no longer matches, at the moment it happens."""

@@ -99,6 +99,7 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and not stale:
         _lowering_needs_lead(form, before.get("tier"), landscape, request.user)
     if request.method == "POST" and form.is_valid() and not stale:
+        open_approvals = approvals.open_count(landscape)
         with transaction.atomic():
             landscape = form.save(commit=False)
             landscape.version += 1
@@ -116,7 +117,8 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
                 changes=changes,
                 secret_fields=SECRET_FIELDS,
             )
-            withdrawn = approvals.withdraw_changed(landscape)
+        # Saving withdrew (and audited) the approvals the new settings no longer match: say how many.
+        withdrawn = open_approvals - approvals.open_count(landscape)
         messages.success(request, "Landscape saved.")
         if withdrawn:
             messages.warning(
@@ -163,8 +165,7 @@ def lower_tier(request: SignedInRequest, code: UUID) -> HttpResponse:
             action="landscape.change",
             landscape=landscape,
             changes={"tier": [before, tier]},
-        )
-        approvals.withdraw_changed(landscape)
+        )  # saving withdrew (and audited) the open approvals: they covered the production tier
     messages.success(request, f"{landscape.name} is {landscape.get_tier_display().lower()} now.")
     return redirect("landscape", code=landscape.code)
 

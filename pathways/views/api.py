@@ -75,7 +75,8 @@ def status_json(request: HttpRequest) -> JsonResponse:
                     {
                         "key": cell["key"],
                         "label": cell["label"],
-                        "method": cell["pathway"].method,
+                        "method": cell["verified_method"],
+                        "drafted_method": cell["pathway"].method,
                         "status": cell["status"],
                         "drifted": cell["drifted"],
                         "drift": (cell["pathway"].drift or {}).get("differences", []),

@@ -1,14 +1,17 @@
 """`manage.py landscape import` puts a draft's secrets into the vault, whoever imports, and nowhere else."""
 
 import base64
+import importlib
 import io
 import json
 import logging
 import uuid
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from pathways import certs
 from pathways.landscape_files import export_landscape
@@ -144,3 +147,19 @@ def test_a_secret_the_vault_cannot_take_refuses_the_file_naming_the_field(
         run_import(landscape_file(tmp_path, "Refused", {key: (method, draft)}))
     assert not Landscape.objects.filter(name="Refused").exists()
     assert not Secret.objects.filter(landscape__name="Refused").exists()
+
+
+def test_secrets_an_earlier_import_left_in_a_draft_move_into_the_vault():
+    migration = importlib.import_module("pathways.migrations.0006_integrity_draft_secrets_to_vault")
+    landscape = LandscapeFactory(name="Earlier import")
+    pathway = landscape.pathways.get(key="cpi_to_s4")
+    Secret.store(landscape=landscape, pathway=pathway, name="pkcs12_passphrase", value="older in the vault")
+    Pathway.objects.filter(pk=pathway.pk).update(
+        draft={"user": "U", "password": "clear-in-draft-1", "pkcs12_passphrase": "newer in the draft"},
+        updated_at=timezone.now(),
+    )
+    migration.draft_secrets_to_vault(django_apps, None)
+    pathway.refresh_from_db()
+    assert pathway.draft == {"user": "U"}
+    assert pathway.secret("password").reveal() == "clear-in-draft-1"
+    assert pathway.secret("pkcs12_passphrase").reveal() == "newer in the draft"

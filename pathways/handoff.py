@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pathways import certs
+from pathways.errors import Refused
 from pathways.models import AuditEvent, Secret
 from pathways.shapes.base import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 
@@ -18,7 +19,7 @@ REVEALED = "handoff_revealed"  # set when a one-time secret was handed out
 MIN_PASSPHRASE = 12
 
 
-class HandoffError(Exception):
+class HandoffError(Refused):
     """A hand-off action cannot be done; the message says why, for the page."""
 
 

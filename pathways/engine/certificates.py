@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
+from pathways.errors import Refused
 from pathways.models import Actor, AuditEvent, Pathway
 from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 
-class ChainRefused(Exception):
+class ChainRefused(Refused):
     """The uploaded chain cannot go onto the key pair; the message says why, for the page."""
 
 

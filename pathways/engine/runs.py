@@ -257,7 +257,7 @@ class Recorder:
 
 
 def _error_message(error: BaseException) -> str:
-    if isinstance(error, SapError):
+    if isinstance(error, (SapError, EngineError)):
         return error.message
     if isinstance(error, SoftTimeLimitExceeded):
         return "The run took longer than its time limit and was stopped"
@@ -268,7 +268,7 @@ def hint_for(error: BaseException) -> str:
     """What to do about a failure, in one sentence."""
     if isinstance(error, SoftTimeLimitExceeded):
         return "Resume the apply: finished steps are found and kept."
-    if not isinstance(error, SapError):
+    if not isinstance(error, (SapError, EngineError)):
         return "This is a fault in AuthWizard; report it with the time of the run."
     code, status = error.code or "", error.status
     if code in ("invalid_client", "unauthorized") or status == 401:
@@ -310,7 +310,7 @@ def execute_run(run_id: int) -> None:
                 _finish_run(run, RunState.SUCCEEDED, rotate.execute(run, recorder, connection), connection)
             else:
                 _pathway_run(run, recorder, connection)
-    except (SapError, SoftTimeLimitExceeded) as error:
+    except (SapError, EngineError, SoftTimeLimitExceeded) as error:
         _fail(run, error, connection)
     except Exception as error:
         logger.exception("run %s failed with an internal error", run.id)
@@ -372,7 +372,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         problems = missing_and_invalid(pathway)
         if problems:
-            raise SapError(
+            raise EngineError(
                 "The draft needs attention before it can be applied: "
                 + "; ".join(
                     f"{pathway.spec.label_of(name, pathway.method)}: {text}"
@@ -394,7 +394,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:
-            raise SapError(
+            raise EngineError(
                 "The plan cannot be applied: " + "; ".join(run.result["problems"]), code="plan_problem"
             )
     if run.kind == RunKind.PLAN:
@@ -415,7 +415,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         record_leftovers(pathway, before, work)
     elif not work.applied:
-        raise SapError(
+        raise EngineError(
             "Nothing has been applied for this pathway with its drafted method yet; apply it first",
             code="not_applied",
         )

@@ -106,6 +106,11 @@ class Pathway:
                 return spec
         return self.all_fields().get(name)
 
+    def default(self, name: str, method: str) -> str:
+        """The field's default as the given method asks for it ("" when no method has the field)."""
+        spec = self.field(name, method)
+        return spec.default if spec is not None else ""
+
     def label_of(self, name: str, method: str) -> str:
         """The field's label as the given method asks for it; the bare name for a field no method has."""
         spec = self.field(name, method)

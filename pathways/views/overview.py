@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from pathways import catalog, expiry, standing
 from pathways.approval import pending_for, still_pending
-from pathways.models import Landscape, Pathway, Tier
+from pathways.models import Landscape, Pathway, Tier, only_looks
 from pathways.status import PathwayStatus
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "pending": pending,
             "query": query.urlencode(),
             "thresholds": expiry.thresholds(),
+            "may_start": not only_looks(request.user),
         },
     )
 

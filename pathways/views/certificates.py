@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from pathways import certs, expiry, sender_keys, shapes, upload_limit
 from pathways.engine import rotate
 from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
+from pathways.errors import EngineError
 from pathways.forms.wizard import clean_value
 from pathways.models.pathway import Conflict
 from pathways.sap.errors import SapError
@@ -176,7 +177,7 @@ def download_cpi_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     pathway = pathway_for(request, code, key, "edit")
     try:
         pem = download_keypair_csr(pathway, user=request.user)
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return _page(request, pathway, errors={"cpi_csr": error.message})
     return _file(pem, f"{pathway.applied.get('alias', pathway.key)}.csr", "application/pkcs10")
 
@@ -190,7 +191,7 @@ def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResp
         if not text.strip():
             raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
         applied = upload_signed_chain(pathway, text, user=request.user)
-    except (ChainRefused, certs.CertificateError, SapError) as error:
+    except (ChainRefused, certs.CertificateError, SapError, EngineError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
     messages.success(

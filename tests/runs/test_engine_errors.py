@@ -40,3 +40,25 @@ def test_the_refusals_share_one_base_with_a_sentence_for_the_page():
     for kind in (ApprovalRefused, ChainRefused, RetireRefused, RotationRefused, HandoffError, SenderKeyError):
         refusal = kind("Not now: another run is active.")
         assert isinstance(refusal, Refused) and refusal.message == "Not now: another run is active."
+
+
+def test_a_landscape_without_connection_settings_is_a_local_failure_the_check_reports():
+    from pathways.engine.connect import Connection, cpi_api_key
+    from pathways.models import Landscape
+
+    landscape = Landscape.objects.create(name="Not configured")
+    with pytest.raises(EngineError) as raised:
+        cpi_api_key(landscape)
+    assert raised.value.code == "not_configured"
+    with (
+        Connection(landscape) as connection,
+        pytest.raises(EngineError, match="no Cloud Foundry API address"),
+    ):
+        connection.cf  # noqa: B018 - the property raises
+    run = Run.objects.create(landscape=landscape, kind="check")
+    engine.execute_run(run.id)
+    run.refresh_from_db()
+    assert "Internal error" not in run.message
+    assert any(
+        "no CPI API key" in step.message or "Cloud Foundry" in step.message for step in run.steps.all()
+    )

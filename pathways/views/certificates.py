@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import certs, expiry, sender_keys, shapes, upload_limit
+from pathways import certs, expiry, sender_keys, shapes, standing, upload_limit
 from pathways.engine import rotate
 from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
 from pathways.errors import EngineError
@@ -51,7 +51,7 @@ def _page(request: HttpRequest, pathway: Pathway, **extra: Any) -> HttpResponse:
         "landscape": pathway.landscape,
         "spec": pathway.spec,
         "watched": [(w, w.days_left(now)) for w in expiry.certificates_of(pathway)],
-        "expiry": expiry.expiry_of(pathway),
+        "expiry": standing.of(pathway, now=now).expiry,
         "can_edit": pathway.landscape.may(request.user, "edit"),
         "can_run": pathway.landscape.may(request.user, "run"),
         "sender": sender_keys.state(pathway) if sender_keys.applies_to(pathway) else None,

@@ -48,6 +48,9 @@ def test_a_drafted_certificate_expiring_in_nine_days_shows_the_same_expiry_every
     assert "Expiring" in landscape_page and NINE_DAYS in landscape_page
     assert f"until {not_after:%Y-%m-%d} (9 days)" in landscape_page  # the lead's validity chart
 
+    certificate_page = lead.get(reverse("certificates", args=[prod.code, pathway.key])).content.decode()
+    assert "Expiring" in certificate_page and NINE_DAYS in certificate_page
+
     overview = lead.get(reverse("overview")).content.decode()
     assert "Certificate: 9 days left" in overview
     assert prod.name in lead.get(reverse("overview") + "?expiring=1").content.decode()

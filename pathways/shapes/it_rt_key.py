@@ -602,7 +602,14 @@ class ItRtKey(Shape):
         ]
         kind = applied.get("key_kind") or key_kind(pathway.method, pathway.draft)
         if kind == KIND_SECRET:
-            rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
+            rows.append(
+                Item(
+                    "Client secret (password)",
+                    "",
+                    f"{other}: the password of that connection; shown once, after Reveal",
+                    "reveal",
+                )
+            )
             rows.append(
                 Item(
                     "Token URL (only for OAuth)",
@@ -628,7 +635,7 @@ class ItRtKey(Shape):
                     f"{other} must send this certificate with its full chain",
                 )
             )
-        rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
+        rows.append(Item("Server root CA to trust", "", f"{other}: {pathway.spec.server_root_home}", "ca"))
         return rows
 
     def certificate_source(self, applied: dict[str, Any]) -> str:

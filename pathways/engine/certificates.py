@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
-from pathways.errors import Refused
+from pathways.errors import EngineError, Refused
 from pathways.models import Actor, AuditEvent, Pathway, Rotation, Run, RunKind
-from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
 
@@ -43,23 +42,24 @@ def signing_rotation(pathway: Pathway) -> Rotation | None:
 
 def keypair_alias(pathway: Pathway) -> str:
     """The alias of the pathway's CPI key pair whose CSR and chain are handled now: a rotation's new key pair
-    while it waits for its signature, else the applied (else drafted) one; SapError for other shapes."""
+    while it waits for its signature, else the applied (else drafted) one; EngineError for other shapes."""
     shape = shapes.of(pathway)
     if not shape.has_keystore_key_pair:
-        raise SapError(
-            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair"
+        raise EngineError(
+            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair",
+            code="no_key_pair",
         )
     rotation = signing_rotation(pathway)
     alias = rotation.new["alias"] if rotation is not None else shape.keystore_alias(pathway)
     if not alias:
-        raise SapError("The pathway has no keystore alias yet")
+        raise EngineError("The pathway has no keystore alias yet", code="not_applied")
     return alias
 
 
 def _has_key_pair(pathway: Pathway) -> None:
     try:
         keypair_alias(pathway)
-    except SapError as error:
+    except EngineError as error:
         raise Refused(error.message, code="no_key_pair") from error
 
 
@@ -79,7 +79,7 @@ def execute_csr(run: Run, recorder: Recorder, connection: Connection) -> str:
     run.plan_steps(1)
     with recorder.step(f"Download the signing request of {alias}") as outcome:
         if connection.cpi.get_keystore_entry(alias) is None:
-            raise SapError(
+            raise EngineError(
                 f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
                 code="not_applied",
             )
@@ -152,7 +152,7 @@ def execute_chain(run: Run, recorder: Recorder, connection: Connection) -> str:
                 pathway, run.result["chain"], user=run.requested_by, connection=connection
             )
         except ChainRefused as refused:
-            raise SapError(str(refused), code="chain_refused") from refused
+            raise EngineError(str(refused), code="chain_refused") from refused
         outcome.message = f"chain on {facts['alias']}"
     return f"The CA-signed chain is on {facts['alias']}; hand its certificate over again."
 
@@ -162,7 +162,7 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
     alias = keypair_alias(pathway)
     cpi = connection.cpi
     if cpi.get_keystore_entry(alias) is None:
-        raise SapError(
+        raise EngineError(
             f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
             code="not_applied",
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pathways import gate, shapes
+from pathways import gate, queue, redact, shapes
 from pathways import plan as planning
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
@@ -28,7 +27,6 @@ from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
 
 logger = logging.getLogger(__name__)
 
-QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
 HEARTBEAT_EVERY_SECONDS = 5.0
 
 
@@ -36,17 +34,9 @@ def stale_after() -> timedelta:
     return timedelta(minutes=float(settings.AUTHWIZARD_RUN_STALE_MINUTES))
 
 
-# Messages are built from names and remote error texts, never from secrets; these guards catch accidents
-# without the vault's `name: value` rule, which would blank ordinary sentences such as "key s4-key: bind …".
-PRIVATE_KEY_BLOCK = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
-)
-CREDENTIAL_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
-
-
 def one_line(text: str, limit: int = 500) -> str:
-    """First line only, private keys and Authorization values removed, cut to `limit`."""
-    cleaned = CREDENTIAL_HEADER.sub(r"\1 ***", PRIVATE_KEY_BLOCK.sub("[private key removed]", str(text)))
+    """First line only, private keys and Authorization values removed (`redact.message`), cut to `limit`."""
+    cleaned = redact.message(text)
     lines = cleaned.strip().splitlines()
     first = lines[0] if lines else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
@@ -64,7 +54,7 @@ def start_run(
     `target` is a Pathway (plan, apply, verify, rotate, retire, csr, chain) or a Landscape (check, drift).
     `params` (public facts only: a rotation's phase, a leftover's id, an uploaded chain) start the run's
     result. Raises `Refused` (one sentence, a code) when the gate says no; an active plan is reused. When
-    the queue cannot take the task, the run is marked failed with QUEUE_UNAVAILABLE and returned.
+    the queue cannot take the task, the run is marked failed with the queue's sentence and returned.
     """
     kind = gate.validate_kind(target, kind)
     landscape = target.landscape if isinstance(target, Pathway) else target
@@ -110,15 +100,11 @@ def enqueue(run: Run) -> None:
     from pathways.tasks import execute_run
 
     try:
-        result = execute_run.apply_async(args=(run.id,), retry=False)
-    except Exception as error:  # noqa: BLE001 - any broker failure means the same thing to the user
-        logger.warning("run %s could not be queued: %s", run.id, type(error).__name__)
-        run.fail(
-            QUEUE_UNAVAILABLE,
-            "Check that the broker (Redis or the local queue folder) is running, then start again.",
-        )
+        task_id = queue.publish(execute_run, run.id)
+    except queue.QueueUnavailable as unavailable:
+        run.fail(unavailable.message, unavailable.hint)
         return
-    run.set_task(result.id or "")
+    run.set_task(task_id)
 
 
 def apply_all(landscape: Landscape, user: Actor | None = None) -> tuple[list[Run], dict[str, Refused]]:
@@ -408,7 +394,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         problems = missing_and_invalid(pathway)
         if problems:
-            raise SapError(
+            raise EngineError(
                 "The draft needs attention before it can be applied: "
                 + "; ".join(
                     f"{pathway.spec.label_of(name, pathway.method)}: {text}"
@@ -437,7 +423,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:
-            raise SapError(
+            raise EngineError(
                 "The plan cannot be applied: " + "; ".join(run.result["problems"]), code="plan_problem"
             )
     if run.kind == RunKind.PLAN:
@@ -459,7 +445,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         record_leftovers(pathway, before, work)
     elif not work.applied:
-        raise SapError(
+        raise EngineError(
             "Nothing has been applied for this pathway with its drafted method yet; apply it first",
             code="not_applied",
         )

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import certs, expiry, sender_keys, shapes
+from pathways import certs, expiry, sender_keys, shapes, standing, upload_limit
 from pathways.engine import rotate
 from pathways.engine.certificates import ChainRefused, start_chain, start_csr
 from pathways.errors import Refused
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from pathways.models import Pathway
     from pathways.views.access import SignedInRequest
 
-MAX_UPLOAD_BYTES = 64 * 1024
 DN_FIELDS = ("common_name", "organization", "organizational_unit", "locality", "state", "country", "email")
 
 
@@ -51,7 +50,7 @@ def _page(request: HttpRequest, pathway: Pathway, **extra: Any) -> HttpResponse:
         "landscape": pathway.landscape,
         "spec": pathway.spec,
         "watched": [(w, w.days_left(now)) for w in expiry.certificates_of(pathway)],
-        "expiry": expiry.expiry_of(pathway),
+        "expiry": standing.of(pathway, now=now).expiry,
         "can_edit": pathway.landscape.may(request.user, "edit"),
         "can_run": pathway.landscape.may(request.user, "run"),
         "sender": sender_keys.state(pathway) if sender_keys.applies_to(pathway) else None,
@@ -80,11 +79,10 @@ def _read_upload(request: HttpRequest, name: str) -> str:
     upload = request.FILES.get(name)
     if upload is None:
         return request.POST.get(name, "")
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise certs.CertificateError(
-            f"The file is larger than {MAX_UPLOAD_BYTES // 1024} kB; this is not a certificate."
-        )
+    try:
+        data = upload_limit.read_file(upload)
+    except upload_limit.FileTooLarge as error:
+        raise certs.CertificateError(error.message)
     return certs.export_chain_pem(certs.parse_certificates(data)).decode("ascii")
 
 

@@ -139,7 +139,7 @@ def test_drift_check_can_be_queued_by_consultants_and_leads(
     assert response.status_code == status
     runs = list(Run.objects.filter(landscape=prod, kind="drift"))
     assert len(runs) == (1 if queued else 0)  # the drift check is a run, through the gate
-    assert sent == ([(runs[0].id,)] if queued else [])
+    assert [list(args) for args in sent] == ([[runs[0].id]] if queued else [])
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

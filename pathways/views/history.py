@@ -170,7 +170,8 @@ def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     except Refused as refused:
         messages.error(request, refused.message)
         return redirect("landscape", code=landscape.code)
+    if run.state == "failed":  # the queue did not take it: nothing was requested
+        messages.error(request, f"The drift check was not started: {run.message}.")
+        return redirect("landscape", code=landscape.code)
     AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
-    if run.state == "failed":
-        messages.error(request, run.message)
     return redirect("run", run.code)

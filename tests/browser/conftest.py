@@ -7,22 +7,13 @@ from pathlib import Path
 import pytest
 
 from tests.browser.axe import Auditor
+from tests.fixtures.browser_env import CHROMIUM
 from tests.runs.conftest import celery_worker, issue_certificate  # noqa: F401 - fixtures
 
-CHROMIUM = os.environ.get("AUTHWIZARD_CHROMIUM", "/usr/bin/chromium")
 SQLITE_TURN = (
     threading.RLock()
 )  # page requests and worker tasks take turns on one in-memory SQLite connection
 SHOTS = Path(os.environ.get("AUTHWIZARD_TEST_OUTPUT", "test-output")) / "screenshots"
-
-
-def pytest_collection_modifyitems(config, items):
-    if Path(CHROMIUM).exists():
-        return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
 
 
 def _shares_in_memory_sqlite(django_db_blocker) -> bool:

@@ -30,7 +30,8 @@ def postgres_problem(url: str) -> str | None:
     except psycopg.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return (
-            f"PostgreSQL at {parts.hostname}:{parts.port or 5432} (DATABASE_URL) is unreachable: {first_line}; "
+            f"PostgreSQL at {parts.hostname}:{parts.port or 5432} (DATABASE_URL) is unreachable: "
+            f"{first_line}; "
             "start it (`service postgresql start`) or set DATABASE_URL to a server that runs"
         )
     return None

@@ -2,7 +2,9 @@
 
 pytest_plugins = [
     "tests.fixtures.browser_env",
+    "tests.fixtures.output",
     "tests.fixtures.sandbox",
     "tests.fixtures.personas",
     "tests.fixtures.landscapes",
+    "tests.fixtures.drafts",
 ]

@@ -10,14 +10,7 @@ import pytest
 
 from pathways.models import Secret
 
-from .harness import FAST_WAITS, TENANT_HOSTS, fill_draft, landscape_from, run_now, tenant_objects
-
-
-@pytest.fixture
-def fast_waits(settings):
-    for name, value in FAST_WAITS.items():
-        setattr(settings, name, value)
-    return settings
+from .harness import TENANT_HOSTS, landscape_from, run_now, tenant_objects
 
 
 @pytest.fixture
@@ -42,14 +35,6 @@ def short_limits(settings, monkeypatch):
 @pytest.fixture
 def landscape(sandbox_tenant, fast_waits):
     return landscape_from(sandbox_tenant, f"Faults {sandbox_tenant['subdomain']}")
-
-
-@pytest.fixture
-def prepare(landscape, sandbox_tenant, sandbox_server):
-    def fill(key: str, method: str):
-        return fill_draft(landscape, sandbox_tenant, sandbox_server, key, method)
-
-    return fill
 
 
 @pytest.fixture

@@ -23,20 +23,6 @@ def consultant(landscape):
     return MembershipFactory(landscape=landscape, role="consultant", user__username="carla").user
 
 
-@pytest.fixture
-def client_certificate(sandbox_server):
-    """A client certificate and key issued by the CA the sandbox's load balancer trusts (clientAuth)."""
-
-    def issue(common_name: str) -> dict:
-        response = sandbox_server.admin(
-            "POST", "certificates", {"common_name": common_name, "client_auth": True}
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return issue
-
-
 def execute(run: Run) -> Run:
     """What the worker does with the run's id."""
     engine.execute_run(run.id)

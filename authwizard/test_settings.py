@@ -23,3 +23,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
         "NAME": os.path.join(os.environ["AUTHWIZARD_VAR_DIR"], f"test-{_worker}.sqlite3")
     }
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"  # noqa: F405
+
+if REDIS_URL:  # noqa: F405
+    # Each pytest-xdist worker (and the worker processes its tests start) has its own keys in the Redis
+    # database: queues, unacknowledged messages and control messages never cross to another test process.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "global_keyprefix": f"authwizard-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:",
+    }

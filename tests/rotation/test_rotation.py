@@ -73,7 +73,9 @@ def test_sscv2_external_certificate_rotates_with_both_certificates_working_durin
     delete_index = next(i for i, label in enumerate(labels) if label.startswith("Delete the old key"))
     assert verify_index < delete_index  # nothing is deleted before its successor is verified
     assert key_names(landscape, instance) == {new_name}
-    assert runtime_status(landscape, certificate=old_cert["certificate"], key=old_cert["key"]) in (401, 403)
+    # §11.3: the old certificate still passes the load balancer's chain check, but no key holds it any
+    # more, so the runtime answers as for bad credentials (401), not as for a missing role (403).
+    assert runtime_status(landscape, certificate=old_cert["certificate"], key=old_cert["key"]) == 401
     assert runtime_status(landscape, certificate=new_cert["certificate"], key=new_cert["key"]) == 200
     rotation.refresh_from_db()
     assert rotation.state == "retired" and rotation.confirmed_by == consultant

@@ -12,7 +12,7 @@ import pytest
 from pathways.models import Secret
 from tests.fixtures.clock import MovableClock
 
-from .harness import TENANT_HOSTS, landscape_from, run_now, tenant_objects
+from .harness import TENANT_HOSTS, run_now, tenant_objects
 
 READ_TIMEOUT = 1.0  # seconds; hang faults in these tests last HANG_SECONDS, longer than that
 HANG_SECONDS = 3.0
@@ -54,11 +54,6 @@ def short_limits(settings, monkeypatch):
     monkeypatch.setattr(connect, "JobPolling", polling)
     monkeypatch.setattr(connect, "DeployWait", deploying)
     return clock
-
-
-@pytest.fixture
-def landscape(sandbox_tenant, fast_waits):
-    return landscape_from(sandbox_tenant, f"Faults {sandbox_tenant['subdomain']}")
 
 
 @pytest.fixture

@@ -10,12 +10,6 @@ from pathways.engine.connect import Connection
 from pathways.models import Run
 from pathways.sap.runtime import call_endpoint, endpoint_url
 from tests.factories import MembershipFactory
-from tests.fixtures.landscapes import landscape_from
-
-
-@pytest.fixture
-def landscape(db, sandbox_tenant, fast_waits):
-    return landscape_from(sandbox_tenant, f"Rotation {sandbox_tenant['subdomain']}")
 
 
 @pytest.fixture

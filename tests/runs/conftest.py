@@ -7,15 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.drafts import COMBINATIONS, PKCS12_PASSPHRASE, S4_PASSWORD, SSC_PASSWORD  # noqa: F401
-from tests.fixtures.landscapes import landscape_from
 from tests.fixtures.worker import embedded_worker, use_folder_broker, wait_for  # noqa: F401 (re-exported)
 
 TENANT_HOSTS = ("xsuaa", "xsuaa_cert", "cpi", "runtime")
-
-
-@pytest.fixture
-def landscape(sandbox_tenant, fast_waits):
-    return landscape_from(sandbox_tenant, f"Sandbox {sandbox_tenant['subdomain']}")
 
 
 @pytest.fixture

@@ -19,6 +19,13 @@ S4 = "SAP S/4HANA"
 CPI = "SAP Cloud Integration"
 SSC = "SAP Sales and Service Cloud V2"
 
+# Where the other system keeps the CPI load balancer's server root CA (sap-apis.md §13; names inferred).
+SERVER_ROOT_HOME = {
+    S4: "STRUST, the SSL client PSE (on-premise) or the trusted certificates of the communication system "
+    "(Cloud)",
+    SSC: "the communication system's settings, only when SSCv2 asks for the server's root CA",
+}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -86,6 +93,11 @@ class Pathway:
         """The system whose administrator receives the hand-off sheet."""
         return self.source if self.is_inbound else self.target
 
+    @property
+    def server_root_home(self) -> str:
+        """Where the other system's administrator puts the CPI server root CA."""
+        return SERVER_ROOT_HOME[self.source if self.is_inbound else self.target]
+
     def method(self, key: str) -> Method:
         return self.methods[key]
 
@@ -105,6 +117,11 @@ class Pathway:
             if spec.name == name:
                 return spec
         return self.all_fields().get(name)
+
+    def default(self, name: str, method: str) -> str:
+        """The field's default as the given method asks for it ("" when no method has the field)."""
+        spec = self.field(name, method)
+        return spec.default if spec is not None else ""
 
     def label_of(self, name: str, method: str) -> str:
         """The field's label as the given method asks for it; the bare name for a field no method has."""

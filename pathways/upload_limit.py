@@ -2,30 +2,71 @@
 
 Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, so without this a multipart body of any
 size would be streamed to a temporary file before a view could refuse it.
+
+A body sent chunked (`Transfer-Encoding: chunked`, no Content-Length) is held to the same limit: when the
+server has already decoded the chunks (`wsgi.input_terminated`, as gunicorn sets it) at most limit + 1
+bytes are read, a longer body is refused, a shorter one is handed on with its length. A server that does
+not decode chunks cannot give Django the body at all, so there the request is refused with 411.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import BytesIO
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpRequest, HttpResponse
+
+
+def _refusal(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _too_large(limit: int) -> HttpResponse:
+    return _refusal(
+        f"The request is larger than {limit // 1024} kB; certificates and keys are much smaller.", 413
+    )
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    return "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def _read_chunked(request: HttpRequest, limit: int) -> HttpResponse | None:
+    """Reads a decoded chunked body up to the limit and hands it on with a length; a refusal otherwise."""
+    environ = request.META
+    if not environ.get("wsgi.input_terminated"):
+        return _refusal("Send the request with a Content-Length header.", 411)
+    source = environ["wsgi.input"]
+    body = bytearray()
+    while len(body) <= limit:
+        piece = source.read(min(64 * 1024, limit + 1 - len(body)))
+        if not piece:
+            break
+        body.extend(piece)
+    if len(body) > limit:
+        return _too_large(limit)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    request._stream = LimitedStream(BytesIO(bytes(body)), len(body))  # type: ignore[attr-defined]
+    return None
 
 
 class UploadLimitMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        header = request.META.get("CONTENT_LENGTH") or ""
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(header or 0)
         except ValueError:
-            return HttpResponse(
-                "The request's Content-Length is not a number.",
-                status=400,
-                content_type="text/plain; charset=utf-8",
-            )
+            return _refusal("The request's Content-Length is not a number.", 400)
         if limit is not None and length > limit:
-            return HttpResponse(
-                f"The request is larger than {limit // 1024} kB; certificates and keys are much smaller.",
-                status=413,
-                content_type="text/plain; charset=utf-8",
-            )
+            return _too_large(limit)
+        if limit is not None and not header and _is_chunked(request):
+            refusal = _read_chunked(request, limit)
+            if refusal is not None:
+                return refusal
         return self.get_response(request)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathways import shapes
 from pathways.shapes.base import (
     HANDOFF_CERTIFICATE,
@@ -15,6 +17,9 @@ from pathways.shapes.base import (
 from pathways.shapes.it_rt_key import record_key
 from pathways.shapes.key_pair import entry_facts
 
+if TYPE_CHECKING:
+    from pathways.engine.connect import Connection
+
 __all__ = [
     "HANDOFF_CERTIFICATE",
     "HANDOFF_CLIENTSECRET",
@@ -26,6 +31,6 @@ __all__ = [
 ]
 
 
-def execute(connection, work: Work, action: Action) -> str:
+def execute(connection: Connection, work: Work, action: Action) -> str:
     """Do one action; returns the one-line message for its step. SapError propagates."""
     return shapes.of(work.pathway).execute(connection, work, action)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
-from pathways.models import Actor, AuditEvent, Pathway
+from pathways.models import Actor, AuditEvent, Pathway, Rotation
 from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
@@ -26,7 +26,7 @@ class ChainRefused(Exception):
     """The uploaded chain cannot go onto the key pair; the message says why, for the page."""
 
 
-def signing_rotation(pathway: Pathway):
+def signing_rotation(pathway: Pathway) -> Rotation | None:
     """The rotation whose new key pair waits for its CA-signed chain, if any (its CSR and chain come
     first)."""
     from pathways.engine.rotate import open_rotation

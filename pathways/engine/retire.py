@@ -9,6 +9,8 @@ reads only), `start_retire(leftover, user)` -> Run, `execute(run, recorder, conn
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from pathways import shapes
@@ -17,12 +19,18 @@ from pathways.models import AuditEvent, LeftoverCredential, LeftoverState, Run, 
 from pathways.sap.errors import SapError
 from pathways.shapes.base import Work
 
+if TYPE_CHECKING:
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Pathway
+    from pathways.models.audit import Actor
+
 
 class RetireRefused(Refused):
     """A retirement cannot start now; `.message` says why, for the page."""
 
 
-def record_leftovers(pathway, before: dict, work: Work) -> list[LeftoverCredential]:
+def record_leftovers(pathway: Pathway, before: dict, work: Work) -> list[LeftoverCredential]:
     """After an apply: the credential the previous apply recorded in `before`, if the pathway no longer uses
     it and this apply did not delete it, becomes a live leftover."""
     old_shape = shapes.of_applied(before)
@@ -63,7 +71,7 @@ def _last_run(leftover: LeftoverCredential) -> Run | None:
     )
 
 
-def leftovers_of(pathway) -> list[LeftoverCredential]:
+def leftovers_of(pathway: Pathway) -> list[LeftoverCredential]:
     """The pathway's live (or being retired) leftovers, as they effectively are: one whose retire run ended
     without retiring it shows as live again (computed, not written: pages only read)."""
     rows = list(pathway.leftovers.filter(state__in=[LeftoverState.LIVE, LeftoverState.RETIRING]))
@@ -76,13 +84,13 @@ def leftovers_of(pathway) -> list[LeftoverCredential]:
     return rows
 
 
-def start_retire(leftover: LeftoverCredential, user) -> Run:
+def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
     """Queue the run that deletes the leftover; RetireRefused when the user may not or it cannot start."""
     from pathways.approval import gate_apply
     from pathways.engine.runs import start_run
 
     pathway = leftover.pathway
-    if not pathway.landscape.may(user, "run"):
+    if user is None or not pathway.landscape.may(user, "run"):
         raise RetireRefused("Only someone who may apply this pathway can retire its credentials.")
     refusal = gate_apply(pathway, user)
     if refusal:
@@ -111,7 +119,7 @@ def start_retire(leftover: LeftoverCredential, user) -> Run:
     return run
 
 
-def execute(run: Run, recorder, connection) -> str:
+def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Delete the leftover named by the run through its shape; returns the run's message."""
     leftover = LeftoverCredential.objects.select_related("pathway__landscape").get(pk=run.result["leftover"])
     if leftover.state == LeftoverState.RETIRED:

@@ -28,7 +28,10 @@ from pathways.shapes import it_rt_key
 from pathways.shapes.base import Work
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pathways.engine.runs import Recorder
+    from pathways.shapes.base import Shape
 
 CREATE, RETIRE = "create", "retire"
 
@@ -132,6 +135,9 @@ OLD_FACTS = (
     "key_size",
     "signed_by",
 )
+
+if TYPE_CHECKING:
+    from pathways.shapes.base import Shape
 
 
 def _old_facts(pathway: Pathway) -> dict:
@@ -249,7 +255,9 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
         raise
 
 
-def verify_work(shape, connection: Connection, recorder, label: str, work: Work) -> verify.Findings:
+def verify_work(
+    shape: Shape, connection: Connection, recorder: Recorder, label: str, work: Work
+) -> verify.Findings:
     """Run the shape's verification of one credential (old or new) as steps labelled `label: …`."""
     findings = verify.Findings()
     for item in shape.verify_checks(connection, work, findings):
@@ -266,7 +274,9 @@ def forget_reveals(pathway: Pathway) -> None:
     it_rt_key.forget_reveals(pathway)
 
 
-def move_pathway(pathway: Pathway, *, draft: dict | None, applied: dict, not_after, proof: str) -> None:
+def move_pathway(
+    pathway: Pathway, *, draft: dict | None, applied: dict, not_after: datetime | None, proof: str
+) -> None:
     """The pathway now uses the successor: its draft (a new key name), `applied`, and the verified claim."""
     now = timezone.now()
     with transaction.atomic():

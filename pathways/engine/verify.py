@@ -4,11 +4,16 @@ runtime call (inbound secret or SAP-generated certificate key, the latter over m
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathways import shapes
 from pathways.shapes.base import Check, Findings, Work
+
+if TYPE_CHECKING:
+    from pathways.engine.connect import Connection
 
 __all__ = ["Check", "Findings", "checks_for"]
 
 
-def checks_for(connection, work: Work, findings: Findings) -> list[Check]:
+def checks_for(connection: Connection, work: Work, findings: Findings) -> list[Check]:
     return shapes.of(work.pathway).verify_checks(connection, work, findings)

@@ -3,7 +3,7 @@
 from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import Actor, AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
-from pathways.models.landscape import Landscape, Membership, Role, Tier
+from pathways.models.landscape import Landscape, Membership, Role, Tier, only_looks
 from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
@@ -23,6 +23,7 @@ __all__ = [
     "LeftoverCredential",
     "LeftoverState",
     "Membership",
+    "only_looks",
     "Role",
     "Tier",
     "Pathway",

@@ -2,9 +2,16 @@
 successor.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from pathways.models.audit import Actor
 
 
 class ExpiryNotice(models.Model):
@@ -72,7 +79,7 @@ class Rotation(models.Model):
 
     # --- state changes: the only writers of `state` --------------------------------------------------------
 
-    def _set(self, **fields) -> None:
+    def _set(self, **fields: Any) -> None:
         Rotation.objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)
@@ -81,7 +88,7 @@ class Rotation(models.Model):
         """A rotate run starts its phase: creating the successor, or retiring the old credential."""
         self._set(state=phase_state)
 
-    def confirm(self, user) -> None:
+    def confirm(self, user: Actor | None) -> None:
         """Someone confirms the other side has switched to the successor."""
         self._set(
             confirmed_by=user if user is not None and user.is_authenticated else None,

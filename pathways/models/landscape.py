@@ -35,6 +35,15 @@ PERMISSIONS = {
 }
 
 
+def only_looks(user: Actor) -> bool:
+    """Whether the user is a viewer wherever they are a member: viewers look, so they are offered neither
+    a new landscape nor API tokens. Everyone else signed in may start a landscape (and consults on it)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return roles == {Role.VIEWER}
+
+
 class LandscapeQuerySet(models.QuerySet["Landscape"]):
     def visible_to(self, user: Actor) -> Self:
         """The one place that decides which landscapes a user may see."""
@@ -43,6 +52,13 @@ class LandscapeQuerySet(models.QuerySet["Landscape"]):
         if user.is_superuser:
             return self.all()
         return self.filter(memberships__user=user).distinct()
+
+    def editable_by(self, user: Actor) -> Self:
+        """Landscapes whose drafts the user may change (consultants; superusers all)."""
+        visible = self.visible_to(user)
+        if user.is_superuser:
+            return visible
+        return visible.filter(memberships__user=user, memberships__role=Role.CONSULTANT)
 
 
 class Landscape(models.Model):

@@ -1,11 +1,17 @@
 """Credentials a pathway no longer uses but that are still live remotely (after a method switch or a new key
 name): listed on the pathway with a Retire action until a retire run deletes them."""
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from pathways.models.audit import Actor
 
 
 class LeftoverState(models.TextChoices):
@@ -36,12 +42,12 @@ class LeftoverCredential(models.Model):
 
     # --- state changes: the only writers of `state` --------------------------------------------------------
 
-    def _set(self, **fields) -> None:
+    def _set(self, **fields: Any) -> None:
         LeftoverCredential.objects.filter(pk=self.pk).update(**fields)
         for name, value in fields.items():
             setattr(self, name, value)
 
-    def mark_retiring(self, user) -> bool:
+    def mark_retiring(self, user: Actor | None) -> bool:
         """Claim the leftover for a retire run; False when it is not live (already being retired or gone)."""
         claimed = LeftoverCredential.objects.filter(pk=self.pk, state=LeftoverState.LIVE).update(
             state=LeftoverState.RETIRING,

@@ -10,9 +10,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathways import catalog
 from pathways.shapes import it_rt_key, key_pair, user_credentials
 from pathways.shapes.base import Shape
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 SHAPES: dict[str, Shape] = {
     module.SHAPE.key: module.SHAPE for module in (it_rt_key, user_credentials, key_pair)
@@ -28,7 +33,7 @@ def of_method(pathway_key: str, method: str) -> Shape:
     return SHAPES[catalog.get(pathway_key).shape(method)]
 
 
-def of(pathway) -> Shape:
+def of(pathway: Pathway) -> Shape:
     """The shape of a pathway's drafted method."""
     return of_method(pathway.key, pathway.method)
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways import certs
+
+if TYPE_CHECKING:
+    from pathways.catalog import Pathway as PathwaySpec
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Pathway, Rotation
 
 CREATE = "create"
 KEEP = "keep"
@@ -111,7 +117,7 @@ class RemoteState:
             ("trusted certificate", self.trusted),
         ):
             if item is not None:
-                parts.append((label, getattr(item, "name", None) or getattr(item, "alias", "")))
+                parts.append((label, str(getattr(item, "name", None) or getattr(item, "alias", ""))))
         return parts
 
 
@@ -202,7 +208,7 @@ def short_fingerprint(fingerprint: str | None) -> str:
     return (certs.normalize_fingerprint(fingerprint or "") or "none")[:16]
 
 
-def store_handoff(pathway, name: str, value: str | None) -> None:
+def store_handoff(pathway: Pathway, name: str, value: str | None) -> None:
     from pathways.models import Secret
 
     if value:
@@ -222,7 +228,7 @@ class Shape:
     markers: tuple[str, ...] = ()  # facts in `applied` that only this shape records
 
     # --- desired and remote state, plan ---------------------------------------------------------------------
-    def desired(self, pathway) -> dict[str, Any]:
+    def desired(self, pathway: Pathway) -> dict[str, Any]:
         """The draft through the catalog (defaults filled in), plus flags and fingerprints for secrets."""
         desired: dict[str, Any] = {}
         for field_spec in pathway.active_fields():
@@ -232,24 +238,26 @@ class Shape:
             desired[CONFIRM_REPLACE] = pathway.draft[CONFIRM_REPLACE]
         return desired
 
-    def read(self, connection, work: Work) -> RemoteState:
+    def read(self, connection: Connection, work: Work) -> RemoteState:
         raise NotImplementedError
 
-    def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
+    def plan(
+        self, spec: PathwaySpec, method: str, desired: dict[str, Any], remote: RemoteState
+    ) -> list[Action]:
         raise NotImplementedError
 
-    def execute(self, connection, work: Work, action: Action) -> str:
+    def execute(self, connection: Connection, work: Work, action: Action) -> str:
         raise NotImplementedError
 
     # --- verify and drift -----------------------------------------------------------------------------------
-    def verify_checks(self, connection, work: Work, findings: Findings) -> list[Check]:
+    def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         raise NotImplementedError
 
-    def refresh(self, connection, work: Work) -> bool:
+    def refresh(self, connection: Connection, work: Work) -> bool:
         """Before a verify run: update `work.applied` from what was read; True when it changed."""
         return False
 
-    def drift(self, connection, applied: dict[str, Any]) -> list[str]:
+    def drift(self, connection: Connection, applied: dict[str, Any]) -> list[str]:
         raise NotImplementedError
 
     # --- what the pathway uses, and what it no longer uses --------------------------------------------------
@@ -265,24 +273,26 @@ class Shape:
         """ "service key ssc-key (ClientId/Secret)" — a leftover or rotated credential in words."""
         raise NotImplementedError
 
-    def retire(self, connection, recorder, facts: dict[str, Any], pathway) -> str:
+    def retire(
+        self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
+    ) -> str:
         """Delete a credential the pathway no longer uses; returns the run's message."""
         raise NotImplementedError
 
-    def still_exists(self, connection, facts: dict[str, Any]) -> bool:
+    def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         raise NotImplementedError
 
     # --- hand-off, expiry -----------------------------------------------------------------------------------
-    def handoff_items(self, pathway) -> list:
+    def handoff_items(self, pathway: Pathway) -> list:
         raise NotImplementedError
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
         return "the applied certificate"
 
-    def expiry_advice(self, spec) -> str:
+    def expiry_advice(self, spec: PathwaySpec) -> str:
         return ""
 
-    def takes_sender_certificate(self, pathway) -> bool:
+    def takes_sender_certificate(self, pathway: Pathway) -> bool:
         """Whether the sender logs on with its own certificate (a key and CSR can be made for it here)."""
         return False
 
@@ -290,33 +300,33 @@ class Shape:
         """The fingerprint of the sender's own certificate the draft puts into SAP (External Certificate)."""
         return None
 
-    def keystore_alias(self, pathway) -> str | None:
+    def keystore_alias(self, pathway: Pathway) -> str | None:
         return None
 
-    def proposed_names(self, pathway, old_method: str, new_method: str) -> dict[str, str]:
+    def proposed_names(self, pathway: Pathway, old_method: str, new_method: str) -> dict[str, str]:
         """Draft fields to set when the method is switched (the new method's default names)."""
         return {}
 
     # --- rotation -------------------------------------------------------------------------------------------
-    def rotation_blocker(self, pathway) -> str | None:
+    def rotation_blocker(self, pathway: Pathway) -> str | None:
         return "This credential cannot be rotated."
 
-    def rotation_plan(self, pathway) -> list[dict]:
+    def rotation_plan(self, pathway: Pathway) -> list[dict]:
         return []
 
-    def needs_new_certificate(self, pathway) -> bool:
+    def needs_new_certificate(self, pathway: Pathway) -> bool:
         return False
 
-    def rotation_create(self, rotation, recorder, connection) -> str:
+    def rotation_create(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         raise NotImplementedError
 
-    def rotation_retire(self, rotation, recorder, connection) -> str:
+    def rotation_retire(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         raise NotImplementedError
 
-    def retire_blocker(self, rotation) -> str | None:
+    def retire_blocker(self, rotation: Rotation) -> str | None:
         """Why the rotation's old credential cannot be retired yet, or None."""
         return None
 
-    def rotation_words(self, spec) -> dict[str, str]:
+    def rotation_words(self, spec: PathwaySpec) -> dict[str, str]:
         """Sentences for the rotation panel: "overlap" (what to do now) and "confirm" (the checkbox)."""
         return {"overlap": "", "confirm": ""}

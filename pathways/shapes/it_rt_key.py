@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways import catalog, certs
 from pathways.sap.errors import SapError
@@ -41,6 +41,12 @@ from pathways.shapes.base import (
     short_fingerprint,
     store_handoff,
 )
+
+if TYPE_CHECKING:
+    from pathways.catalog import Pathway as PathwaySpec
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Pathway, Rotation
 
 SECRET_KEY = KIND_SECRET
 SAP_CERTIFICATE_KEY = KIND_CERTIFICATE
@@ -241,7 +247,7 @@ def key_action(
             f"create {KEY_KIND_WORDS[kind]}",
             data,
         )
-    default = spec.field("key_name", method).default
+    default = spec.default("key_name", method)
     taken = {*remote.taken_names, name}
     proposal = free_name(default, taken)
     data["choices"] = {"field": "key_name", "what": "key", "rename": proposal, "replace": name}
@@ -272,13 +278,13 @@ def describe_key(guid: str, name: str, service_key: ServiceKey) -> RemoteKey:
     )
 
 
-def key_not_after(service_key: ServiceKey):
+def key_not_after(service_key: ServiceKey) -> datetime | None:
     """The key certificate's end of validity: from `certificatedetails`, else from the certificate itself."""
     if service_key.valid_until is not None:
         return service_key.valid_until
     if service_key.kind == KIND_EXTERNAL_CERTIFICATE or service_key.certificate:
         try:
-            return certs.parse_certificates(service_key.certificate).leaf.not_after
+            return certs.parse_certificates(service_key.certificate or "").leaf.not_after
         except certs.CertificateError:
             return None
     return None
@@ -305,7 +311,7 @@ def record_key(work: Work, name: str) -> None:
     store_handoff(work.pathway, HANDOFF_CERTIFICATE, key.certificate)
 
 
-def forget_reveals(pathway) -> None:
+def forget_reveals(pathway: Pathway) -> None:
     """A new key's hand-off may be revealed once again."""
     from pathways.models import Secret
 
@@ -331,11 +337,13 @@ class ItRtKey(Shape):
     markers = ("key_name", "key_guid", "instance_name")
 
     # --- plan --------------------------------------------------------------------------------------------
-    def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
+    def plan(
+        self, spec: PathwaySpec, method: str, desired: dict[str, Any], remote: RemoteState
+    ) -> list[Action]:
         instance = instance_action(desired, remote.instance)
         return [instance, key_action(spec, method, desired, remote, instance)]
 
-    def read(self, connection, work: Work) -> RemoteState:
+    def read(self, connection: Connection, work: Work) -> RemoteState:
         cf, desired, applied = connection.cf, work.desired, work.pathway.applied
         space = connection.space()
         plan_guid = connection.integration_flow_plan_guid()
@@ -375,10 +383,10 @@ class ItRtKey(Shape):
         return RemoteState(instance=instance, key=key, taken_names=taken)
 
     # --- apply -------------------------------------------------------------------------------------------
-    def execute(self, connection, work: Work, action: Action) -> str:
+    def execute(self, connection: Connection, work: Work, action: Action) -> str:
         return (self._instance if action.resource == INSTANCE else self._key)(connection, work, action)
 
-    def _instance(self, connection, work: Work, action: Action) -> str:
+    def _instance(self, connection: Connection, work: Work, action: Action) -> str:
         cf, data = connection.cf, action.data
         space_guid = connection.space().guid
         message = f"kept {data['name']}"
@@ -397,9 +405,10 @@ class ItRtKey(Shape):
             except SapError as error:
                 if error.code != "duplicate_instance_name":
                     raise
-                instance = cf.find_instance(space_guid, data["name"])
-                if instance is None:
+                found = cf.find_instance(space_guid, data["name"])
+                if found is None:
                     raise
+                instance = found
                 cf.update_instance_parameters(instance.guid, data["parameters"])
                 message = f"adopted the existing {data['name']} and applied its parameters"
             work.instance_guid = instance.guid
@@ -417,7 +426,7 @@ class ItRtKey(Shape):
         )
         return message
 
-    def _key(self, connection, work: Work, action: Action) -> str:
+    def _key(self, connection: Connection, work: Work, action: Action) -> str:
         cf, data = connection.cf, action.data
         if work.instance_guid is None:
             raise SapError("The service instance is missing, so no key can be created")
@@ -433,9 +442,10 @@ class ItRtKey(Shape):
             except SapError as error:
                 if error.code != "duplicate_key_name":
                     raise
-                binding = cf.find_key(work.instance_guid, data["name"])
-                if binding is None:
+                found_key = cf.find_key(work.instance_guid, data["name"])
+                if found_key is None:
                     raise
+                binding = found_key
                 binding = cf.wait_for_key(binding)
                 message = f"adopted the existing {data['name']}"
             work.key_guid = binding.guid
@@ -451,7 +461,7 @@ class ItRtKey(Shape):
         return message
 
     # --- verify ------------------------------------------------------------------------------------------
-    def verify_checks(self, connection, work: Work, findings: Findings) -> list[Check]:
+    def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         key = work.service_key
         if key is None:
             return [Check("Verify: the service key exists", _missing_key)]
@@ -487,7 +497,7 @@ class ItRtKey(Shape):
             )
         ]
 
-    def refresh(self, connection, work: Work) -> bool:
+    def refresh(self, connection: Connection, work: Work) -> bool:
         """A verify run reads the key it found by name; its facts become the applied ones."""
         if work.service_key is not None and work.key_guid:
             record_key(work, work.desired.get("key_name") or "")
@@ -495,7 +505,7 @@ class ItRtKey(Shape):
         return False
 
     # --- drift -------------------------------------------------------------------------------------------
-    def drift(self, connection, applied: dict[str, Any]) -> list[str]:
+    def drift(self, connection: Connection, applied: dict[str, Any]) -> list[str]:
         cf = connection.cf
         name, guid = applied.get("instance_name") or "", applied.get("instance_guid") or ""
         found = cf.find_instance(connection.space().guid, name)
@@ -547,10 +557,12 @@ class ItRtKey(Shape):
         kind = KEY_KIND_WORDS.get(facts.get("key_kind") or "", "a service key")
         return f"service key {facts.get('key_name', '')} ({kind.split(' ', 1)[1]})"
 
-    def still_exists(self, connection, facts: dict[str, Any]) -> bool:
+    def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         return any(k.guid == facts.get("key_guid") for k in connection.cf.list_keys(facts["instance_guid"]))
 
-    def retire(self, connection, recorder, facts: dict[str, Any], pathway) -> str:
+    def retire(
+        self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
+    ) -> str:
         cf, name = connection.cf, facts.get("key_name", "")
         with recorder.step(f"Delete the service key {name}") as outcome:
             cf.delete_key(facts["key_guid"])
@@ -566,7 +578,7 @@ class ItRtKey(Shape):
         return f"Retired the {self.describe(facts)}"
 
     # --- hand-off, expiry, sender keys -------------------------------------------------------------------
-    def handoff_items(self, pathway) -> list:
+    def handoff_items(self, pathway: Pathway) -> list:
         from pathways.handoff import Item
 
         landscape, applied, other = pathway.landscape, pathway.applied or {}, pathway.spec.other_system
@@ -585,7 +597,14 @@ class ItRtKey(Shape):
         ]
         kind = applied.get("key_kind") or key_kind(pathway.method, pathway.draft)
         if kind == KIND_SECRET:
-            rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
+            rows.append(
+                Item(
+                    "Client secret (password)",
+                    "",
+                    f"{other}: the password of that connection; shown once, after Reveal",
+                    "reveal",
+                )
+            )
             rows.append(
                 Item(
                     "Token URL (only for OAuth)",
@@ -611,13 +630,13 @@ class ItRtKey(Shape):
                     f"{other} must send this certificate with its full chain",
                 )
             )
-        rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
+        rows.append(Item("Server root CA to trust", "", f"{other}: {pathway.spec.server_root_home}", "ca"))
         return rows
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
         return f"service key {applied['key_name']}" if applied.get("key_name") else "the applied certificate"
 
-    def takes_sender_certificate(self, pathway) -> bool:
+    def takes_sender_certificate(self, pathway: Pathway) -> bool:
         return key_kind(pathway.method, {"certificate_source": pathway.value("certificate_source")}) == (
             EXTERNAL_CERTIFICATE_KEY
         )
@@ -627,14 +646,14 @@ class ItRtKey(Shape):
             return None
         return key_parameters(method, draft)[2] or None
 
-    def proposed_names(self, pathway, old_method: str, new_method: str) -> dict[str, str]:
+    def proposed_names(self, pathway: Pathway, old_method: str, new_method: str) -> dict[str, str]:
         """The new method's default key name, when the draft still holds the old method's default or the
         name of the applied key of another kind."""
         current = pathway.draft.get("key_name")
         if not current:
             return {}
-        old_default = pathway.spec.field("key_name", old_method).default
-        new_default = pathway.spec.field("key_name", new_method).default
+        old_default = pathway.spec.default("key_name", old_method)
+        new_default = pathway.spec.default("key_name", new_method)
         applied = pathway.applied or {}
         wanted = key_kind(new_method, pathway.draft)
         applied_other = current == applied.get("key_name") and applied.get("key_kind") not in (None, wanted)
@@ -643,10 +662,10 @@ class ItRtKey(Shape):
         return {}
 
     # --- rotation ----------------------------------------------------------------------------------------
-    def needs_new_certificate(self, pathway) -> bool:
+    def needs_new_certificate(self, pathway: Pathway) -> bool:
         return (pathway.applied or {}).get("key_kind") == EXTERNAL_CERTIFICATE_KEY
 
-    def rotation_blocker(self, pathway) -> str | None:
+    def rotation_blocker(self, pathway: Pathway) -> str | None:
         applied = pathway.applied or {}
         if not applied.get("key_guid"):
             return "Apply and verify the pathway first; there is no service key to rotate yet."
@@ -659,7 +678,7 @@ class ItRtKey(Shape):
             )
         return None
 
-    def rotation_plan(self, pathway) -> list[dict]:
+    def rotation_plan(self, pathway: Pathway) -> list[dict]:
         applied, other = pathway.applied or {}, pathway.spec.other_system
         until = applied.get("validuntil") or ""
         old = f"service key {applied.get('key_name', '')}"
@@ -687,7 +706,7 @@ class ItRtKey(Shape):
             },
         ]
 
-    def rotation_words(self, spec) -> dict[str, str]:
+    def rotation_words(self, spec: PathwaySpec) -> dict[str, str]:
         other = spec.other_system
         return {
             "overlap": f"Both keys work now. Hand the new key to the {other} administrator (hand-off sheet); "
@@ -695,7 +714,7 @@ class ItRtKey(Shape):
             "confirm": f"{other} now uses the new key",
         }
 
-    def rotation_create(self, rotation, recorder, connection) -> str:
+    def rotation_create(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         from pathways.engine import rotate
 
         pathway, old, cf = rotation.pathway, rotation.old, connection.cf
@@ -761,7 +780,7 @@ class ItRtKey(Shape):
             f"{pathway.spec.other_system} has switched"
         )
 
-    def rotation_retire(self, rotation, recorder, connection) -> str:
+    def rotation_retire(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         from pathways.engine import rotate
 
         pathway, old, new, cf = rotation.pathway, rotation.old, rotation.new, connection.cf
@@ -800,7 +819,7 @@ class ItRtKey(Shape):
         return f"Retired {old['key_name']}; {new['key_name']} is the pathway's key"
 
 
-def desired_values(pathway, draft: dict) -> dict:
+def desired_values(pathway: Pathway, draft: dict) -> dict:
     """The draft values a key is described from, with the catalog's defaults filled in."""
     fields = pathway.spec.fields(pathway.method)
     return {spec.name: draft.get(spec.name, spec.default) for spec in fields if not spec.is_secret}
@@ -810,7 +829,7 @@ def _until(value: str) -> str:
     return f" (valid until {value[:10]})" if value else ""
 
 
-def _key_work(pathway, guid: str, certificate: str, connection) -> Work:
+def _key_work(pathway: Pathway, guid: str, certificate: str, connection: Connection) -> Work:
     desired = dict(desired_values(pathway, pathway.draft))
     if certificate:
         desired.update(certificate_source="external", external_certificate=certificate)
@@ -837,14 +856,14 @@ def _wrong_kind(work: Work, wanted: str) -> str:
     )
 
 
-def _secret_token(connection, work: Work, findings: Findings) -> str:
+def _secret_token(connection: Connection, work: Work, findings: Findings) -> str:
     key = work.service_key
     token = connection.tokens.by_secret(key.tokenurl, key.clientid, key.clientsecret or "")
     findings.proof.append("client-secret token issued")
     return f"token issued, valid {token.expires_in} s, roles {', '.join(token.role_names) or 'none'}"
 
 
-def _mtls_token(connection, work: Work, findings: Findings) -> str:
+def _mtls_token(connection: Connection, work: Work, findings: Findings) -> str:
     key = work.service_key
     token = connection.tokens.by_certificate(key.mtls_tokenurl, key.clientid, key.certificate, key.key)
     findings.certificate_not_after = key_not_after(key)
@@ -854,7 +873,7 @@ def _mtls_token(connection, work: Work, findings: Findings) -> str:
     )
 
 
-def _runtime_call(connection, work: Work, findings: Findings, *, mtls: bool = False) -> str:
+def _runtime_call(connection: Connection, work: Work, findings: Findings, *, mtls: bool = False) -> str:
     key = work.service_key
     landscape = connection.landscape
     url = endpoint_url(landscape.runtime_url or key.url, landscape.endpoint_path or "/")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways import certs
 from pathways.sap.cpi import ROLE_SECURITY_MATERIAL, KeyPairRequest, KeystoreEntry
@@ -33,6 +33,13 @@ from pathways.shapes.base import (
     short_fingerprint,
     store_handoff,
 )
+
+if TYPE_CHECKING:
+    from pathways.catalog import Pathway as PathwaySpec
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Pathway, Rotation
+    from pathways.sap.cpi import CpiClient
 
 KEY_TYPES = {"RSA-2048": ("RSA", 2048), "RSA-4096": ("RSA", 4096), "EC-256": ("EC", 256)}
 SIGNATURE_ALGORITHMS = {"RSA": "SHA-256/RSA", "EC": "SHA-256/ECDSA"}
@@ -239,7 +246,7 @@ def entry_facts(entry: KeystoreEntry) -> dict:
     }
 
 
-def pkcs12_state(pathway) -> dict[str, Any]:
+def pkcs12_state(pathway: Pathway) -> dict[str, Any]:
     """Whether a PKCS#12 file and passphrase are stored, and the fingerprint of its certificate."""
     bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
     if bundle is None:
@@ -271,7 +278,7 @@ def temporary_alias(alias: str, today: datetime) -> str:
     return f"{alias[:220]}-new-{today:%Y%m%d%H%M%S}"
 
 
-def rename_keystore_entry(cpi, alias: str, new_alias: str) -> None:
+def rename_keystore_entry(cpi: CpiClient, alias: str, new_alias: str) -> None:
     """`PUT /KeystoreEntries('<hex>')?renameAlias=…` with body {"Status": null} (§10.2)."""
     cpi._call(
         "PUT",
@@ -293,19 +300,21 @@ class KeyPair(Shape):
     rights = RIGHTS
     markers = ("alias",)
 
-    def desired(self, pathway) -> dict[str, Any]:
+    def desired(self, pathway: Pathway) -> dict[str, Any]:
         desired = super().desired(pathway)
         if desired.get("key_source") == "import":
             desired.update(pkcs12_state(pathway))
         return desired
 
-    def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
+    def plan(
+        self, spec: PathwaySpec, method: str, desired: dict[str, Any], remote: RemoteState
+    ) -> list[Action]:
         actions = [key_pair_action(desired, remote.key_pair, remote.taken_names)]
         if (desired.get("server_root") or "").strip():
             actions.append(trusted_action(desired, remote.trusted))
         return actions
 
-    def read(self, connection, work: Work) -> RemoteState:
+    def read(self, connection: Connection, work: Work) -> RemoteState:
         cpi, desired = connection.cpi, work.desired
         key_pair = remote_entry(cpi.get_keystore_entry(desired.get("alias") or ""))
         taken: tuple[str, ...] = ()
@@ -321,10 +330,10 @@ class KeyPair(Shape):
             trusted = remote_entry(cpi.get_keystore_entry(desired["server_root_alias"]))
         return RemoteState(key_pair=key_pair, trusted=trusted, taken_names=taken)
 
-    def execute(self, connection, work: Work, action: Action) -> str:
+    def execute(self, connection: Connection, work: Work, action: Action) -> str:
         return (self._key_pair if action.resource == KEY_PAIR else self._trusted)(connection, work, action)
 
-    def _key_pair(self, connection, work: Work, action: Action) -> str:
+    def _key_pair(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data, pathway = connection.cpi, action.data, work.pathway
         alias = data["alias"]
         message = f"kept {alias}"
@@ -361,7 +370,7 @@ class KeyPair(Shape):
             work.applied.pop("signed_by", None)
         return message + f"; fingerprint {work.applied['fingerprint']}"
 
-    def _trusted(self, connection, work: Work, action: Action) -> str:
+    def _trusted(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data = connection.cpi, action.data
         message = f"kept {data['alias']}"
         if action.kind in (CREATE, UPDATE):
@@ -383,7 +392,7 @@ class KeyPair(Shape):
         work.applied.update(trusted_alias=data["alias"], trusted_fingerprint=data["fingerprint"])
         return message
 
-    def verify_checks(self, connection, work: Work, findings: Findings) -> list[Check]:
+    def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         checks = [
             Check(
                 "Verify: the key pair exists, is valid today and matches the hand-off",
@@ -399,7 +408,7 @@ class KeyPair(Shape):
             )
         return checks
 
-    def drift(self, connection, applied: dict[str, Any]) -> list[str]:
+    def drift(self, connection: Connection, applied: dict[str, Any]) -> list[str]:
         cpi, differences = connection.cpi, []
         for alias_key, fingerprint_key, what in (
             ("alias", "fingerprint", "key pair"),
@@ -434,13 +443,15 @@ class KeyPair(Shape):
         until = f", valid until {facts['validuntil'][:10]}" if facts.get("validuntil") else ""
         return f"key pair {facts.get('alias', '')}{until}"
 
-    def still_exists(self, connection, facts: dict[str, Any]) -> bool:
+    def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         entry = connection.cpi.get_keystore_entry(facts["alias"])
         return entry is not None and (
             not facts.get("fingerprint") or same_fingerprint(entry.fingerprint_sha256, facts["fingerprint"])
         )
 
-    def retire(self, connection, recorder, facts: dict[str, Any], pathway) -> str:
+    def retire(
+        self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
+    ) -> str:
         alias, cpi = facts["alias"], connection.cpi
         with recorder.step(f"Delete the key pair {alias}") as outcome:
             entry = cpi.get_keystore_entry(alias)
@@ -461,7 +472,7 @@ class KeyPair(Shape):
             outcome.message = f"{alias} no longer exists in the keystore"
         return f"Retired the {self.describe(facts)}"
 
-    def handoff_items(self, pathway) -> list:
+    def handoff_items(self, pathway: Pathway) -> list:
         from pathways.handoff import Item
 
         applied, other = pathway.applied or {}, pathway.spec.other_system
@@ -479,14 +490,14 @@ class KeyPair(Shape):
     def certificate_source(self, applied: dict[str, Any]) -> str:
         return f"keystore key pair {applied['alias']}" if applied.get("alias") else "the applied certificate"
 
-    def expiry_advice(self, spec) -> str:
+    def expiry_advice(self, spec: PathwaySpec) -> str:
         return f"{spec.target} must trust the new certificate before the switch."
 
-    def keystore_alias(self, pathway) -> str | None:
+    def keystore_alias(self, pathway: Pathway) -> str | None:
         return (pathway.applied or {}).get("alias") or pathway.value("alias")
 
     # --- rotation: a new key pair beside the old one, then the stable alias moves to it -------------------
-    def rotation_blocker(self, pathway) -> str | None:
+    def rotation_blocker(self, pathway: Pathway) -> str | None:
         applied = pathway.applied or {}
         if not applied.get("alias"):
             return "Apply and verify the pathway first; there is no key pair to rotate yet."
@@ -498,7 +509,7 @@ class KeyPair(Shape):
             )
         return None
 
-    def rotation_plan(self, pathway) -> list[dict]:
+    def rotation_plan(self, pathway: Pathway) -> list[dict]:
         applied, other = pathway.applied or {}, pathway.spec.other_system
         alias, until = applied.get("alias", ""), applied.get("validuntil") or ""
         plan = [
@@ -538,7 +549,7 @@ class KeyPair(Shape):
         ]
         return plan
 
-    def rotation_words(self, spec) -> dict[str, str]:
+    def rotation_words(self, spec: PathwaySpec) -> dict[str, str]:
         return {
             "overlap": f"Both key pairs exist. Give the new certificate to the {spec.target} administrator "
             f"to trust beside the old one. Once {spec.target} trusts it, switch: the new key pair takes the "
@@ -547,7 +558,7 @@ class KeyPair(Shape):
             "confirm": f"{spec.target} trusts the new certificate",
         }
 
-    def rotation_create(self, rotation, recorder, connection) -> str:
+    def rotation_create(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         from pathways.engine import rotate
         from pathways.shapes.it_rt_key import desired_values
 
@@ -609,7 +620,7 @@ class KeyPair(Shape):
             f"{pathway.spec.target} and confirm once it trusts it"
         )
 
-    def retire_blocker(self, rotation) -> str | None:
+    def retire_blocker(self, rotation: Rotation) -> str | None:
         if rotation.new.get("awaiting_signature"):
             return (
                 f"The new key pair {rotation.new['alias']} is still self-signed; download its CSR, have "
@@ -617,7 +628,7 @@ class KeyPair(Shape):
             )
         return None
 
-    def rotation_retire(self, rotation, recorder, connection) -> str:
+    def rotation_retire(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         from pathways.engine import rotate
 
         pathway, old, new, cpi = rotation.pathway, rotation.old, rotation.new, connection.cpi
@@ -693,11 +704,11 @@ class KeyPair(Shape):
         )
 
 
-def _work(pathway, alias: str, fingerprint: str) -> Work:
+def _work(pathway: Pathway, alias: str, fingerprint: str) -> Work:
     return Work(pathway=pathway, desired={"alias": alias}, applied={"fingerprint": fingerprint})
 
 
-def _generate(cpi, data: dict) -> str:
+def _generate(cpi: CpiClient, data: dict) -> str:
     try:
         cpi.generate_key_pair(generation_request(data, data["alias"], datetime.now(UTC)))
     except SapError as error:
@@ -707,7 +718,7 @@ def _generate(cpi, data: dict) -> str:
     return f"generated {data['key_type']} {data['key_size']} key pair {data['alias']}"
 
 
-def _key_pair_valid(connection, work: Work, findings: Findings) -> str:
+def _key_pair_valid(connection: Connection, work: Work, findings: Findings) -> str:
     alias = work.desired.get("alias") or ""
     entry = connection.cpi.get_keystore_entry(alias)
     if entry is None:
@@ -741,7 +752,7 @@ def _key_pair_valid(connection, work: Work, findings: Findings) -> str:
     return f"{alias} valid until {entry.valid_not_after:%Y-%m-%d}, fingerprint matches the hand-off"
 
 
-def _trusted_present(connection, work: Work) -> str:
+def _trusted_present(connection: Connection, work: Work) -> str:
     alias = work.applied["trusted_alias"]
     entry = connection.cpi.get_keystore_entry(alias)
     if entry is None:

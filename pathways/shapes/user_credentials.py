@@ -3,7 +3,7 @@ receiver's technical user and password, deployed; the iFlow's receiver channel r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pathways.sap.errors import SapError
 from pathways.shapes.base import (
@@ -19,6 +19,12 @@ from pathways.shapes.base import (
     Shape,
     Work,
 )
+
+if TYPE_CHECKING:
+    from pathways.catalog import Pathway as PathwaySpec
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Pathway
 
 RIGHTS = ("cpi_token", "cpi_role_MonitoringDataRead", "cpi_role_CredentialsEdit")
 
@@ -86,7 +92,7 @@ class UserCredentials(Shape):
     rights = RIGHTS
     markers = ("credential_name",)
 
-    def desired(self, pathway) -> dict[str, Any]:
+    def desired(self, pathway: Pathway) -> dict[str, Any]:
         desired = super().desired(pathway)
         password = pathway.secret("password")
         desired["password_present"] = password is not None
@@ -95,10 +101,12 @@ class UserCredentials(Shape):
         )
         return desired
 
-    def plan(self, spec, method: str, desired: dict[str, Any], remote: RemoteState) -> list[Action]:
+    def plan(
+        self, spec: PathwaySpec, method: str, desired: dict[str, Any], remote: RemoteState
+    ) -> list[Action]:
         return [credential_action(desired, remote.credential)]
 
-    def read(self, connection, work: Work) -> RemoteState:
+    def read(self, connection: Connection, work: Work) -> RemoteState:
         found = connection.cpi.get_user_credential(work.desired.get("credential_name") or "")
         if found is None:
             return RemoteState()
@@ -112,7 +120,7 @@ class UserCredentials(Shape):
             )
         )
 
-    def execute(self, connection, work: Work, action: Action) -> str:
+    def execute(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data, pathway = connection.cpi, action.data, work.pathway
         password_secret = pathway.secret("password")
         message = f"kept {data['name']}"
@@ -146,7 +154,7 @@ class UserCredentials(Shape):
         )
         return message
 
-    def verify_checks(self, connection, work: Work, findings: Findings) -> list[Check]:
+    def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         return [
             Check(
                 "Verify: the User Credentials read back as DEPLOYED",
@@ -154,7 +162,7 @@ class UserCredentials(Shape):
             )
         ]
 
-    def drift(self, connection, applied: dict[str, Any]) -> list[str]:
+    def drift(self, connection: Connection, applied: dict[str, Any]) -> list[str]:
         from pathways.engine.drift import clock_skew, parse_time
 
         name = applied.get("credential_name") or ""
@@ -185,10 +193,12 @@ class UserCredentials(Shape):
         user = f" (user {facts['user']})" if facts.get("user") else ""
         return f"User Credentials {facts.get('credential_name', '')}{user}"
 
-    def still_exists(self, connection, facts: dict[str, Any]) -> bool:
+    def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         return connection.cpi.get_user_credential(facts["credential_name"]) is not None
 
-    def retire(self, connection, recorder, facts: dict[str, Any], pathway) -> str:
+    def retire(
+        self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
+    ) -> str:
         name = facts["credential_name"]
         with recorder.step(f"Delete the User Credentials {name}") as outcome:
             gone_before = not connection.cpi.delete_user_credential(name)
@@ -201,7 +211,7 @@ class UserCredentials(Shape):
             outcome.message = f"{name} no longer exists in CPI"
         return f"Retired the {self.describe(facts)}"
 
-    def handoff_items(self, pathway) -> list:
+    def handoff_items(self, pathway: Pathway) -> list:
         from pathways.handoff import Item
 
         applied, other = pathway.applied or {}, pathway.spec.other_system
@@ -218,14 +228,14 @@ class UserCredentials(Shape):
             ),
         ]
 
-    def rotation_blocker(self, pathway) -> str | None:
+    def rotation_blocker(self, pathway: Pathway) -> str | None:
         return (
             f"CPI → {pathway.spec.target} with Basic authentication has no certificate: change the password "
             "in the draft and apply."
         )
 
 
-def _credential_deployed(connection, work: Work, findings: Findings) -> str:
+def _credential_deployed(connection: Connection, work: Work, findings: Findings) -> str:
     name = work.desired.get("credential_name") or ""
     found = connection.cpi.get_user_credential(name)
     if found is None:

@@ -10,11 +10,12 @@ from django.utils.html import format_html
 
 from pathways import drift, status, timeline
 from pathways.approval import pending_for, still_pending
+from pathways.models import Landscape
 
 if TYPE_CHECKING:
     from django.template.context import Context
 
-    from pathways.models import Landscape, Pathway
+    from pathways.models import Pathway
 
 register = template.Library()
 
@@ -50,7 +51,7 @@ def leads_landscape_sections(
         "activity": timeline.activity(landscape),
         "pending": still_pending(list(pending_for(user).filter(pathway__landscape=landscape))),
         "can_check_drift": landscape.may(user, "run") or landscape.may(user, "approve"),
-        "can_promote": landscape.may(user, "view"),
+        "can_promote": Landscape.objects.editable_by(user).exclude(pk=landscape.pk).exists(),
         "csrf_token": context.get("csrf_token"),
     }
 

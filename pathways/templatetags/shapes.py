@@ -1,14 +1,21 @@
 """Template tags for what a pathway's credential shape shows: credentials still live but no longer used."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django import template
 
 from pathways.engine.retire import leftovers_of
+
+if TYPE_CHECKING:
+    from pathways.models import Pathway
 
 register = template.Library()
 
 
 @register.inclusion_tag("pathways/shapes/leftovers.html", takes_context=True)
-def leftovers(context, pathway, compact=False):
+def leftovers(context: dict[str, Any], pathway: Pathway, compact: bool = False) -> dict[str, Any]:
     return {
         "pathway": pathway,
         "landscape": pathway.landscape,

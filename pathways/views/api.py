@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from pathways import catalog, promotion, validators
 from pathways.landscape_files import export_landscape
-from pathways.models import ApiToken, AuditEvent, Landscape, Role
+from pathways.models import ApiToken, AuditEvent, Landscape, only_looks
 from pathways.views.access import landscape_for
 from pathways.views.overview import all_rows, filtered_landscapes
 
@@ -27,11 +27,9 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
-    from django.contrib.auth.models import User
     from django.http import HttpRequest, HttpResponse
 
     from pathways.models import Actor
-    from pathways.models.landscape import LandscapeQuerySet
     from pathways.views.access import SignedInRequest
 
 MAX_TOKENS_PER_USER = 20
@@ -101,7 +99,9 @@ def status_json(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def tokens(request: SignedInRequest) -> HttpResponse:
-    """List the user's tokens; POST creates one (shown once) or revokes one."""
+    """List the user's tokens; POST creates one (shown once) or revokes one. Viewers only look."""
+    if only_looks(request.user):
+        raise PermissionDenied("Viewers have no API tokens; a consultant or lead role gives them.")
     new_token = None
     error = None
     if request.method == "POST":
@@ -157,14 +157,6 @@ def landscape_export(request: SignedInRequest, code: UUID) -> JsonResponse:
     return response
 
 
-def editable_landscapes(user: User) -> LandscapeQuerySet:
-    """Landscapes whose drafts the user may change (consultants; operators see all)."""
-    visible = Landscape.objects.visible_to(user)
-    if user.is_superuser:
-        return visible
-    return visible.filter(memberships__user=user, memberships__role=Role.CONSULTANT)
-
-
 def secret_inputs(source: Landscape, target: Landscape) -> list[dict]:
     """The secret fields the copied methods use, per pathway, with when the target's own value was set."""
     targets = {p.key: p for p in target.pathways.all()}
@@ -191,7 +183,9 @@ def secret_inputs(source: Landscape, target: Landscape) -> list[dict]:
 def promote(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Copy this landscape's configuration to another one the user may edit; secrets stay per landscape."""
     source = landscape_for(request, code)
-    choices = editable_landscapes(request.user).exclude(pk=source.pk).order_by("name")
+    choices = Landscape.objects.editable_by(request.user).exclude(pk=source.pk).order_by("name")
+    if not choices.exists():
+        raise PermissionDenied("You are not a consultant of another landscape to copy this configuration to.")
     target_code = request.POST.get("target") or request.GET.get("target") or ""
     target, errors = None, {}
     if target_code:

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from pathways.forms import LandscapeForm
 from pathways.forms.landscape import SECRET_FIELDS
-from pathways.models import AuditEvent, Membership, Role
+from pathways.models import AuditEvent, Membership, Role, only_looks
 from pathways.views.access import landscape_for
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
 @login_required
 @sensitive_post_parameters(*SECRET_POST_FIELDS)
 def create(request: SignedInRequest) -> HttpResponse:
+    if only_looks(request.user):
+        raise PermissionDenied("Viewers do not start landscapes; ask a consultant or an administrator.")
     form = LandscapeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from pathways import catalog, drift, timeline
 from pathways.approval import pending_for, still_pending
-from pathways.models import Landscape, Pathway, Tier
+from pathways.models import Landscape, Pathway, Tier, only_looks
 from pathways.status import PathwayStatus
 
 if TYPE_CHECKING:
@@ -177,6 +177,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "pending": pending,
             "query": query.urlencode(),
             "thresholds": timeline.thresholds(),
+            "may_start": not only_looks(request.user),
         },
     )
 

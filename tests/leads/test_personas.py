@@ -5,11 +5,10 @@ from django.urls import reverse
 
 from pathways.models import Approval, ApprovalState
 
-READ_ALL = [("overview", None), ("overview_csv", None), ("api_tokens", None)]
+READ_ALL = [("overview", None), ("overview_csv", None)]
 READ_LANDSCAPE = [
     ("landscape", {}),
     ("landscape_export", {}),
-    ("landscape_promote", {}),
     ("pathway_history", {"key": "cpi_to_s4"}),
     ("approval_panel", {"key": "ssc_to_cpi"}),
 ]
@@ -136,10 +135,13 @@ def test_drift_check_can_be_queued_by_consultants_and_leads(
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_creating_an_api_token_needs_a_login(as_user, persona):
+def test_creating_an_api_token_needs_a_login_and_more_than_a_viewer_role(as_user, persona):
     response = as_user(persona).post(url("api_tokens"), {"action": "create", "name": "Grafana"})
     if persona == "anonymous":
         assert_login_redirect(response)
+    elif persona == "viewer":
+        assert response.status_code == 403
+        assert b"aw_" not in response.content
     else:
         assert response.status_code == 200
         assert b"aw_" in response.content
@@ -149,8 +151,8 @@ def test_creating_an_api_token_needs_a_login(as_user, persona):
     "persona, status",
     [
         ("consultant", 302),
-        ("lead", 404),
-        ("viewer", 404),
+        ("lead", 403),  # a member of both, but consultant of neither
+        ("viewer", 403),
         ("outsider", 404),
         ("anonymous", 302),
     ],
@@ -160,3 +162,31 @@ def test_promotion_needs_the_right_to_edit_the_target(as_user, dev, prod, person
     assert response.status_code == status
     if persona == "consultant":
         assert response["Location"] == reverse("landscape", args=[prod.code])
+
+
+@pytest.mark.parametrize(
+    "persona, status", [("consultant", 200), ("lead", 200), ("viewer", 403), ("outsider", 200)]
+)
+def test_api_tokens_are_for_everyone_signed_in_but_viewers(as_user, persona, status):
+    response = as_user(persona).get(url("api_tokens"))
+    assert response.status_code == status
+    if status == 403:
+        assert "Viewers have no API tokens" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona, status", [("consultant", 200), ("lead", 403), ("viewer", 403)])
+def test_copying_a_configuration_needs_another_landscape_the_user_consults_on(as_user, prod, persona, status):
+    response = as_user(persona).get(url("landscape_promote", prod))
+    assert response.status_code == status
+    page = as_user(persona).get(url("landscape", prod)).content.decode()
+    assert ("Copy configuration to another landscape" in page) == (status == 200)
+
+
+@pytest.mark.parametrize("persona, offered", [("consultant", True), ("lead", True), ("viewer", False)])
+def test_the_overview_offers_a_new_landscape_and_api_tokens_only_to_who_may_use_them(
+    as_user, persona, offered
+):
+    page = as_user(persona).get(url("overview")).content.decode()
+    assert ("New landscape" in page) == offered
+    assert ('href="/tokens/"' in page or "API tokens" in page) == offered
+    assert as_user(persona).get(url("landscape_new")).status_code == (200 if offered else 403)

@@ -42,7 +42,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": _statuses(302, 405, 405, 405, 405),
     },
     "home": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
-    "landscape_new": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
+    # Viewers only look: no new landscape, no API tokens (README, "Who may do what").
+    "landscape_new": {"GET": _statuses(302, 200, 403, 200, 200), "POST": _statuses(302, 200, 403, 200, 200)},
     "landscape": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "landscape_edit": {"GET": CONSULTANT_ONLY, "POST": CONSULTANT_ONLY},
     "members": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
@@ -64,9 +65,13 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "overview": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "overview_csv": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "status_json": {"GET": _statuses(401, 200, 200, 200, 200), "POST": _statuses(405, 405, 405, 405, 405)},
-    "api_tokens": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "api_tokens": {"GET": _statuses(302, 200, 403, 200, 200), "POST": _statuses(302, 200, 403, 200, 200)},
     "landscape_export": {"GET": MEMBERS_READ, "POST": _statuses(302, 405, 405, 405, 405)},
-    "landscape_promote": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    # Copying needs another landscape the user consults on; here there is only the one.
+    "landscape_promote": {
+        "GET": _statuses(302, 404, 403, 403, 403),
+        "POST": _statuses(302, 404, 403, 403, 403),
+    },
     "landscape_drift": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 302, 302)},
     "pathway_history": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "approval_panel": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},

@@ -61,3 +61,38 @@ def test_a_certificate_file_over_64_kb_in_the_no_javascript_form_is_refused_with
     assert response.status_code == 200
     assert "larger than 64 kB" in response.content.decode()
     assert "external_certificate" not in landscape.pathways.get(key="ssc_to_cpi").draft
+
+
+def _chunked(client, url, body: bytes, *, decoded: bool = True):
+    """A POST as a WSGI server hands over a chunked request: no Content-Length, the decoded body in
+    wsgi.input, and `wsgi.input_terminated` when the server decoded the chunks (gunicorn does)."""
+    from io import BytesIO
+
+    extra = {"wsgi.input": BytesIO(body), "CONTENT_LENGTH": "", "HTTP_TRANSFER_ENCODING": "chunked"}
+    if decoded:
+        extra["wsgi.input_terminated"] = True
+    return client.generic("POST", url, body, content_type="application/x-www-form-urlencoded", **extra)
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413(as_user):
+    client = as_user("consultant")
+    body = b"name=Big&ca_bundle=" + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = _chunked(client, reverse("landscape_new"), body)
+    assert response.status_code == 413
+    assert "larger than" in response.content.decode()
+
+
+def test_a_chunked_body_within_the_limit_reaches_the_form(as_user):
+    client = as_user("consultant")
+    token = client.get(reverse("landscape_new")).context["csrf_token"]
+    body = f"csrfmiddlewaretoken={token}&name=Chunked+landscape&tier=bogus".encode()
+    response = _chunked(client, reverse("landscape_new"), body)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="Chunked landscape"' in page  # what was typed comes back beside the field's refusal
+    assert "bogus is not one of the available choices" in page
+
+
+def test_a_chunked_body_the_server_did_not_decode_is_refused_with_411(as_user):
+    response = _chunked(as_user("consultant"), reverse("landscape_new"), b"name=x", decoded=False)
+    assert response.status_code == 411

@@ -37,7 +37,10 @@ class Command(BaseCommand):
             allowed = f"sandbox.localhost:{port},*.sandbox.localhost:{port}"
             os.environ["AUTHWIZARD_ALLOWED_HOSTS"] = allowed
             settings.AUTHWIZARD_ALLOWED_HOSTS = allowed.split(",")
-        children = []
+        children: list[subprocess.Popen] = []
+        # SIGTERM and SIGHUP end the demo like Ctrl+C does: the sandbox and the worker are stopped too.
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _stop)
         try:
             if not options["no_sandbox"]:
                 children.append(self._start_sandbox(var / "sandbox", options["sandbox_port"]))
@@ -105,6 +108,10 @@ class Command(BaseCommand):
                 return process
         process.kill()
         raise CommandError("The sandbox did not report ready within 60 s.")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _drain(process: subprocess.Popen, log_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import threading
 
@@ -148,6 +149,11 @@ CERTIFICATE_FILES = [
     b"-----BEGIN CERTIFICATE-----\n" * 300,
     b"\x30\x03\x02\x01\x03",
 ]
+PKCS12_DAMAGED = "This PKCS#12 file is damaged and cannot be read; export it again."
+NOT_A_CERTIFICATE_FILE = (
+    "This is not a certificate file; upload PEM (-----BEGIN CERTIFICATE-----), DER (.cer/.crt), "
+    "PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx)."
+)
 PKCS12_FILES = [
     b"\x30\x03\x02\x01\x03",
     b"\x30\x80\x02\x01\x03\x30\x80" * 100,
@@ -227,6 +233,11 @@ def test_pkcs12_uploads_answer_damaged_files_without_a_server_error(consultant_c
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
+    html = response.content.decode()
+    # Kept (nothing typed is lost) but explained beside the field at once, before any passphrase is asked.
+    message = re.search(r'<p class="error">([^<]+)</p>', html)
+    assert message, html
+    assert message.group(1) in (PKCS12_DAMAGED, NOT_A_CERTIFICATE_FILE)
     page = consultant_client.get(reverse("wizard_step", args=[landscape.code, "cpi_to_ssc", "key_pair"]))
     assert page.status_code == 200
 

@@ -102,7 +102,8 @@ FILL_BY_ROUTE = {
 }
 POST_DATA = {
     "wizard_field": {"user": "COMM_USER_MATRIX", "version": "1"},
-    "wizard_save_step": {"user": "COMM_USER_MATRIX", "version": "1"},
+    # The step complete (a required field left empty keeps the consultant on the step, with a 200).
+    "wizard_save_step": {"user": "COMM_USER_MATRIX", "password": "Matrix-Passw0rd-1!", "version": "1"},
     "plan_choice": {"field": "user", "choice": "rename", "name": "COMM_USER_MATRIX"},
 }
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import importlib.metadata
 import random
-import re
 import socket
 import threading
 import time
@@ -13,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,7 +21,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from .errors import SapError
+from pathways import redact
+
+from .errors import RETRYABLE_STATUSES, RETRYABLE_STATUSES_FOR_READS, SapError
 
 
 def _installed_version() -> str:
@@ -35,27 +36,7 @@ def _installed_version() -> str:
 AUTHWIZARD_VERSION = _installed_version()
 USER_AGENT = f"AuthWizard/{AUTHWIZARD_VERSION} (SAP authentication pathway setup)"
 LOOPBACK_ADDRESS = "127.0.0.1"
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SECRET_QUERY_NAMES = frozenset(
-    {
-        "password",
-        "passcode",
-        "client_secret",
-        "clientsecret",
-        "secret",
-        "token",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "code",
-        "assertion",
-        "sig",
-        "signature",
-    }
-)
-REDACTED = "***"
 
 
 def is_localhost_name(host: str | None) -> bool:
@@ -64,20 +45,6 @@ def is_localhost_name(host: str | None) -> bool:
         return False
     name = host.rstrip(".").lower()
     return name == "localhost" or name.endswith(".localhost")
-
-
-def redact_url(url: str) -> str:
-    """The URL with user info removed and the values of secret-looking query parameters replaced."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(name, REDACTED if name.lower() in SECRET_QUERY_NAMES else value) for name, value in pairs],
-            safe="*'(),$ ",
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -291,7 +258,7 @@ class SapHttp:
         """Raise SapError when the URL is not https/http or the app's guard refuses it."""
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise SapError(f"The address {redact_url(url)} is not a valid web address")
+            raise SapError(f"The address {redact.url(url)} is not a valid web address")
         if self.url_guard is None:
             return
         try:
@@ -299,9 +266,9 @@ class SapHttp:
         except SapError:
             raise
         except Exception as exc:
-            raise SapError(f"The destination {redact_url(url)} is not allowed: {exc}") from exc
+            raise SapError(f"The destination {redact.url(url)} is not allowed: {exc}") from exc
         if allowed is False:
-            raise SapError(f"The destination {redact_url(url)} is not allowed for this landscape")
+            raise SapError(f"The destination {redact.url(url)} is not allowed for this landscape")
 
     def request(
         self,
@@ -357,7 +324,7 @@ class SapHttp:
                     f"certificate refused); check the landscape's CA bundle and certificates",
                     retryable=False,
                     code="tls",
-                    remote_message=_short(exc),
+                    remote_message=redact.exception_text(exc),
                 ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
@@ -368,7 +335,7 @@ class SapHttp:
                         f"try again later",
                         retryable=True,
                         code=kind,
-                        remote_message=_short(exc),
+                        remote_message=redact.exception_text(exc),
                     ) from exc
                 waited = self.retry.wait_for(attempt, None)
                 self.retry.sleep(waited)
@@ -399,7 +366,7 @@ class SapHttp:
         elapsed = time.monotonic() - started
         record = CallRecord(
             method=method,
-            url=redact_url(url),
+            url=redact.url(url),
             status=status,
             duration_ms=round(elapsed * 1000, 1),
             attempt=attempt,
@@ -409,9 +376,3 @@ class SapHttp:
         )
         with self._lock:
             self.calls.append(record)
-
-
-def _short(exc: BaseException) -> str:
-    """The exception text without any query string (which could carry secrets), at most 300 characters."""
-    text = re.sub(r"\?[^\s'\")]*", "", str(exc))
-    return text if len(text) <= 300 else text[:297] + "..."

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import catalog
+from pathways import catalog, upload_limit
 from pathways.forms.wizard import clean_value, missing_and_invalid
 from pathways.models.pathway import METHOD_FIELD, Conflict
 from pathways.validators import certificate_text
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from pathways.models import Pathway
     from pathways.views.access import SignedInRequest
-
-MAX_FILE_BYTES = 64 * 1024
 
 
 def step_keys(pathway: Pathway) -> list[str]:
@@ -155,11 +153,10 @@ def _read_posted_value(request: HttpRequest, spec: catalog.Field) -> str:
     # A certificate field is a textarea plus a file input named <field>_file, so both can be in one form.
     upload = request.FILES.get(f"{spec.name}_file") or request.FILES.get(spec.name)
     if upload is not None:
-        data = upload.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise ValueError(
-                f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate."
-            )
+        try:
+            data = upload_limit.read_file(upload)
+        except upload_limit.FileTooLarge as error:
+            raise ValueError(error.message)
         if spec.kind == "pkcs12":
             return base64.b64encode(data).decode()
         return certificate_text(data)

@@ -20,10 +20,8 @@ class Command(BaseCommand):
     help = "Run everything locally: sandbox (HTTPS), Celery worker and beat on the embedded broker, web app."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default=os.environ.get("AUTHWIZARD_ADDR", "127.0.0.1:8000"))
-        parser.add_argument(
-            "--sandbox-port", type=int, default=int(os.environ.get("AUTHWIZARD_SANDBOX_PORT", 8443))
-        )
+        parser.add_argument("--addr", default=settings.AUTHWIZARD_ADDR)
+        parser.add_argument("--sandbox-port", type=int, default=settings.AUTHWIZARD_SANDBOX_PORT)
         parser.add_argument("--no-sandbox", action="store_true", help="do not start the sandbox")
 
     def handle(self, *args, **options):

@@ -171,6 +171,18 @@ def set_latency(ctx, req, body):
     return json_response(200, {"latency_ms": ctx.knobs.latency_ms})
 
 
+def set_clock(ctx, req, body):
+    stop, advance = body.get("stop"), body.get("advance", 0)
+    if stop is not None and not isinstance(stop, bool):
+        return _error(400, "stop must be true or false")
+    if not isinstance(advance, int | float) or isinstance(advance, bool) or advance < 0:
+        return _error(400, "advance must be a number of seconds >= 0")
+    try:
+        return json_response(200, ctx.knobs.set_clock(stop=stop, advance=float(advance)))
+    except ValueError as exc:
+        return _error(400, str(exc))
+
+
 def add_fault(ctx, req, body):
     try:
         return json_response(201, ctx.knobs.add_fault(body))
@@ -270,6 +282,7 @@ ROUTES = [
     ("POST", r"/_sandbox/calls/clear", clear_calls),
     ("POST", r"/_sandbox/reset", reset),
     ("POST", r"/_sandbox/latency", set_latency),
+    ("POST", r"/_sandbox/clock", set_clock),
     ("POST", r"/_sandbox/faults", add_fault),
     ("GET", r"/_sandbox/faults", list_faults),
     ("DELETE", r"/_sandbox/faults", delete_faults),

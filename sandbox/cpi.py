@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-import time
 
 from . import broker, keystore, odata, usercredentials
 from .http import Response, empty
@@ -40,8 +39,8 @@ class TokenBuckets:
         self.lock = threading.Lock()
         self.buckets: dict[tuple, list[float]] = {}
 
-    def allow(self, keys_and_rates: list[tuple[tuple, int]]) -> bool:
-        now = time.monotonic()
+    def allow(self, keys_and_rates: list[tuple[tuple, int]], now: float) -> bool:
+        """Take a token from each bucket at `now` (seconds on the sandbox clock), or none if one is empty."""
         with self.lock:
             states = []
             for key, rate in keys_and_rates:
@@ -109,7 +108,8 @@ def handle(ctx, req) -> Response:
         [
             (("tenant", tenant["subdomain"]), TENANT_RATE),
             (("user", tenant["subdomain"], caller["clientid"]), USER_RATE),
-        ]
+        ],
+        ctx.knobs.now(),
     ):
         response = odata.error(429, "Rate limit exceeded. Try again later.")
         response.headers.append(("Retry-After", "1"))

@@ -87,6 +87,7 @@ class Knobs:
         self.calls: deque = deque(maxlen=10000)
         self._fault_ids = itertools.count(1)
         self._call_seq = itertools.count(1)
+        self.clock_stopped_at: float | None = None
 
     def reset(self) -> None:
         with self.lock:
@@ -94,6 +95,25 @@ class Knobs:
             self.latency_ms = 0
             self.job_polls = 1
             self.deploy_polls = 1
+            self.clock_stopped_at = None
+
+    def now(self) -> float:
+        """The clock of the rate limits (seconds, monotonic): time.monotonic(), or where a test stopped it."""
+        stopped = self.clock_stopped_at
+        return time.monotonic() if stopped is None else stopped
+
+    def set_clock(self, *, stop: bool | None = None, advance: float = 0.0) -> dict:
+        """Stop the clock (it stays where it is until moved), move a stopped clock on, or let it run again."""
+        with self.lock:
+            if stop is True and self.clock_stopped_at is None:
+                self.clock_stopped_at = time.monotonic()
+            elif stop is False:
+                self.clock_stopped_at = None
+            if advance:
+                if self.clock_stopped_at is None:
+                    raise ValueError("stop the clock before moving it")
+                self.clock_stopped_at += advance
+            return {"stopped": self.clock_stopped_at is not None, "now": self.now()}
 
     def add_fault(self, spec: dict) -> dict:
         fault = _validated_fault(spec)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+from tests.fixtures.browser_env import AXE_SCRIPT
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = {"serious", "critical"}
 INSTALL_HINT = (
@@ -16,15 +13,10 @@ INSTALL_HINT = (
 )
 
 
-def axe_unavailable_reason() -> str | None:
-    """None when axe-core can run; otherwise why not. Fails the test when npm exists but `npm ci` was not
-    run.
-    """
-    if AXE_SCRIPT.exists():
-        return None
-    if shutil.which("npm") is None:
-        return "npm is not installed, so axe-core (package.json) is not either; accessibility checks skipped"
-    pytest.fail(INSTALL_HINT, pytrace=False)
+def require_axe_core() -> None:
+    """Fail the test (never pass it unchecked) when axe-core is not installed."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(INSTALL_HINT, pytrace=False)
 
 
 def describe(violations: list[dict]) -> str:
@@ -43,10 +35,8 @@ def describe(violations: list[dict]) -> str:
 class Auditor:
     """Runs axe-core on what a Playwright page shows now."""
 
-    def __init__(self):
-        self.reason_skipped = axe_unavailable_reason()
-
     def blocking_violations(self, page) -> list[dict]:
+        require_axe_core()
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             # Evaluated through the DevTools protocol: the page's Content-Security-Policy allows no inline
             # script, and the test must not weaken it.
@@ -57,8 +47,6 @@ class Auditor:
 
     def check(self, page, where: str = "") -> None:
         """Assert the page as it is now has no serious or critical WCAG 2.2 AA violation."""
-        if self.reason_skipped:
-            return
         where = where or page.url
         violations = self.blocking_violations(page)
         assert not violations, f"axe-core on {where}:\n{describe(violations)}"

@@ -1,111 +1,15 @@
 """Browser tests: Playwright driving the system Chromium (never a downloaded browser)."""
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.browser.axe import Auditor
-from tests.runs.conftest import celery_worker, issue_certificate  # noqa: F401 - fixtures
+from tests.fixtures.browser_env import CHROMIUM
+from tests.runs.conftest import celery_worker  # noqa: F401 - fixtures
 
-CHROMIUM = os.environ.get("AUTHWIZARD_CHROMIUM", "/usr/bin/chromium")
-SQLITE_TURN = (
-    threading.RLock()
-)  # page requests and worker tasks take turns on one in-memory SQLite connection
 SHOTS = Path(os.environ.get("AUTHWIZARD_TEST_OUTPUT", "test-output")) / "screenshots"
-
-
-def pytest_collection_modifyitems(config, items):
-    if Path(CHROMIUM).exists():
-        return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
-
-
-def _shares_in_memory_sqlite(django_db_blocker) -> bool:
-    from django.db import connections
-
-    with django_db_blocker.unblock():
-        connection = connections["default"]
-        return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
-@pytest.fixture(scope="session")
-def live_server(live_server, django_db_setup, django_db_blocker):
-    """pytest-django's live server; on in-memory SQLite its requests take turns with the worker's tasks, since
-    threads that share one SQLite connection must not interleave their statements."""
-    if _shares_in_memory_sqlite(django_db_blocker):
-        application = live_server.thread.httpd.get_app()
-
-        def one_at_a_time(environ, start_response):
-            with SQLITE_TURN:
-                return application(environ, start_response)
-
-        live_server.thread.httpd.set_app(one_at_a_time)
-    yield live_server
-
-
-@pytest.fixture(autouse=True)
-def live_server_and_worker_use_the_tests_connection(request, django_db_blocker):
-    """On in-memory SQLite, page requests and worker tasks use the connection the test itself uses.
-
-    Django keeps connections per context, and Playwright's running event loop gives the test a different one
-    than the test had before the browser started; pytest-django's live server and the worker fixture take
-    theirs when they start. Two connections to the shared-cache memory database lock each other's tables
-    (500s, failed runs), so each test hands its own connection to both.
-    """
-    if "live_server" not in request.fixturenames or not _shares_in_memory_sqlite(django_db_blocker):
-        yield
-        return
-    if "browser" in request.fixturenames:
-        request.getfixturevalue("browser")  # the test's own context is the one with Playwright running
-    from celery.signals import task_prerun
-    from django.db import connections
-
-    server = request.getfixturevalue("live_server")
-    connection = connections["default"]
-    connection.inc_thread_sharing()
-    override = server.thread.connections_override
-    before = override.get("default")
-    override["default"] = connection
-
-    def use_the_tests_connection(**kwargs):
-        connections["default"] = connection
-
-    task_prerun.connect(use_the_tests_connection, weak=False)
-    yield
-    task_prerun.disconnect(use_the_tests_connection)
-    if before is None:
-        override.pop("default", None)
-    else:
-        override["default"] = before
-    # The sharing stays allowed: a request thread still finishing closes (for memory SQLite: keeps) it later.
-
-
-@pytest.fixture(scope="package", autouse=True)
-def worker_takes_turns(django_db_setup, django_db_blocker):
-    """On the shared in-memory SQLite connection, a task runs only while no page request does (see
-    live_server).
-    """
-    if not _shares_in_memory_sqlite(django_db_blocker):
-        yield
-        return
-    from celery.signals import task_postrun, task_prerun
-
-    def take_turn(**kwargs):
-        SQLITE_TURN.acquire()
-
-    def end_turn(**kwargs):
-        SQLITE_TURN.release()
-
-    task_prerun.connect(take_turn, weak=False)
-    task_postrun.connect(end_turn, weak=False)
-    yield
-    task_prerun.disconnect(take_turn)
-    task_postrun.disconnect(end_turn)
 
 
 @pytest.fixture(scope="package")
@@ -174,13 +78,6 @@ def second_page(browser, request):
 def axe():
     """Checks the page in front of it with axe-core (WCAG 2.2 AA tags): no serious or critical violation."""
     return Auditor()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
 
 
 def log_in(page, live_server, username, password, axe=None):

@@ -4,23 +4,20 @@ import json
 
 import pytest
 
-from tests.browser.axe import AXE_SCRIPT, REPO_ROOT, axe_unavailable_reason
+from tests.browser.axe import require_axe_core
+from tests.fixtures.browser_env import AXE_SCRIPT, REPO_ROOT
 
 pytestmark = [pytest.mark.browser]
 
 
 def test_axe_core_is_installed_at_the_pinned_version():
-    reason = axe_unavailable_reason()  # fails with "run npm ci" when npm exists but axe-core does not
-    if reason:
-        pytest.skip(reason)
+    require_axe_core()  # fails with "run npm ci" when axe-core is missing
     pinned = json.loads((REPO_ROOT / "package-lock.json").read_text())["packages"]["node_modules/axe-core"]
     installed = json.loads((AXE_SCRIPT.parent / "package.json").read_text())
     assert installed["version"] == pinned["version"], "node_modules is stale: run `npm ci`"
 
 
 def test_axe_core_finds_a_serious_violation_in_a_page_that_has_one(page, axe):
-    if axe.reason_skipped:
-        pytest.skip(axe.reason_skipped)
     page.set_content(
         '<html lang="en"><body><main><h1>Form</h1><input id="unlabelled"><button></button>'
         '<p style="color:#bbb;background:#fff">faint</p></main></body></html>'

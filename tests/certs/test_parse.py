@@ -311,10 +311,11 @@ def test_more_certificates_than_any_chain_has_are_refused(root_key):
     ids=["begin-without-end", "many-pem-blocks", "many-der-elements", "nested-begin"],
 )
 def test_hostile_uploads_near_the_size_limit_are_refused_quickly(hostile):
-    started = time.monotonic()
+    # CPU time of this thread, not the wall clock: other processes on a busy machine do not count.
+    started = time.thread_time()
     with pytest.raises(CertificateError):
         parse_certificates(hostile)
-    assert time.monotonic() - started < 2
+    assert time.thread_time() - started < 2
 
 
 def test_pkcs12_demanding_millions_of_mac_rounds_is_refused_before_opening(leaf_key, leaf):

@@ -5,51 +5,55 @@ checks.
 from __future__ import annotations
 
 import collections
+import time
 
 import pytest
 
 from pathways.models import Secret
+from tests.fixtures.clock import MovableClock
 
-from .harness import FAST_WAITS, TENANT_HOSTS, fill_draft, landscape_from, run_now, tenant_objects
+from .harness import TENANT_HOSTS, run_now, tenant_objects
 
-
-@pytest.fixture
-def fast_waits(settings):
-    for name, value in FAST_WAITS.items():
-        setattr(settings, name, value)
-    return settings
+READ_TIMEOUT = 1.0  # seconds; hang faults in these tests last HANG_SECONDS, longer than that
+HANG_SECONDS = 3.0
 
 
 @pytest.fixture
 def short_limits(settings, monkeypatch):
-    """Read timeouts, job and deployment limits in fractions of a second.
+    """The job (15/5 min) and deployment (60 s) limits reached without waiting for them, and a read timeout
+    of a second.
 
-    The read timeout is a setting the engine reads; the job (15/5 min) and deployment (60 s) limits are
-    not, so they are shortened where the engine builds its clients.
+    The engine's job polling and deployment wait run on a movable clock: each wait moves it by the interval
+    the engine asked for (2 s, backing off to 10 s, as in production) while really pausing only a moment, so
+    the limits of 60 s for jobs and 20 s for a deployment are reached after a handful of polls however slow
+    or fast this machine is. The read timeout is a setting the engine reads; a hang fault lasts longer.
     """
-    from functools import partial
-
     from pathways.engine import connect
 
-    settings.AUTHWIZARD_READ_TIMEOUT = 0.4
-    monkeypatch.setattr(
-        connect, "JobPolling", partial(connect.JobPolling, instance_timeout=0.5, key_timeout=0.5)
-    )
-    monkeypatch.setattr(connect, "DeployWait", partial(connect.DeployWait, timeout=0.3))
-    return settings
+    clock = MovableClock()
 
+    def moving(real_sleep):
+        def sleep(seconds: float) -> None:
+            real_sleep(0.005)  # the engine's own sleep keeps the run's heartbeat fresh
+            clock.advance(seconds)
 
-@pytest.fixture
-def landscape(sandbox_tenant, fast_waits):
-    return landscape_from(sandbox_tenant, f"Faults {sandbox_tenant['subdomain']}")
+        return sleep
 
+    job_polling, deploy_wait = connect.JobPolling, connect.DeployWait
 
-@pytest.fixture
-def prepare(landscape, sandbox_tenant, sandbox_server):
-    def fill(key: str, method: str):
-        return fill_draft(landscape, sandbox_tenant, sandbox_server, key, method)
+    def polling(**kwargs):
+        kwargs.update(first_interval=2.0, max_interval=10.0, instance_timeout=60.0, key_timeout=60.0)
+        kwargs.update(sleep=moving(kwargs.get("sleep", time.sleep)))
+        return job_polling(**kwargs, clock=clock)
 
-    return fill
+    def deploying(**kwargs):
+        kwargs.update(interval=2.0, timeout=20.0, sleep=moving(kwargs.get("sleep", time.sleep)))
+        return deploy_wait(**kwargs, clock=clock)
+
+    settings.AUTHWIZARD_READ_TIMEOUT = READ_TIMEOUT
+    monkeypatch.setattr(connect, "JobPolling", polling)
+    monkeypatch.setattr(connect, "DeployWait", deploying)
+    return clock
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import draft_snapshot
+from .conftest import HANG_SECONDS, draft_snapshot
 from .harness import run_now
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ CASES = [
         "cpi_read_timeout_once",
         "cpi_to_s4",
         "basic",
-        [{"kind": "hang", "host": "cpi", "method": "GET", "seconds": 1.0, "times": 1}],
+        [{"kind": "hang", "host": "cpi", "method": "GET", "seconds": HANG_SECONDS, "times": 1}],
         "succeeded",
         "",
     ),
@@ -99,7 +99,7 @@ CASES = [
         "cf_read_timeouts_that_do_not_stop",
         "s4_to_cpi",
         "basic",
-        [{"kind": "hang", "host": "cf", "seconds": 1.0, "times": None}],
+        [{"kind": "hang", "host": "cf", "seconds": HANG_SECONDS, "times": None}],
         "failed",
         "could not be reached (timeout)",
     ),

@@ -1,3 +1,1 @@
-"""Hand-off tests reuse the run fixtures: a landscape on a fresh sandbox tenant and drafts per combination."""
-
-from tests.runs.conftest import issue_certificate, landscape, prepare  # noqa: F401
+"""Hand-off tests use the landscape on a fresh sandbox tenant and the drafts from tests/fixtures."""

@@ -4,7 +4,8 @@ outsider.
 
 import pytest
 
-from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
+from tests.factories import LandscapeFactory
+from tests.fixtures.personas import make_people
 
 
 @pytest.fixture
@@ -19,22 +20,7 @@ def dev(db):
 
 @pytest.fixture
 def people(prod, dev):
-    consultant = UserFactory(username="carla")
-    lead = UserFactory(username="leo")
-    second_lead = UserFactory(username="lena")
-    viewer = UserFactory(username="vera")
-    for landscape in (prod, dev):
-        MembershipFactory(landscape=landscape, user=consultant, role="consultant")
-        MembershipFactory(landscape=landscape, user=lead, role="lead")
-        MembershipFactory(landscape=landscape, user=second_lead, role="lead")
-        MembershipFactory(landscape=landscape, user=viewer, role="viewer")
-    return {
-        "consultant": consultant,
-        "lead": lead,
-        "second_lead": second_lead,
-        "viewer": viewer,
-        "outsider": UserFactory(username="otto"),
-    }
+    return make_people(prod, dev)
 
 
 def fill_basic_draft(pathway, user, value="COMM_USER"):

@@ -1,6 +1,8 @@
 """Four-eyes approval on prod: who may request and decide, withdrawal on draft change, the apply gate."""
 
+import hashlib
 import html
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -8,7 +10,7 @@ from django.urls import reverse
 
 from pathways import approval as approvals
 from pathways import gate
-from pathways.models import ApprovalState, AuditEvent, Run
+from pathways.models import ApprovalState, AuditEvent, Run, Secret
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import fill_basic_draft
@@ -31,7 +33,23 @@ def approved(pathway, people):
 def test_a_request_pins_the_draft_and_is_recorded_in_the_audit_trail(prod_pathway, people):
     request = approvals.request_approval(prod_pathway, people["consultant"], "please")
     assert request.state == ApprovalState.PENDING
-    assert request.fingerprint == approvals.draft_fingerprint(prod_pathway)
+    # The pin, computed here from what it is documented to cover: method, draft values and when each typed
+    # secret was set — never a secret's value.
+    password = Secret.objects.get(pathway=prod_pathway, name="password")
+    material = {
+        "method": "basic",
+        "draft": {"user": "COMM_USER"},
+        "secrets": {"password": password.set_at.isoformat()},
+    }
+    def digest(value):
+        return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+    # The pin has three parts (draft, the landscape's connection settings, the tier); the fingerprint covers
+    # them all, so a change to any one of them withdraws the approval.
+    assert request.pinned["draft"] == digest(material)
+    assert request.pinned["tier"] == "prod" and set(request.pinned) == {"draft", "connection", "tier"}
+    assert request.fingerprint == digest(request.pinned)
+    assert prod_pathway.draft == {"user": "COMM_USER"}
     assert AuditEvent.objects.filter(action="approval.request", pathway_key="cpi_to_s4").exists()
     again = approvals.request_approval(prod_pathway, people["consultant"])
     assert again.pk == request.pk

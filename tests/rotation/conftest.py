@@ -10,31 +10,11 @@ from pathways.engine.connect import Connection
 from pathways.models import Run
 from pathways.sap.runtime import call_endpoint, endpoint_url
 from tests.factories import MembershipFactory
-from tests.fixtures.landscapes import landscape_from
-
-
-@pytest.fixture
-def landscape(db, sandbox_tenant, fast_waits):
-    return landscape_from(sandbox_tenant, f"Rotation {sandbox_tenant['subdomain']}")
 
 
 @pytest.fixture
 def consultant(landscape):
     return MembershipFactory(landscape=landscape, role="consultant", user__username="carla").user
-
-
-@pytest.fixture
-def client_certificate(sandbox_server):
-    """A client certificate and key issued by the CA the sandbox's load balancer trusts (clientAuth)."""
-
-    def issue(common_name: str) -> dict:
-        response = sandbox_server.admin(
-            "POST", "certificates", {"common_name": common_name, "client_auth": True}
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return issue
 
 
 def execute(run: Run) -> Run:

@@ -32,9 +32,9 @@ def keystore(landscape) -> dict[str, str]:
 
 
 def test_sscv2_external_certificate_rotates_with_both_certificates_working_during_the_overlap(
-    landscape, consultant, client_certificate
+    landscape, consultant, issue_certificate
 ):
-    old_cert = client_certificate("sscv2-2026.example.com")
+    old_cert = issue_certificate("sscv2-2026.example.com")
     pathway = external_pathway(landscape, old_cert)
     applied = run_now(pathway, "apply")
     assert applied.state == "succeeded", steps(applied)
@@ -42,7 +42,7 @@ def test_sscv2_external_certificate_rotates_with_both_certificates_working_durin
     old_name, instance = pathway.applied["key_name"], pathway.applied["instance_guid"]
     assert runtime_status(landscape, certificate=old_cert["certificate"], key=old_cert["key"]) == 200
 
-    new_cert = client_certificate("sscv2-2027.example.com")
+    new_cert = issue_certificate("sscv2-2027.example.com")
     run = execute(rotate.start_rotation(pathway, consultant, new_certificate=new_cert["certificate"]))
     assert run.state == "succeeded", (run.message, steps(run))
     labels = [label for label, _, _ in steps(run)]
@@ -73,7 +73,9 @@ def test_sscv2_external_certificate_rotates_with_both_certificates_working_durin
     delete_index = next(i for i, label in enumerate(labels) if label.startswith("Delete the old key"))
     assert verify_index < delete_index  # nothing is deleted before its successor is verified
     assert key_names(landscape, instance) == {new_name}
-    assert runtime_status(landscape, certificate=old_cert["certificate"], key=old_cert["key"]) in (401, 403)
+    # §11.3: the old certificate still passes the load balancer's chain check, but no key holds it any
+    # more, so the runtime answers as for bad credentials (401), not as for a missing role (403).
+    assert runtime_status(landscape, certificate=old_cert["certificate"], key=old_cert["key"]) == 401
     assert runtime_status(landscape, certificate=new_cert["certificate"], key=new_cert["key"]) == 200
     rotation.refresh_from_db()
     assert rotation.state == "retired" and rotation.confirmed_by == consultant
@@ -163,9 +165,9 @@ def test_a_client_secret_key_rotates_and_a_new_secret_can_be_revealed_once(lands
 
 
 def test_a_failed_successor_leaves_the_old_key_working_and_nothing_deleted(
-    landscape, consultant, client_certificate, sandbox_server, sandbox_tenant
+    landscape, consultant, issue_certificate, sandbox_server, sandbox_tenant
 ):
-    old_cert = client_certificate("sscv2-keep.example.com")
+    old_cert = issue_certificate("sscv2-keep.example.com")
     pathway = external_pathway(landscape, old_cert)
     assert run_now(pathway, "apply").state == "succeeded"
     pathway.refresh_from_db()
@@ -176,7 +178,7 @@ def test_a_failed_successor_leaves_the_old_key_working_and_nothing_deleted(
         {"kind": "fail_job", "host": "cf", "name": "-r[0-9]{6}", "subdomain": sandbox_tenant["subdomain"]},
     )
     assert response.status_code == 201, response.text
-    new_cert = client_certificate("sscv2-next.example.com")
+    new_cert = issue_certificate("sscv2-next.example.com")
     run = execute(rotate.start_rotation(pathway, consultant, new_certificate=new_cert["certificate"]))
     assert run.state == "failed"
     rotation = Rotation.objects.get(pathway=pathway)
@@ -189,8 +191,8 @@ def test_a_failed_successor_leaves_the_old_key_working_and_nothing_deleted(
         rotate.start_retire(pathway, consultant)
 
 
-def test_the_new_certificate_must_not_be_the_one_in_use(landscape, consultant, client_certificate):
-    old_cert = client_certificate("sscv2-same.example.com")
+def test_the_new_certificate_must_not_be_the_one_in_use(landscape, consultant, issue_certificate):
+    old_cert = issue_certificate("sscv2-same.example.com")
     pathway = external_pathway(landscape, old_cert)
     assert run_now(pathway, "apply").state == "succeeded"
     pathway.refresh_from_db()

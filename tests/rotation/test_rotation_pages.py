@@ -22,12 +22,12 @@ def browser(consultant):
 
 
 @pytest.fixture
-def applied_external(landscape, client_certificate):
+def applied_external(landscape, issue_certificate):
     pathway = landscape.pathways.get(key="ssc_to_cpi")
     pathway.method = "certificate"
     pathway.draft = {
         "certificate_source": "external",
-        "external_certificate": client_certificate("sscv2-page.example.com")["certificate"],
+        "external_certificate": issue_certificate("sscv2-page.example.com")["certificate"],
     }
     pathway.save()
     run = run_now(pathway, "apply")
@@ -50,14 +50,14 @@ def test_the_page_shows_the_rotation_plan_with_its_overlap(browser, applied_exte
     assert 'name="new_certificate"' in page
 
 
-def test_rotate_and_retire_through_the_page(browser, applied_external, client_certificate, landscape):
+def test_rotate_and_retire_through_the_page(browser, applied_external, issue_certificate, landscape):
     base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
     refused = browser.post(base + "rotate/", {"new_certificate": ""})
     assert refused.status_code == 200 and "Upload the new" in refused.content.decode()
     refused = browser.post(base + "rotate/", {"new_certificate": "not a certificate"})
     assert "This is not a certificate file" in refused.content.decode()
 
-    new_cert = client_certificate("sscv2-page-next.example.com")
+    new_cert = issue_certificate("sscv2-page-next.example.com")
     response = browser.post(base + "rotate/", {"new_certificate": new_cert["certificate"]})
     run = Run.objects.get(kind="rotate")
     assert response.status_code == 302 and response["Location"] == f"/runs/{run.code}/"
@@ -84,11 +84,11 @@ def test_rotate_and_retire_through_the_page(browser, applied_external, client_ce
     assert "Last rotation: old one retired" in page
 
 
-def test_a_second_rotation_waits_for_the_first(browser, applied_external, client_certificate, landscape):
+def test_a_second_rotation_waits_for_the_first(browser, applied_external, issue_certificate, landscape):
     base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
-    browser.post(base + "rotate/", {"new_certificate": client_certificate("one.example.com")["certificate"]})
+    browser.post(base + "rotate/", {"new_certificate": issue_certificate("one.example.com")["certificate"]})
     response = browser.post(
-        base + "rotate/", {"new_certificate": client_certificate("two.example.com")["certificate"]}
+        base + "rotate/", {"new_certificate": issue_certificate("two.example.com")["certificate"]}
     )
     # The gate answers first: the first rotation's run still holds the pathway.
     assert response.status_code == 200 and "is still running" in response.content.decode()
@@ -117,15 +117,15 @@ def test_a_draft_that_changed_the_key_kind_is_applied_not_rotated(browser, appli
 
 
 def test_a_rotation_whose_run_could_not_be_queued_does_not_block_the_next(
-    browser, applied_external, client_certificate, landscape
+    browser, applied_external, issue_certificate, landscape
 ):
     base = f"/l/{landscape.code}/p/ssc_to_cpi/certificates/"
-    browser.post(base + "rotate/", {"new_certificate": client_certificate("lost.example.com")["certificate"]})
+    browser.post(base + "rotate/", {"new_certificate": issue_certificate("lost.example.com")["certificate"]})
     Run.objects.filter(kind="rotate").update(state="failed", message="the job queue is unavailable")
     page = page_of(browser, applied_external)
     assert "Last rotation: failed" in page and "the job queue is unavailable" in page
     response = browser.post(
-        base + "rotate/", {"new_certificate": client_certificate("again.example.com")["certificate"]}
+        base + "rotate/", {"new_certificate": issue_certificate("again.example.com")["certificate"]}
     )
     assert response.status_code == 302
     assert Rotation.objects.filter(state="creating").count() == 1

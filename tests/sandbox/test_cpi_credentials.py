@@ -161,17 +161,33 @@ def test_token_of_another_tenant_is_refused(sandbox_server, sandbox_tenant):
 
 
 def test_more_than_twelve_requests_a_second_per_tenant_get_429_across_users(sandbox_server, sandbox_tenant):
+    """§8.5: 12 requests a second per tenant, 10 per user. With the sandbox clock stopped, the count does not
+    depend on how fast this machine sends: of 16 requests alternating between two users (8 each, under the
+    per-user 10), exactly the first 12 pass and the 4 after them get 429 with Retry-After."""
     second_key = sandbox_server.admin(
         "POST", f"tenants/{sandbox_tenant['subdomain']}/api-keys", {"roles": ["MonitoringDataRead"]}
     ).json()
     first = CpiClient(sandbox_server, sandbox_tenant["api_key"], fetch_csrf=False)
     second = CpiClient(sandbox_server, second_key, fetch_csrf=False)
-    statuses = []
+    sandbox_server.admin("POST", "clock", {"stop": True}).raise_for_status()
+    responses = []
     for _ in range(8):
-        statuses += [
-            client.call("GET", "/UserCredentials", retry_429=False).status_code for client in (first, second)
-        ]
-    assert 429 in statuses and statuses.count(200) <= 13
+        responses += [client.call("GET", "/UserCredentials", retry_429=False) for client in (first, second)]
+    assert [r.status_code for r in responses] == [200] * 12 + [429] * 4
+    assert responses[-1].headers["Retry-After"] == "1"
+    assert responses[-1].json()["error"]["message"]["value"] == "Rate limit exceeded. Try again later."
+
+    sandbox_server.admin("POST", "clock", {"advance": 0.25}).raise_for_status()  # 12/s refills 3 in 0.25 s
+    again = [first.call("GET", "/UserCredentials", retry_429=False).status_code for _ in range(4)]
+    assert again == [200, 200, 200, 429]
+
+
+def test_ten_requests_a_second_per_user_even_when_the_tenant_has_room(sandbox_server, sandbox_tenant):
+    """§8.5: one user gets 10 a second, although the tenant (12 a second) would allow more."""
+    client = CpiClient(sandbox_server, sandbox_tenant["api_key"], fetch_csrf=False)
+    sandbox_server.admin("POST", "clock", {"stop": True}).raise_for_status()
+    statuses = [client.call("GET", "/UserCredentials", retry_429=False).status_code for _ in range(12)]
+    assert statuses == [200] * 10 + [429] * 2
 
 
 def test_api_certificate_key_reaches_the_api_over_mtls_without_a_token(cf, certs, sandbox_server):

@@ -190,3 +190,18 @@ def test_fail_job_and_job_forever_faults_also_steer_credential_deployments(cpi, 
 
     assert [status("BROKEN") for _ in range(3)] == ["FAILED"] * 3
     assert [status("PENDING") for _ in range(3)] == ["DEPLOYING"] * 3
+
+
+def test_the_rate_limit_clock_stops_moves_only_when_stopped_and_refuses_bad_values(
+    sandbox_server, sandbox_tenant
+):
+    assert sandbox_server.admin("POST", "clock", {"stop": "yes"}).status_code == 400
+    assert sandbox_server.admin("POST", "clock", {"advance": -1}).status_code == 400
+    running = sandbox_server.admin("POST", "clock", {"advance": 1})
+    assert running.status_code == 400 and running.json()["error"] == "stop the clock before moving it"
+    stopped = sandbox_server.admin("POST", "clock", {"stop": True}).json()
+    assert stopped["stopped"] is True
+    assert sandbox_server.admin("POST", "clock", {}).json()["now"] == stopped["now"]  # it stays put
+    moved = sandbox_server.admin("POST", "clock", {"advance": 1.5}).json()
+    assert moved["now"] == stopped["now"] + 1.5
+    assert sandbox_server.admin("POST", "clock", {"stop": False}).json()["stopped"] is False

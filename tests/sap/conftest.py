@@ -117,17 +117,3 @@ def cpi(http, api_key, tokens):
 @pytest.fixture
 def faults(sandbox_server, sandbox_tenant):
     return Faults(sandbox_server, sandbox_tenant["subdomain"])
-
-
-@pytest.fixture
-def issue_certificate(sandbox_server):
-    """A client certificate (PEM + key) from the sandbox's load-balancer client CA."""
-
-    def issue(common_name: str = "s4.example.com", client_auth: bool = True) -> dict:
-        response = sandbox_server.admin(
-            "POST", "certificates", {"common_name": common_name, "client_auth": client_auth}
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    return issue

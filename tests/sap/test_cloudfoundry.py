@@ -7,6 +7,7 @@ import pytest
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling
 from pathways.sap.errors import SapError
 from pathways.sap.keys import KIND_CERTIFICATE, KIND_EXTERNAL_CERTIFICATE, KIND_SECRET
+from tests.fixtures.clock import MovableClock
 
 from .conftest import INSTANCE_PARAMETERS
 
@@ -191,19 +192,32 @@ def test_stuck_job_gives_up_after_the_timeout_and_is_retryable(
     http, sandbox_tenant, space, flow_plan, faults
 ):
     user = sandbox_tenant["cf_user"]
+    clock = MovableClock()  # the job is polled as in production (2 s backing off to 10 s) without waiting
     impatient = CloudFoundry(
         http,
         sandbox_tenant["cf_api"],
         username=user["username"],
         password=user["password"],
         uaa_url=sandbox_tenant["uaa_url"],
-        polling=JobPolling(first_interval=0.01, max_interval=0.02, instance_timeout=0.3, key_timeout=0.3),
+        polling=JobPolling(instance_timeout=60.0, key_timeout=60.0, sleep=clock.sleep, clock=clock),
     )
     faults.add(kind="job_forever", name="^stuck$")
     with pytest.raises(SapError) as caught:
         impatient.create_instance(space.guid, flow_plan.guid, "stuck", INSTANCE_PARAMETERS)
     assert caught.value.retryable
     assert caught.value.code == "job_timeout"
+    assert str(caught.value).endswith("is still running after 1 min (60 s); run the step again later")
+    assert clock.waits == [
+        2.0,
+        3.0,
+        4.5,
+        6.75,
+        10.0,
+        10.0,
+        10.0,
+        10.0,
+        10.0,
+    ]  # 2 s × 1.5 up to 10 s, until 60 s
     assert impatient.find_instance(space.guid, "stuck").in_progress
     with pytest.raises(SapError) as busy:
         impatient.create_key(impatient.find_instance(space.guid, "stuck").guid, "early-key")

@@ -14,6 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pathways.sap.cpi import CpiClient, DeployWait, KeyPairRequest
 from pathways.sap.errors import SapError
 from pathways.sap.keys import parse_service_key
+from tests.fixtures.clock import MovableClock
 
 PASSWORD = "Pa55-word-never-logged"
 
@@ -78,12 +79,16 @@ def test_duplicate_credential_name_and_update_of_a_missing_one_get_clear_message
 
 def test_deploy_wait_gives_up_as_retryable_when_never_deployed(http, api_key, tokens, faults):
     faults.set_async(deploy_polls=1000)
-    impatient = CpiClient(http, api_key, tokens=tokens, deploy_wait=DeployWait(interval=0.01, timeout=0.2))
+    clock = MovableClock()  # polled every 2 s, as in production, for 10 s, without waiting
+    impatient = CpiClient(
+        http, api_key, tokens=tokens, deploy_wait=DeployWait(timeout=10.0, sleep=clock.sleep, clock=clock)
+    )
     impatient.create_user_credential("SLOW", "U", PASSWORD)
     with pytest.raises(SapError) as caught:
         impatient.wait_until_deployed("SLOW")
     assert caught.value.retryable
     assert "DEPLOYING" in str(caught.value)
+    assert clock.waits == [2.0] * 5
 
 
 def test_password_appears_in_no_call_record_and_no_repr(cpi, http):

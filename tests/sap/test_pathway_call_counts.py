@@ -1,8 +1,32 @@
-"""How many HTTP calls one inbound and one outbound Basic pathway take end to end against the sandbox."""
+"""How many HTTP calls one inbound and one outbound Basic pathway take end to end against the sandbox.
+
+The expected numbers are the fewest calls `sap-apis.md` allows for the same work, counted below step by
+step; a client that makes more calls than the documented protocol needs fails here.
+"""
 
 from pathways.sap import runtime
 
 from .conftest import INSTANCE_PARAMETERS
+
+# A CF job (sap-apis.md §4 "Job object", polling algorithm): the sandbox's `job_polls=1` keeps each job
+# PROCESSING for one GET, so the client needs two GETs of /v3/jobs/{guid}: one PROCESSING, one COMPLETE.
+JOB_GETS = 2
+# The instance, already knowing the space and plan guids (the fixtures looked them up):
+# §5 #6 POST /v3/service_instances (202 + Location) → the job → re-read the instance (§4 polling algorithm
+# step 6: "After COMPLETE, re-read the resource"; #5 by name or #7 by guid, one call).
+INSTANCE_CALLS = 1 + JOB_GETS + 1
+# The key (§5 "Ensure key" recipe): #11 POST /v3/service_credential_bindings (202 + Location) → the job →
+# #12/#13 read the binding (its guid and last_operation) → #14 GET …/{guid}/details for the credentials.
+KEY_CALLS = 1 + JOB_GETS + 1 + 1
+# §3.3: one client-credentials grant for the key's token; §11: one call of the iFlow endpoint.
+TOKEN_CALLS, RUNTIME_CALLS = 1, 1
+INBOUND_BASIC_CALLS = INSTANCE_CALLS + KEY_CALLS + TOKEN_CALLS + RUNTIME_CALLS  # 4 + 5 + 1 + 1 = 11
+
+# Outbound Basic (§9.2, §8.3): §3.3 one token for the api key; §8.3 one CSRF fetch (GET /api/v1/ with
+# `X-CSRF-Token: Fetch`) before the first write; one POST /UserCredentials (202, "deployment triggered");
+# GET ('<Name>') until SecurityArtifactDescriptor.Status is DEPLOYED — with the sandbox's `deploy_polls=1`
+# the first GET already says DEPLOYED; and the test's own read-back, one GET ('<Name>').
+OUTBOUND_BASIC_CALLS = 1 + 1 + 1 + 1 + 1  # = 5
 
 
 def test_inbound_basic_pathway_instance_key_token_runtime_call(cf, space, flow_plan, tokens, http, faults):
@@ -15,9 +39,7 @@ def test_inbound_basic_pathway_instance_key_token_runtime_call(cf, space, flow_p
         http, runtime.endpoint_url(key.url, "/http/authwizard/ping"), basic=(key.clientid, key.clientsecret)
     )
     assert result.ok
-    used = http.call_count - before
-    print(f"inbound Basic pathway: {used} HTTP calls")
-    assert used == 11
+    assert http.call_count - before == INBOUND_BASIC_CALLS
 
 
 def test_outbound_basic_pathway_credential_deploy_wait_read_back(cpi, http, faults):
@@ -25,5 +47,4 @@ def test_outbound_basic_pathway_credential_deploy_wait_read_back(cpi, http, faul
     cpi.create_user_credential("S4_BASIC", "COMM_USER", "Secret-123")
     cpi.wait_until_deployed("S4_BASIC")
     assert cpi.get_user_credential("S4_BASIC").user == "COMM_USER"
-    print(f"outbound Basic pathway: {http.call_count} HTTP calls")
-    assert http.call_count == 5
+    assert http.call_count == OUTBOUND_BASIC_CALLS

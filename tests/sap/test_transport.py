@@ -101,8 +101,8 @@ def test_persistent_unavailability_stops_after_five_tries_with_a_retryable_error
 
 
 def test_read_timeout_is_retried(sandbox_tenant, root, faults, sleeps):
-    client = transport(sandbox_tenant, sleeps, timeouts=Timeouts(connect=2.0, read=0.3))
-    faults.add(kind="hang", host="cf", path="^/$", seconds=1.0, status=200, times=1)
+    client = transport(sandbox_tenant, sleeps, timeouts=Timeouts(connect=2.0, read=1.0))
+    faults.add(kind="hang", host="cf", path="^/$", seconds=3.0, status=200, times=1)
     assert client.request("GET", root).status_code == 200
     assert [call.error for call in client.calls] == ["timeout", None]
 

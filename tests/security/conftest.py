@@ -7,11 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from pathways.models import Run
-from tests.factories import LandscapeFactory, MembershipFactory, UserFactory
+from tests.factories import LandscapeFactory
 
 LANDSCAPE_NAME = "Zephyr Canary Landscape 7Q"
 PERSONAS = ("anonymous", "outsider", "viewer", "consultant", "lead")
@@ -47,26 +46,6 @@ def walk_routes(patterns=None, prefix: str = "") -> list[Route]:
 @pytest.fixture
 def landscape(db):
     return LandscapeFactory(name=LANDSCAPE_NAME)
-
-
-@pytest.fixture
-def people(landscape):
-    consultant = MembershipFactory(landscape=landscape, role="consultant", user__username="sec-carla").user
-    lead = MembershipFactory(landscape=landscape, role="lead", user__username="sec-leo").user
-    viewer = MembershipFactory(landscape=landscape, role="viewer", user__username="sec-vera").user
-    outsider = UserFactory(username="sec-otto")
-    return {"consultant": consultant, "lead": lead, "viewer": viewer, "outsider": outsider, "anonymous": None}
-
-
-@pytest.fixture
-def as_user(people):
-    def make(persona: str, *, enforce_csrf_checks: bool = False) -> Client:
-        client = Client(enforce_csrf_checks=enforce_csrf_checks)
-        if people[persona] is not None:
-            client.force_login(people[persona])
-        return client
-
-    return make
 
 
 @pytest.fixture

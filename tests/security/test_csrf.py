@@ -35,6 +35,7 @@ def test_a_wrong_csrf_token_is_refused_too(as_user, landscape):
         HTTP_X_CSRFTOKEN="not-the-token",
     )
     assert response.status_code == 403
+    assert "user" not in landscape.pathways.get(key="cpi_to_s4").draft
 
 
 def test_the_token_from_the_page_lets_the_autosave_through(as_user, landscape):

@@ -50,8 +50,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "member_set": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
     "wizard": {"GET": _statuses(302, 404, 302, 302, 302), "POST": _statuses(302, 404, 302, 302, 302)},
     "wizard_step": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
-    # An incomplete step stays on the page with the message beside the field (the password is not set here)
-    "wizard_save_step": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY},
+    # The posted step is complete (user and password), so the consultant goes on to the next step.
+    "wizard_save_step": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
     "wizard_field": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},  # no htmx: back to the step
     "pathway_run": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
     "landscape_run": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
@@ -108,7 +108,8 @@ FILL_BY_ROUTE = {
 }
 POST_DATA = {
     "wizard_field": {"user": "COMM_USER_MATRIX", "version": "1"},
-    "wizard_save_step": {"user": "COMM_USER_MATRIX", "version": "1"},
+    # The step complete (a required field left empty keeps the consultant on the step, with a 200).
+    "wizard_save_step": {"user": "COMM_USER_MATRIX", "password": "Matrix-Passw0rd-1!", "version": "1"},
     "plan_choice": {"field": "user", "choice": "rename", "name": "COMM_USER_MATRIX"},
 }
 

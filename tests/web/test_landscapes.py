@@ -72,6 +72,10 @@ def test_the_flat_key_form_is_accepted_too(as_user, people):
         reverse("landscape_new"), form_data(cpi_service_key=json.dumps(flat))
     )
     assert response.status_code == 302
+    landscape = Landscape.objects.get(name="Acme QA")
+    assert response["Location"] == reverse("landscape", args=[landscape.code])
+    assert (landscape.cpi_client_id, landscape.cpi_token_url) == (flat["clientid"], flat["tokenurl"])
+    assert landscape.cpi_api_url == flat["url"]
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ def test_a_request_pins_the_draft_and_is_recorded_in_the_audit_trail(prod_pathwa
         "draft": {"user": "COMM_USER"},
         "secrets": {"password": password.set_at.isoformat()},
     }
+
     def digest(value):
         return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 

@@ -76,9 +76,11 @@ def overview(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
 
 
 def _read_upload(request: HttpRequest, name: str) -> str:
-    upload = request.FILES.get(name)
-    if upload is None:
-        return request.POST.get(name, "")
+    """A pasted text (`name`) or an uploaded file (`name_file`, as in the wizard): a chosen file wins, an
+    empty file input never hides what was pasted."""
+    upload = request.FILES.get(f"{name}_file") or request.FILES.get(name)
+    if upload is None or not upload.size:
+        return next((text for text in request.POST.getlist(name) if text.strip()), "")
     try:
         data = upload_limit.read_file(upload)
     except upload_limit.FileTooLarge as error:

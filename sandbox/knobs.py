@@ -161,6 +161,8 @@ class Knobs:
         started: float,
         duration_ms: float,
         subdomain: str | None,
+        flags: list[str] | None = None,
+        user_agent: str = "",
     ) -> None:
         shown = path + ("?" + redact_query(query_string) if query_string else "")
         with self.lock:
@@ -176,6 +178,8 @@ class Knobs:
                     "path": shown,
                     "status": status,
                     "duration_ms": round(duration_ms, 1),
+                    "flags": list(flags or []),
+                    "user_agent": user_agent[:200],
                 }
             )
 

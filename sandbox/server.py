@@ -174,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
                 started=started_wall,
                 duration_ms=(time.monotonic() - started) * 1000,
                 subdomain=subdomain,
+                flags=req.context.get("flags") or [],
+                user_agent=req.header("user-agent") or "",
             )
         if response.drop:
             self.close_connection = True

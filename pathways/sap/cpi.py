@@ -214,10 +214,11 @@ class CpiClient:
 
     def fetch_csrf_token(self) -> str:
         """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02)."""
-        response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+        headers = {"X-CSRF-Token": "Fetch", "Accept": "application/json"}
+        response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code == 401:
             self._refresh_token()
-            response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+            response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code != 200:
             raise odata_error(response, what="the CSRF token")
         token = response.headers.get("X-CSRF-Token")

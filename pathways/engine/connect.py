@@ -17,6 +17,7 @@ import certifi
 from django.conf import settings
 
 from pathways import netguard
+from pathways.engine.shared import shared_tokens
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
 from pathways.sap.cpi import CpiClient, DeployWait
 from pathways.sap.errors import SapError
@@ -131,7 +132,8 @@ class Connection:
             url_guard=guard_destination,
             resolver=guarded_addresses,
         )
-        self.tokens = TokenClient(self.http)
+        self.shared_tokens = shared_tokens()
+        self.tokens = TokenClient(self.http, shared=self.shared_tokens)
         self._space: Space | None = None
         self._plan_guid: str | None = None
 
@@ -190,6 +192,7 @@ class Connection:
                 max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
                 sleep=self.sleep,
             ),
+            tokens=self.shared_tokens,
         )
 
     @cached_property

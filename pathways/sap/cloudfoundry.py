@@ -12,7 +12,8 @@ import requests
 from .errors import SapError, translate_failure
 from .http import SapHttp
 from .keys import ServiceKey, parse_service_key
-from .xsuaa import decode_jwt_payload
+from .tokencache import SharedTokens
+from .xsuaa import AccessToken, decode_jwt_payload
 
 SERVICE = "The Cloud Foundry API"
 JOB_COMPLETE = "COMPLETE"
@@ -149,8 +150,10 @@ class CloudFoundry:
         passcode: str | None = None,
         uaa_url: str | None = None,
         polling: JobPolling | None = None,
+        tokens: SharedTokens | None = None,
     ) -> None:
         self.http = http
+        self.tokens = tokens or SharedTokens()
         self.api_url = api_url.rstrip("/")
         self.username = username
         self._password = password
@@ -158,6 +161,7 @@ class CloudFoundry:
         self._uaa_url = uaa_url
         self.polling = polling or JobPolling()
         self._token: str | None = None
+        self._login: tuple[str, AccessToken] | None = None
         self.user_guid: str | None = None
 
     def __repr__(self) -> str:
@@ -176,11 +180,27 @@ class CloudFoundry:
         return base if base.endswith("/oauth/token") else base + "/oauth/token"
 
     def login(self) -> str:
-        """UAA password grant for client `cf` (empty secret); the passcode is appended when given (D-26)."""
+        """A UAA token for the user: the shared one while fresh, else one password grant (D-26)."""
         password = self._password + (self._passcode or "")
+        token_url = self.uaa_token_url()
+        name = self.tokens.name(token_url, "cf:" + self.username, password)
+        token = self.tokens.get(name, lambda: self._password_grant(token_url, password))
+        self._login = (name, token)
+        self._token = token.access_token
+        self.user_guid = token.claims.get("user_id")
+        return token.access_token
+
+    def relogin(self) -> str:
+        """Drop the token a call was refused with (401) and log in again."""
+        if self._login is not None:
+            self.tokens.drop(*self._login)
+        return self.login()
+
+    def _password_grant(self, token_url: str, password: str) -> AccessToken:
+        """UAA password grant for client `cf` (empty secret); the passcode is appended to the password."""
         response = self.http.request(
             "POST",
-            self.uaa_token_url(),
+            token_url,
             service="The Cloud Foundry login (UAA)",
             headers={"Accept": "application/json"},
             auth=("cf", ""),
@@ -203,16 +223,22 @@ class CloudFoundry:
             raise translate_failure(
                 response.status_code, service="The Cloud Foundry login (UAA)", what="login"
             )
-        token = response.json().get("access_token")
+        body = response.json()
+        token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise SapError(
                 "The Cloud Foundry login (UAA) answered without an access token",
                 status=response.status_code,
                 code="no_access_token",
             )
-        self._token = token
-        self.user_guid = decode_jwt_payload(token).get("user_id")
-        return token
+        return AccessToken(
+            access_token=token,
+            token_type=str(body.get("token_type") or "bearer"),
+            expires_in=int(body.get("expires_in") or 0),
+            obtained_at=self.tokens.clock(),
+            scopes=tuple(str(body.get("scope") or "").split()),
+            claims=decode_jwt_payload(token),
+        )
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -242,7 +268,7 @@ class CloudFoundry:
                 headers={"Authorization": f"bearer {self._token}", "Accept": "application/json"},
             )
             if response.status_code == 401 and attempt == 1:
-                self.login()
+                self.relogin()
                 continue
             if response.status_code in expected:
                 return response

@@ -44,7 +44,7 @@ def test_landscape_check_logs_in_once(landscape, sandbox_server):
 
 
 def _token(now: float) -> AccessToken:
-    return AccessToken("t-%f" % now, "bearer", 3600, now, ("x.read",))
+    return AccessToken(f"t-{now:f}", "bearer", 3600, now, ("x.read",))
 
 
 @pytest.mark.parametrize("kind", ["database", "redis"])
@@ -52,7 +52,7 @@ def test_concurrent_runs_wait_for_one_fetch(kind, settings):
     if kind == "redis" and not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set")
     store = DatabaseStore() if kind == "database" else RedisStore(settings.REDIS_URL, prefix="test-wire:")
-    shared = SharedTokens(store=store, salt=b"test-%f" % time.time())
+    shared = SharedTokens(store=store, salt=f"test-{time.time():f}".encode())
     fetched = []
     release = threading.Event()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -37,6 +37,7 @@ ROLE_SECURITY_MATERIAL = "SecurityMaterialEdit"
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "MERGE"})
 DEFAULT_KEYSTORE = "system"
+CSRF_KEEP_SECONDS = 20 * 60  # a CSRF token and its session are reused this long unless CPI refuses them
 
 
 @dataclass
@@ -202,6 +203,7 @@ class CpiClient:
         if self.tokens is None:
             self.tokens = TokenClient(self.http)
         self._csrf_token: str | None = None
+        self._csrf_kept: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"CpiClient(root={self.root!r}, clientid={self.key.clientid!r})"
@@ -212,8 +214,49 @@ class CpiClient:
         assert self.tokens is not None
         return self.tokens.for_key(self.key).authorization_header()
 
+    def _csrf_name(self) -> str:
+        assert self.tokens is not None
+        return self.tokens.shared.name(self.root, self.key.clientid, "csrf-session")
+
+    def _session_cookies(self) -> list[dict[str, Any]]:
+        host = urlsplit(self.root).hostname or ""
+        return [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path, "secure": c.secure}
+            for c in self.http.session.cookies
+            if c.value is not None and c.domain.lstrip(".") in (host, host + ".local")
+        ]
+
+    def _reuse_csrf_token(self) -> str | None:
+        """The CSRF token and session cookie another run of this client kept, put into this run's session."""
+        assert self.tokens is not None
+        kept = self.tokens.shared.recall(self._csrf_name())
+        if not kept or not isinstance(kept.get("token"), str):
+            return None
+        for cookie in kept.get("cookies") or []:
+            self.http.session.cookies.set(
+                cookie["name"],
+                cookie["value"],
+                domain=cookie["domain"],
+                path=cookie["path"],
+                secure=cookie["secure"],
+            )
+        self._csrf_kept = kept
+        self._csrf_token = kept["token"]
+        return self._csrf_token
+
+    def _csrf_refused(self) -> None:
+        """CPI answered 403 `X-CSRF-Token: Required`: the kept token is stale for every run."""
+        assert self.tokens is not None
+        if self._csrf_kept is not None:
+            self.tokens.shared.forget(self._csrf_name(), self._csrf_kept)
+        self._csrf_token = self._csrf_kept = None
+
     def fetch_csrf_token(self) -> str:
-        """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02)."""
+        """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02).
+
+        The token and its session cookie are kept (sealed) for the other runs of this client, which reuse
+        them until CPI answers 403 `X-CSRF-Token: Required`.
+        """
         headers = {"X-CSRF-Token": "Fetch", "Accept": "application/json"}
         response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code == 401:
@@ -227,6 +270,9 @@ class CpiClient:
                 "CPI did not hand out a CSRF token; the API client may lack the role MonitoringDataRead"
             )
         self._csrf_token = token
+        assert self.tokens is not None
+        self._csrf_kept = {"token": token, "cookies": self._session_cookies()}
+        self.tokens.shared.keep(self._csrf_name(), self._csrf_kept, CSRF_KEEP_SECONDS)
         return token
 
     def _refresh_token(self) -> None:
@@ -284,7 +330,9 @@ class CpiClient:
             elif json is not None:
                 headers["Content-Type"] = JSON_CONTENT_TYPE
             if is_write:
-                headers["X-CSRF-Token"] = self._csrf_token or self.fetch_csrf_token()
+                headers["X-CSRF-Token"] = (
+                    self._csrf_token or self._reuse_csrf_token() or self.fetch_csrf_token()
+                )
             response = self._send(method, url, headers=headers, params=params, json=json, data=data)
             if response.status_code in expected:
                 return response
@@ -295,6 +343,7 @@ class CpiClient:
             csrf_required = (response.headers.get("X-CSRF-Token") or "").lower() == "required"
             if response.status_code == 403 and csrf_required and is_write and not csrf_retried:
                 csrf_retried = True
+                self._csrf_refused()
                 self.fetch_csrf_token()
                 continue
             raise self._failure(response, what=what, role=role, alias=alias, keystore_write=keystore_write)

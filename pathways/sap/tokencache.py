@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -154,6 +154,26 @@ class SharedTokens:
             if stored != token.access_token:
                 return
         self.store.discard(name, sealed)
+
+    def recall(self, name: str) -> dict[str, Any] | None:
+        """A sealed JSON value kept with `keep` (a CSRF token and its session cookie, say), or None."""
+        sealed = self.store.load(name)
+        if sealed is None:
+            return None
+        try:
+            value = json.loads(self.unseal(sealed))
+        except (ValueError, TypeError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def keep(self, name: str, value: dict[str, Any], ttl: float) -> None:
+        self.store.save(name, self.seal(json.dumps(value)), ttl)
+
+    def forget(self, name: str, value: dict[str, Any]) -> None:
+        """Remove `name` only while it still holds `value`."""
+        sealed = self.store.load(name)
+        if sealed is not None and self.recall(name) == value:
+            self.store.discard(name, sealed)
 
     @contextmanager
     def _leased(self, lease: str) -> Iterator[None]:

@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from .hosts import HOST_KINDS
 
+DEFAULT_JOB_POLLS = 2  # a CF job completes at the third read of it (or of its resource) ...
+DEFAULT_JOB_SECONDS = 3.0  # ... or this long after it started, whichever comes first
 REQUEST_FAULTS = ("status", "hang", "drop")
 FAULT_KINDS = REQUEST_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
 SECRET_QUERY_NAMES = {
@@ -82,7 +84,8 @@ class Knobs:
         self.lock = threading.Lock()
         self.faults: list[dict] = []
         self.latency_ms = 0
-        self.job_polls = 1
+        self.job_polls = DEFAULT_JOB_POLLS
+        self.job_seconds = DEFAULT_JOB_SECONDS
         self.deploy_polls = 1
         self.calls: deque = deque(maxlen=10000)
         self._fault_ids = itertools.count(1)
@@ -92,7 +95,8 @@ class Knobs:
         with self.lock:
             self.faults.clear()
             self.latency_ms = 0
-            self.job_polls = 1
+            self.job_polls = DEFAULT_JOB_POLLS
+            self.job_seconds = DEFAULT_JOB_SECONDS
             self.deploy_polls = 1
 
     def add_fault(self, spec: dict) -> dict:

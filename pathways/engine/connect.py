@@ -35,9 +35,10 @@ class Tuning:
     settings.
     """
 
-    job_poll_seconds: float = 2.0
+    job_poll_seconds: float = 0.25
     job_poll_max_seconds: float = 10.0
-    deploy_poll_seconds: float = 2.0
+    job_poll_min_seconds: float = 0.2
+    deploy_poll_seconds: float = 0.25
     retry_base_seconds: float = 1.0
     retry_tries: int = 5
     connect_timeout: float = 10.0
@@ -48,6 +49,7 @@ class Tuning:
         return cls(
             job_poll_seconds=float(settings.AUTHWIZARD_JOB_POLL_SECONDS),
             job_poll_max_seconds=float(settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS),
+            job_poll_min_seconds=float(settings.AUTHWIZARD_JOB_POLL_MIN_SECONDS),
             deploy_poll_seconds=float(settings.AUTHWIZARD_DEPLOY_POLL_SECONDS),
             retry_base_seconds=float(settings.AUTHWIZARD_RETRY_BASE_SECONDS),
             retry_tries=int(settings.AUTHWIZARD_RETRY_TRIES),
@@ -190,6 +192,7 @@ class Connection:
             polling=JobPolling(
                 first_interval=self.tuning.job_poll_seconds,
                 max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
+                min_interval=self.tuning.job_poll_min_seconds,
                 sleep=self.sleep,
             ),
             tokens=self.shared_tokens,
@@ -201,7 +204,11 @@ class Connection:
             self.http,
             cpi_api_key(self.landscape),
             tokens=self.tokens,
-            deploy_wait=DeployWait(interval=self.tuning.deploy_poll_seconds, sleep=self.sleep),
+            deploy_wait=DeployWait(
+                interval=self.tuning.deploy_poll_seconds,
+                max_interval=max(self.tuning.deploy_poll_seconds, self.tuning.job_poll_max_seconds),
+                sleep=self.sleep,
+            ),
         )
 
     def space(self) -> Space:

@@ -42,10 +42,12 @@ CSRF_KEEP_SECONDS = 20 * 60  # a CSRF token and its session are reused this long
 
 @dataclass
 class DeployWait:
-    """How to wait for a User Credentials deployment (D-18): poll every 2 s for up to 60 s."""
+    """How to wait for a User Credentials deployment (D-18): read it at once, then after 0.25 s, the wait
+    doubling up to `max_interval`, for up to 60 s."""
 
-    interval: float = 2.0
+    interval: float = 0.25
     timeout: float = 60.0
+    max_interval: float = 10.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -518,6 +520,7 @@ class CpiClient:
     def wait_until_deployed(self, name: str) -> UserCredential:
         """Poll the artifact until `SecurityArtifactDescriptor.Status == DEPLOYED` (D-18)."""
         started = self.deploy_wait.clock()
+        interval = self.deploy_wait.interval
         while True:
             credential = self.get_user_credential(name)
             if credential is not None and (credential.status or "").upper() == "DEPLOYED":
@@ -530,7 +533,8 @@ class CpiClient:
                     retryable=True,
                     code="not_deployed",
                 )
-            self.deploy_wait.sleep(self.deploy_wait.interval)
+            self.deploy_wait.sleep(interval)
+            interval = min(max(interval, self.deploy_wait.max_interval), interval * 2)
 
     # --- keystore ----------------------------------------------------------------------------------------
 

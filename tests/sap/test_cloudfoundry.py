@@ -197,7 +197,9 @@ def test_stuck_job_gives_up_after_the_timeout_and_is_retryable(
         username=user["username"],
         password=user["password"],
         uaa_url=sandbox_tenant["uaa_url"],
-        polling=JobPolling(first_interval=0.01, max_interval=0.02, instance_timeout=0.3, key_timeout=0.3),
+        polling=JobPolling(
+            first_interval=0.01, max_interval=0.02, min_interval=0.0, instance_timeout=0.3, key_timeout=0.3
+        ),
     )
     faults.add(kind="job_forever", name="^stuck$")
     with pytest.raises(SapError) as caught:

@@ -14,7 +14,8 @@ from .hosts import HOST_KINDS
 DEFAULT_JOB_POLLS = 2  # a CF job completes at the third read of it (or of its resource) ...
 DEFAULT_JOB_SECONDS = 3.0  # ... or this long after it started, whichever comes first
 REQUEST_FAULTS = ("status", "hang", "drop")
-FAULT_KINDS = REQUEST_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+AFTER_FAULTS = ("status_after", "drop_after")  # the request is carried out, then the answer is lost
+FAULT_KINDS = REQUEST_FAULTS + AFTER_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
 SECRET_QUERY_NAMES = {
     "client_secret",
     "clientsecret",
@@ -48,7 +49,7 @@ def _validated_fault(spec: dict) -> dict:
     times = spec.get("times", 1)
     if times is not None and (not isinstance(times, int) or times < 1):
         raise FaultError("times must be a positive integer or null (unlimited)")
-    if kind == "status" and not isinstance(spec.get("status"), int):
+    if kind in ("status", "status_after") and not isinstance(spec.get("status"), int):
         raise FaultError("a status fault needs an integer status")
     if kind == "hang" and not isinstance(spec.get("seconds", 0), int | float):
         raise FaultError("seconds must be a number")

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from .errors import SapError, translate_failure
+from .errors import SapError, send_once, translate_failure
 from .http import SapHttp, parse_retry_after
 from .keys import ServiceKey, parse_service_key
 from .tokencache import SharedTokens
@@ -196,6 +196,11 @@ class CloudFoundry:
     def __repr__(self) -> str:
         return f"CloudFoundry(api_url={self.api_url!r}, username={self.username!r})"
 
+    @property
+    def _resend(self) -> dict[str, Any]:
+        """How writes with an unknown outcome are sent again (after reading that they did not land)."""
+        return {"tries": max(1, self.http.retry.tries), "pause": self.http.write_pause}
+
     # --- login -------------------------------------------------------------------------------------------
 
     def uaa_token_url(self) -> str:
@@ -231,6 +236,7 @@ class CloudFoundry:
             "POST",
             token_url,
             service="The Cloud Foundry login (UAA)",
+            idempotent=True,
             headers={"Accept": "application/json"},
             auth=("cf", ""),
             data={"grant_type": "password", "username": self.username, "password": password},
@@ -425,7 +431,7 @@ class CloudFoundry:
         self,
         *,
         what: str,
-        location: str,
+        location: str | None,
         guid: str | None = None,
         space_guid: str | None = None,
         name: str | None = None,
@@ -440,7 +446,7 @@ class CloudFoundry:
             if guid is None:
                 assert space_guid is not None and name is not None
                 found = self.find_instance(space_guid, name)
-                if found is None:
+                if found is None and location is not None:
                     self.wait_for_job(location, timeout=self.polling.instance_timeout, what=what)
                     found = self.find_instance(space_guid, name)
                 if found is None:
@@ -451,7 +457,7 @@ class CloudFoundry:
                 instance = ServiceInstance.from_json(response.json())
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             state = instance.last_operation.state if instance.last_operation else None
-            if state == "failed":
+            if state == "failed" and location is not None:
                 self.wait_for_job(location, timeout=self.polling.instance_timeout, what=what)
             if state != "in progress":
                 return self._require_succeeded(instance, what)
@@ -515,8 +521,15 @@ class CloudFoundry:
         if labels:
             body["metadata"] = {"labels": labels}
         what = f"the service instance {name}"
+
+        def send() -> requests.Response | ServiceInstance:
+            return self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
+
+        def landed() -> requests.Response | ServiceInstance | None:
+            return self.find_instance(space_guid, name)
+
         try:
-            response = self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
+            sent = send_once(send, landed, **self._resend)
         except SapError as error:
             if error.status == 422 and self.find_instance(space_guid, name) is not None:
                 raise SapError(
@@ -526,6 +539,9 @@ class CloudFoundry:
                     remote_message=error.remote_message,
                 ) from error
             raise
+        if isinstance(sent, ServiceInstance):  # the lost answer's instance is there: follow it
+            return self._follow_instance(sent, what=f"the creation of {what}")
+        response = sent
         if response.status_code == 202:
             location = self._job_location(response, what)
             return self._await_instance(
@@ -535,6 +551,12 @@ class CloudFoundry:
         if instance is None:
             raise SapError(f"The service instance {name} was created but cannot be found", retryable=True)
         return self._require_succeeded(instance, f"the creation of {what}")
+
+    def _follow_instance(self, instance: ServiceInstance, *, what: str) -> ServiceInstance:
+        """An instance whose write got no certain answer but which is there: wait for its operation."""
+        if instance.in_progress:
+            return self._await_instance(what=what, location=None, guid=instance.guid)
+        return self._require_succeeded(instance, what)
 
     def update_instance_parameters(self, guid: str, parameters: dict[str, Any]) -> ServiceInstance:
         """PATCH the instance parameters (202 + job, or 200), then re-read the instance."""
@@ -611,12 +633,22 @@ class CloudFoundry:
         if parameters:
             body["parameters"] = parameters
         what = f"the service key {name}"
-        try:
-            response = self._call(
+
+        def send() -> requests.Response | KeyBinding:
+            return self._call(
                 "POST", "/v3/service_credential_bindings", what=what, expected=(201, 202), json=body
             )
+
+        def landed() -> requests.Response | KeyBinding | None:
+            return self.find_key(instance_guid, name)
+
+        try:
+            sent = send_once(send, landed, **self._resend)
         except SapError as error:
             raise self._explain_key_refusal(error, instance_guid, name) from error
+        if isinstance(sent, KeyBinding):  # the lost answer's key is there: wait until it is usable
+            return self._require_key_ready(self.wait_for_key(sent))
+        response = sent
         if response.status_code == 202:
             return self._await_key(
                 what=f"the creation of {what}",

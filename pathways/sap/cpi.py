@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .errors import SapError
+from .errors import SapError, send_once
 from .http import SapHttp
 from .keys import ServiceKey
 from .odata import (
@@ -210,6 +210,11 @@ class CpiClient:
     def __repr__(self) -> str:
         return f"CpiClient(root={self.root!r}, clientid={self.key.clientid!r})"
 
+    @property
+    def _resend(self) -> dict[str, Any]:
+        """How writes with an unknown outcome are sent again (after reading that they did not land)."""
+        return {"tries": max(1, self.http.retry.tries), "pause": self.http.write_pause}
+
     # --- plumbing ----------------------------------------------------------------------------------------
 
     def _authorization(self) -> str:
@@ -290,6 +295,7 @@ class CpiClient:
         params: Any = None,
         json: Any = None,
         data: Any = None,
+        idempotent: bool = False,
     ) -> requests.Response:
         all_headers = {"Authorization": self._authorization(), **headers}
         return self.http.request(
@@ -301,6 +307,7 @@ class CpiClient:
             data=data,
             headers=all_headers,
             throttled=True,
+            idempotent=idempotent,
         )
 
     def _call(
@@ -318,6 +325,7 @@ class CpiClient:
         accept_json: bool = True,
         alias: str | None = None,
         keystore_write: bool = False,
+        idempotent: bool = False,
     ) -> requests.Response:
         """One OData call: bearer token, CSRF on writes (refetched once on `Required`), refresh on 401."""
         url = path if path.startswith("http") else self.root + path
@@ -335,7 +343,9 @@ class CpiClient:
                 headers["X-CSRF-Token"] = (
                     self._csrf_token or self._reuse_csrf_token() or self.fetch_csrf_token()
                 )
-            response = self._send(method, url, headers=headers, params=params, json=json, data=data)
+            response = self._send(
+                method, url, headers=headers, params=params, json=json, data=data, idempotent=idempotent
+            )
             if response.status_code in expected:
                 return response
             if response.status_code == 401 and not token_retried:
@@ -450,7 +460,8 @@ class CpiClient:
     ) -> None:
         """POST a new artifact (202 = deployment triggered); a taken name raises a clear SapError."""
         body = self._credential_body(name, user, password, description, kind, company_id)
-        try:
+
+        def send() -> bool:
             self._call(
                 "POST",
                 "/UserCredentials",
@@ -458,6 +469,12 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(201, 202, 204),
                 json=body,
+            )
+            return True
+
+        try:
+            send_once(
+                send, lambda: True if self.get_user_credential(name) is not None else None, **self._resend
             )
         except SapError as error:
             if error.status == 409:
@@ -490,6 +507,7 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
                 json=body,
+                idempotent=True,  # the full object: sending it twice leaves the same artifact
             )
         except SapError as error:
             if error.status in (404, 409):
@@ -503,7 +521,8 @@ class CpiClient:
 
     def delete_user_credential(self, name: str) -> bool:
         """Delete the artifact; False when it was already gone."""
-        try:
+
+        def send() -> bool:
             self._call(
                 "DELETE",
                 "/UserCredentials" + entity_key(name),
@@ -511,11 +530,16 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
             )
+            return True
+
+        try:
+            return send_once(
+                send, lambda: True if self.get_user_credential(name) is None else None, **self._resend
+            )
         except SapError as error:
             if error.status == 404:
                 return False
             raise
-        return True
 
     def wait_until_deployed(self, name: str) -> UserCredential:
         """Poll the artifact until `SecurityArtifactDescriptor.Status == DEPLOYED` (D-18)."""
@@ -572,7 +596,8 @@ class CpiClient:
 
     def delete_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> bool:
         """Delete an entry; False when it was already gone. Reserved aliases raise (403)."""
-        try:
+
+        def send() -> bool:
             self._call(
                 "DELETE",
                 self._entry_path(alias),
@@ -583,18 +608,22 @@ class CpiClient:
                 alias=alias,
                 keystore_write=True,
             )
+            return True
+
+        try:
+            return send_once(send, lambda: True if self.get_keystore_entry(alias, keystore) is None else None)
         except SapError as error:
             if error.status == 404:
                 return False
             raise
-        return True
 
     def generate_key_pair(self, request: KeyPairRequest) -> KeystoreEntry:
         """Generate a self-signed key pair under `request.alias` and return the entry read back."""
         check_name(request.alias, label="alias", max_length=250)
         if not request.common_name or len(request.country or "") != 2:
             raise SapError("A key pair needs a common name and a two-letter country code")
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._call(
                 "POST",
                 "/KeyPairGenerationRequests",
@@ -606,9 +635,13 @@ class CpiClient:
                 alias=request.alias,
                 keystore_write=True,
             )
+            return None
+
+        try:
+            landed = send_once(send, lambda: self.get_keystore_entry(request.alias), **self._resend)
         except SapError as error:
             raise self._explain_write_refusal(error, request.alias, update=False) from error
-        return self._require_entry(request.alias)
+        return landed or self._require_entry(request.alias)
 
     def _trusted_write(
         self,
@@ -675,7 +708,8 @@ class CpiClient:
         Otherwise a SapError with code `notTrusted` names the fingerprint for the user to check.
         """
         check_name(alias, label="alias", max_length=250)
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._trusted_write(
                 "PUT",
                 f"/CertificateResources('{hex_alias(alias)}')/$value",
@@ -686,9 +720,15 @@ class CpiClient:
                 data=pem.encode("ascii"),
                 content_type="application/pkix-cert",
             )
+            return None
+
+        try:
+            landed = send_once(
+                send, lambda: None if update else self.get_keystore_entry(alias), **self._resend
+            )
         except SapError as error:
             raise self._explain_write_refusal(error, alias, update) from error
-        return self._require_entry(alias)
+        return landed or self._require_entry(alias)
 
     def _confirm_untrusted(
         self, response: requests.Response, alias: str, expected_fingerprint: str | None
@@ -784,7 +824,8 @@ class CpiClient:
             "Password": password,
             "Resource": base64.b64encode(pkcs12).decode("ascii"),
         }
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._trusted_write(
                 "POST",
                 "/KeyPairResources",
@@ -794,9 +835,15 @@ class CpiClient:
                 expected_fingerprint_sha256=expected_fingerprint_sha256,
                 json=body,
             )
+            return None
+
+        try:
+            landed = send_once(
+                send, lambda: None if update else self.get_keystore_entry(alias), **self._resend
+            )
         except SapError as error:
             raise self._explain_write_refusal(error, alias, update) from error
-        return self._require_entry(alias)
+        return landed or self._require_entry(alias)
 
     # --- service endpoints -------------------------------------------------------------------------------
 

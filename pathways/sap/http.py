@@ -38,6 +38,9 @@ LOOPBACK_ADDRESS = "127.0.0.1"
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# After these answers a write may have been carried out: it is not sent again before the remote state is read
+UNCERTAIN_WRITE_STATUSES = frozenset({502, 504})
+UNCERTAIN = "write_outcome_unknown"
 SECRET_QUERY_NAMES = frozenset(
     {
         "password",
@@ -273,6 +276,10 @@ class SapHttp:
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
 
+    def write_pause(self, attempt: int) -> None:
+        """The wait before a write is sent again after its remote state showed it did not land."""
+        self.retry.sleep(self.retry.backoff(attempt))
+
     @property
     def call_count(self) -> int:
         """How many HTTP attempts this run has made (retries included)."""
@@ -318,17 +325,21 @@ class SapHttp:
         timeouts: Timeouts | None = None,
         retry: bool = True,
         throttled: bool = False,
+        idempotent: bool = False,
     ) -> requests.Response:
         """Send one logical call, retrying what retrying can fix; return the final response.
 
         HTTP error statuses are returned, not raised: the caller translates them. Transport failures
-        (connection, timeout, TLS, refused destination) raise SapError.
+        (connection, timeout, TLS, refused destination) raise SapError. A write (not `idempotent`) is not
+        sent again after a 502/504 or a connection lost once it was sent: the 502/504 is returned, the lost
+        connection raises SapError code `write_outcome_unknown`, and the caller reads the remote state.
         """
         method = method.upper()
         self.check_destination(url)
         host = urlsplit(url).hostname or ""
         limits = (timeouts or self.timeouts).as_tuple()
         retryable_statuses = RETRYABLE_STATUSES_FOR_READS if method in SAFE_METHODS else RETRYABLE_STATUSES
+        repeatable = method in SAFE_METHODS or idempotent
         tries = max(1, self.retry.tries if retry else 1)
         waited = 0.0
         for attempt in range(1, tries + 1):
@@ -362,6 +373,14 @@ class SapHttp:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
                 self._log(method, url, params, None, started, attempt, kind, waited)
+                if not repeatable and not _never_sent(exc):
+                    raise SapError(
+                        f"{service} at {host} dropped the connection ({kind}) after the request was sent; "
+                        f"whether it was carried out is unknown",
+                        retryable=True,
+                        code=UNCERTAIN,
+                        remote_message=_short(exc),
+                    ) from exc
                 if attempt >= tries:
                     raise SapError(
                         f"{service} at {host} could not be reached ({kind}) after {attempt} attempts; "
@@ -374,7 +393,8 @@ class SapHttp:
                 self.retry.sleep(waited)
                 continue
             self._log(method, response.url or url, None, response.status_code, started, attempt, None, waited)
-            if response.status_code in retryable_statuses and attempt < tries:
+            uncertain = not repeatable and response.status_code in UNCERTAIN_WRITE_STATUSES
+            if response.status_code in retryable_statuses and attempt < tries and not uncertain:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 waited = self.retry.wait_for(attempt, retry_after)
                 response.close()
@@ -409,6 +429,15 @@ class SapHttp:
         )
         with self._lock:
             self.calls.append(record)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the connection failed before the request could reach the server (safe to send again)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _short(exc: BaseException) -> str:

@@ -172,6 +172,7 @@ class TokenClient:
                 "POST",
                 tokenurl,
                 service=SERVICE,
+                idempotent=True,
                 headers={"Accept": "application/json"},
                 data={
                     "grant_type": "client_credentials",
@@ -194,6 +195,7 @@ class TokenClient:
                     "POST",
                     mtls_tokenurl,
                     service=SERVICE,
+                    idempotent=True,
                     headers={"Accept": "application/json"},
                     data={"grant_type": "client_credentials", "client_id": clientid},
                     cert=cert,

@@ -4,16 +4,12 @@ heartbeat.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import certifi
 from django.conf import settings
 
 from pathways import netguard
@@ -124,9 +120,8 @@ class Connection:
         self.landscape = landscape
         self.tuning = tuning or Tuning.from_settings()
         self._heartbeat = heartbeat or (lambda: None)
-        self._directory: str | None = None
         self.http = SapHttp(
-            ca_bundle=self._write_ca_bundle(landscape.ca_bundle),
+            trust_pem=landscape.ca_bundle or "",
             timeouts=Timeouts(connect=self.tuning.connect_timeout, read=self.tuning.read_timeout),
             retry=RetryPolicy(
                 base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries, sleep=self.sleep
@@ -138,18 +133,6 @@ class Connection:
         self.tokens = TokenClient(self.http, shared=self.shared_tokens)
         self._space: Space | None = None
         self._plan_guid: str | None = None
-
-    def _write_ca_bundle(self, pem: str) -> str | None:
-        """The landscape's CAs are trusted in addition to the public ones, so both go into the one file."""
-        if not (pem or "").strip():
-            return None
-        self._directory = tempfile.mkdtemp(prefix="authwizard-ca-")
-        path = os.path.join(self._directory, "ca-bundle.pem")
-        with open(certifi.where(), encoding="utf-8") as public:
-            public_cas = public.read()
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(public_cas.rstrip() + "\n" + pem.strip() + "\n")
-        return path
 
     def sleep(self, seconds: float) -> None:
         """Waits between polls and retries keep the run's heartbeat fresh."""
@@ -165,8 +148,6 @@ class Connection:
 
     def close(self) -> None:
         self.http.close()
-        if self._directory:
-            shutil.rmtree(self._directory, ignore_errors=True)
 
     def __enter__(self) -> Connection:
         return self

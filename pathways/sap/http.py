@@ -7,6 +7,7 @@ import importlib.metadata
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -22,6 +23,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from . import tls
 from .errors import SapError
 
 
@@ -136,8 +138,9 @@ class _PinnedMixin(HTTPConnection):
         raise NewConnectionError(self, f"Failed to establish a new connection: {failure or 'no address'}")
 
 
-def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
-    """A requests adapter whose connections go only to the addresses `resolver` approves."""
+def _pinned_adapter(resolver: Resolver | None, ssl_context: ssl.SSLContext | None = None) -> HTTPAdapter:
+    """A requests adapter whose connections go only to the addresses `resolver` approves (and, given
+    `ssl_context`, trust what it trusts)."""
 
     class PinnedHTTPConnection(_PinnedMixin):
         pass
@@ -157,6 +160,8 @@ def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
 
     class PinnedAdapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            if ssl_context is not None:
+                kwargs["ssl_context"] = ssl_context
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {
                 "http": PinnedHTTPConnectionPool,
@@ -164,6 +169,21 @@ def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
             }
 
     return PinnedAdapter()
+
+
+_shared_adapters: dict[tuple[str, int], HTTPAdapter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_adapter(trust_pem: str, resolver: Resolver | None) -> HTTPAdapter:
+    """The process's adapter for one CA bundle and resolver: its pools keep connections alive per host
+    across runs, all with the one `SSLContext` of that bundle."""
+    key = (tls.bundle_id(trust_pem), id(resolver))
+    with _shared_lock:
+        adapter = _shared_adapters.get(key)
+        if adapter is None:
+            adapter = _shared_adapters[key] = _pinned_adapter(resolver, tls.trust_context(trust_pem))
+        return adapter
 
 
 @dataclass
@@ -251,6 +271,9 @@ class SapHttp:
 
     - `ca_bundle`: the landscape's CA file; when set it is the only trust for every call, whatever
       `REQUESTS_CA_BUNDLE` says (the session ignores the environment).
+    - `trust_pem`: instead of a file, the CAs to trust besides the public ones (a landscape's bundle, ""
+      for none): the process's one `SSLContext` and connection pool for that bundle are used, so
+      connections stay alive across runs (see `tls`).
     - `url_guard`: called with each URL before the request; return False or raise to refuse it.
     - `resolver`: (host, port) → the addresses a connection may use, or raises to refuse; connections go
       only to those addresses. Without it `.localhost` names go to loopback and others resolve as usual.
@@ -258,6 +281,7 @@ class SapHttp:
     """
 
     ca_bundle: str | None = None
+    trust_pem: str | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     url_guard: Callable[[str], bool | None] | None = None
@@ -271,7 +295,10 @@ class SapHttp:
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.headers["User-Agent"] = self.user_agent
-        adapter = _pinned_adapter(self.resolver)
+        if self.trust_pem is not None:
+            adapter = shared_adapter(self.trust_pem, self.resolver)
+        else:
+            adapter = _pinned_adapter(self.resolver)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
@@ -286,7 +313,8 @@ class SapHttp:
         return len(self.calls)
 
     def close(self) -> None:
-        self.session.close()
+        if self.trust_pem is None:  # a shared adapter's pools outlive the run
+            self.session.close()
 
     def __enter__(self) -> SapHttp:
         return self
@@ -346,8 +374,9 @@ class SapHttp:
             if throttled:
                 waited += self.throttle.acquire(host)
             started = time.monotonic()
+            session = self.session if cert is None or self.trust_pem is None else self._client_session(cert)
             try:
-                response = self.session.request(
+                response = session.request(
                     method,
                     url,
                     params=params,
@@ -361,6 +390,9 @@ class SapHttp:
                     allow_redirects=False,
                     proxies=dict(self.proxies) if self.proxies else None,
                 )
+                if session is not self.session:
+                    response.content  # noqa: B018 - read before the one-call session closes
+                    session.close()
             except requests.exceptions.SSLError as exc:
                 self._log(method, url, params, None, started, attempt, "TLS failure", waited)
                 raise SapError(
@@ -402,6 +434,17 @@ class SapHttp:
                 continue
             return response
         raise AssertionError("unreachable: the retry loop always returns or raises")
+
+    def _client_session(self, cert: tuple[str, str]) -> requests.Session:
+        """A session for one call with a client certificate: its own context, never the shared one."""
+        session = requests.Session()
+        session.trust_env = False
+        session.headers.update(self.session.headers)
+        session.cookies = self.session.cookies
+        adapter = _pinned_adapter(self.resolver, tls.client_context(self.trust_pem, *cert))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
 
     def _log(
         self,

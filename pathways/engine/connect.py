@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from pathways import netguard
-from pathways.engine.shared import shared_tokens
+from pathways.engine.shared import cpi_throttle, shared_tokens
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
 from pathways.sap.cpi import CpiClient, DeployWait
 from pathways.sap.errors import SapError
@@ -128,6 +128,7 @@ class Connection:
             ),
             url_guard=guard_destination,
             resolver=guarded_addresses,
+            throttle=cpi_throttle(),
         )
         self.shared_tokens = shared_tokens()
         self.tokens = TokenClient(self.http, shared=self.shared_tokens)

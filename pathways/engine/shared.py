@@ -1,5 +1,5 @@
-"""What every run and worker of this installation shares: access tokens (sealed by the vault) and leases,
-in Redis when `REDIS_URL` is set, in the database otherwise.
+"""What every run and worker of this installation shares: access tokens (sealed by the vault), leases and
+the CPI rate-limit buckets, in Redis when `REDIS_URL` is set, in the database otherwise.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from pathways import vault
 from pathways.models import SharedValue
+from pathways.sap.throttle import SharedThrottle, next_slot
 from pathways.sap.tokencache import SharedTokens, Store
 
 
@@ -52,6 +53,20 @@ class DatabaseStore:
     def release(self, name: str) -> None:
         SharedValue.objects.filter(name=name).update(lease_until=0.0)
 
+    def reserve(self, name: str, interval: float, tolerance: float, now: float) -> float:
+        """The bucket's next slot, read and moved on in one short transaction (row lock on PostgreSQL)."""
+        with transaction.atomic():
+            row = SharedValue.objects.select_for_update().filter(name=name).first()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        row = SharedValue.objects.create(name=name, expires_at=0.0)
+                except IntegrityError:
+                    row = SharedValue.objects.select_for_update().get(name=name)
+            wait, arrival = next_slot(row.expires_at, interval, tolerance, now)
+            SharedValue.objects.filter(name=name).update(expires_at=arrival)
+        return wait
+
 
 class RedisStore:
     """The `Store` in Redis: values with a TTL, leases as `SET NX PX`."""
@@ -80,6 +95,16 @@ class RedisStore:
     def release(self, name: str) -> None:
         self.client.delete(self.prefix + name)
 
+    _RESERVE = """
+    local arrival = math.max(tonumber(redis.call('get', KEYS[1]) or '0'), tonumber(ARGV[3]))
+    local wait = math.max(0, arrival - tonumber(ARGV[2]) - tonumber(ARGV[3]))
+    redis.call('set', KEYS[1], tostring(arrival + tonumber(ARGV[1])), 'PX', 60000)
+    return tostring(wait)
+    """
+
+    def reserve(self, name: str, interval: float, tolerance: float, now: float) -> float:
+        return float(self.client.eval(self._RESERVE, 1, self.prefix + name, interval, tolerance, now))
+
 
 @cache
 def store() -> Store:
@@ -104,3 +129,9 @@ def _unseal(sealed: str) -> str:
         return vault.decrypt(sealed)
     except vault.VaultError as error:
         raise ValueError(str(error)) from error
+
+
+def cpi_throttle() -> SharedThrottle:
+    """The CPI rate limit shared by every run and worker: one bucket per tenant host."""
+    slots: Any = store()
+    return SharedThrottle(slots)

@@ -25,6 +25,7 @@ from urllib3.util import connection as urllib3_connection
 
 from . import tls
 from .errors import SapError
+from .throttle import SharedThrottle
 
 
 def _installed_version() -> str:
@@ -286,7 +287,7 @@ class SapHttp:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     url_guard: Callable[[str], bool | None] | None = None
     resolver: Resolver | None = None
-    throttle: HostThrottle = field(default_factory=lambda: HostThrottle(8))
+    throttle: HostThrottle | SharedThrottle = field(default_factory=lambda: HostThrottle(8))
     proxies: Mapping[str, str] | None = None
     user_agent: str = USER_AGENT
     calls: list[CallRecord] = field(default_factory=list, init=False, repr=False)

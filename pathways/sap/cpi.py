@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -206,6 +206,7 @@ class CpiClient:
             self.tokens = TokenClient(self.http)
         self._csrf_token: str | None = None
         self._csrf_kept: dict[str, Any] | None = None
+        self._reads: dict[tuple[str, str], Any] = {}
 
     def __repr__(self) -> str:
         return f"CpiClient(root={self.root!r}, clientid={self.key.clientid!r})"
@@ -340,6 +341,7 @@ class CpiClient:
             elif json is not None:
                 headers["Content-Type"] = JSON_CONTENT_TYPE
             if is_write:
+                self._reads.clear()  # what this client read before may change now
                 headers["X-CSRF-Token"] = (
                     self._csrf_token or self._reuse_csrf_token() or self.fetch_csrf_token()
                 )
@@ -415,7 +417,11 @@ class CpiClient:
         items = self._collect("/UserCredentials", what="the User Credentials list", role=ROLE_READ)
         return [UserCredential.from_json(item) for item in items if item.get("Kind") in USER_CREDENTIAL_KINDS]
 
-    def get_user_credential(self, name: str) -> UserCredential | None:
+    def get_user_credential(self, name: str, *, fresh: bool = False) -> UserCredential | None:
+        """The artifact, read once per client (run) until this client writes; `fresh` reads it again."""
+        key = ("credential", name)
+        if not fresh and key in self._reads:
+            return cast(UserCredential | None, self._reads[key])
         try:
             response = self._call(
                 "GET",
@@ -424,10 +430,13 @@ class CpiClient:
                 role=ROLE_READ,
             )
         except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return UserCredential.from_json(entity(response.json()))
+            if error.status != 404:
+                raise
+            found = None
+        else:
+            found = UserCredential.from_json(entity(response.json()))
+        self._reads[key] = found
+        return found
 
     def _credential_body(
         self, name: str, user: str, password: str, description: str, kind: str, company_id: str | None
@@ -545,8 +554,10 @@ class CpiClient:
         """Poll the artifact until `SecurityArtifactDescriptor.Status == DEPLOYED` (D-18)."""
         started = self.deploy_wait.clock()
         interval = self.deploy_wait.interval
+        fresh = False  # this run's read (made before any write of it) may already show DEPLOYED
         while True:
-            credential = self.get_user_credential(name)
+            credential = self.get_user_credential(name, fresh=fresh)
+            fresh = True
             if credential is not None and (credential.status or "").upper() == "DEPLOYED":
                 return credential
             if self.deploy_wait.clock() - started >= self.deploy_wait.timeout:
@@ -572,6 +583,10 @@ class CpiClient:
         return [KeystoreEntry.from_json(item) for item in items]
 
     def get_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> KeystoreEntry | None:
+        """The entry, read once per client (run) until this client writes."""
+        key = ("keystore:" + keystore, alias)
+        if key in self._reads:
+            return cast(KeystoreEntry | None, self._reads[key])
         try:
             response = self._call(
                 "GET",
@@ -581,10 +596,13 @@ class CpiClient:
                 params={"keystoreName": keystore},
             )
         except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return KeystoreEntry.from_json(entity(response.json()))
+            if error.status != 404:
+                raise
+            found = None
+        else:
+            found = KeystoreEntry.from_json(entity(response.json()))
+        self._reads[key] = found
+        return found
 
     def _require_entry(self, alias: str) -> KeystoreEntry:
         entry = self.get_keystore_entry(alias)
@@ -611,7 +629,11 @@ class CpiClient:
             return True
 
         try:
-            return send_once(send, lambda: True if self.get_keystore_entry(alias, keystore) is None else None)
+            return send_once(
+                send,
+                lambda: True if self.get_keystore_entry(alias, keystore) is None else None,
+                **self._resend,
+            )
         except SapError as error:
             if error.status == 404:
                 return False

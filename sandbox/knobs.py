@@ -15,7 +15,11 @@ DEFAULT_JOB_POLLS = 2  # a CF job completes at the third read of it (or of its r
 DEFAULT_JOB_SECONDS = 3.0  # ... or this long after it started, whichever comes first
 REQUEST_FAULTS = ("status", "hang", "drop")
 AFTER_FAULTS = ("status_after", "drop_after")  # the request is carried out, then the answer is lost
-FAULT_KINDS = REQUEST_FAULTS + AFTER_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+FAULT_KINDS = (
+    REQUEST_FAULTS
+    + AFTER_FAULTS
+    + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+)
 SECRET_QUERY_NAMES = {
     "client_secret",
     "clientsecret",

@@ -39,6 +39,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: str, *, positive: bool = True) -> list[int]:
+    """Whole numbers separated by commas, e.g. "30,14,7"; a typo stops start-up with the setting named."""
+    raw = env(name, default)
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    try:
+        numbers = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers separated by commas (e.g. {default!r}), not {raw!r}"
+        ) from None
+    if positive and any(number <= 0 for number in numbers):
+        raise ImproperlyConfigured(f"{name} must hold numbers greater than zero, not {raw!r}")
+    return numbers
+
+
 def env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from authwizard.env import env, env_bool, env_float, env_int, env_list
+from authwizard.env import env, env_bool, env_float, env_int, env_int_list, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("AUTHWIZARD_VAR_DIR", str(BASE_DIR / "var")))
@@ -123,7 +123,9 @@ STORAGES = {
 }
 
 # Uploads (certificates, PKCS#12, service keys) are small; refuse anything large before it is parsed.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("AUTHWIZARD_MAX_UPLOAD_BYTES", 256 * 1024)
+# The one upload limit (pathways/upload_limit.py): the request body; a single file may be a quarter of it.
+AUTHWIZARD_MAX_UPLOAD_BYTES = env_int("AUTHWIZARD_MAX_UPLOAD_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = AUTHWIZARD_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # Security headers; `manage.py check --deploy` is clean when DEBUG is off and HTTPS is on.
@@ -200,13 +202,14 @@ AUTHWIZARD_TESTING = env_bool("AUTHWIZARD_TESTING", False)
 # Host names (or `*.suffix`), each optionally with `:port`, that may resolve to loopback/private addresses,
 # e.g. the local sandbox; the local run allows the sandbox's port only.
 AUTHWIZARD_SANDBOX_PORT = env_int("AUTHWIZARD_SANDBOX_PORT", 8443)
+AUTHWIZARD_ADDR = env("AUTHWIZARD_ADDR", "127.0.0.1:8000")  # `./dev run` only
 AUTHWIZARD_ALLOWED_HOSTS = env_list(
     "AUTHWIZARD_ALLOWED_HOSTS",
     f"sandbox.localhost:{AUTHWIZARD_SANDBOX_PORT},*.sandbox.localhost:{AUTHWIZARD_SANDBOX_PORT}"
     if AUTHWIZARD_LOCAL
     else "",
 )
-AUTHWIZARD_EXPIRY_THRESHOLDS = [int(x) for x in env_list("AUTHWIZARD_EXPIRY_THRESHOLDS", "30,14,7")]
+AUTHWIZARD_EXPIRY_THRESHOLDS = env_int_list("AUTHWIZARD_EXPIRY_THRESHOLDS", "30,14,7")
 
 # Talking to SAP: timeouts, retries (D-12) and polling of asynchronous answers (D-18, D-28).
 AUTHWIZARD_CONNECT_TIMEOUT = env_float("AUTHWIZARD_CONNECT_TIMEOUT", 10.0)
@@ -229,7 +232,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "authwizard@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "pathways.vault.RedactingFilter"}},
+    "filters": {"redact": {"()": "pathways.redact.RedactingFilter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
     },

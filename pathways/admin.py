@@ -1,8 +1,16 @@
 """Django admin for operators; encrypted secrets are not shown or editable here."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from pathways.models import ApiToken, Approval, AuditEvent, Landscape, Membership, Pathway, Run, RunStep
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
 
 
 class MembershipInline(admin.TabularInline):
@@ -21,11 +29,28 @@ class LandscapeAdmin(admin.ModelAdmin):
     exclude = ["cpi_certificate"]
 
 
+class ReadOnly(admin.ModelAdmin):
+    """Shown, never added or changed here: the app changes these through the model, with audit rows.
+
+    Deleting stays possible where deleting a landscape needs it (its pathways and runs go with it).
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Pathway)
-class PathwayAdmin(admin.ModelAdmin):
+class PathwayAdmin(ReadOnly):
+    """A pathway's status, method, verification and expiry come from runs; nobody sets them by hand."""
+
     list_display = ["landscape", "key", "method", "status", "last_verified_at", "drift_checked_at"]
     list_filter = ["key", "method", "status"]
-    readonly_fields = ["draft", "draft_meta", "applied", "version", "drift", "drift_checked_at"]
     list_select_related = ["landscape"]
 
 
@@ -34,21 +59,30 @@ class RunStepInline(admin.TabularInline):
     extra = 0
     readonly_fields = ["index", "label", "state", "duration_ms", "http_calls", "message"]
 
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(ReadOnly):
+    """A run's state and result are the worker's record of what happened; read only."""
+
     list_display = ["code", "landscape", "pathway", "kind", "state", "created_at"]
     list_filter = ["kind", "state"]
     inlines = [RunStepInline]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnly):
+    """The audit trail is append-only for everyone, superusers included (the model refuses as well)."""
+
     list_display = ["at", "username", "landscape_name", "pathway_key", "action"]
     list_filter = ["action"]
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_change_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from pathways import catalog
+from pathways.errors import Refused
 from pathways.models import Approval, ApprovalState, AuditEvent, Pathway, Secret, Tier
 
 DRAFT_CHANGED = "the draft changed after the request"
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(Refused):
     """The request or decision is not allowed; the message says why, for the page."""
 
 

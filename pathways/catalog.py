@@ -19,6 +19,13 @@ S4 = "SAP S/4HANA"
 CPI = "SAP Cloud Integration"
 SSC = "SAP Sales and Service Cloud V2"
 
+# Where the other system keeps the CPI load balancer's server root CA (sap-apis.md §13; names inferred).
+SERVER_ROOT_HOME = {
+    S4: "STRUST, the SSL client PSE (on-premise) or the trusted certificates of the communication system "
+    "(Cloud)",
+    SSC: "the communication system's settings, only when SSCv2 asks for the server's root CA",
+}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -85,6 +92,11 @@ class Pathway:
     def other_system(self) -> str:
         """The system whose administrator receives the hand-off sheet."""
         return self.source if self.is_inbound else self.target
+
+    @property
+    def server_root_home(self) -> str:
+        """Where the other system's administrator puts the CPI server root CA."""
+        return SERVER_ROOT_HOME[self.source if self.is_inbound else self.target]
 
     def method(self, key: str) -> Method:
         return self.methods[key]

@@ -35,7 +35,34 @@ class WatchedCertificate:
     not_after: datetime
 
     def days_left(self, now: datetime) -> int:
-        return (self.not_after - _aware(now)).days
+        return days_until(self.not_after, now)
+
+
+def days_until(not_after: datetime, now: datetime) -> int:
+    """Whole days left (negative once expired): the one count every page and the watcher show."""
+    return (_aware(not_after) - _aware(now)).days
+
+
+def thresholds() -> list[int]:
+    """The days before expiry at which members are told (AUTHWIZARD_EXPIRY_THRESHOLDS), largest first."""
+    return sorted({int(t) for t in settings.AUTHWIZARD_EXPIRY_THRESHOLDS if int(t) > 0}, reverse=True)
+
+
+def level(days_left: int | None, threshold_days: int | None = None) -> str:
+    """ "expired", "critical" (within the smallest threshold), "expiring" (within the landscape's threshold,
+    or the largest one when none is given), "ok", or "" when there is no certificate.
+    """
+    if days_left is None:
+        return ""
+    if days_left < 0:
+        return "expired"
+    limits = thresholds()
+    window = threshold_days if threshold_days is not None else max(limits or [0])
+    if days_left > window:
+        return "ok"
+    if limits and days_left <= limits[-1]:
+        return "critical"
+    return "expiring"
 
 
 @dataclass(frozen=True)
@@ -47,12 +74,21 @@ class Expiry:
     threshold_days: int
 
     @property
+    def not_after(self) -> datetime:
+        return self.certificate.not_after
+
+    @property
+    def level(self) -> str:
+        return level(self.days_left, self.threshold_days)
+
+    @property
     def is_expired(self) -> bool:
         return self.days_left < 0
 
     @property
     def is_expiring(self) -> bool:
-        return self.days_left < self.threshold_days
+        """Flagged on every page: expired, or within the landscape's threshold."""
+        return self.level != "ok"
 
     @property
     def countdown(self) -> str:
@@ -111,14 +147,21 @@ def certificates_of(pathway: Pathway) -> list[WatchedCertificate]:
     return watched
 
 
-def expiry_of(pathway: Pathway, now: datetime | None = None) -> Expiry | None:
-    """The pathway's soonest-expiring certificate, or None when it has no certificate."""
+def expiry_of(
+    pathway: Pathway, now: datetime | None = None, threshold_days: int | None = None
+) -> Expiry | None:
+    """The pathway's soonest-expiring certificate, or None when it has no certificate.
+
+    `threshold_days` is the landscape's (read from `pathway.landscape` unless given).
+    """
     now = _aware(now or timezone.now())
     watched = certificates_of(pathway)
     if not watched:
         return None
     soonest = min(watched, key=lambda w: w.not_after)
-    return Expiry(soonest, soonest.days_left(now), pathway.landscape.expiry_threshold_days)
+    if threshold_days is None:
+        threshold_days = pathway.landscape.expiry_threshold_days
+    return Expiry(soonest, soonest.days_left(now), threshold_days)
 
 
 def crossed_threshold(days_left: int, thresholds: list[int]) -> int | None:
@@ -151,13 +194,9 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
         f"SHA-256 fingerprint: {watched.fingerprint}\n\n"
         f"{action}\n"
         f"{reverse('certificates', args=[landscape.code, pathway.key])}\n\n"
-        f"You get one message per threshold ({', '.join(str(t) for t in thresholds_setting())} days).\n"
+        f"You get one message per threshold ({', '.join(str(t) for t in thresholds())} days).\n"
     )
     return subject, body
-
-
-def thresholds_setting() -> list[int]:
-    return sorted({int(t) for t in settings.AUTHWIZARD_EXPIRY_THRESHOLDS if int(t) > 0}, reverse=True)
 
 
 def _recipients(pathway: Pathway) -> list[str]:
@@ -173,13 +212,13 @@ def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
     run tries again.
     """
     now = _aware(now or timezone.now())
-    thresholds = thresholds_setting()
+    limits = thresholds()
     sent = []
     pathways = Pathway.objects.select_related("landscape").prefetch_related("landscape__memberships__user")
     for pathway in pathways:
         for watched in certificates_of(pathway):
             days_left = watched.days_left(now)
-            threshold = crossed_threshold(days_left, thresholds)
+            threshold = crossed_threshold(days_left, limits)
             if threshold is None:
                 continue
             notice = _claim(watched, threshold)

@@ -5,9 +5,11 @@ Secrets (the client secret, an SAP-generated private key) leave the vault once, 
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from pathways import certs
+from pathways.errors import Refused
 from pathways.models import AuditEvent, Secret
 from pathways.shapes.base import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 
@@ -17,7 +19,7 @@ REVEALED = "handoff_revealed"  # set when a one-time secret was handed out
 MIN_PASSPHRASE = 12
 
 
-class HandoffError(Exception):
+class HandoffError(Refused):
     """A hand-off action cannot be done; the message says why, for the page."""
 
 
@@ -50,28 +52,42 @@ def items(pathway) -> list[Item]:
     return shapes.of(pathway).handoff_items(pathway)
 
 
+def _claim(pathway, name: str, user, refusal: str) -> None:
+    """Mark `name` as handed out, atomically, before anything is decrypted; HandoffError if it was before.
+
+    Call inside a transaction: if the hand-out fails afterwards, the mark goes with it.
+    """
+    claimed = Secret.claim(
+        landscape=pathway.landscape,
+        pathway=pathway,
+        name=f"{REVEALED}_{name}",
+        value=timezone.now().isoformat(),
+        user=user,
+    )
+    if not claimed:
+        raise HandoffError(refusal)
+
+
 def reveal_client_secret(pathway, user) -> str:
     """The client secret, once; afterwards the sheet says who revealed it and when."""
     secret = pathway.secret(CLIENTSECRET)
     if secret is None:
         raise HandoffError("There is no client secret to hand over yet: apply the pathway first.")
-    if revealed(pathway, CLIENTSECRET):
-        raise HandoffError("The client secret was already revealed once. Rotate the key for a new one.")
-    value = secret.reveal()
-    Secret.store(
-        landscape=pathway.landscape,
-        pathway=pathway,
-        name=f"{REVEALED}_{CLIENTSECRET}",
-        value=timezone.now().isoformat(),
-        user=user,
-    )
-    AuditEvent.record(
-        user=user,
-        action="handoff.reveal",
-        landscape=pathway.landscape,
-        pathway_key=pathway.key,
-        note="client secret revealed for the hand-off",
-    )
+    with transaction.atomic():
+        _claim(
+            pathway,
+            CLIENTSECRET,
+            user,
+            "The client secret was already revealed once. Rotate the key for a new one.",
+        )
+        value = secret.reveal()
+        AuditEvent.record(
+            user=user,
+            action="handoff.reveal",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            note="client secret revealed for the hand-off",
+        )
     return value
 
 
@@ -79,30 +95,33 @@ def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
     """The SAP-generated certificate and key as PKCS#12 under the user's passphrase, once."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise HandoffError(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
-    key_secret, chain = pathway.secret(PRIVATE_KEY), certificate_of(pathway)
-    if key_secret is None or chain is None:
+    key_secret = pathway.secret(PRIVATE_KEY)
+    if key_secret is None or pathway.secret(CERTIFICATE) is None:
         raise HandoffError("There is no SAP-generated key to hand over: apply the pathway first.")
-    if revealed(pathway, PRIVATE_KEY):
-        raise HandoffError("The private key was already handed over once. Rotate the key for a new one.")
-    try:
-        key = certs.load_private_key(key_secret.reveal())
-        data = certs.export_pkcs12(key, chain, passphrase, friendly_name=pathway.applied.get("key_name", ""))
-    except certs.CertificateError as error:
-        raise HandoffError(str(error))
-    Secret.store(
-        landscape=pathway.landscape,
-        pathway=pathway,
-        name=f"{REVEALED}_{PRIVATE_KEY}",
-        value=timezone.now().isoformat(),
-        user=user,
-    )
-    AuditEvent.record(
-        user=user,
-        action="handoff.pkcs12",
-        landscape=pathway.landscape,
-        pathway_key=pathway.key,
-        note="certificate and private key handed over as PKCS#12",
-    )
+    with transaction.atomic():
+        _claim(
+            pathway,
+            PRIVATE_KEY,
+            user,
+            "The private key was already handed over once. Rotate the key for a new one.",
+        )
+        chain = certificate_of(pathway)
+        if chain is None:
+            raise HandoffError("The stored certificate cannot be read: apply the pathway again.")
+        try:
+            key = certs.load_private_key(key_secret.reveal())
+            data = certs.export_pkcs12(
+                key, chain, passphrase, friendly_name=pathway.applied.get("key_name", "")
+            )
+        except certs.CertificateError as error:
+            raise HandoffError(str(error))
+        AuditEvent.record(
+            user=user,
+            action="handoff.pkcs12",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            note="certificate and private key handed over as PKCS#12",
+        )
     return data
 
 

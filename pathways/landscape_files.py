@@ -1,8 +1,12 @@
 """Landscapes as JSON files: export without secrets, import validated exactly as the landscape form.
 
 A secret in the file is either its value or {"env": "VARIABLE"}, read from the environment at import.
+Secret fields of a pathway's draft (a password, a PKCS#12 file and its passphrase…) go into the vault,
+whoever imports, replacing what the vault held; they never reach the draft, the audit trail or a log.
 """
 
+import base64
+import binascii
 import json
 import os
 
@@ -10,7 +14,8 @@ from django.db import transaction
 
 from pathways import catalog
 from pathways.forms.landscape import SECRET_FIELDS, LandscapeForm
-from pathways.models import AuditEvent, Landscape, Membership, Role
+from pathways.models import AuditEvent, Landscape, Membership, Role, Secret
+from pathways.models.audit import CHANGED
 from pathways.models.pathway import METHOD_FIELD
 
 FORMAT = "authwizard.landscape/1"
@@ -54,6 +59,48 @@ def _secret_value(raw, name: str) -> str:
     raise ImportProblem(f'{name}: give the value as text, or {{"env": "VARIABLE"}}.')
 
 
+def _draft_secret(raw, spec: catalog.Field, where: str) -> str | None:
+    """A secret draft field's value from the file (None: not given, the vault keeps what it has)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dict) and set(raw) == {"env"} and isinstance(raw["env"], str):
+        value = os.environ.get(raw["env"], "")
+        if not value:
+            raise ImportProblem(f"{where}: the environment variable {raw['env']} is not set.")
+    elif isinstance(raw, str):
+        value = raw
+    else:
+        raise ImportProblem(f'{where}: a secret; give its value as text, or {{"env": "VARIABLE"}}.')
+    if spec.kind == "pkcs12":
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ImportProblem(f"{where}: give the PKCS#12 file as base64.") from None
+    return value
+
+
+def _split_draft(key: str, entry: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """(plain values, secrets) of a pathway's draft in the file; fields the pathway does not have are left
+    out.
+    """
+    draft = entry.get("draft") or {}
+    if not isinstance(draft, dict):
+        raise ImportProblem(f"pathways.{key}.draft: give the draft as an object of field values.")
+    fields = catalog.get(key).all_fields()
+    plain, secrets = {}, {}
+    for name, raw in draft.items():
+        spec = fields.get(name)
+        if spec is None:
+            continue
+        if spec.is_secret:
+            value = _draft_secret(raw, spec, f"pathways.{key}.draft.{name}")
+            if value is not None:
+                secrets[name] = value
+        else:
+            plain[name] = str(raw)
+    return plain, secrets
+
+
 def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
     """Create or update the landscape named in the file. Returns (landscape, created)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -69,6 +116,10 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
     pathways = data.get("pathways") or {}
     if not isinstance(pathways, dict) or set(pathways) - set(catalog.PATHWAYS):
         raise ImportProblem(f"pathways: use the keys {', '.join(catalog.PATHWAYS)}.")
+    if not all(isinstance(entry, dict) for entry in pathways.values()):
+        raise ImportProblem("pathways: give each pathway as an object with its method and draft.")
+    drafts = {key: _split_draft(key, entry) for key, entry in pathways.items()}
+    stored: list[str] = []
     with transaction.atomic():
         landscape = form.save(commit=False)
         if existing:
@@ -86,33 +137,33 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
             method = entry.get("method", pathway.method)
             if method not in pathway.spec.methods:
                 raise ImportProblem(f"pathways.{key}.method: use basic or certificate.")
+            plain, secrets = drafts[key]
             if user is not None:
                 pathway.save_field(METHOD_FIELD, method, seen_version=pathway.version, user=user, force=True)
                 pathway.refresh_from_db()
-                for name, value in (entry.get("draft") or {}).items():
-                    if name in pathway.spec.all_fields():
-                        pathway.save_field(
-                            name, str(value), seen_version=pathway.version, user=user, force=True
-                        )
-                        pathway.refresh_from_db()
+                for name, value in plain.items():
+                    pathway.save_field(name, value, seen_version=pathway.version, user=user, force=True)
+                    pathway.refresh_from_db()
             else:
                 pathway.method = method
-                pathway.draft.update(
-                    {
-                        k: str(v)
-                        for k, v in (entry.get("draft") or {}).items()
-                        if k in pathway.spec.all_fields()
-                    }
-                )
+                pathway.draft.update(plain)
                 pathway.save()
+            for name, value in secrets.items():  # into the vault, with or without a user
+                if user is not None:
+                    pathway.save_field(name, value, seen_version=pathway.version, user=user, force=True)
+                    pathway.refresh_from_db()
+                else:
+                    Secret.store(landscape=landscape, pathway=pathway, name=name, value=value)
+                stored.append(f"{key}.{name}")
+        changes = {
+            n: ["", CHANGED if n in SECRET_FIELDS else str(form.cleaned_data.get(n))]
+            for n in form.changed_data
+        }
         AuditEvent.record(
             user=user,
             action="landscape.import",
             landscape=landscape,
-            changes={
-                n: ["", "***CHANGED***" if n in SECRET_FIELDS else str(form.cleaned_data.get(n))]
-                for n in form.changed_data
-            },
-            secret_fields=SECRET_FIELDS,
+            changes=changes | {name: ["", ""] for name in stored},
+            secret_fields={*SECRET_FIELDS, *stored},
         )
     return landscape, existing is None

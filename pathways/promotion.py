@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from pathways import catalog
 from pathways.forms.landscape import SECRET_FIELDS, LandscapeForm
 from pathways.landscape_files import PLAIN_FIELDS, export_landscape
-from pathways.models import AuditEvent, Landscape
+from pathways.models import AuditEvent, Landscape, Secret
 from pathways.models.pathway import METHOD_FIELD, Conflict
 
 PROMOTED_LANDSCAPE_FIELDS = ("endpoint_path", "expiry_threshold_days")
@@ -41,8 +41,52 @@ class Change:
     after: str
 
 
-def secret_fields_of(pathway_key: str, method: str) -> list[catalog.Field]:
-    return [f for f in catalog.get(pathway_key).fields(method) if f.is_secret]
+# The target's own landscape secrets, which a copy never touches: vault name → what the page calls it.
+LANDSCAPE_SECRETS = {
+    "cpi_secret": "CPI API key secret",
+    "cf_password": "Cloud Foundry password",
+    "sm_secret": "Service Manager key secret",
+}
+
+
+@dataclass
+class Promotion:
+    """What a copy did: the settings it changed and, truthfully, what became of the target's secrets."""
+
+    changes: list[Change]
+    entered: list[str]  # secrets typed for the target and stored
+    kept: list[str]  # the target's own secrets it keeps
+    missing: list[str]  # secrets the copied drafts use that the target does not have yet
+
+    def summary(self, source: Landscape, target: Landscape) -> str:
+        count = len(self.changes)
+        sentences = [
+            f"Copied {count} setting{'s' if count != 1 else ''} from {source.name} to {target.name}."
+        ]
+        if self.entered:
+            sentences.append(f"Stored the secrets you entered: {', '.join(self.entered)}.")
+        if self.kept:
+            sentences.append(f"{target.name} kept its own {', '.join(self.kept)}.")
+        if self.missing:
+            sentences.append(f"{target.name} has no {', '.join(self.missing)} yet: enter it before an apply.")
+        return " ".join(sentences)
+
+
+def secret_fields_used(source_pathway, target_pathway) -> list[catalog.Field]:
+    """The secrets the target's pathway uses after the copy: those of the copied method whose condition
+    holds for the copied answers (none for a key pair generated in CPI, for example).
+    """
+    spec, method = source_pathway.spec, source_pathway.method
+    answers = {**(target_pathway.draft or {}), **(source_pathway.draft or {})}  # the target's draft after
+
+    def answer(name: str) -> str:
+        typed = answers.get(name)
+        if isinstance(typed, str):
+            return typed
+        field = spec.field(name, method)
+        return field.default if field else ""
+
+    return [f for f in spec.fields(method) if f.is_secret and (not f.when or answer(f.when[0]) == f.when[1])]
 
 
 def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
@@ -90,17 +134,18 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
 
 def promote(
     source: Landscape, target: Landscape, *, user, secrets: dict[str, dict[str, str]] | None = None
-) -> list[Change]:
+) -> Promotion:
     """Copy `source`'s configuration onto `target`; `secrets` = {pathway key: {field: new value}} (empty
-    keeps).
+    keeps; a secret the copied method does not use is ignored).
 
-    Returns the changes made. Raises PromotionProblem (nothing changed) when the target's form refuses.
+    Returns what was done. Raises PromotionProblem (nothing changed) when the target's form refuses.
     """
     if source.pk == target.pk:
         raise PromotionProblem({"target": ["Choose another landscape than the source."]})
     secrets = secrets or {}
     changes = planned_changes(source, target)
     exported = export_landscape(source)
+    sources = {p.key: p for p in source.pathways.all()}
     form_data = {
         name: "" if getattr(target, name) is None else str(getattr(target, name)) for name in PLAIN_FIELDS
     }
@@ -113,8 +158,15 @@ def promote(
         landscape = form.save(commit=False)
         landscape.version += 1
         landscape.save()
+        entered: list[str] = []
+        stored: list[str] = []  # audit names ("pathway.field") of the secrets entered
+        missing: list[str] = []
+        kept = [
+            label for name, label in LANDSCAPE_SECRETS.items() if Secret.lookup(landscape=target, name=name)
+        ]
         for key, entry in exported["pathways"].items():
             pathway = target.pathways.get(key=key)
+            used = secret_fields_used(sources[key], pathway)
             _save(pathway, METHOD_FIELD, entry["method"], user)
             pathway.refresh_from_db()
             fields = pathway.spec.all_fields()
@@ -122,24 +174,28 @@ def promote(
                 if name in fields and not fields[name].is_secret:
                     _save(pathway, name, str(value), user)
                     pathway.refresh_from_db()
-            allowed = {f.name for f in secret_fields_of(key, pathway.method)}
-            for name, value in (secrets.get(key) or {}).items():
-                if name in allowed and value:
-                    _save(pathway, name, value, user)
+            typed = secrets.get(key) or {}
+            for spec in used:
+                where = f"{pathway.spec.label}: {spec.label}"
+                if typed.get(spec.name):
+                    _save(pathway, spec.name, typed[spec.name], user)
                     pathway.refresh_from_db()
-        entered = sorted(
-            f"{key}.{name}" for key, values in secrets.items() for name, value in values.items() if value
-        )
+                    entered.append(where)
+                    stored.append(f"{key}.{spec.name}")
+                elif pathway.secret(spec.name) is not None:
+                    kept.append(where)
+                else:
+                    missing.append(where)
         AuditEvent.record(
             user=user,
             action="landscape.promote",
             landscape=target,
             changes={f"{c.where}.{c.field}": [c.before, c.after] for c in changes}
-            | {name: ["", ""] for name in entered},
-            secret_fields=set(entered),
+            | {name: ["", ""] for name in stored},
+            secret_fields=set(stored),
             note=f"Configuration copied from {source.name} ({source.get_tier_display()})",
         )
-    return changes
+    return Promotion(changes, entered, kept, missing)
 
 
 def _save(pathway, name: str, value: str, user) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from pathways import certs, shapes
+from pathways.errors import Refused
 from pathways.models import AuditEvent, Pathway, Secret
 
 PRIVATE_KEY = "sender_private_key"
@@ -27,7 +28,7 @@ ALGORITHMS = (
 )
 
 
-class SenderKeyError(Exception):
+class SenderKeyError(Refused):
     """A generation or download that cannot be done; the message says why, for the page."""
 
 

@@ -1,62 +1,28 @@
 """What a lead sees of one landscape over time: its certificates' validity (as SVG geometry) and its activity.
 
-Certificates come from facts the app already holds, never from remote calls: each pathway's verified
-`certificate_not_after`, the `validuntil` its last apply recorded, and certificates pasted into drafts
-(external client certificates, receiver roots). Thresholds: settings.AUTHWIZARD_EXPIRY_THRESHOLDS (30/14/7).
+Certificates are the ones the expiry watch knows (`expiry.certificates_of`: what the last apply or verify
+recorded, and certificates pasted into drafts), never read remotely; levels and thresholds are the
+expiry module's, so this page agrees with the overview, the badges and the e-mails.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
-from pathways import certs
+from pathways import expiry
 
 DAY = timedelta(days=1)
 WIDTH, LEFT, ROW, TOP = 720, 190, 26, 30
 PAST_DAYS = 30
-DRAFT_CERTIFICATES = {
-    "external_certificate": "client certificate (draft)",
-    "server_root": "receiver root (draft)",
-}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO timestamp from `applied`, made aware (UTC) when it carries no zone; None when absent or bad."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-
-
-def thresholds() -> list[int]:
-    return sorted({int(x) for x in settings.AUTHWIZARD_EXPIRY_THRESHOLDS}, reverse=True)
 
 
 def days_left(not_after: datetime | None, now: datetime | None = None) -> int | None:
     if not_after is None:
         return None
     return int((not_after - (now or timezone.now())) // DAY)
-
-
-def expiry_level(left: int | None, landscape_threshold: int | None = None) -> str:
-    """ "expired", "critical" (within the smallest threshold), "expiring" (within the largest), "ok" or ""."""
-    if left is None:
-        return ""
-    if left < 0:
-        return "expired"
-    limits = thresholds()
-    if limits and left <= limits[-1]:
-        return "critical"
-    if left <= max([*limits, landscape_threshold or 0]):
-        return "expiring"
-    return "ok"
 
 
 @dataclass
@@ -68,29 +34,16 @@ class Certificate:
 
     @property
     def days_left(self) -> int:
-        return days_left(self.not_after)
+        return expiry.days_until(self.not_after, timezone.now())
 
 
 def pathway_certificates(pathway) -> list[Certificate]:
-    """Every certificate of a pathway whose end of validity is known, newest fact first, one per source."""
-    found: list[Certificate] = []
+    """Every certificate of the pathway the expiry watch knows (`expiry.certificates_of`), applied first."""
     label = pathway.spec.label
-    if pathway.certificate_not_after:
-        found.append(Certificate(f"{label}: verified", pathway.certificate_not_after, source="verified"))
-    else:
-        until = parse_time((pathway.applied or {}).get("validuntil"))
-        if until:
-            found.append(Certificate(f"{label}: applied", until, source="applied"))
-    for name, what in DRAFT_CERTIFICATES.items():
-        pem = (pathway.draft or {}).get(name) or ""
-        if not pem.strip():
-            continue
-        try:
-            leaf = certs.parse_certificates(pem).leaf
-        except certs.CertificateError:
-            continue
-        found.append(Certificate(f"{label}: {what}", leaf.not_after, leaf.not_before, source="draft"))
-    return found
+    return [
+        Certificate(f"{label}: {watched.source}", watched.not_after, source=watched.source)
+        for watched in expiry.certificates_of(pathway)
+    ]
 
 
 COLOURS = {"expired": "#8b1116", "critical": "#b42318", "expiring": "#8a5a00", "ok": "#14532d"}
@@ -105,7 +58,7 @@ def svg_geometry(
     now = now or timezone.now()
     start = now - PAST_DAYS * DAY
     latest = max(
-        [c.not_after for c in certificates] + [now + max([*thresholds(), landscape_threshold]) * DAY]
+        [c.not_after for c in certificates] + [now + max([*expiry.thresholds(), landscape_threshold]) * DAY]
     )
     end = min(latest + 15 * DAY, now + 3 * 365 * DAY)
     span = max((end - start) / DAY, 1.0)
@@ -118,7 +71,7 @@ def svg_geometry(
     bars = []
     for index, certificate in enumerate(certificates):
         left = certificate.days_left
-        level = expiry_level(left, landscape_threshold)
+        level = expiry.level(left, landscape_threshold)
         begin = certificate.not_before or start
         bars.append(
             {
@@ -138,7 +91,7 @@ def svg_geometry(
     marks = [{"x": x(now), "label": "today", "dashed": False, "label_y": height - 6}]
     marks += [
         {"x": x(now + days * DAY), "label": f"{days} d", "dashed": True, "label_y": 12}
-        for days in sorted({*thresholds(), landscape_threshold})
+        for days in sorted({*expiry.thresholds(), landscape_threshold})
     ]
     return {
         "bars": bars,

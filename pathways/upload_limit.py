@@ -1,5 +1,10 @@
-"""Refuses request bodies larger than AUTHWIZARD_MAX_UPLOAD_BYTES with 413 before anything reads them.
+"""The one upload limit, AUTHWIZARD_MAX_UPLOAD_BYTES, and everything that enforces it.
 
+A single file (a certificate, a chain, a PKCS#12) may be a quarter of it: small enough that the page can
+refuse it beside its field with everything else the user typed kept (`read_file`); the certificate parser
+refuses anything larger too (`file_limit`).
+
+The middleware refuses a request body larger than the setting with 413 before anything reads it.
 Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, so without this a multipart body of any
 size would be streamed to a temporary file before a view could refuse it.
 
@@ -13,10 +18,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+
+from pathways.errors import Refused
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+FILE_SHARE = 4  # a file may take a quarter of the request body
+
+
+class FileTooLarge(Refused):
+    """An uploaded file over the file limit; the message is for the page, beside the field."""
+
+
+def body_limit() -> int:
+    """The largest request body, in bytes (AUTHWIZARD_MAX_UPLOAD_BYTES)."""
+    return int(settings.AUTHWIZARD_MAX_UPLOAD_BYTES)
+
+
+def file_limit() -> int:
+    """The largest single uploaded file, in bytes: a quarter of the body limit (64 kB by default)."""
+    return body_limit() // FILE_SHARE
+
+
+def read_file(upload: UploadedFile) -> bytes:
+    """The uploaded file's bytes; FileTooLarge, after reading at most one byte more than the limit."""
+    limit = file_limit()
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"The file is larger than {limit // 1024} kB; this is not a certificate.")
+    return data
 
 
 def _refusal(text: str, status: int) -> HttpResponse:
@@ -57,15 +93,15 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit()
         header = request.META.get("CONTENT_LENGTH") or ""
         try:
             length = int(header or 0)
         except ValueError:
             return _refusal("The request's Content-Length is not a number.", 400)
-        if limit is not None and length > limit:
+        if length > limit:
             return _too_large(limit)
-        if limit is not None and not header and _is_chunked(request):
+        if not header and _is_chunked(request):
             refusal = _read_chunked(request, limit)
             if refusal is not None:
                 return refusal

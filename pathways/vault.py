@@ -1,11 +1,9 @@
-"""Secrets at rest: MultiFernet encryption with rotating keys, and redaction for logs and messages.
+"""Secrets at rest: MultiFernet encryption with rotating keys (redaction lives in `pathways.redact`).
 
 Keys come from AUTHWIZARD_ENCRYPTION_KEYS (comma separated, newest first). Only the local run command
 (AUTHWIZARD_LOCAL) generates one, into var/encryption.key; everywhere else a missing key stops start-up.
 """
 
-import logging
-import re
 from functools import cache
 from pathlib import Path
 
@@ -90,41 +88,3 @@ def rotate(token: str) -> str:
         return fernet().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:
         raise VaultError("A stored secret cannot be decrypted with the configured keys (was a key removed?).")
-
-
-# --- Redaction ---------------------------------------------------------------------------------------------
-
-_PATTERNS = [
-    (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-        "[private key redacted]",
-    ),
-    (re.compile(r"(?i)(authorization\s*[:=]\s*['\"]?)(basic|bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1\2 ***"),
-    (
-        re.compile(
-            r"(?i)(['\"]?(?:client_?secret|password|passphrase|access_token|refresh_token|"
-            r"x-csrf-token|key)['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"
-        ),
-        r"\1***",
-    ),
-]
-
-
-def redact(text: str) -> str:
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Logging filter: redacts credentials from every record's rendered message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is logged as it is
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, ()
-        return True

@@ -13,8 +13,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 # CPI OData security-content limits (docs/sap-apis.md §8, §10.3).
 CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES = 10240
 CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES = 30072
-# Anything larger than this is not a certificate file; refuse before parsing.
-MAX_UPLOAD_BYTES = 1024 * 1024
 # A chain has a handful of certificates; more is a wrong file and would make chain ordering slow.
 MAX_CERTIFICATES = 50
 DEFAULT_EXPIRY_THRESHOLD_DAYS = 30

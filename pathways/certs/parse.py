@@ -18,7 +18,6 @@ from .chain import order_chain
 from .describe import describe_certificate, describe_private_key
 from .model import (
     MAX_CERTIFICATES,
-    MAX_UPLOAD_BYTES,
     CertificateError,
     ParsedCertificates,
     PrivateKeyMaterial,
@@ -83,9 +82,11 @@ def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
 def _check_size(raw: bytes) -> None:
     if not raw.strip():
         raise CertificateError("The upload is empty; choose the certificate file or paste its PEM text.")
-    if len(raw) > MAX_UPLOAD_BYTES:
+    from pathways.upload_limit import file_limit  # the one upload limit (AUTHWIZARD_MAX_UPLOAD_BYTES)
+
+    if len(raw) > file_limit():
         raise CertificateError(
-            f"The upload is {len(raw) / 1024 / 1024:.1f} MB; certificate files are a few kilobytes, "
+            f"The upload is {len(raw) // 1024} kB; certificate files are a few kilobytes, "
             "so this is probably not the right file."
         )
 

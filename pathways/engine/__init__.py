@@ -16,7 +16,6 @@ What is read, planned, applied, verified, drifted, rotated and retired is the pa
 
 from pathways.engine.actions import HANDOFF_CERTIFICATE, HANDOFF_CLIENTSECRET, HANDOFF_PRIVATE_KEY
 from pathways.engine.runs import (
-    QUEUE_UNAVAILABLE,
     apply_all,
     execute_run,
     landscape_check_result,
@@ -25,6 +24,7 @@ from pathways.engine.runs import (
     start_run,
 )
 from pathways.engine.state import desired_state
+from pathways.queue import QUEUE_UNAVAILABLE
 
 __all__ = [
     "HANDOFF_CERTIFICATE",

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
+from pathways.errors import EngineError, Refused
 from pathways.models import Actor, AuditEvent, Pathway, Rotation
-from pathways.sap.errors import SapError
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 
-class ChainRefused(Exception):
+class ChainRefused(Refused):
     """The uploaded chain cannot go onto the key pair; the message says why, for the page."""
 
 
@@ -39,16 +39,17 @@ def signing_rotation(pathway: Pathway) -> Rotation | None:
 
 def keypair_alias(pathway: Pathway) -> str:
     """The alias of the pathway's CPI key pair whose CSR and chain are handled now: a rotation's new key pair
-    while it waits for its signature, else the applied (else drafted) one; SapError for other shapes."""
+    while it waits for its signature, else the applied (else drafted) one; EngineError for other shapes."""
     shape = shapes.of(pathway)
     if not shape.has_keystore_key_pair:
-        raise SapError(
-            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair"
+        raise EngineError(
+            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair",
+            code="no_key_pair",
         )
     rotation = signing_rotation(pathway)
     alias = rotation.new["alias"] if rotation is not None else shape.keystore_alias(pathway)
     if not alias:
-        raise SapError("The pathway has no keystore alias yet")
+        raise EngineError("The pathway has no keystore alias yet", code="not_applied")
     return alias
 
 
@@ -57,7 +58,7 @@ def download_keypair_csr(pathway: Pathway, user: Actor | None = None) -> str:
     alias = keypair_alias(pathway)
     with Connection(pathway.landscape) as connection:
         if connection.cpi.get_keystore_entry(alias) is None:
-            raise SapError(
+            raise EngineError(
                 f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
                 code="not_applied",
             )
@@ -109,7 +110,7 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None = None) 
     with Connection(pathway.landscape) as connection:
         cpi = connection.cpi
         if cpi.get_keystore_entry(alias) is None:
-            raise SapError(
+            raise EngineError(
                 f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
                 code="not_applied",
             )

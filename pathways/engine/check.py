@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from pathways.engine.connect import Connection
+from pathways.errors import EngineError
 from pathways.sap.cpi import ROLE_CREDENTIALS, ROLE_READ, ROLE_SECURITY_MATERIAL
 from pathways.sap.errors import SapError
 from pathways.sap.runtime import endpoint_url
@@ -47,7 +48,7 @@ def groups(connection: Connection) -> list[Group]:
 def _cpi(connection: Connection) -> list[Finding]:
     try:
         token = connection.tokens.for_key(connection.cpi.key)
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return [Finding("cpi_token", MISSING, f"No token for the CPI API key: {error}")] + [
             Finding(f"cpi_role_{role}", MISSING, f"Role {role} cannot be checked without a token")
             for role in CPI_ROLES
@@ -71,7 +72,7 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
     landscape = connection.landscape
     try:
         connection.cf.login()
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return [
             Finding("cf_login", MISSING, str(error)),
             Finding("cf_space_developer", MISSING, "Space Developer cannot be checked without a login"),
@@ -80,7 +81,7 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
     try:
         space = connection.space()
         developer = connection.cf.is_space_developer(space)
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return findings + [Finding("cf_space_developer", MISSING, str(error))]
     if developer:
         findings.append(
@@ -105,7 +106,7 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
 def _plan(connection: Connection) -> list[Finding]:
     try:
         connection.integration_flow_plan_guid()
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return [Finding("it_rt_plan", MISSING, str(error))]
     return [Finding("it_rt_plan", OK, "The plan it-rt/integration-flow is available")]
 
@@ -117,7 +118,7 @@ def _runtime(connection: Connection) -> list[Finding]:
     url = endpoint_url(landscape.runtime_url, landscape.endpoint_path or "/")
     try:
         response = connection.http.request("GET", url, service="The CPI runtime")
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return [Finding("runtime", MISSING, f"The runtime host does not answer: {error}")]
     response.close()
     return [Finding("runtime", OK, f"The runtime host answers ({url} → HTTP {response.status_code})")]

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from pathways import netguard
 from pathways.engine.shared import cpi_throttle, shared_tokens
+from pathways.errors import EngineError
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
 from pathways.sap.cpi import CpiClient, DeployWait
 from pathways.sap.errors import SapError
@@ -81,7 +82,7 @@ def landscape_secret(landscape: Landscape, name: str) -> str:
 def cpi_api_key(landscape: Landscape) -> ServiceKey:
     """The landscape's `api`-plan key, with its secret (or private key) from the vault."""
     if not (landscape.cpi_api_url and landscape.cpi_token_url and landscape.cpi_client_id):
-        raise SapError(
+        raise EngineError(
             "The landscape has no CPI API key yet; paste the api-plan service key in its settings",
             code="not_configured",
         )
@@ -95,7 +96,7 @@ def cpi_api_key(landscape: Landscape) -> ServiceKey:
             key=secret or None,
         )
     if not secret:
-        raise SapError(
+        raise EngineError(
             "The landscape's CPI client secret is not stored; enter it in the landscape settings",
             code="not_configured",
         )
@@ -162,7 +163,7 @@ class Connection:
     def cf(self) -> CloudFoundry:
         landscape = self.landscape
         if not (landscape.cf_api_url and landscape.cf_user):
-            raise SapError(
+            raise EngineError(
                 "The landscape has no Cloud Foundry API address or user yet", code="not_configured"
             )
         return CloudFoundry(

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pathways import shapes
 from pathways.engine.connect import Connection
+from pathways.errors import EngineError
 from pathways.sap.errors import SapError
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def check_pathways(pathways: Sequence[Pathway]) -> dict[int, dict]:
             now = timezone.now()
             try:
                 found, error = differences(connection, pathway), ""
-            except SapError as failure:
+            except (SapError, EngineError) as failure:
                 found, error = [], failure.message[:300]
             finding = {"differences": found, "error": error, "checked_at": now.isoformat(timespec="seconds")}
             pathway.record_drift(finding)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from pathways import shapes
-from pathways.errors import Refused
+from pathways.errors import EngineError, Refused
 from pathways.models import AuditEvent, LeftoverCredential, LeftoverState, Run, RunKind
 from pathways.sap.errors import SapError
 from pathways.shapes.base import Work
@@ -128,14 +128,16 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     in_use = shape.identity(leftover.pathway.applied or {})
     if in_use is not None and shape.same(in_use, leftover.facts):
         leftover.mark_retired("in use again by the pathway; not deleted")
-        raise SapError(
+        raise EngineError(
             f"The {leftover.label} is the pathway's current credential again; it was not deleted",
             code="in_use",
         )
     try:
         message = shape.retire(connection, recorder, leftover.facts, leftover.pathway)
     except BaseException as error:
-        leftover.mark_live(error.message if isinstance(error, SapError) else "the retire run failed")
+        leftover.mark_live(
+            error.message if isinstance(error, (SapError, EngineError)) else "the retire run failed"
+        )
         raise
     leftover.mark_retired(message)
     AuditEvent.record(

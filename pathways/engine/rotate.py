@@ -21,6 +21,7 @@ from django.utils import timezone
 from pathways import certinspect, certs, shapes
 from pathways.engine import verify
 from pathways.engine.connect import Connection
+from pathways.errors import EngineError, Refused
 from pathways.models import Actor, AuditEvent, Pathway, Rotation, RotationState, Run, RunKind
 from pathways.models.certificates import OPEN_ROTATION_STATES
 from pathways.sap.errors import SapError
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 CREATE, RETIRE = "create", "retire"
 
 
-class RotationRefused(Exception):
+class RotationRefused(Refused):
     """A rotation or retirement cannot start; the message says why, for the page."""
 
 
@@ -233,12 +234,14 @@ def _label(facts: dict) -> str:
 
 
 def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
-    """Run one phase of a rotation; returns the run's final message. SapError propagates (run fails)."""
+    """Run one phase of a rotation; returns the final message. A SapError or EngineError fails the run."""
     phase = (run.result or {}).get("phase")
     rotation = Rotation.objects.select_related("pathway__landscape").get(pk=run.result["rotation"])
     pathway = rotation.pathway
     if phase not in (CREATE, RETIRE):
-        raise SapError("This rotate run does not say what to do; start the rotation again")
+        raise EngineError(
+            "This rotate run does not say what to do; start the rotation again", code="no_phase"
+        )
     rotation.open(RotationState.CREATING if phase == CREATE else RotationState.RETIRING)
     shape = shapes.of(pathway)
     with recorder.step("Plan the rotation (overlap)") as outcome:
@@ -250,7 +253,11 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
             return shape.rotation_create(rotation, recorder, connection)
         return shape.rotation_retire(rotation, recorder, connection)
     except BaseException as error:
-        text = error.message if isinstance(error, SapError) else f"internal error ({type(error).__name__})"
+        text = (
+            error.message
+            if isinstance(error, (SapError, EngineError))
+            else f"internal error ({type(error).__name__})"
+        )
         rotation.settle(text)
         raise
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pathways import plan as planning
-from pathways import shapes
+from pathways import queue, redact, shapes
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
@@ -28,7 +27,6 @@ from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
 
 logger = logging.getLogger(__name__)
 
-QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
 HEARTBEAT_EVERY_SECONDS = 5.0
 # rotate: engine/rotate.py; retire (a credential no longer used): engine/retire.py
 PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE, RunKind.RETIRE}
@@ -38,17 +36,9 @@ def stale_after() -> timedelta:
     return timedelta(minutes=float(settings.AUTHWIZARD_RUN_STALE_MINUTES))
 
 
-# Messages are built from names and remote error texts, never from secrets; these guards catch accidents
-# without the vault's `name: value` rule, which would blank ordinary sentences such as "key s4-key: bind …".
-PRIVATE_KEY_BLOCK = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
-)
-CREDENTIAL_HEADER = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{16,}")
-
-
 def one_line(text: str, limit: int = 500) -> str:
-    """First line only, private keys and Authorization values removed, cut to `limit`."""
-    cleaned = CREDENTIAL_HEADER.sub(r"\1 ***", PRIVATE_KEY_BLOCK.sub("[private key removed]", str(text)))
+    """First line only, private keys and Authorization values removed (`redact.message`), cut to `limit`."""
+    cleaned = redact.message(text)
     lines = cleaned.strip().splitlines()
     first = lines[0] if lines else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
@@ -103,16 +93,15 @@ def enqueue(run: Run) -> None:
     from pathways.tasks import execute_run
 
     try:
-        result = execute_run.apply_async(args=(run.id,), retry=False)
-    except Exception as error:  # noqa: BLE001 - any broker failure means the same thing to the user
-        logger.warning("run %s could not be queued: %s", run.id, type(error).__name__)
-        run.state, run.message, run.finished_at = RunState.FAILED, QUEUE_UNAVAILABLE, timezone.now()
-        run.hint = "Check that the broker (Redis or the local queue folder) is running, then start again."
+        task_id = queue.publish(execute_run, run.id)
+    except queue.QueueUnavailable as unavailable:
+        run.state, run.message, run.finished_at = RunState.FAILED, unavailable.message, timezone.now()
+        run.hint = unavailable.hint
         Run.objects.filter(pk=run.pk).update(
             state=run.state, message=run.message, hint=run.hint, finished_at=run.finished_at
         )
         return
-    run.task_id = result.id or ""
+    run.task_id = task_id
     Run.objects.filter(pk=run.pk).update(task_id=run.task_id)
 
 
@@ -257,7 +246,7 @@ class Recorder:
 
 
 def _error_message(error: BaseException) -> str:
-    if isinstance(error, SapError):
+    if isinstance(error, (SapError, EngineError)):
         return error.message
     if isinstance(error, SoftTimeLimitExceeded):
         return "The run took longer than its time limit and was stopped"
@@ -268,7 +257,7 @@ def hint_for(error: BaseException) -> str:
     """What to do about a failure, in one sentence."""
     if isinstance(error, SoftTimeLimitExceeded):
         return "Resume the apply: finished steps are found and kept."
-    if not isinstance(error, SapError):
+    if not isinstance(error, (SapError, EngineError)):
         return "This is a fault in AuthWizard; report it with the time of the run."
     code, status = error.code or "", error.status
     if code in ("invalid_client", "unauthorized") or status == 401:
@@ -310,7 +299,7 @@ def execute_run(run_id: int) -> None:
                 _finish_run(run, RunState.SUCCEEDED, rotate.execute(run, recorder, connection), connection)
             else:
                 _pathway_run(run, recorder, connection)
-    except (SapError, SoftTimeLimitExceeded) as error:
+    except (SapError, EngineError, SoftTimeLimitExceeded) as error:
         _fail(run, error, connection)
     except Exception as error:
         logger.exception("run %s failed with an internal error", run.id)
@@ -372,7 +361,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         problems = missing_and_invalid(pathway)
         if problems:
-            raise SapError(
+            raise EngineError(
                 "The draft needs attention before it can be applied: "
                 + "; ".join(
                     f"{pathway.spec.label_of(name, pathway.method)}: {text}"
@@ -394,7 +383,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:
-            raise SapError(
+            raise EngineError(
                 "The plan cannot be applied: " + "; ".join(run.result["problems"]), code="plan_problem"
             )
     if run.kind == RunKind.PLAN:
@@ -415,7 +404,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
 
         record_leftovers(pathway, before, work)
     elif not work.applied:
-        raise SapError(
+        raise EngineError(
             "Nothing has been applied for this pathway with its drafted method yet; apply it first",
             code="not_applied",
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.db import models
@@ -18,6 +18,18 @@ CHANGED = "***CHANGED***"
 # Who acts through a page or the API: a signed-in user, or a request's anonymous user. Where the system
 # acts on its own (a scheduled check, a worker), the actor is None.
 Actor: TypeAlias = "User | AnonymousUser"
+
+
+class AppendOnly(Exception):
+    """The audit trail is only ever added to: an event is never changed or deleted, by anyone."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnly("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Audit events cannot be deleted.")
 
 
 class AuditEvent(models.Model):
@@ -35,11 +47,23 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)  # {field: [before, after]}
     note = models.CharField(max_length=300, blank=True)
 
+    # Deleting a user or landscape still sets its reference to NULL: Django does that through the plain base
+    # manager, the only change an event ever sees.
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Audit events cannot be deleted.")
 
     @classmethod
     def record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from pathways import vault
@@ -71,6 +71,35 @@ class Secret(models.Model):
             },
         )
         return secret
+
+    @classmethod
+    def claim(
+        cls,
+        *,
+        landscape: Landscape,
+        name: str,
+        value: str,
+        user: Actor | None = None,
+        pathway: Pathway | None = None,
+    ) -> bool:
+        """Create the secret `name` once: True for the one caller that created it, False for every other.
+
+        The row's unique constraint decides, so concurrent callers cannot both win; inside the caller's
+        transaction the claim is withdrawn again if that transaction fails.
+        """
+        try:
+            with transaction.atomic():
+                cls.objects.create(
+                    landscape=landscape,
+                    pathway=pathway,
+                    name=name,
+                    ciphertext=vault.encrypt(value),
+                    set_at=timezone.now(),
+                    set_by=user if user and user.is_authenticated else None,
+                )
+        except IntegrityError:
+            return False
+        return True
 
     @classmethod
     def lookup(cls, *, landscape: Landscape, name: str, pathway: Pathway | None = None) -> Secret | None:

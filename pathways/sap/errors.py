@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+# The one list of HTTP statuses worth another try: the transport retries them (reads also a 500), and a run
+# that failed on one of them, or on a locked keystore (423), says it may simply be resumed.
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
+RESUMABLE_STATUSES = RETRYABLE_STATUSES | {423}
 T = TypeVar("T")
 
 _CF_TITLE_MESSAGES = {
@@ -90,7 +94,7 @@ def translate_failure(
     message = message[0].upper() + message[1:]
     return SapError(
         message,
-        retryable=status in RETRYABLE_STATUSES or status == 423,
+        retryable=status in RESUMABLE_STATUSES,
         status=status,
         code=code,
         remote_message=remote_message,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import importlib.metadata
 import random
-import re
 import socket
 import ssl
 import threading
@@ -14,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,8 +22,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from pathways import redact
+
 from . import tls
-from .errors import SapError
+from .errors import RETRYABLE_STATUSES, RETRYABLE_STATUSES_FOR_READS, SapError
 from .throttle import SharedThrottle
 
 
@@ -38,30 +39,10 @@ def _installed_version() -> str:
 AUTHWIZARD_VERSION = _installed_version()
 USER_AGENT = f"AuthWizard/{AUTHWIZARD_VERSION} (SAP authentication pathway setup)"
 LOOPBACK_ADDRESS = "127.0.0.1"
-RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # After these answers a write may have been carried out: it is not sent again before the remote state is read
 UNCERTAIN_WRITE_STATUSES = frozenset({502, 504})
 UNCERTAIN = "write_outcome_unknown"
-SECRET_QUERY_NAMES = frozenset(
-    {
-        "password",
-        "passcode",
-        "client_secret",
-        "clientsecret",
-        "secret",
-        "token",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "code",
-        "assertion",
-        "sig",
-        "signature",
-    }
-)
-REDACTED = "***"
 
 
 def is_localhost_name(host: str | None) -> bool:
@@ -70,20 +51,6 @@ def is_localhost_name(host: str | None) -> bool:
         return False
     name = host.rstrip(".").lower()
     return name == "localhost" or name.endswith(".localhost")
-
-
-def redact_url(url: str) -> str:
-    """The URL with user info removed and the values of secret-looking query parameters replaced."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(name, REDACTED if name.lower() in SECRET_QUERY_NAMES else value) for name, value in pairs],
-            safe="*'(),$ ",
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -327,7 +294,7 @@ class SapHttp:
         """Raise SapError when the URL is not https/http or the app's guard refuses it."""
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise SapError(f"The address {redact_url(url)} is not a valid web address")
+            raise SapError(f"The address {redact.url(url)} is not a valid web address")
         if self.url_guard is None:
             return
         try:
@@ -335,9 +302,9 @@ class SapHttp:
         except SapError:
             raise
         except Exception as exc:
-            raise SapError(f"The destination {redact_url(url)} is not allowed: {exc}") from exc
+            raise SapError(f"The destination {redact.url(url)} is not allowed: {exc}") from exc
         if allowed is False:
-            raise SapError(f"The destination {redact_url(url)} is not allowed for this landscape")
+            raise SapError(f"The destination {redact.url(url)} is not allowed for this landscape")
 
     def request(
         self,
@@ -401,7 +368,7 @@ class SapHttp:
                     f"certificate refused); check the landscape's CA bundle and certificates",
                     retryable=False,
                     code="tls",
-                    remote_message=_short(exc),
+                    remote_message=redact.exception_text(exc),
                 ) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
@@ -412,7 +379,7 @@ class SapHttp:
                         f"whether it was carried out is unknown",
                         retryable=True,
                         code=UNCERTAIN,
-                        remote_message=_short(exc),
+                        remote_message=redact.exception_text(exc),
                     ) from exc
                 if attempt >= tries:
                     raise SapError(
@@ -420,7 +387,7 @@ class SapHttp:
                         f"try again later",
                         retryable=True,
                         code=kind,
-                        remote_message=_short(exc),
+                        remote_message=redact.exception_text(exc),
                     ) from exc
                 waited = self.retry.wait_for(attempt, None)
                 self.retry.sleep(waited)
@@ -463,7 +430,7 @@ class SapHttp:
         elapsed = time.monotonic() - started
         record = CallRecord(
             method=method,
-            url=redact_url(url),
+            url=redact.url(url),
             status=status,
             duration_ms=round(elapsed * 1000, 1),
             attempt=attempt,
@@ -482,9 +449,3 @@ def _never_sent(exc: BaseException) -> bool:
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
-
-
-def _short(exc: BaseException) -> str:
-    """The exception text without any query string (which could carry secrets), at most 300 characters."""
-    text = re.sub(r"\?[^\s'\")]*", "", str(exc))
-    return text if len(text) <= 300 else text[:297] + "..."

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pathways import catalog, certs
+from pathways.errors import EngineError
 from pathways.sap.errors import SapError
 from pathways.sap.keys import KIND_CERTIFICATE, KIND_EXTERNAL_CERTIFICATE, KIND_SECRET, ServiceKey
 from pathways.sap.runtime import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, call_endpoint, endpoint_url
@@ -327,7 +328,9 @@ def successor_key_name(old_name: str, taken: set[str], today: datetime) -> str:
         candidate = base[: KEY_NAME_LIMIT - len(suffix)] + suffix
         if candidate not in taken and candidate != old_name:
             return candidate
-    raise SapError("No free name for the new service key; delete old rotated keys first")
+    raise EngineError(
+        "No free name for the new service key; delete old rotated keys first", code="no_free_name"
+    )
 
 
 class ItRtKey(Shape):
@@ -429,7 +432,9 @@ class ItRtKey(Shape):
     def _key(self, connection: Connection, work: Work, action: Action) -> str:
         cf, data = connection.cf, action.data
         if work.instance_guid is None:
-            raise SapError("The service instance is missing, so no key can be created")
+            raise EngineError(
+                "The service instance is missing, so no key can be created", code="plan_problem"
+            )
         message = f"kept {data['name']}"
         if action.kind == REPLACE:
             cf.delete_key(data["guid"])
@@ -597,7 +602,14 @@ class ItRtKey(Shape):
         ]
         kind = applied.get("key_kind") or key_kind(pathway.method, pathway.draft)
         if kind == KIND_SECRET:
-            rows.append(Item("Client secret (password)", "", "Revealed once below, on purpose", "reveal"))
+            rows.append(
+                Item(
+                    "Client secret (password)",
+                    "",
+                    f"{other}: the password of that connection; shown once, after Reveal",
+                    "reveal",
+                )
+            )
             rows.append(
                 Item(
                     "Token URL (only for OAuth)",
@@ -623,7 +635,7 @@ class ItRtKey(Shape):
                     f"{other} must send this certificate with its full chain",
                 )
             )
-        rows.append(Item("Server root CA to trust", "", f"{other}: trusted certificates (e.g. STRUST)", "ca"))
+        rows.append(Item("Server root CA to trust", "", f"{other}: {pathway.spec.server_root_home}", "ca"))
         return rows
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
@@ -726,7 +738,7 @@ class ItRtKey(Shape):
             desired.update(certificate_source="external", external_certificate=rotation.new["certificate"])
         kind, parameters, _, problem = key_parameters(pathway.method, desired_values(pathway, desired))
         if problem:
-            raise SapError(f"The new key cannot be described: {problem}", code="plan_problem")
+            raise EngineError(f"The new key cannot be described: {problem}", code="plan_problem")
         with recorder.step(f"Create the new key {new_name} beside {old['key_name']}") as outcome:
             binding = cf.create_key(instance_guid, new_name, parameters)
             outcome.message = f"created {new_name} ({KEY_KIND_WORDS[kind]}); {old['key_name']} stays active"

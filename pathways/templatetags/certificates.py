@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from pathways import certinspect, certs, expiry
+from pathways import certinspect, certs, standing
 
 if TYPE_CHECKING:
     from django.template.context import Context
@@ -39,12 +39,12 @@ def certificate_details(context: Context, pathway: Pathway, f: Mapping[str, Any]
 @register.inclusion_tag("pathways/certs/expiry_badge.html")
 def expiry_badge(pathway: Pathway) -> dict[str, object]:
     """An amber 'Expiring' (or red 'Expired') badge with a countdown, when within the landscape threshold."""
-    return {"expiry": expiry.expiry_of(pathway), "pathway": pathway}
+    return {"expiry": standing.of(pathway).expiry, "pathway": pathway}
 
 
 @register.inclusion_tag("pathways/certs/expiry_badge.html")
 def soonest_expiry_badge(pathways: Iterable[Pathway]) -> dict[str, object]:
     """The landscape's badge: its soonest-expiring certificate across the given pathways."""
-    found = [e for e in (expiry.expiry_of(p) for p in pathways) if e is not None]
+    found = [e for e in (standing.of(p).expiry for p in pathways) if e is not None]
     soonest = min(found, key=lambda e: e.certificate.not_after) if found else None
     return {"expiry": soonest, "pathway": soonest.certificate.pathway if soonest else None, "named": True}

@@ -73,7 +73,8 @@ def status_json(request: HttpRequest) -> JsonResponse:
                     {
                         "key": cell["key"],
                         "label": cell["label"],
-                        "method": cell["pathway"].method,
+                        "method": cell["verified_method"],
+                        "drafted_method": cell["pathway"].method,
                         "status": cell["status"],
                         "drifted": cell["drifted"],
                         "drift": (cell["pathway"].drift or {}).get("differences", []),
@@ -163,7 +164,7 @@ def secret_inputs(source: Landscape, target: Landscape) -> list[dict]:
     rows = []
     for pathway in source.pathways.order_by("key"):
         mine = targets[pathway.key]
-        for spec in promotion.secret_fields_of(pathway.key, pathway.method):
+        for spec in promotion.secret_fields_used(pathway, mine):
             stored, theirs = mine.secret(spec.name), pathway.secret(spec.name)
             rows.append(
                 {
@@ -201,16 +202,11 @@ def promote(request: SignedInRequest, code: UUID) -> HttpResponse:
             if value:
                 entered.setdefault(row["key"], {})[row["field"].name] = value
         try:
-            changes = promotion.promote(source, target, user=request.user, secrets=entered)
+            done = promotion.promote(source, target, user=request.user, secrets=entered)
         except promotion.PromotionProblem as problem:
             errors = problem.errors
         else:
-            messages.success(
-                request,
-                f"Copied {len(changes)} setting{'s' if len(changes) != 1 else ''} from "
-                f"{source.name} to {target.name}; {target.name} kept its own secrets"
-                + (" except the ones you entered." if entered else "."),
-            )
+            messages.success(request, done.summary(source, target))
             return redirect("landscape", code=target.code)
     elif request.method == "POST" and not errors:
         errors["target"] = ["Choose the landscape to copy to."]

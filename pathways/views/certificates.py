@@ -14,9 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import certs, expiry, sender_keys, shapes
+from pathways import certs, expiry, sender_keys, shapes, standing, upload_limit
 from pathways.engine import rotate
 from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
+from pathways.errors import EngineError
 from pathways.forms.wizard import clean_value
 from pathways.models.pathway import Conflict
 from pathways.sap.errors import SapError
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from pathways.models import Pathway
     from pathways.views.access import SignedInRequest
 
-MAX_UPLOAD_BYTES = 64 * 1024
 DN_FIELDS = ("common_name", "organization", "organizational_unit", "locality", "state", "country", "email")
 
 
@@ -51,7 +51,7 @@ def _page(request: HttpRequest, pathway: Pathway, **extra: Any) -> HttpResponse:
         "landscape": pathway.landscape,
         "spec": pathway.spec,
         "watched": [(w, w.days_left(now)) for w in expiry.certificates_of(pathway)],
-        "expiry": expiry.expiry_of(pathway),
+        "expiry": standing.of(pathway, now=now).expiry,
         "can_edit": pathway.landscape.may(request.user, "edit"),
         "can_run": pathway.landscape.may(request.user, "run"),
         "sender": sender_keys.state(pathway) if sender_keys.applies_to(pathway) else None,
@@ -80,11 +80,10 @@ def _read_upload(request: HttpRequest, name: str) -> str:
     upload = request.FILES.get(name)
     if upload is None:
         return request.POST.get(name, "")
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise certs.CertificateError(
-            f"The file is larger than {MAX_UPLOAD_BYTES // 1024} kB; this is not a certificate."
-        )
+    try:
+        data = upload_limit.read_file(upload)
+    except upload_limit.FileTooLarge as error:
+        raise certs.CertificateError(error.message)
     return certs.export_chain_pem(certs.parse_certificates(data)).decode("ascii")
 
 
@@ -178,7 +177,7 @@ def download_cpi_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     pathway = pathway_for(request, code, key, "edit")
     try:
         pem = download_keypair_csr(pathway, user=request.user)
-    except SapError as error:
+    except (SapError, EngineError) as error:
         return _page(request, pathway, errors={"cpi_csr": error.message})
     return _file(pem, f"{pathway.applied.get('alias', pathway.key)}.csr", "application/pkcs10")
 
@@ -192,7 +191,7 @@ def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResp
         if not text.strip():
             raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
         applied = upload_signed_chain(pathway, text, user=request.user)
-    except (ChainRefused, certs.CertificateError, SapError) as error:
+    except (ChainRefused, certs.CertificateError, SapError, EngineError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
     messages.success(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
-from pathways import drift
+from pathways import drift, queue
 from pathways.models import AuditEvent
 from pathways.views.access import landscape_for, pathway_for, safe_next
 
@@ -145,9 +145,9 @@ def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     from pathways.tasks import detect_drift
 
     try:
-        detect_drift.apply_async(args=[landscape.id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure means the same thing to the user
-        messages.error(request, "The job queue is unavailable; the drift check was not started — try again.")
+        queue.publish(detect_drift, landscape.id)
+    except queue.QueueUnavailable as unavailable:
+        messages.error(request, f"The drift check was not started: {unavailable.message}.")
     else:
         AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
         messages.info(request, "Drift check queued; the badges update when it has read the remote state.")

@@ -2,24 +2,23 @@
 
 The page costs the same number of SQL queries for 10 or 1,000 landscapes: one count, one page of
 landscapes, one prefetch of their pathways, one for pending approvals (and one for the "expiring" filter's
-thresholds). The CSV and the JSON read all rows in two queries: the landscapes, and their pathways by
-subquery.
+pathways). The CSV and the JSON read all rows in two queries: the landscapes, and their pathways by
+subquery. Status and expiry come from `standing.of`, as on every other page.
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from pathways import catalog, drift, timeline
+from pathways import catalog, expiry, standing
 from pathways.approval import pending_for, still_pending
 from pathways.models import Landscape, Pathway, Tier, only_looks
 from pathways.status import PathwayStatus
@@ -59,11 +58,10 @@ def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQue
     elif status in PathwayStatus.values:
         pathways = pathways.filter(status=status)
         narrowed = True
-    if expiring:
-        pathways = pathways.filter(expiring_q(landscapes))
-        narrowed = True
     if narrowed:
         landscapes = landscapes.filter(pk__in=pathways.values("landscape_id"))
+    if expiring:
+        landscapes = landscapes.filter(pk__in=expiring_landscape_ids(landscapes))
     filters = {
         "q": query,
         "tier": tier if tier in Tier.values else "",
@@ -73,18 +71,16 @@ def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQue
     return landscapes.order_by("name", "pk"), filters
 
 
-def expiring_q(landscapes: QuerySet[Landscape]) -> Q:
-    """Pathways whose certificate ends within their landscape's threshold (or the largest configured one)."""
+def expiring_landscape_ids(landscapes: QuerySet[Landscape]) -> list[int]:
+    """Landscapes with a pathway whose standing is expiring or expired (one query)."""
     now = timezone.now()
-    limits = set(landscapes.order_by().values_list("expiry_threshold_days", flat=True).distinct())
-    widest = max(timeline.thresholds() or [0])
-    condition = Q(pk__in=[])
-    for days in limits:
-        window = max(days, widest)
-        condition |= Q(
-            landscape__expiry_threshold_days=days, certificate_not_after__lte=now + timedelta(days=window)
-        )
-    return condition
+    pathways = (
+        row_pathways()
+        .filter(landscape__in=landscapes.values("pk"))
+        .select_related("landscape")
+        .only(*ROW_PATHWAY_FIELDS, "landscape__expiry_threshold_days")
+    )
+    return sorted({p.landscape_id for p in pathways if standing.of(p, p.landscape, now).is_expiring})
 
 
 ROW_PATHWAY_FIELDS = (
@@ -92,7 +88,10 @@ ROW_PATHWAY_FIELDS = (
     "landscape_id",
     "key",
     "method",
+    "draft",
+    "applied",
     "status",
+    "verified_method",
     "last_verified_at",
     "certificate_not_after",
     "drift",
@@ -101,7 +100,7 @@ ROW_LANDSCAPE_FIELDS = ("id", "code", "name", "tier", "expiry_threshold_days")
 
 
 def row_pathways() -> QuerySet[Pathway]:
-    """Pathways with only what a row shows (drafts and applied facts are large JSON nobody reads here)."""
+    """Pathways with only what a row shows (the draft and applied facts hold the certificates)."""
     return Pathway.objects.only(*ROW_PATHWAY_FIELDS)
 
 
@@ -112,19 +111,21 @@ def with_pathways(landscapes: QuerySet[Landscape]) -> QuerySet[Landscape]:
 
 
 def pathway_cell(pathway: Pathway, landscape: Landscape, now: datetime) -> dict:
-    left = timeline.days_left(pathway.certificate_not_after, now)
+    """One pathway's cell: its standing, with the method that was verified (not the draft's)."""
+    stands = standing.of(pathway, landscape, now)
     return {
         "pathway": pathway,
         "key": pathway.key,
         "label": catalog.PATHWAYS[pathway.key].label,
-        "status": pathway.status,
-        "method": catalog.METHOD_LABELS.get(pathway.method, pathway.method),
-        "last_verified_at": pathway.last_verified_at,
-        "certificate_not_after": pathway.certificate_not_after,
-        "days_left": left,
-        "expiry": timeline.expiry_level(left, landscape.expiry_threshold_days),
-        "drifted": drift.is_drifted(pathway),
-        "drift_summary": drift.summary(pathway),
+        "status": stands.status,
+        "verified_method": stands.verified_method,
+        "method": stands.verified_method_label,
+        "last_verified_at": stands.last_verified_at,
+        "certificate_not_after": stands.not_after,
+        "days_left": stands.days_left,
+        "expiry": stands.expiry_level,
+        "drifted": stands.drifted,
+        "drift_summary": stands.drift_summary,
     }
 
 
@@ -176,7 +177,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "statuses": STATUS_FILTERS,
             "pending": pending,
             "query": query.urlencode(),
-            "thresholds": timeline.thresholds(),
+            "thresholds": expiry.thresholds(),
             "may_start": not only_looks(request.user),
         },
     )
@@ -220,7 +221,7 @@ def overview_csv(request: SignedInRequest) -> HttpResponse:
                         landscape.name,
                         landscape.tier,
                         cell["key"],
-                        cell["pathway"].method,
+                        cell["verified_method"],
                         cell["status"],
                         "yes" if cell["drifted"] else "no",
                         cell["drift_summary"],

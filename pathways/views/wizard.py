@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from pathways import catalog
+from pathways import catalog, upload_limit
 from pathways.forms.wizard import clean_value, missing_and_invalid
 from pathways.models.pathway import METHOD_FIELD, Conflict
 from pathways.validators import certificate_text
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
 
     from pathways.models import Pathway
     from pathways.views.access import SignedInRequest
-
-MAX_FILE_BYTES = 64 * 1024
 
 
 def step_keys(pathway: Pathway) -> list[str]:
@@ -156,11 +153,10 @@ def _read_posted_value(request: HttpRequest, spec: catalog.Field) -> str:
     # A certificate field is a textarea plus a file input named <field>_file, so both can be in one form.
     upload = request.FILES.get(f"{spec.name}_file") or request.FILES.get(spec.name)
     if upload is not None:
-        data = upload.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise ValueError(
-                f"The file is larger than {MAX_FILE_BYTES // 1024} kB; this is not a certificate."
-            )
+        try:
+            data = upload_limit.read_file(upload)
+        except upload_limit.FileTooLarge as error:
+            raise ValueError(error.message)
         if spec.kind == "pkcs12":
             return base64.b64encode(data).decode()
         return certificate_text(data)
@@ -280,26 +276,33 @@ def save_step(request: SignedInRequest, code: UUID, key: str, step: str) -> Http
         raise Http404("No such step")
     step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
     conflicts = {}
+    problems: dict[str, str] = {}
     for spec in step_spec.fields:
         if not {spec.name, f"{spec.name}_file"} & (set(request.POST) | set(request.FILES)):
             continue
         try:
             value = _read_posted_value(request, spec)
         except ValueError as error:
-            messages.error(request, f"{spec.label}: {error}")
+            problems[spec.name] = str(error)
             continue
         result = pathway.save_field(spec.name, value, seen_version=seen, user=request.user)
         if isinstance(result, Conflict):
             conflicts[spec.name] = (result, value)
-    if conflicts:
-        # Shown like the autosave conflict: both values, the user's still in the field, nothing lost.
-        pathway.refresh_from_db()
+    direction = request.POST.get("go", "next")
+    pathway.refresh_from_db()
+    if direction != "back":  # going on needs this step complete; going back keeps what was typed
+        names = {f.name for f in step_spec.fields}
+        problems = {n: e for n, e in missing_and_invalid(pathway).items() if n in names} | problems
+    if conflicts or problems:
+        # Shown beside the fields, like autosave does: the user's values still in them, nothing lost.
         context = _step_context(request, pathway, step)
         for state in context["fields"]:
-            if state["spec"].name in conflicts:
-                state["conflict"], state["value"] = conflicts[state["spec"].name]
+            name = state["spec"].name
+            if name in conflicts:
+                state["conflict"], state["value"] = conflicts[name]
+            if name in problems:
+                state["error"] = problems[name]
         return render(request, "pathways/wizard.html", context)
-    direction = request.POST.get("go", "next")
     index = keys.index(step)
     target = keys[index - 1] if direction == "back" else keys[index + 1]
     return redirect(_step_url(pathway, target))

@@ -26,3 +26,28 @@ def test_save_and_continue_keeps_a_pasted_certificate(page, live_server):
     stored = Pathway.objects.get(landscape=landscape, key="ssc_to_cpi").draft["external_certificate"]
     assert stored.strip() == pem.strip()
     assert "provided" in page.inner_text("dl.review")
+
+
+def test_enter_in_a_text_field_saves_and_goes_on_not_back(page, live_server):
+    landscape = LandscapeFactory(name="Enter DEV")
+    user = MembershipFactory(landscape=landscape, role="consultant", user__username="erin").user
+    log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/l/{landscape.code}/p/s4_to_cpi/step/instance/")
+    page.fill("#id_instance_name", "s4-inbound-enter")
+    page.press("#id_instance_name", "Enter")
+    page.wait_for_url("**/p/s4_to_cpi/step/key/")
+    assert (
+        Pathway.objects.get(landscape=landscape, key="s4_to_cpi").draft["instance_name"] == "s4-inbound-enter"
+    )
+
+
+def test_save_and_continue_with_a_required_field_empty_stays_and_says_so_beside_it(page, live_server):
+    landscape = LandscapeFactory(name="Required DEV")
+    user = MembershipFactory(landscape=landscape, role="consultant", user__username="rita").user
+    log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/l/{landscape.code}/p/cpi_to_s4/step/credential/")
+    page.fill("#id_user", "")
+    page.click("button:has-text('Save and continue')")
+    page.wait_for_selector("#field-user .error")
+    assert "/step/credential/" in page.url
+    assert page.inner_text("#field-user .error").strip()

@@ -115,3 +115,31 @@ def test_the_review_step_plans_on_opening_and_shows_what_apply_will_do(prepare, 
     html = consultant.get(reverse("run", args=[run.code]), HTTP_HX_REQUEST="true").content.decode()
     assert panel.status_code == 200 and "What Apply will do" in html and "Create" in html
     assert "COMM_USER_S4" in html or "User Credentials" in html
+
+
+@pytest.mark.parametrize(
+    "key, trust_home, wrong_home",
+    [
+        ("s4_to_cpi", "STRUST", "communication system's settings"),
+        ("ssc_to_cpi", "only when SSCv2 asks", "STRUST"),
+    ],
+)
+def test_the_sheet_says_where_the_server_root_goes_in_the_other_system_and_each_claim_once(
+    prepare, landscape, key, trust_home, wrong_home
+):
+    pathway = applied(prepare(key, "basic"))
+    sheet = member(landscape, "consultant").get(url("handoff", pathway)).content.decode()
+    other = pathway.spec.other_system
+    assert trust_home in sheet and wrong_home not in sheet  # STRUST is an S/4HANA transaction, never SSCv2's
+    assert f"Where it goes in {other}" in sheet and "inferred wording" not in sheet
+    assert "on purpose" not in sheet and "shown once, after Reveal" in sheet
+    assert "Verified Verified" not in " ".join(sheet.split())
+    assert "Last proven" in sheet and pathway.verified_proof in sheet
+
+
+def test_a_finished_apply_leads_on_to_the_hand_off_sheet(prepare, landscape):
+    pathway = applied(prepare("cpi_to_ssc", "basic"))
+    run = Run.objects.filter(pathway=pathway, kind="apply").latest("id")
+    page = member(landscape, "consultant").get(reverse("run", args=[run.code])).content.decode()
+    assert url("handoff", pathway) in page
+    assert f"hand-off sheet for the {pathway.spec.other_system} administrator" in page

@@ -47,7 +47,7 @@ def test_promotion_round_trip_carries_drafts_and_keeps_each_landscapes_secrets(d
         value="TEST-own-Passw0rd",
     )
 
-    changes = promotion.promote(dev, test_tier, user=consultant)
+    changes = promotion.promote(dev, test_tier, user=consultant).changes
     assert {(c.where, c.field) for c in changes} >= {
         ("landscape", "endpoint_path"),
         ("cpi_to_s4", "user"),
@@ -154,3 +154,53 @@ def test_the_page_says_which_secrets_differ_without_showing_them(dev, prod, peop
     assert "different from" in s4_help and "same value" in ssc_help
     for value in ("Other-Passw0rd", "Shared-Passw0rd!", "Secret-Passw0rd!"):
         assert value not in html
+
+
+def promote_page(as_user, dev, prod) -> str:
+    return (
+        as_user("consultant")
+        .get(reverse("landscape_promote", args=[dev.code]), {"target": str(prod.code)})
+        .content.decode()
+    )
+
+
+def test_a_key_pair_generated_in_cpi_asks_for_no_pkcs12_and_an_imported_one_does(dev, prod, people, as_user):
+    consultant = people["consultant"]
+    pathway = dev.pathways.get(key="cpi_to_ssc")
+    pathway.save_field("method", "certificate", seen_version=pathway.version, user=consultant, force=True)
+    html = promote_page(as_user, dev, prod)
+    assert 'name="secret-cpi_to_ssc-pkcs12"' not in html
+    assert 'name="secret-cpi_to_ssc-pkcs12_passphrase"' not in html
+    pathway.refresh_from_db()
+    pathway.save_field("key_source", "import", seen_version=pathway.version, user=consultant, force=True)
+    html = promote_page(as_user, dev, prod)
+    assert 'name="secret-cpi_to_ssc-pkcs12"' in html and 'name="secret-cpi_to_ssc-pkcs12_passphrase"' in html
+
+
+def test_a_secret_for_a_field_the_copied_method_does_not_use_is_not_stored(dev, prod, people):
+    pathway = dev.pathways.get(key="cpi_to_ssc")
+    pathway.save_field("method", "certificate", seen_version=pathway.version, user=people["consultant"])
+    done = promotion.promote(
+        dev,
+        prod,
+        user=people["consultant"],
+        secrets={"cpi_to_ssc": {"pkcs12": "AAAA", "pkcs12_passphrase": "x"}},
+    )
+    assert done.entered == []
+    assert prod.pathways.get(key="cpi_to_ssc").secret("pkcs12") is None
+
+
+def test_the_message_says_truthfully_which_secrets_the_target_kept(dev, prod, people, as_user):
+    fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"])
+    url = reverse("landscape_promote", args=[dev.code])
+    page = as_user("consultant").post(url, {"target": str(prod.code)}, follow=True).content.decode()
+    assert "kept its own" not in page  # Sales PROD has no secrets at all
+    assert "Sales PROD has no CPI → S/4HANA: Password yet" in page
+
+    Secret.store(landscape=prod, name="cf_password", value="CF-Passw0rd-prod")
+    Secret.store(
+        landscape=prod, pathway=prod.pathways.get(key="cpi_to_s4"), name="password", value="P-prod-1"
+    )
+    page = as_user("consultant").post(url, {"target": str(prod.code)}, follow=True).content.decode()
+    assert "Sales PROD kept its own Cloud Foundry password, CPI → S/4HANA: Password." in page
+    assert "has no" not in page

@@ -12,7 +12,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.urls import reverse
 from django.utils import timezone
 
-from pathways import timeline
+from pathways import expiry, timeline
 from pathways.models import Run, RunStep
 
 from .conftest import fill_basic_draft
@@ -49,13 +49,13 @@ def pem_valid_for(days: int, name: str = "s4.example.com") -> str:
     ],
 )
 def test_expiry_levels_follow_the_thresholds(left, level):
-    assert timeline.expiry_level(left) == level
+    assert expiry.level(left) == level
 
 
 def test_a_landscape_threshold_wider_than_the_settings_counts_as_expiring(settings):
     settings.AUTHWIZARD_EXPIRY_THRESHOLDS = [30, 14, 7]
-    assert timeline.expiry_level(40, landscape_threshold=45) == "expiring"
-    assert timeline.expiry_level(50, landscape_threshold=45) == "ok"
+    assert expiry.level(40, threshold_days=45) == "expiring"
+    assert expiry.level(50, threshold_days=45) == "ok"
 
 
 def test_the_landscape_page_draws_every_known_certificate_against_today_and_the_thresholds(prod, as_user):
@@ -70,8 +70,8 @@ def test_the_landscape_page_draws_every_known_certificate_against_today_and_the_
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<rect") == 3
     assert ">today<" in svg and ">30 d<" in svg and ">14 d<" in svg and ">7 d<" in svg
-    assert "SSCv2 → CPI: client certificate (draft)" in html
-    assert "CPI → SSCv2: verified" in html
+    assert "SSCv2 → CPI: SAP Sales and Service Cloud V2 client certificate (uploaded)" in html
+    assert "CPI → SSCv2: the applied certificate" in html
     assert "expired" in html
     assert 'role="img"' in svg and "<title" in svg
 

@@ -4,6 +4,7 @@ import email.utils
 
 import pytest
 
+from pathways import redact
 from pathways.sap.errors import SapError
 from pathways.sap.http import (
     USER_AGENT,
@@ -12,7 +13,6 @@ from pathways.sap.http import (
     SapHttp,
     is_localhost_name,
     parse_retry_after,
-    redact_url,
 )
 
 
@@ -45,7 +45,7 @@ def test_retry_after_wins_over_backoff_but_not_over_the_cap():
 
 def test_redacted_url_hides_secret_query_values_and_user_info():
     url = "https://cf:pw@uaa.example/oauth/token?grant_type=password&password=hunter2&client_secret=x&page=2"
-    shown = redact_url(url)
+    shown = redact.url(url)
     assert "hunter2" not in shown
     assert "pw@" not in shown
     assert "password=%2A%2A%2A" in shown or "password=***" in shown

@@ -2,7 +2,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 
-from pathways import vault
+from pathways import redact, vault
 from pathways.models import Secret
 
 NEW, OLD = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -69,6 +69,6 @@ def test_redaction_removes_authorization_headers_private_keys_and_secrets():
         "Authorization: Bearer abc.def.ghi clientsecret=XYZ123 "
         '{"password": "hunter2"} -----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----'
     )
-    cleaned = vault.redact(text)
+    cleaned = redact.log_text(text)
     for leaked in ("abc.def.ghi", "XYZ123", "hunter2", "MIIB"):
         assert leaked not in cleaned

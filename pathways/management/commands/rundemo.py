@@ -20,10 +20,8 @@ class Command(BaseCommand):
     help = "Run everything locally: sandbox (HTTPS), Celery worker and beat on the embedded broker, web app."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default=os.environ.get("AUTHWIZARD_ADDR", "127.0.0.1:8000"))
-        parser.add_argument(
-            "--sandbox-port", type=int, default=int(os.environ.get("AUTHWIZARD_SANDBOX_PORT", 8443))
-        )
+        parser.add_argument("--addr", default=settings.AUTHWIZARD_ADDR)
+        parser.add_argument("--sandbox-port", type=int, default=settings.AUTHWIZARD_SANDBOX_PORT)
         parser.add_argument("--no-sandbox", action="store_true", help="do not start the sandbox")
 
     def handle(self, *args, **options):
@@ -37,7 +35,10 @@ class Command(BaseCommand):
             allowed = f"sandbox.localhost:{port},*.sandbox.localhost:{port}"
             os.environ["AUTHWIZARD_ALLOWED_HOSTS"] = allowed
             settings.AUTHWIZARD_ALLOWED_HOSTS = allowed.split(",")
-        children = []
+        children: list[subprocess.Popen] = []
+        # SIGTERM and SIGHUP end the demo like Ctrl+C does: the sandbox and the worker are stopped too.
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _stop)
         try:
             if not options["no_sandbox"]:
                 children.append(self._start_sandbox(var / "sandbox", options["sandbox_port"]))
@@ -105,6 +106,10 @@ class Command(BaseCommand):
                 return process
         process.kill()
         raise CommandError("The sandbox did not report ready within 60 s.")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _drain(process: subprocess.Popen, log_path: Path) -> None:

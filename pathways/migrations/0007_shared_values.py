@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathways', '0005_leftover_credentials'),
+        ('pathways', '0006_integrity_draft_secrets_to_vault'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathways', '0006_integrity_draft_secrets_to_vault'),
+        ('pathways', '0007_gate_after_integrity'),
     ]
 
     operations = [

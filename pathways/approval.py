@@ -1,9 +1,10 @@
-"""Four-eyes approval of applies on prod: request, decide, withdraw on draft change, and the apply gate.
+"""Four-eyes approval of applies on prod: request, decide, and withdraw when what it covers changes.
 
-An approval pins a fingerprint of the pathway's draft, method and the set-at times of its secrets. When the
-fingerprint of the pathway differs from the pinned one, the approval is withdrawn (and recorded as such) the
-next time anyone looks at it; only an approval by a lead other than the requester and the applier opens the
-gate. Landscapes of other tiers are not gated.
+An approval pins a fingerprint of everything an apply uses: the pathway's draft (method, values, set-at times
+of its secrets), the landscape's connection settings (and set-at times of its secrets) and the tier. When
+the fingerprint differs from the pinned one, the approval is withdrawn — audited, with the part that changed
+as the reason — when the landscape is saved or the next time anyone looks at it. Whether a run may start
+(and so whether an approval opens it) is decided by `pathways.gate`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,40 @@ import hashlib
 import json
 
 from django.db import transaction
-from django.utils import timezone
 
 from pathways import catalog
 from pathways.errors import Refused
 from pathways.models import Approval, ApprovalState, AuditEvent, Pathway, Secret, Tier
 
 DRAFT_CHANGED = "the draft changed after the request"
+WITHDRAWN_BECAUSE = {
+    "draft": "the pathway's draft changed after the request",
+    "connection": "the landscape's connection settings changed after the request",
+    "tier": "the landscape's tier changed after the request",
+}
+
+# What an apply uses of the landscape besides the draft: addresses, identities and trust.
+CONNECTION_FIELDS = (
+    "cpi_api_url",
+    "cpi_token_url",
+    "cpi_client_id",
+    "cpi_auth",
+    "cpi_certificate",
+    "runtime_url",
+    "endpoint_path",
+    "cf_api_url",
+    "cf_uaa_url",
+    "cf_org",
+    "cf_space",
+    "cf_user",
+    "sm_url",
+    "sm_token_url",
+    "sm_client_id",
+    "ca_bundle",
+    "s4_host",
+    "ssc_host",
+)
+LANDSCAPE_SECRET_NAMES = ("cpi_secret", "cpi_key", "cf_password", "sm_secret")
 
 
 class ApprovalRefused(Refused):
@@ -34,17 +62,37 @@ TYPED_SECRET_NAMES = sorted(
 )
 
 
-def draft_fingerprint(pathway: Pathway, secret_times: dict[str, str] | None = None) -> str:
-    """SHA-256 over method, draft values and when each of the draft's secrets was last set (never the values).
+def _digest(material: object) -> str:
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
-    Only secrets the user types (the catalog's secret fields) count; what an apply stores for the hand-off
-    sheet does not, so an apply or a resume keeps the approval valid. `secret_times` ({name: iso}) saves the
-    query when the caller has read them in bulk.
+
+def fingerprint_parts(
+    pathway: Pathway,
+    secret_times: dict[str, str] | None = None,
+    landscape_times: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """What an approval pins, part by part: the draft (method, values, when each typed secret was set —
+    never the values), the landscape's connection settings (and when its secrets were set) and the tier.
+
+    Only secrets the user types count; what an apply stores for the hand-off sheet does not, so an apply or
+    a resume keeps the approval valid. The `*_times` arguments save queries when read in bulk.
     """
+    landscape = pathway.landscape
     if secret_times is None:
         secret_times = secret_times_of([pathway.pk]).get(pathway.pk, {})
-    material = {"method": pathway.method, "draft": pathway.draft, "secrets": secret_times}
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+    if landscape_times is None:
+        landscape_times = landscape_secret_times_of([landscape.pk]).get(landscape.pk, {})
+    connection = {name: getattr(landscape, name) for name in CONNECTION_FIELDS}
+    return {
+        "draft": _digest({"method": pathway.method, "draft": pathway.draft, "secrets": secret_times}),
+        "connection": _digest({"settings": connection, "secrets": landscape_times}),
+        "tier": str(landscape.tier),
+    }
+
+
+def draft_fingerprint(pathway: Pathway, secret_times: dict[str, str] | None = None, **kwargs) -> str:
+    """SHA-256 over `fingerprint_parts`: the draft, the landscape's connection settings and the tier."""
+    return _digest(fingerprint_parts(pathway, secret_times, **kwargs))
 
 
 def secret_times_of(pathway_ids) -> dict[int, dict[str, str]]:
@@ -58,39 +106,109 @@ def secret_times_of(pathway_ids) -> dict[int, dict[str, str]]:
     return times
 
 
-def _withdraw_stale(pathway: Pathway, approvals: list[Approval]) -> list[Approval]:
+def landscape_secret_times_of(landscape_ids) -> dict[int, dict[str, str]]:
+    """{landscape id: {secret name: set_at iso}} of the landscapes' own connection secrets, in one query."""
+    times: dict[int, dict[str, str]] = {}
+    rows = Secret.objects.filter(
+        landscape_id__in=landscape_ids, pathway__isnull=True, name__in=LANDSCAPE_SECRET_NAMES
+    ).values_list("landscape_id", "name", "set_at")
+    for landscape_id, name, set_at in rows:
+        times.setdefault(landscape_id, {})[name] = set_at.isoformat()
+    return times
+
+
+def withdrawn_reason(approval: Approval, parts: dict[str, str]) -> str:
+    """Why `approval` no longer matches: the first pinned part that changed, in words."""
+    for name in ("tier", "connection", "draft"):
+        if approval.pinned and approval.pinned.get(name) != parts.get(name):
+            return WITHDRAWN_BECAUSE[name]
+    return DRAFT_CHANGED
+
+
+def withdraw_stale(pathway: Pathway, approvals: list[Approval], parts=None) -> list[Approval]:
     """Withdraw the open approvals whose fingerprint no longer matches; returns the ones still valid."""
-    current = draft_fingerprint(pathway)
+    parts = parts or fingerprint_parts(pathway)
+    current = _digest(parts)
     still_open = []
     for approval in approvals:
         if approval.fingerprint == current:
             still_open.append(approval)
             continue
-        updated = Approval.objects.filter(
-            pk=approval.pk, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
-        )
-        if updated.update(state=ApprovalState.WITHDRAWN, withdrawn_reason=DRAFT_CHANGED):
+        was, reason = approval.state, withdrawn_reason(approval, parts)
+        if approval.withdraw(reason):
             AuditEvent.record(
                 user=None,
                 action="approval.withdrawn",
                 landscape=pathway.landscape,
                 pathway_key=pathway.key,
-                changes={"approval": [approval.state, "withdrawn"]},
-                note=f"Requested by {approval.requested_by_name}: {DRAFT_CHANGED}",
+                changes={"approval": [was, "withdrawn"]},
+                note=f"Requested by {approval.requested_by_name}: {reason}",
             )
-        approval.state, approval.withdrawn_reason = ApprovalState.WITHDRAWN, DRAFT_CHANGED
     return still_open
 
 
-def current_approval(pathway: Pathway) -> Approval | None:
-    """The pathway's open (pending or approved) approval that still matches the draft, if any."""
+def withdraw_changed(landscape) -> int:
+    """After a landscape was saved: withdraw (and audit) each open approval it no longer matches."""
+    count = 0
+    for pathway in landscape.pathways.all():
+        pathway.landscape = landscape
+        open_ones = list(pathway.approvals.filter(state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]))
+        count += len(open_ones) - len(withdraw_stale(pathway, open_ones))
+    return count
+
+
+def current_approval(pathway: Pathway, *, withdraw: bool = True) -> Approval | None:
+    """The pathway's open (pending or approved) approval that still matches what it covers, if any.
+
+    With `withdraw=False` (pages, which only read) a stale one is left as it is and not returned; it was
+    withdrawn when its draft or landscape changed (`withdraw_on_change`), or the gate withdraws it.
+    """
     open_ones = list(pathway.approvals.filter(state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]))
-    valid = _withdraw_stale(pathway, open_ones)
+    if not withdraw:
+        current = draft_fingerprint(pathway)
+        return next((a for a in open_ones if a.fingerprint == current), None)
+    valid = withdraw_stale(pathway, open_ones)
     return valid[0] if valid else None
 
 
-def request_approval(pathway: Pathway, user, note: str = "") -> Approval:
-    """A consultant asks for the draft as it is now to be approved; an open request for it is reused."""
+def open_count(landscape) -> int:
+    """How many approvals of the landscape's pathways are open (pending or approved)."""
+    return Approval.objects.filter(
+        pathway__landscape=landscape, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+    ).count()
+
+
+def withdraw_on_change(sender, instance, **kwargs) -> None:
+    """post_save of a Pathway, a Secret or a Landscape: withdraw (and audit) the open approvals the change
+    no longer matches, at the moment it happens."""
+    from pathways.models import Landscape
+
+    if isinstance(instance, Landscape):
+        withdraw_changed(instance)
+        return
+    pathway_id = getattr(instance, "pathway_id", None) if not isinstance(instance, Pathway) else instance.pk
+    if pathway_id is None:
+        landscape_id = getattr(instance, "landscape_id", None)
+        if (
+            landscape_id is not None
+            and Approval.objects.filter(
+                pathway__landscape_id=landscape_id, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+            ).exists()
+        ):
+            withdraw_changed(Landscape.objects.get(pk=landscape_id))
+        return
+    open_ones = list(
+        Approval.objects.filter(
+            pathway_id=pathway_id, state__in=[ApprovalState.PENDING, ApprovalState.APPROVED]
+        )
+    )
+    if open_ones:
+        withdraw_stale(Pathway.objects.select_related("landscape").get(pk=pathway_id), open_ones)
+
+
+def request_approval(pathway: Pathway, user, note: str = "", plan_run=None) -> Approval:
+    """A consultant asks for the draft as it is now to be approved; an open request for it is reused.
+    `plan_run` is the plan the consultant reviewed: the lead sees it beside Approve / Reject."""
     if not pathway.landscape.may(user, "run"):
         raise ApprovalRefused("Only someone who may apply this pathway can ask for its approval.")
     if not needs_approval(pathway):
@@ -100,9 +218,12 @@ def request_approval(pathway: Pathway, user, note: str = "") -> Approval:
         existing = current_approval(pathway)
         if existing is not None:
             return existing
+        parts = fingerprint_parts(pathway)
         approval = Approval.objects.create(
             pathway=pathway,
-            fingerprint=draft_fingerprint(pathway),
+            fingerprint=_digest(parts),
+            pinned=parts,
+            plan_run=plan_run,
             requested_by=user,
             requested_by_name=user.get_username(),
             note=note.strip()[:500],
@@ -132,15 +253,12 @@ def decide(approval: Approval, user, *, approve: bool, comment: str = "") -> App
         fresh = Approval.objects.select_for_update().get(pk=approval.pk)
         if fresh.state != ApprovalState.PENDING:
             raise ApprovalRefused(f"This request is already {fresh.get_state_display().lower()}.")
-        if not _withdraw_stale(pathway, [fresh]):
+        if not withdraw_stale(pathway, [fresh]):
             raise ApprovalRefused(
-                "The draft changed after the request, so the request was withdrawn; "
+                f"The request was withdrawn because {fresh.withdrawn_reason}; "
                 "the consultant has to ask again."
             )
-        fresh.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
-        fresh.decided_by, fresh.decided_by_name = user, user.get_username()
-        fresh.decided_at, fresh.comment = timezone.now(), comment[:500]
-        fresh.save(update_fields=["state", "decided_by", "decided_by_name", "decided_at", "comment"])
+        fresh.decide(user, approve=approve, comment=comment)
         AuditEvent.record(
             user=user,
             action="approval.approve" if approve else "approval.reject",
@@ -152,61 +270,20 @@ def decide(approval: Approval, user, *, approve: bool, comment: str = "") -> App
     return fresh
 
 
-def apply_refusal(pathway: Pathway, user) -> str | None:
-    """Why an apply of `pathway` by `user` must not start now, or None when it may (the apply gate)."""
-    if not needs_approval(pathway):
-        return None
-    approval = current_approval(pathway)
-    if approval is None:
-        return (
-            "Production needs four eyes: request an approval of this draft on the review step; "
-            "a lead other than you has to approve it before it can be applied."
-        )
-    if approval.state == ApprovalState.PENDING:
-        return (
-            f"The approval requested by {approval.requested_by_name} is still pending; "
-            "a lead has to approve it."
-        )
-    if user is not None and approval.decided_by_id == getattr(user, "pk", None):
-        return "You approved this draft yourself; someone else has to apply it (four eyes)."
-    return None
-
-
-def gate_apply(pathway: Pathway, user) -> str | None:
-    """The apply gate with its outcome recorded: a refusal lands in the audit trail, an approved apply too."""
-    refusal = apply_refusal(pathway, user)
-    if refusal:
-        AuditEvent.record(
-            user=user,
-            action="approval.apply_refused",
-            landscape=pathway.landscape,
-            pathway_key=pathway.key,
-            note=refusal,
-        )
-    elif needs_approval(pathway):
-        approval = current_approval(pathway)
-        AuditEvent.record(
-            user=user,
-            action="approval.apply_allowed",
-            landscape=pathway.landscape,
-            pathway_key=pathway.key,
-            note=f"Approved by {approval.decided_by_name} on {approval.decided_at:%Y-%m-%d %H:%M}",
-        )
-    return refusal
-
-
 def still_pending(pending: list[Approval]) -> list[Approval]:
-    """The requests of a listed page whose draft is unchanged; stale ones are withdrawn (one query to
-    check).
-    """
+    """The requests of a listed page that still match what they cover (two queries; nothing is written)."""
     times = secret_times_of({a.pathway_id for a in pending})
-    fresh, stale = [], []
-    for approval in pending:
-        current = draft_fingerprint(approval.pathway, times.get(approval.pathway_id, {}))
-        (fresh if current == approval.fingerprint else stale).append(approval)
-    for approval in stale:
-        _withdraw_stale(approval.pathway, [approval])
-    return fresh
+    landscape_times = landscape_secret_times_of({a.pathway.landscape_id for a in pending})
+    return [
+        approval
+        for approval in pending
+        if draft_fingerprint(
+            approval.pathway,
+            times.get(approval.pathway_id, {}),
+            landscape_times=landscape_times.get(approval.pathway.landscape_id, {}),
+        )
+        == approval.fingerprint
+    ]
 
 
 def pending_for(user, landscapes=None):

@@ -9,10 +9,15 @@ class PathwaysConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
+        from django.db.models.signals import post_save
 
         from authwizard.celery import ensure_broker_folders
         from pathways import checks  # noqa: F401  (registers the checks)
+        from pathways.approval import withdraw_on_change
+        from pathways.models import Landscape, Pathway, Secret
         from pathways.security import audit_lockout
 
+        for model in (Landscape, Pathway, Secret):  # an approval is withdrawn when what it covers changes
+            post_save.connect(withdraw_on_change, sender=model, dispatch_uid=f"withdraw-on-{model.__name__}")
         ensure_broker_folders()
         user_locked_out.connect(audit_lockout, dispatch_uid="authwizard-audit-lockout")

@@ -1,7 +1,8 @@
-"""Synchronous engine calls for a CPI key pair's certificate: download its CSR, import the CA-signed chain.
+"""Runs for a CPI key pair's certificate: download its CSR, import the CA-signed chain.
 
-Views call these instead of SAP: each opens its own Connection to the landscape, makes one or two calls and
-records the outcome on the pathway (chain import) and in the audit trail.
+Pages start them through the gate (`start_csr`, `start_chain`) and follow the run; the worker makes the calls
+(`execute_csr`, `execute_chain`), records the outcome on the pathway and in the audit trail, and leaves the
+CSR (public) in the run's result for the page to offer.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from django.utils import timezone
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
 from pathways.errors import EngineError, Refused
-from pathways.models import Actor, AuditEvent, Pathway, Rotation
+from pathways.models import Actor, AuditEvent, Pathway, Rotation, Run, RunKind
 from pathways.shapes.base import HANDOFF_CERTIFICATE, store_handoff
 from pathways.shapes.key_pair import entry_facts
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from pathways.engine.runs import Recorder
 
 
 class ChainRefused(Refused):
@@ -53,24 +56,44 @@ def keypair_alias(pathway: Pathway) -> str:
     return alias
 
 
-def download_keypair_csr(pathway: Pathway, user: Actor | None = None) -> str:
+def _has_key_pair(pathway: Pathway) -> None:
+    try:
+        keypair_alias(pathway)
+    except EngineError as error:
+        raise Refused(error.message, code="no_key_pair") from error
+
+
+def start_csr(pathway: Pathway, user: Actor | None = None) -> Run:
+    """Queue the run that fetches the key pair's PKCS#10 request; `Refused` when it cannot start."""
+    from pathways.engine.runs import start_run
+
+    _has_key_pair(pathway)
+    return start_run(pathway, RunKind.CSR, user)
+
+
+def execute_csr(run: Run, recorder: Recorder, connection: Connection) -> str:
     """The PKCS#10 request of the key pair CPI generated, as PEM, for the receiver's CA to sign."""
+    pathway = run.pathway
+    assert pathway is not None
     alias = keypair_alias(pathway)
-    with Connection(pathway.landscape) as connection:
+    run.plan_steps(1)
+    with recorder.step(f"Download the signing request of {alias}") as outcome:
         if connection.cpi.get_keystore_entry(alias) is None:
             raise EngineError(
                 f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
                 code="not_applied",
             )
         pem = connection.cpi.download_csr(alias)
+        outcome.message = "signing request read"
+    run.result = {**run.result, "csr": pem, "alias": alias}
     AuditEvent.record(
-        user=user,
+        user=run.requested_by,
         action="certificate.csr",
         landscape=pathway.landscape,
         pathway_key=pathway.key,
         note=f"signing request of the CPI key pair {alias} downloaded",
     )
-    return pem
+    return f"The signing request of {alias} is ready to download"
 
 
 def check_signed_chain(
@@ -104,22 +127,51 @@ def _spki() -> tuple[Encoding, PublicFormat]:
     return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
 
 
-def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None = None) -> dict:
+def start_chain(pathway: Pathway, text: str, user: Actor | None = None) -> Run:
+    """Queue the run that imports the CA-signed chain (public certificates) onto the key pair; `Refused`,
+    ChainRefused (the text is no chain)."""
+    from pathways.engine.runs import start_run
+
+    _has_key_pair(pathway)
+    try:
+        parsed = certs.parse_certificates(text)
+    except certs.CertificateError as error:
+        raise ChainRefused(error.message) from error
+    chain_pem = certs.export_chain_pem(parsed).decode("ascii")
+    return start_run(pathway, RunKind.CHAIN, user, params={"chain": chain_pem})
+
+
+def execute_chain(run: Run, recorder: Recorder, connection: Connection) -> str:
+    """Import the chain the run carries; the hand-off certificate and `applied` follow it."""
+    pathway = run.pathway
+    assert pathway is not None
+    run.plan_steps(1)
+    with recorder.step("Import the CA-signed chain onto the key pair") as outcome:
+        try:
+            facts = upload_signed_chain(
+                pathway, run.result["chain"], user=run.requested_by, connection=connection
+            )
+        except ChainRefused as refused:
+            raise EngineError(str(refused), code="chain_refused") from refused
+        outcome.message = f"chain on {facts['alias']}"
+    return f"The CA-signed chain is on {facts['alias']}; hand its certificate over again."
+
+
+def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connection: Connection) -> dict:
     """Import the CA-signed chain onto the key pair; the hand-off certificate and `applied` follow it."""
     alias = keypair_alias(pathway)
-    with Connection(pathway.landscape) as connection:
-        cpi = connection.cpi
-        if cpi.get_keystore_entry(alias) is None:
-            raise EngineError(
-                f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
-                code="not_applied",
-            )
-        parsed = check_signed_chain(text, cpi.download_certificate(alias))
-        chain_pem = certs.export_chain_pem(parsed).decode("ascii")
-        entry = cpi.upload_certificate_chain(
-            alias, chain_pem, expected_fingerprint_sha256=parsed.chain[-1].fingerprint_sha256
+    cpi = connection.cpi
+    if cpi.get_keystore_entry(alias) is None:
+        raise EngineError(
+            f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
+            code="not_applied",
         )
-        certificate = cpi.download_certificate(alias)
+    parsed = check_signed_chain(text, cpi.download_certificate(alias))
+    chain_pem = certs.export_chain_pem(parsed).decode("ascii")
+    entry = cpi.upload_certificate_chain(
+        alias, chain_pem, expected_fingerprint_sha256=parsed.chain[-1].fingerprint_sha256
+    )
+    certificate = cpi.download_certificate(alias)
     rotation = signing_rotation(pathway)
     if rotation is not None and rotation.new.get("alias") == alias:
         # The rotation's successor is now CA-signed: its facts change, the pathway's stay until the switch.
@@ -145,8 +197,7 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None = None) 
         fingerprint=parsed.leaf.fingerprint_sha256,
         signed_by=parsed.leaf.issuer,
     )
-    Pathway.objects.filter(pk=pathway.pk).update(applied=applied, certificate_not_after=parsed.leaf.not_after)
-    pathway.applied = applied
+    pathway.record_signed_chain(applied, parsed.leaf.not_after)
     AuditEvent.record(
         user=user,
         action="certificate.chain",

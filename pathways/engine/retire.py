@@ -79,22 +79,17 @@ def leftovers_of(pathway: Pathway) -> list[LeftoverCredential]:
         if row.state == LeftoverState.RETIRING:
             run = _last_run(row)
             if run is None or not run.is_active:
-                row.state = LeftoverState.LIVE
-                row.message = run.message if run is not None else row.message
+                row.as_live(run.message if run is not None else row.message)
     return rows
 
 
 def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
-    """Queue the run that deletes the leftover; RetireRefused when the user may not or it cannot start."""
-    from pathways.approval import gate_apply
+    """Queue the run that deletes the leftover through the gate; `Refused` when it may not start."""
+    from pathways import gate
     from pathways.engine.runs import start_run
 
     pathway = leftover.pathway
-    if user is None or not pathway.landscape.may(user, "run"):
-        raise RetireRefused("Only someone who may apply this pathway can retire its credentials.")
-    refusal = gate_apply(pathway, user)
-    if refusal:
-        raise RetireRefused(refusal)
+    gate.check(pathway, RunKind.RETIRE, user)  # the refusal is recorded before anything else happens
     with transaction.atomic():
         fresh = LeftoverCredential.objects.select_for_update().get(pk=leftover.pk)
         if fresh.state == LeftoverState.RETIRING:
@@ -104,11 +99,7 @@ def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
             fresh.mark_live()
         if not fresh.mark_retiring(user):
             raise RetireRefused(f"The {fresh.label} is already retired.")
-        run = start_run(pathway, RunKind.RETIRE, user)
-        if run.kind != RunKind.RETIRE or run.result:
-            raise RetireRefused("Another run of this pathway is still active; wait until it has finished.")
-        run.result = {"leftover": fresh.pk}
-        Run.objects.filter(pk=run.pk).update(result=run.result)
+        run = start_run(pathway, RunKind.RETIRE, user, params={"leftover": fresh.pk})
         AuditEvent.record(
             user=user,
             action="leftover.retire",

@@ -61,11 +61,7 @@ def _effective(pathway: Pathway, rotation: Rotation | None) -> Rotation | None:
     run = _last_run(pathway, rotation)
     if run is None or run.is_active or run.state == "succeeded":
         return rotation
-    rotation.state = (
-        RotationState.FAILED if rotation.state == RotationState.CREATING else RotationState.OVERLAP
-    )
-    rotation.message = run.message[:500]
-    return rotation
+    return rotation.as_settled(run.message)
 
 
 def open_rotation(pathway: Pathway) -> Rotation | None:
@@ -166,16 +162,15 @@ def _check_new_certificate(pathway: Pathway, text: str) -> dict:
 def _start(pathway: Pathway, user: Actor | None, phase: str, rotation: Rotation) -> Run:
     from pathways.engine.runs import start_run
 
-    run = start_run(pathway, RunKind.ROTATE, user)
-    if run.kind != RunKind.ROTATE or run.result:
-        raise RotationRefused("Another run of this pathway is still active; wait until it has finished.")
-    run.result = {"phase": phase, "rotation": rotation.pk}
-    Run.objects.filter(pk=run.pk).update(result=run.result)
-    return run
+    return start_run(pathway, RunKind.ROTATE, user, params={"phase": phase, "rotation": rotation.pk})
 
 
 def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate: str = "") -> Run:
-    """Record the rotation and queue its first run (create and verify the successor); RotationRefused."""
+    """Record the rotation and queue its first run (create and verify the successor); `Refused` (the gate)
+    or RotationRefused."""
+    from pathways import gate
+
+    gate.check(pathway, RunKind.ROTATE, user)  # before anything of the rotation is looked at or recorded
     settle(pathway)
     blocker = rotation_blocker(pathway)
     if blocker:
@@ -201,6 +196,9 @@ def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate:
 
 def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
     """The user confirms the other side has switched: queue the run that retires the old credential."""
+    from pathways import gate
+
+    gate.check(pathway, RunKind.ROTATE, user)
     settle(pathway)
     rotation = open_rotation(pathway)
     if rotation is None or rotation.state != RotationState.OVERLAP:

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pathways import gate, queue, redact, shapes
 from pathways import plan as planning
-from pathways import queue, redact, shapes
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
-from pathways.errors import EngineError
+from pathways.errors import EngineError, Refused
 from pathways.models import Actor, Landscape, Pathway, Run, RunKind, RunStep
 from pathways.sap.errors import SapError
 from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
@@ -28,8 +28,6 @@ from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_SECONDS = 5.0
-# rotate: engine/rotate.py; retire (a credential no longer used): engine/retire.py
-PATHWAY_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY, RunKind.ROTATE, RunKind.RETIRE}
 
 
 def stale_after() -> timedelta:
@@ -47,45 +45,54 @@ def one_line(text: str, limit: int = 500) -> str:
 # --- starting ----------------------------------------------------------------------------------------------
 
 
-def start_run(target: Pathway | Landscape, kind: str, user: Actor | None = None) -> Run:
-    """Create the Run row and queue `pathways.tasks.execute_run(run.id)` once the row is committed.
+def start_run(
+    target: Pathway | Landscape, kind: str, user: Actor | None = None, *, params: dict | None = None
+) -> Run:
+    """The only way a run starts: the gate (pathways/gate.py) decides, then the Run row is created and
+    `pathways.tasks.execute_run(run.id)` is queued once the row is committed.
 
-    `target` is a Pathway (plan, apply, verify) or a Landscape (check). An active run of the same target
-    is returned instead of starting a second one; plans run beside other runs. When the queue cannot take
-    the task, the run is marked failed with QUEUE_UNAVAILABLE and returned.
+    `target` is a Pathway (plan, apply, verify, rotate, retire, csr, chain) or a Landscape (check, drift).
+    `params` (public facts only: a rotation's phase, a leftover's id, an uploaded chain) start the run's
+    result. Raises `Refused` (one sentence, a code) when the gate says no; an active plan is reused. When
+    the queue cannot take the task, the run is marked failed with the queue's sentence and returned.
     """
-    kind = RunKind(kind)
-    if isinstance(target, Pathway):
-        if kind not in PATHWAY_KINDS:
-            raise ValueError(f"a pathway run is one of plan, apply, verify, not {kind}")
-        landscape, pathway = target.landscape, target
-    elif isinstance(target, Landscape):
-        if kind != RunKind.CHECK:
-            raise ValueError("a landscape run is a check")
-        landscape, pathway = target, None
-    else:
-        raise TypeError("start_run needs a Pathway or a Landscape")
+    kind = gate.validate_kind(target, kind)
+    landscape = target.landscape if isinstance(target, Pathway) else target
+    pathway = target if isinstance(target, Pathway) else None
     mark_interrupted_runs()
+    refused: Refused | None = None
     with transaction.atomic():
         Landscape.objects.select_for_update().filter(pk=landscape.pk).first()
-        active = Run.objects.filter(landscape=landscape, pathway=pathway, state__in=ACTIVE_RUN_STATES)
-        # A plan only reads and touches no status an apply sets: it neither waits for nor holds up the
-        # other runs. Every other kind shares one lane per target, so the running one is returned.
-        if kind == RunKind.PLAN:
-            active = active.filter(kind=RunKind.PLAN)
+        if kind == RunKind.PLAN and pathway is not None:
+            existing = gate.active_run(landscape, pathway, kind)
+            if existing is not None and _still_current(existing, pathway):
+                return existing
+        try:
+            ticket = gate.check(target, kind, user)
+        except Refused as error:
+            refused = error
         else:
-            active = active.exclude(kind=RunKind.PLAN)
-        existing = active.order_by("-created_at").first()
-        if existing is not None:
-            return existing
-        run = Run.objects.create(
-            landscape=landscape,
-            pathway=pathway,
-            kind=kind,
-            requested_by=user if user is not None and user.is_authenticated else None,
-        )
+            run = Run.objects.create(
+                landscape=landscape,
+                pathway=pathway,
+                kind=kind,
+                requested_by=user if user is not None and user.is_authenticated else None,
+                approval=ticket.approval,
+                result=dict(params or {}),
+            )
+            gate.admitted(run, ticket, user)
+    if refused is not None:
+        raise refused
     transaction.on_commit(lambda: enqueue(run))
     return run
+
+
+def _still_current(plan: Run, pathway: Pathway) -> bool:
+    """A plan under way answers for this visit too unless the draft or the remote side (another run of the
+    pathway) changed after it started."""
+    if pathway.updated_at > plan.created_at:
+        return False
+    return not pathway.runs.exclude(kind=RunKind.PLAN).filter(finished_at__gt=plan.created_at).exists()
 
 
 def enqueue(run: Run) -> None:
@@ -95,19 +102,22 @@ def enqueue(run: Run) -> None:
     try:
         task_id = queue.publish(execute_run, run.id)
     except queue.QueueUnavailable as unavailable:
-        run.state, run.message, run.finished_at = RunState.FAILED, unavailable.message, timezone.now()
-        run.hint = unavailable.hint
-        Run.objects.filter(pk=run.pk).update(
-            state=run.state, message=run.message, hint=run.hint, finished_at=run.finished_at
-        )
+        run.fail(unavailable.message, unavailable.hint)
         return
-    run.task_id = task_id
-    Run.objects.filter(pk=run.pk).update(task_id=run.task_id)
+    run.set_task(task_id)
 
 
-def apply_all(landscape: Landscape, user: Actor | None = None) -> list[Run]:
-    """Start an apply of each of the landscape's four pathways; workers run them concurrently."""
-    return [start_run(pathway, RunKind.APPLY, user) for pathway in landscape.pathways.order_by("key")]
+def apply_all(landscape: Landscape, user: Actor | None = None) -> tuple[list[Run], dict[str, Refused]]:
+    """Start an apply of each of the landscape's four pathways through the gate; workers run them side by
+    side. Returns the runs started and, by pathway key, why the others were not."""
+    runs: list[Run] = []
+    refused: dict[str, Refused] = {}
+    for pathway in landscape.pathways.select_related("landscape").order_by("key"):
+        try:
+            runs.append(start_run(pathway, RunKind.APPLY, user))
+        except Refused as error:
+            refused[pathway.key] = error
+    return runs, refused
 
 
 def resume(pathway: Pathway, user: Actor | None = None) -> Run:
@@ -144,34 +154,20 @@ def queue_limit() -> timedelta:
 def mark_interrupted_runs() -> int:
     """Runs 'running' without a heartbeat for AUTHWIZARD_RUN_STALE_MINUTES become interrupted, and runs no
     worker took within AUTHWIZARD_RUN_QUEUE_MINUTES fail (nothing was changed); returns how many."""
-    never_started = Run.objects.filter(
-        state=RunState.QUEUED, started_at__isnull=True, created_at__lt=timezone.now() - queue_limit()
-    )
-    count = never_started.update(
-        state=RunState.FAILED,
-        finished_at=timezone.now(),
-        message="No worker started this run in time; nothing was changed.",
-        hint="Check that a worker is running (the page shows it), then start the run again.",
-    )
+    count = Run.expire_unclaimed(timezone.now() - queue_limit())
     limit = timezone.now() - stale_after()
     stale = Run.objects.filter(state=RunState.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
     )
     for run in stale.select_related("pathway"):
-        updated = Run.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-            state=RunState.INTERRUPTED,
-            finished_at=timezone.now(),
-            message="The worker stopped answering during this run (restart or time-out).",
-            hint="Resume: a new apply looks up what exists and finishes the rest without duplicates.",
-        )
-        if not updated:
+        if not run.interrupt(
+            "The worker stopped answering during this run (restart or time-out).",
+            "Resume: a new apply looks up what exists and finishes the rest without duplicates.",
+        ):
             continue
         count += 1
-        RunStep.objects.filter(run=run, state=RunState.RUNNING).update(state=RunState.INTERRUPTED)
         if run.pathway is not None and run.pathway.status == PathwayStatus.APPLYING:
-            Pathway.objects.filter(pk=run.pathway.pk).update(
-                status=PathwayStatus.FAILED, status_message="The last apply was interrupted; resume it."
-            )
+            run.pathway.mark_failed("The last apply was interrupted; resume it.")
     return count
 
 
@@ -182,20 +178,15 @@ def claim(run_id: int) -> Run | None:
     """Move a queued (or abandoned running) run to running; None when it is gone, finished or busy
     elsewhere.
     """
-    now = timezone.now()
-    claimable = Q(state=RunState.QUEUED) | Q(state=RunState.RUNNING, heartbeat_at__lt=now - stale_after())
-    updated = Run.objects.filter(claimable, pk=run_id).update(
-        state=RunState.RUNNING, started_at=now, heartbeat_at=now, finished_at=None
-    )
-    if not updated:
-        return None
-    return Run.objects.select_related("landscape", "pathway").get(pk=run_id)
+    return Run.start(run_id, timezone.now() - stale_after())
 
 
 @dataclass
 class StepOutcome:
+    """What a step ended with, handed to `RunStep.finish` (the one writer of a step's state)."""
+
     message: str = ""
-    state: str = RunState.SUCCEEDED
+    ended: str = RunState.SUCCEEDED
 
 
 class Recorder:
@@ -211,7 +202,7 @@ class Recorder:
         now = time.monotonic()
         if now - self._last_beat >= HEARTBEAT_EVERY_SECONDS:
             self._last_beat = now
-            Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+            self.run.beat()
 
     def calls(self) -> int:
         return self.connection.call_count if self.connection else 0
@@ -235,13 +226,15 @@ class Recorder:
         except BaseException as error:
             self._finish(step, RunState.FAILED, _error_message(error), before, started)
             raise
-        self._finish(step, outcome.state, outcome.message, before, started)
+        self._finish(step, outcome.ended, outcome.message, before, started)
 
     def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
-        step.state, step.message, step.finished_at = state, one_line(message), timezone.now()
-        step.duration_ms = int((time.monotonic() - started) * 1000)
-        step.http_calls = self.calls() - before
-        step.save(update_fields=["state", "message", "finished_at", "duration_ms", "http_calls"])
+        step.finish(
+            state,
+            one_line(message),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            http_calls=self.calls() - before,
+        )
         Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), http_calls=self.calls())
 
 
@@ -257,6 +250,8 @@ def hint_for(error: BaseException) -> str:
     """What to do about a failure, in one sentence."""
     if isinstance(error, SoftTimeLimitExceeded):
         return "Resume the apply: finished steps are found and kept."
+    if isinstance(error, EngineError) and error.code == "gate":
+        return "Nothing was changed; settle what the message names, then start the run again."
     if not isinstance(error, (SapError, EngineError)):
         return "This is a fault in AuthWizard; report it with the time of the run."
     code, status = error.code or "", error.status
@@ -293,10 +288,10 @@ def execute_run(run_id: int) -> None:
         with connection:
             if run.kind == RunKind.CHECK:
                 _check(run, recorder, connection)
-            elif run.kind == RunKind.ROTATE:
-                from pathways.engine import rotate
-
-                _finish_run(run, RunState.SUCCEEDED, rotate.execute(run, recorder, connection), connection)
+            elif run.kind == RunKind.DRIFT:
+                _drift(run, recorder, connection)
+            elif run.kind in (RunKind.ROTATE, RunKind.CHAIN, RunKind.CSR):
+                _finish_run(run, RunState.SUCCEEDED, _single(run, recorder, connection), connection)
             else:
                 _pathway_run(run, recorder, connection)
     except (SapError, EngineError, SoftTimeLimitExceeded) as error:
@@ -310,34 +305,71 @@ def execute_run(run_id: int) -> None:
 
 
 def _finish_run(run: Run, state: str, message: str, connection: Connection) -> None:
-    run.state, run.message, run.finished_at = state, one_line(message, 1000), timezone.now()
-    run.http_calls = connection.call_count
-    run.save(update_fields=["state", "message", "finished_at", "http_calls", "result", "hint"])
+    run.finish(
+        one_line(message, 1000),
+        http_calls=connection.call_count,
+        succeeded=state == RunState.SUCCEEDED,
+        hint=run.hint,
+    )
 
 
 def _fail(run: Run, error: BaseException, connection: Connection) -> None:
-    run.hint = one_line(hint_for(error))
-    _finish_run(run, RunState.FAILED, _error_message(error), connection)
+    # The pathway first: whoever sees the run ended sees the pathway's status already follow it.
     if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
-        Pathway.objects.filter(pk=run.pathway_id).update(
-            status=PathwayStatus.FAILED, status_message=one_line(_error_message(error))
-        )
+        Pathway.objects.get(pk=run.pathway_id).mark_failed(one_line(_error_message(error)))
+    run.fail(_error_message(error), one_line(hint_for(error)), http_calls=connection.call_count)
 
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
     findings: list[check.Finding] = []
-    for group in check.groups(connection):
+    groups = list(check.groups(connection))
+    run.plan_steps(len(groups))
+    for group in groups:
         with recorder.step(group.label) as outcome:
             found = group.run()
             findings.extend(found)
             missing = [f for f in found if f.status != check.OK]
-            outcome.state = RunState.FAILED if missing else RunState.SUCCEEDED
+            outcome.ended = RunState.FAILED if missing else RunState.SUCCEEDED
             outcome.message = "; ".join(f.sentence for f in (missing or found))
     ok = all(f.status == check.OK for f in findings)
     run.result = {"ok": ok, "checks": [f.as_dict() for f in findings]}
     absent = sum(f.status != check.OK for f in findings)
     message = "Every check passed" if ok else f"{absent} of {len(findings)} checks found something missing"
     _finish_run(run, RunState.SUCCEEDED if ok else RunState.FAILED, message, connection)
+
+
+def _single(run: Run, recorder: Recorder, connection: Connection) -> str:
+    """A rotation phase, a chain import or a CSR download: the gate again before anything is written."""
+    from pathways.engine import certificates, rotate
+
+    if run.kind in gate.WRITES:
+        gate.recheck(run)
+    if run.kind == RunKind.ROTATE:
+        return rotate.execute(run, recorder, connection)
+    if run.kind == RunKind.CHAIN:
+        return certificates.execute_chain(run, recorder, connection)
+    return certificates.execute_csr(run, recorder, connection)
+
+
+def _drift(run: Run, recorder: Recorder, connection: Connection) -> None:
+    """Read back each applied pathway of the landscape; findings go through `Pathway.record_drift`."""
+    from pathways.engine import drift as engine_drift
+
+    pathways = list(
+        Pathway.objects.filter(landscape=run.landscape)
+        .exclude(applied={})
+        .select_related("landscape")
+        .order_by("key")
+    )
+    run.plan_steps(max(len(pathways), 1))
+    drifted = 0
+    with recorder.step("Read what the applied pathways left remotely") as outcome:
+        findings = engine_drift.check_pathways(pathways)
+        drifted = sum(bool(f["differences"]) for f in findings.values())
+        outcome.message = f"{len(findings)} checked, {drifted} drifted"
+    run.result = {"checked": len(findings), "drifted": drifted}
+    message = f"{len(findings)} pathway(s) checked; {drifted} drifted" if findings else "Nothing applied yet"
+    _finish_run(run, RunState.SUCCEEDED, message, connection)
 
 
 def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
@@ -348,6 +380,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     if run.kind == RunKind.RETIRE:
         from pathways.engine import retire
 
+        gate.recheck(run)
         _finish_run(run, RunState.SUCCEEDED, retire.execute(run, recorder, connection), connection)
         return
     shape = shapes.of(pathway)
@@ -379,7 +412,14 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             "plan": [action.as_dict() for action in actions_planned],
             "problems": planning.problems(actions_planned),
         }
-        Run.objects.filter(pk=run.pk).update(result=run.result)
+        run.save_result(run.result)
+        # The steps are known now: read, plan, one per action (apply), the verify checks.
+        if run.kind == RunKind.APPLY:
+            run.plan_steps(recorder.index + len(actions_planned) + verify.count_for(work))
+        elif run.kind == RunKind.VERIFY:
+            run.plan_steps(recorder.index + verify.count_for(work))
+        else:
+            run.plan_steps(recorder.index)
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:
@@ -395,6 +435,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         _finish_run(run, RunState.SUCCEEDED, message, connection)
         return
     if run.kind == RunKind.APPLY:
+        gate.recheck(run)
         for action in actions_planned:
             with recorder.step(action.label) as outcome:
                 outcome.message = actions.execute(connection, work, action)

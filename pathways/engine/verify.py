@@ -12,8 +12,13 @@ from pathways.shapes.base import Check, Findings, Work
 if TYPE_CHECKING:
     from pathways.engine.connect import Connection
 
-__all__ = ["Check", "Findings", "checks_for"]
+__all__ = ["Check", "Findings", "checks_for", "count_for"]
 
 
 def checks_for(connection: Connection, work: Work, findings: Findings) -> list[Check]:
     return shapes.of(work.pathway).verify_checks(connection, work, findings)
+
+
+def count_for(work: Work) -> int:
+    """How many verify steps a run plans for: the shape's most (a run that proves less ends sooner)."""
+    return shapes.of(work.pathway).verify_steps

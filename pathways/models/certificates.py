@@ -109,5 +109,11 @@ class Rotation(models.Model):
         state = RotationState.FAILED if self.state == RotationState.CREATING else RotationState.OVERLAP
         self._set(state=state, message=message[:500])
 
+    def as_settled(self, message: str) -> Rotation:
+        """How `settle` would leave it, in memory only (a page GET shows it so without writing)."""
+        state = RotationState.FAILED if self.state == RotationState.CREATING else RotationState.OVERLAP
+        self.state, self.message = state, message[:500]
+        return self
+
     def finish(self) -> None:
         self._set(state=RotationState.RETIRED, finished_at=timezone.now(), message="")

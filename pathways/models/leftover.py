@@ -60,6 +60,10 @@ class LeftoverCredential(models.Model):
     def mark_retired(self, message: str = "") -> None:
         self._set(state=LeftoverState.RETIRED, retired_at=timezone.now(), message=message[:500])
 
+    def as_live(self, message: str) -> None:
+        """Shown live again (its retire run ended without retiring it), in memory only: pages only read."""
+        self.state, self.message = LeftoverState.LIVE, message
+
     def mark_live(self, message: str = "") -> None:
         """A retire run failed or never ran: the credential is still live."""
         self._set(state=LeftoverState.LIVE, message=message[:500])

@@ -160,6 +160,10 @@ class Pathway(models.Model):
         )
         self.clear_drift(note="verified")
 
+    def record_signed_chain(self, applied: dict[str, Any], not_after: datetime) -> None:
+        """The key pair's CA-signed chain was imported: its facts and expiry are the pathway's now."""
+        self._set(applied=applied, certificate_not_after=not_after)
+
     def mark_failed(self, message: str) -> None:
         self._set(status=PathwayStatus.FAILED, status_message=message[:500])
 

@@ -1,6 +1,10 @@
 """Runs of remote work (check, plan, apply, verify, rotate) and their steps; the row is the truth."""
 
+from __future__ import annotations
+
 import uuid
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +20,9 @@ class RunKind(models.TextChoices):
     VERIFY = "verify", "Verify"
     ROTATE = "rotate", "Rotate"
     RETIRE = "retire", "Retire"
+    CSR = "csr", "Signing request"  # download the CSR of a CPI key pair
+    CHAIN = "chain", "Signed chain"  # import a CA-signed chain onto a CPI key pair
+    DRIFT = "drift", "Drift check"  # a landscape's applied pathways read back
 
 
 class Run(models.Model):
@@ -38,6 +45,12 @@ class Run(models.Model):
     http_calls = models.PositiveIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)  # plan actions, check findings; never secrets
     task_id = models.CharField(max_length=64, blank=True)
+    # How many steps the run has, fixed once its plan is made (None until then): "Step N of M" never grows.
+    total_steps = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The approval a production run was let through with; the worker checks it still holds.
+    approval = models.ForeignKey(
+        "pathways.Approval", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -51,13 +64,122 @@ class Run(models.Model):
 
     @property
     def finished_steps(self) -> int:
-        return sum(1 for step in self.steps.all() if step.state not in ACTIVE_RUN_STATES)
+        done = sum(1 for step in self.steps.all() if step.state not in ACTIVE_RUN_STATES)
+        return min(done, self.step_total) if self.step_total else done
+
+    @property
+    def step_total(self) -> int:
+        """The run's number of steps: fixed once planned; before that, the steps known so far (at least 1).
+        A run that ended has as many as it went through, so its bar is full."""
+        recorded = self.steps.count()
+        if not self.is_active:
+            return max(recorded, 1) if recorded else 0
+        return max(self.total_steps or 0, recorded, 1)
+
+    @property
+    def percent(self) -> int:
+        total = self.step_total
+        if not self.is_active:
+            return 100
+        return int(100 * self.finished_steps / total) if total else 0
 
     @property
     def duration_seconds(self) -> float | None:
+        """Seconds from the first claim to the end (or now); never less than an earlier reading."""
         if not self.started_at:
             return None
-        return ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
+        end = self.finished_at or timezone.now()
+        return max((end - self.started_at).total_seconds(), 0.0)
+
+    # --- state changes: the only writers of `state` --------------------------------------------------------
+
+    def _set(self, only_if: dict[str, Any] | None = None, **fields: Any) -> bool:
+        updated = Run.objects.filter(pk=self.pk, **(only_if or {})).update(**fields)
+        if updated:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(updated)
+
+    @classmethod
+    def start(cls, run_id: int, stale_before: datetime) -> Run | None:
+        """A worker claims a queued run (or one abandoned while running); None when it is not claimable.
+        A run started before keeps its first start time, so the elapsed time never goes back."""
+        now = timezone.now()
+        claimable = models.Q(state=RunState.QUEUED) | models.Q(
+            state=RunState.RUNNING, heartbeat_at__lt=stale_before
+        )
+        updated = (
+            cls.objects.filter(claimable, pk=run_id)
+            .filter(started_at__isnull=True)
+            .update(state=RunState.RUNNING, started_at=now, heartbeat_at=now, finished_at=None)
+        ) or cls.objects.filter(claimable, pk=run_id).update(
+            state=RunState.RUNNING, heartbeat_at=now, finished_at=None
+        )
+        if not updated:
+            return None
+        return cls.objects.select_related("landscape", "pathway").get(pk=run_id)
+
+    @classmethod
+    def expire_unclaimed(cls, created_before: datetime) -> int:
+        """Queued runs no worker took in time fail; nothing was changed. Returns how many."""
+        return cls.objects.filter(
+            state=RunState.QUEUED, started_at__isnull=True, created_at__lt=created_before
+        ).update(
+            state=RunState.FAILED,
+            finished_at=timezone.now(),
+            message="No worker started this run in time; nothing was changed.",
+            hint="Check that a worker is running (the page shows it), then start the run again.",
+        )
+
+    def plan_steps(self, total: int) -> None:
+        """The plan is made: the run has `total` steps from now on (set once, never grown)."""
+        if self.total_steps is None:
+            self._set(total_steps=total)
+
+    def save_result(self, result: dict) -> None:
+        self._set(result=result)
+
+    def beat(self) -> None:
+        self._set(heartbeat_at=timezone.now())
+
+    def finish(self, message: str, *, http_calls: int = 0, succeeded: bool = True, hint: str = "") -> None:
+        """The run reached its end: succeeded, or failed with findings (a check that found rights missing)."""
+        self._set(
+            state=RunState.SUCCEEDED if succeeded else RunState.FAILED,
+            message=message[:1000],
+            hint=hint[:500],
+            finished_at=timezone.now(),
+            http_calls=http_calls,
+            result=self.result,
+        )
+
+    def fail(self, message: str, hint: str = "", *, http_calls: int | None = None) -> None:
+        fields: dict[str, Any] = {
+            "state": RunState.FAILED,
+            "message": message[:1000],
+            "hint": hint[:500],
+            "finished_at": timezone.now(),
+            "result": self.result,
+        }
+        if http_calls is not None:
+            fields["http_calls"] = http_calls
+        self._set(**fields)
+
+    def interrupt(self, message: str, hint: str) -> bool:
+        """The worker stopped answering during the run; False when the run is not running any more."""
+        done = self._set(
+            only_if={"state": RunState.RUNNING},
+            state=RunState.INTERRUPTED,
+            finished_at=timezone.now(),
+            message=message[:1000],
+            hint=hint[:500],
+        )
+        if done:
+            RunStep.objects.filter(run=self, state=RunState.RUNNING).update(state=RunState.INTERRUPTED)
+        return done
+
+    def set_task(self, task_id: str) -> None:
+        self._set(task_id=task_id)
 
 
 class RunStep(models.Model):
@@ -77,3 +199,9 @@ class RunStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index + 1}. {self.label} ({self.state})"
+
+    def finish(self, state: str, message: str, *, duration_ms: int, http_calls: int) -> None:
+        """The step ended (succeeded, failed or skipped) with its one-line message."""
+        self.state, self.message, self.finished_at = state, message[:500], timezone.now()
+        self.duration_ms, self.http_calls = duration_ms, http_calls
+        self.save(update_fields=["state", "message", "finished_at", "duration_ms", "http_calls"])

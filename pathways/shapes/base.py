@@ -221,6 +221,7 @@ class Shape:
     """
 
     key: str = ""
+    verify_steps: int = 1  # the most verify checks a run of this shape makes (its step total counts them)
     label: str = ""  # "it-rt service key"
     holds_certificates: bool = True  # False: nothing to watch for expiry, nothing to rotate
     has_keystore_key_pair: bool = False  # a CPI key pair whose CSR and signed chain can be handled

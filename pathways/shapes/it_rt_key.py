@@ -334,6 +334,7 @@ def successor_key_name(old_name: str, taken: set[str], today: datetime) -> str:
 
 
 class ItRtKey(Shape):
+    verify_steps = 2  # the most verify checks a run of this shape makes
     key = "it_rt_key"
     label = "it-rt service key"
     rights = RIGHTS

@@ -294,6 +294,7 @@ def rename_keystore_entry(cpi: CpiClient, alias: str, new_alias: str) -> None:
 
 
 class KeyPair(Shape):
+    verify_steps = 2  # the most verify checks a run of this shape makes
     key = "key_pair"
     label = "CPI keystore key pair"
     has_keystore_key_pair = True

@@ -86,6 +86,7 @@ def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -
 
 
 class UserCredentials(Shape):
+    verify_steps = 1  # the most verify checks a run of this shape makes
     key = "user_credentials"
     label = "User Credentials"
     holds_certificates = False

@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 
 from pathways import certs, expiry, sender_keys, shapes, standing, upload_limit
 from pathways.engine import rotate
-from pathways.engine.certificates import ChainRefused, download_keypair_csr, upload_signed_chain
-from pathways.errors import EngineError
+from pathways.engine.certificates import ChainRefused, start_chain, start_csr
+from pathways.errors import Refused
 from pathways.forms.wizard import clean_value
 from pathways.models.pathway import Conflict
-from pathways.sap.errors import SapError
 from pathways.views.access import pathway_for
 
 if TYPE_CHECKING:
@@ -174,50 +173,39 @@ def download_pkcs12(request: SignedInRequest, code: UUID, key: str) -> HttpRespo
 @login_required
 @require_POST
 def download_cpi_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
-    pathway = pathway_for(request, code, key, "edit")
+    """Start the run that fetches the key pair's CSR; its page offers the file when it is done."""
+    pathway = pathway_for(request, code, key, "run")
     try:
-        pem = download_keypair_csr(pathway, user=request.user)
-    except (SapError, EngineError) as error:
+        run = start_csr(pathway, user=request.user)
+    except Refused as error:
         return _page(request, pathway, errors={"cpi_csr": error.message})
-    return _file(pem, f"{pathway.applied.get('alias', pathway.key)}.csr", "application/pkcs10")
+    return redirect("run", run.code)
 
 
 @login_required
 @require_POST
 def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
+    """Start the run that imports the CA-signed chain; its page shows the result."""
     pathway = pathway_for(request, code, key, "run")
     try:
         text = _read_upload(request, "chain")
         if not text.strip():
             raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
-        applied = upload_signed_chain(pathway, text, user=request.user)
-    except (ChainRefused, certs.CertificateError, SapError, EngineError) as error:
+        run = start_chain(pathway, text, user=request.user)
+    except (Refused, certs.CertificateError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(request, pathway, errors={"chain": message}, chain_text=request.POST.get("chain", ""))
-    messages.success(
-        request, f"The CA-signed chain is on {applied['alias']}; hand its certificate over again."
-    )
-    return redirect("certificates", code, key)
+    return redirect("run", run.code)
 
 
 @login_required
 @require_POST
 def rotate_view(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
-    from pathways.approval import gate_apply
-
-    refusal = gate_apply(pathway, request.user)  # a rotation writes to production like an apply
-    if refusal:
-        return _page(
-            request,
-            pathway,
-            errors={"rotate": refusal},
-            new_certificate_text=request.POST.get("new_certificate", ""),
-        )
     try:
         text = _read_upload(request, "new_certificate") if rotate.needs_new_certificate(pathway) else ""
         run = rotate.start_rotation(pathway, request.user, new_certificate=text)
-    except (rotate.RotationRefused, certs.CertificateError) as error:
+    except (Refused, certs.CertificateError) as error:
         message = getattr(error, "message", None) or str(error)
         return _page(
             request,
@@ -242,7 +230,7 @@ def retire(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
         )
     try:
         run = rotate.start_retire(pathway, request.user)
-    except rotate.RotationRefused as error:
+    except Refused as error:
         return _page(request, pathway, errors={"retire": str(error)})
     return redirect("run", run.code)
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
-from pathways import drift, queue
-from pathways.models import AuditEvent
+from pathways import drift
+from pathways.errors import Refused
+from pathways.models import AuditEvent, RunKind
 from pathways.views.access import landscape_for, pathway_for, safe_next
 
 if TYPE_CHECKING:
@@ -29,10 +30,20 @@ RUNS_PER_PAGE = 25
 EVENTS_PER_PAGE = 50
 
 
+def _apply_refusal(pathway: Pathway, user: Actor) -> str | None:
+    from pathways import gate
+
+    refused = gate.refusal(pathway, RunKind.APPLY, user, withdraw=False)
+    return refused.message if refused is not None and refused.code != gate.ACTIVE_RUN else None
+
+
 def approval_context(pathway: Pathway, user: Actor) -> dict:
     """What the approval panel shows and offers to this user."""
     landscape = pathway.landscape
-    current = approvals.current_approval(pathway) if approvals.needs_approval(pathway) else None
+    # A page only reads: an approval that no longer matches was withdrawn when the change was saved.
+    current = (
+        approvals.current_approval(pathway, withdraw=False) if approvals.needs_approval(pathway) else None
+    )
     return {
         "pathway": pathway,
         "landscape": landscape,
@@ -46,17 +57,22 @@ def approval_context(pathway: Pathway, user: Actor) -> dict:
             and current.requested_by_id != user.pk
         ),
         "own_request": current is not None and current.requested_by_id == user.pk,
-        "refusal": approvals.apply_refusal(pathway, user) if landscape.may(user, "run") else None,
+        "refusal": _apply_refusal(pathway, user) if landscape.may(user, "run") else None,
         "latest_closed": pathway.approvals.exclude(state__in=["pending", "approved"]).first(),
+        "plan_run": current.plan_run if current is not None else None,
     }
 
 
 @login_required
 def pathway_history(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
-    runs = Paginator(
-        pathway.runs.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE
-    ).get_page(request.GET.get("runs"))
+    # Previews (plans shown on the review step) are not history; a plan an approval was asked on stays.
+    kept = pathway.runs.exclude(kind=RunKind.PLAN) | pathway.runs.filter(
+        pk__in=pathway.approvals.exclude(plan_run=None).values("plan_run")
+    )
+    runs = Paginator(kept.select_related("requested_by").prefetch_related("steps"), RUNS_PER_PAGE).get_page(
+        request.GET.get("runs")
+    )
     events = AuditEvent.objects.filter(landscape=pathway.landscape, pathway_key=pathway.key)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -96,7 +112,8 @@ def _back(request: HttpRequest, pathway: Pathway) -> HttpResponse:
 def approval_request(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key, "run")
     try:
-        approvals.request_approval(pathway, request.user, request.POST.get("note", ""))
+        plan_run = pathway.runs.filter(kind=RunKind.PLAN, state="succeeded").first()
+        approvals.request_approval(pathway, request.user, request.POST.get("note", ""), plan_run=plan_run)
     except approvals.ApprovalRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -138,17 +155,23 @@ def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpRespo
 @login_required
 @require_POST
 def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
-    """Queue a drift check of this landscape's applied pathways (reads only)."""
+    """Start a drift check of this landscape's applied pathways (reads only) through the gate."""
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
         raise PermissionDenied("Only consultants and leads can start a drift check.")
-    from pathways.tasks import detect_drift
+    from pathways import engine
+    from pathways.gate import Busy
 
     try:
-        queue.publish(detect_drift, landscape.id)
-    except queue.QueueUnavailable as unavailable:
-        messages.error(request, f"The drift check was not started: {unavailable.message}.")
-    else:
-        AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
-        messages.info(request, "Drift check queued; the badges update when it has read the remote state.")
-    return redirect("landscape", code=landscape.code)
+        run = engine.start_run(landscape, RunKind.DRIFT, request.user)
+    except Busy as busy:
+        messages.info(request, busy.message)
+        return redirect("run", busy.run.code)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect("landscape", code=landscape.code)
+    if run.state == "failed":  # the queue did not take it: nothing was requested
+        messages.error(request, f"The drift check was not started: {run.message}.")
+        return redirect("landscape", code=landscape.code)
+    AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
+    return redirect("run", run.code)

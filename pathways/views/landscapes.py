@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
+from pathways import approval as approvals
 from pathways.forms import LandscapeForm
 from pathways.forms.landscape import SECRET_FIELDS
-from pathways.models import AuditEvent, Membership, Role, only_looks
+from pathways.models import AuditEvent, Landscape, Membership, Role, Tier, only_looks
 from pathways.views.access import landscape_for
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpResponse
 
+    from pathways.models import Actor
     from pathways.views.access import SignedInRequest
 
 SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
@@ -52,6 +55,7 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
             "pathways": pathways,
             "role": landscape.role_of(request.user),
             "can_edit": landscape.may(request.user, "edit"),
+            "can_lower_tier": landscape.tier == Tier.PROD and landscape.may(request.user, "approve"),
         },
     )
 
@@ -93,6 +97,9 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
     )
     stale = request.method == "POST" and str(landscape.version) != request.POST.get("version")
     if request.method == "POST" and form.is_valid() and not stale:
+        _lowering_needs_lead(form, before.get("tier"), landscape, request.user)
+    if request.method == "POST" and form.is_valid() and not stale:
+        open_approvals = approvals.open_count(landscape)
         with transaction.atomic():
             landscape = form.save(commit=False)
             landscape.version += 1
@@ -110,7 +117,14 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
                 changes=changes,
                 secret_fields=SECRET_FIELDS,
             )
+        # Saving withdrew (and audited) the approvals the new settings no longer match: say how many.
+        withdrawn = open_approvals - approvals.open_count(landscape)
         messages.success(request, "Landscape saved.")
+        if withdrawn:
+            messages.warning(
+                request,
+                f"{withdrawn} approval(s) were withdrawn: they covered the landscape as it was; ask again.",
+            )
         return redirect("landscape", code=landscape.code)
     if stale:
         form.add_error(
@@ -120,6 +134,40 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
         )
         landscape.refresh_from_db()
     return render(request, "pathways/landscape_form.html", {"form": form, "landscape": landscape})
+
+
+def _lowering_needs_lead(form: LandscapeForm, was: object, landscape: Landscape, user: Actor) -> None:
+    """Lowering the tier from production is a production change: only a lead of the landscape may."""
+    if was == Tier.PROD and form.cleaned_data.get("tier") != Tier.PROD and not landscape.may(user, "approve"):
+        form.add_error(
+            "tier",
+            "Lowering the tier from production is itself a production change: only a lead of this "
+            "landscape can do it (on the landscape page).",
+        )
+
+
+@login_required
+@require_POST
+def lower_tier(request: SignedInRequest, code: UUID) -> HttpResponse:
+    """A lead of a production landscape sets it to another tier (audited; open approvals are withdrawn)."""
+    landscape = landscape_for(request, code, "approve")
+    tier = request.POST.get("tier", "")
+    if tier not in Tier.values or tier == landscape.tier:
+        messages.error(request, "Choose the tier the landscape should have.")
+        return redirect("landscape", code=landscape.code)
+    with transaction.atomic():
+        before = landscape.tier
+        landscape.tier = tier
+        landscape.version += 1
+        landscape.save(update_fields=["tier", "version", "updated_at"])
+        AuditEvent.record(
+            user=request.user,
+            action="landscape.change",
+            landscape=landscape,
+            changes={"tier": [before, tier]},
+        )  # saving withdrew (and audited) the open approvals: they covered the production tier
+    messages.success(request, f"{landscape.name} is {landscape.get_tier_display().lower()} now.")
+    return redirect("landscape", code=landscape.code)
 
 
 def _audit_value(form: LandscapeForm, name: str) -> str:

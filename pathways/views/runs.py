@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from pathways import catalog
+from pathways.errors import Refused
+from pathways.gate import Busy
 from pathways.models import Run, RunKind
 from pathways.views.access import landscape_for, pathway_for
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
-    from pathways.models import Actor, Pathway
     from pathways.views.access import SignedInRequest
 
 PATHWAY_RUN_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY}
@@ -55,21 +57,6 @@ def _panel(request: HttpRequest, run: Run, embedded: bool = False) -> HttpRespon
     )
 
 
-def _apply_refusal(pathway: Pathway, user: Actor) -> str | None:
-    """Why an apply must wait: a right the landscape check found missing, or the four-eyes gate."""
-    from pathways import engine, readiness
-    from pathways.approval import gate_apply
-
-    missing = readiness.missing_rights(pathway, engine.landscape_check_result(pathway.landscape))
-    if missing:
-        return (
-            "Apply waits until the landscape has what this pathway needs: "
-            + "; ".join(missing)
-            + ". Fix it, then run Check landscape again."
-        )
-    return gate_apply(pathway, user)
-
-
 @login_required
 @require_POST
 def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str) -> HttpResponse:
@@ -78,12 +65,15 @@ def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str)
     pathway = pathway_for(request, code, key, "run")
     from pathways import engine
 
-    if kind == RunKind.APPLY:
-        refusal = _apply_refusal(pathway, request.user)
-        if refusal:
-            messages.error(request, refusal)
-            return redirect("wizard_step", code=code, key=key, step="review")
-    run = engine.start_run(pathway, kind, request.user)
+    try:
+        run = engine.start_run(pathway, kind, request.user)
+    except Busy as busy:
+        messages.info(request, busy.message)
+        run = busy.run
+    except Refused as refused:
+        messages.error(request, refused.message)
+        target = reverse("wizard_step", kwargs={"code": code, "key": key, "step": "review"})
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     if request.htmx and request.POST.get("inline") == "1":
         return _panel(request, run, embedded=True)
     if run.state == "failed":
@@ -101,26 +91,51 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
     from pathways import engine
 
     if kind == "check":
-        run = engine.start_run(landscape, RunKind.CHECK, request.user)
+        try:
+            run = engine.start_run(landscape, RunKind.CHECK, request.user)
+        except Busy as busy:
+            run = busy.run
         return redirect(reverse("run", args=[run.code]))
     if kind == "apply-all":
-        from pathways.approval import gate_apply, needs_approval
-
-        pathways = list(landscape.pathways.select_related("landscape").order_by("key"))
-        if pathways and needs_approval(pathways[0]):
-            allowed = [p for p in pathways if not gate_apply(p, request.user)]
-            runs = [engine.start_run(p, RunKind.APPLY, request.user) for p in allowed]
-            if len(allowed) < len(pathways):
-                messages.warning(
-                    request,
-                    f"{len(pathways) - len(allowed)} pathway(s) were not started: production "
-                    "needs each draft approved by a lead other than you first.",
-                )
-        else:
-            runs = engine.apply_all(landscape, request.user)
-        messages.info(request, f"Started {len(runs)} applies; they run side by side.")
+        runs, refused = engine.apply_all(landscape, request.user)
+        for key, refusal in refused.items():
+            messages.warning(request, f"{catalog.PATHWAYS[key].label} was not started: {refusal.message}")
+        if runs:
+            messages.info(request, f"Started {len(runs)} applies; they run side by side.")
         return redirect("landscape", code=landscape.code)
     raise Http404("No such run kind")
+
+
+@login_required
+def landscape_runs(request: SignedInRequest, code: UUID) -> HttpResponse:
+    """The landscape's latest run of each pathway, polled while any is active ("Apply all" follows them)."""
+    landscape = landscape_for(request, code)
+    latest = []
+    for pathway in landscape.ordered_pathways():
+        run = pathway.runs.exclude(kind=RunKind.PLAN).order_by("-created_at", "-id").first()
+        if run is not None:
+            latest.append((pathway, run))
+    return render(
+        request,
+        "pathways/htmx/landscape_runs.html",
+        {"landscape": landscape, "latest": latest, "active": any(r.is_active for _, r in latest)},
+    )
+
+
+@login_required
+def run_csr(request: SignedInRequest, run_code: UUID) -> HttpResponse:
+    """The signing request a CSR run fetched (public), as a file."""
+    run = get_object_or_404(
+        Run.objects.select_related("landscape", "pathway"), code=run_code, kind=RunKind.CSR
+    )
+    landscape_for(request, run.landscape.code)
+    pem = run.result.get("csr")
+    if not pem:
+        raise Http404("The signing request is not there yet")
+    response = HttpResponse(pem, content_type="application/pkcs10")
+    response["Content-Disposition"] = f'attachment; filename="{run.result.get("alias", "key-pair")}.csr"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pathways.engine import retire
+from pathways.errors import Refused
 from pathways.forms.wizard import clean_value
 from pathways.models import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Conflict
@@ -68,7 +69,7 @@ def retire_leftover(request, code, key, leftover_code):
         else:
             try:
                 run = retire.start_retire(leftover, request.user)
-            except retire.RetireRefused as refused:
+            except Refused as refused:
                 error = refused.message
             else:
                 return redirect("run", run.code)

@@ -1,10 +1,13 @@
 """Four-eyes approval on prod: who may request and decide, withdrawal on draft change, the apply gate."""
 
+import html
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from pathways import approval as approvals
+from pathways import gate
 from pathways.models import ApprovalState, AuditEvent, Run
 from tests.factories import MembershipFactory, UserFactory
 
@@ -47,8 +50,8 @@ def test_the_approver_may_not_apply_what_they_approved(prod_pathway, people):
     operator = UserFactory(username="root", is_superuser=True)
     request = approvals.request_approval(prod_pathway, people["consultant"])
     approvals.decide(request, operator, approve=True)
-    assert "yourself" in approvals.apply_refusal(prod_pathway, operator)
-    assert approvals.apply_refusal(prod_pathway, people["consultant"]) is None
+    assert "yourself" in str(gate.refusal(prod_pathway, "apply", operator))
+    assert gate.refusal(prod_pathway, "apply", people["consultant"]) is None
 
 
 def test_a_consultant_cannot_decide_and_a_rejection_needs_a_reason(prod_pathway, people):
@@ -82,7 +85,8 @@ def test_changing_the_draft_after_approval_withdraws_it(prod_pathway, people, ch
     approval.refresh_from_db()
     assert approval.state == ApprovalState.WITHDRAWN
     assert AuditEvent.objects.filter(action="approval.withdrawn", pathway_key="cpi_to_s4").count() == 1
-    assert "request an approval" in approvals.apply_refusal(prod_pathway, people["consultant"])
+    refused = gate.refusal(prod_pathway, "apply", people["consultant"])
+    assert refused.code == "approval_withdrawn" and "draft changed" in refused.message
 
 
 def test_a_draft_change_between_request_and_decision_leaves_nothing_to_approve(prod_pathway, people, as_user):
@@ -141,11 +145,12 @@ def test_apply_all_on_prod_starts_only_the_approved_pathways(prod, prod_pathway,
         reverse("landscape_run", args=[prod.code, "apply-all"]), follow=True
     )
     assert list(Run.objects.filter(kind="apply").values_list("pathway__key", flat=True)) == ["cpi_to_s4"]
-    assert "3 pathway(s) were not started" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert page.count("was not started: Production needs four eyes") == 3
 
 
 def test_the_cli_refuses_a_prod_apply_without_approval_and_runs_it_with_one(prod, prod_pathway, people):
-    with pytest.raises(CommandError, match="Not applied: Production needs four eyes"):
+    with pytest.raises(CommandError, match="Not started: Production needs four eyes"):
         call_command("pathway", "apply", prod.name, "cpi_to_s4")
     assert not Run.objects.exists()
     approved(prod_pathway, people)

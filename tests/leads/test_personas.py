@@ -123,15 +123,23 @@ def test_only_leads_may_decide_an_approval(as_user, people, prod, persona, statu
     ],
 )
 def test_drift_check_can_be_queued_by_consultants_and_leads(
-    as_user, prod, monkeypatch, persona, status, queued
+    as_user, prod, monkeypatch, persona, status, queued, django_capture_on_commit_callbacks
 ):
     from pathways import tasks
+    from pathways.models import Run
 
     sent = []
-    monkeypatch.setattr(tasks.detect_drift, "apply_async", lambda args, retry: sent.append(args))
-    response = as_user(persona).post(url("landscape_drift", prod))
+    monkeypatch.setattr(
+        tasks.execute_run,
+        "apply_async",
+        lambda args, retry: sent.append(args) or type("Result", (), {"id": "task-1"})(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(persona).post(url("landscape_drift", prod))
     assert response.status_code == status
-    assert sent == ([[prod.id]] if queued else [])
+    runs = list(Run.objects.filter(landscape=prod, kind="drift"))
+    assert len(runs) == (1 if queued else 0)  # the drift check is a run, through the gate
+    assert [list(args) for args in sent] == ([[runs[0].id]] if queued else [])
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from pathways import certs
 from pathways.engine import rotate
-from pathways.engine.certificates import download_keypair_csr, upload_signed_chain
+from pathways.engine.certificates import start_chain, start_csr
 from pathways.engine.connect import Connection
 from pathways.models import Rotation
 
@@ -35,8 +35,11 @@ def ca():
 
 def sign(pathway, ca) -> certs.ParsedCertificates:
     root, root_key = ca
-    signed = certs.issue_certificate(download_keypair_csr(pathway).encode(), root, root_key, 365)
-    upload_signed_chain(pathway, (signed.pem + root.pem).decode())
+    csr = execute(start_csr(pathway))
+    assert csr.state == "succeeded", (csr.message, steps(csr))
+    signed = certs.issue_certificate(csr.result["csr"].encode(), root, root_key, 365)
+    chain = execute(start_chain(pathway, (signed.pem + root.pem).decode()))
+    assert chain.state == "succeeded", (chain.message, steps(chain))
     return signed
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from pathways import engine, tasks
+from pathways.gate import Busy
 from pathways.models import Run, RunStep, Secret
 
 from .test_engine_direct import run_now
@@ -28,7 +29,7 @@ def test_an_unreachable_queue_fails_the_run_with_nothing_changed(landscape, monk
     assert run.finished_at is not None
 
 
-def test_a_second_start_while_a_run_is_active_returns_the_same_run(landscape, monkeypatch):
+def test_a_second_start_while_a_run_is_active_is_refused_and_names_that_run(landscape, monkeypatch):
     queued = []
     monkeypatch.setattr(
         tasks.execute_run,
@@ -37,8 +38,10 @@ def test_a_second_start_while_a_run_is_active_returns_the_same_run(landscape, mo
     )
     pathway = landscape.pathways.get(key="s4_to_cpi")
     first = engine.start_run(pathway, "apply")
-    second = engine.start_run(pathway, "verify")
-    assert second.pk == first.pk
+    with pytest.raises(Busy) as refused:
+        engine.start_run(pathway, "verify")
+    assert refused.value.run.pk == first.pk and refused.value.code == "active_run"
+    assert "still running" in refused.value.message
     assert [list(args) for args in queued] == [[first.id]]
     first.refresh_from_db()
     assert first.task_id == "task-1"

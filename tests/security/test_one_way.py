@@ -89,7 +89,7 @@ def broker_down():
     use(*saved)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the drift check is a run: queued when its row is committed
 def test_the_drift_check_gives_the_same_answer_as_a_run_when_the_broker_is_down(
     broker_down, as_user, landscape
 ):

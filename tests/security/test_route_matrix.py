@@ -92,6 +92,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # a plan problem's choice goes into the draft; a leftover that does not exist is "not there"
     "plan_choice": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
     "leftover_retire": {"GET": MEMBERS_MISSING, "POST": _statuses(302, 404, 403, 404, 403)},
+    # the landscape's latest runs (polled while any is active); a CSR file only on a CSR run
+    "landscape_runs": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "run_csr": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
+    # lowering a production tier is a lead's decision; an empty choice is answered on the landscape page
+    "landscape_tier": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 403, 302)},
 }
 
 # Values for path converters: by (route, converter) first, then by converter name.

@@ -4,10 +4,11 @@ LANDSCAPE`.
 
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from pathways import catalog, engine
+from pathways.errors import Refused
 from pathways.models import Landscape, Run, RunStep
 from pathways.status import ACTIVE_RUN_STATES, RunState
 
@@ -26,12 +27,22 @@ class Command(BaseCommand):
             choices=list(catalog.METHOD_LABELS),
             help="switch the pathway to this method before the run",
         )
+        parser.add_argument(
+            "--as-user",
+            default="",
+            help="start the run as this user (their role and the four-eyes rule apply; default: operator)",
+        )
         parser.add_argument("--wait", action="store_true", help="follow the run until it ends")
         parser.add_argument("--timeout", type=float, default=1800.0, help="seconds --wait waits at most")
 
     def handle(self, *args, **options):
         landscape = self._landscape(options["landscape"])
         action = options["action"]
+        user = None
+        if options["as_user"]:
+            user = get_user_model().objects.filter(username=options["as_user"]).first()
+            if user is None:
+                raise CommandError(f"No user named {options['as_user']!r}.")
         if action == "check":
             if options["pathway"]:
                 raise CommandError("check takes a landscape only")
@@ -43,14 +54,10 @@ class Command(BaseCommand):
             if options["method"] and options["method"] != target.method:
                 target.method = options["method"]
                 target.save(update_fields=["method", "updated_at"])
-        if action == "apply":
-            from pathways.approval import gate_apply
-
-            refusal = gate_apply(target, None)
-            if refusal:
-                raise CommandError(f"Not applied: {refusal}")
-        with transaction.atomic():
-            run = engine.start_run(target, action)
+        try:
+            run = engine.start_run(target, action, user)
+        except Refused as refused:
+            raise CommandError(f"Not started: {refused.message}") from refused
         run.refresh_from_db()
         self.stdout.write(f"Run {run.code} ({run.get_kind_display()}) is {run.state}.")
         if run.state == RunState.FAILED:

@@ -67,6 +67,7 @@ def get_state(ctx, req, body):
             "tenants": result,
             "latency_ms": ctx.knobs.latency_ms,
             "job_polls": ctx.knobs.job_polls,
+            "job_seconds": ctx.knobs.job_seconds,
             "deploy_polls": ctx.knobs.deploy_polls,
             "faults": ctx.knobs.list_faults(),
         },
@@ -205,9 +206,21 @@ def set_async(ctx, req, body):
             ctx.knobs.job_polls = _int(body, "job_polls")
         if "deploy_polls" in body:
             ctx.knobs.deploy_polls = _int(body, "deploy_polls")
-    except ValueError as exc:
+        if "job_seconds" in body:
+            seconds = float(body["job_seconds"])
+            if not 0 <= seconds <= 3600:
+                raise ValueError("job_seconds must be between 0 and 3600")
+            ctx.knobs.job_seconds = seconds
+    except (ValueError, TypeError) as exc:
         return _error(400, str(exc))
-    return json_response(200, {"job_polls": ctx.knobs.job_polls, "deploy_polls": ctx.knobs.deploy_polls})
+    return json_response(
+        200,
+        {
+            "job_polls": ctx.knobs.job_polls,
+            "job_seconds": ctx.knobs.job_seconds,
+            "deploy_polls": ctx.knobs.deploy_polls,
+        },
+    )
 
 
 def add_iflow(ctx, req, body, subdomain=None):

@@ -42,6 +42,7 @@ def handle(ctx, req) -> Response:
     if found is None:
         return cf_error("InvalidAuthToken", "Invalid Auth Token")
     tenant, user = found
+    cf_jobs.advance(ctx, tenant)
     for method, pattern, view in ROUTES:
         match = re.fullmatch(pattern, req.path.rstrip("/"))
         if match and method == req.method:
@@ -245,6 +246,8 @@ def list_instances(ctx, req, tenant, user):
     items = filter_by(items, req, "service_plan_names", lambda i: i["plan"])
     items = filter_by(items, req, "service_plan_guids", lambda i: i["plan_guid"])
     items = _label_selector(req, items)
+    for item in items:
+        cf_jobs.observe(tenant, "service_instances", item["guid"])
     base = ctx.landscape.cf_api()
     return paginate(base, req, items, lambda i: instance_json(base, i))
 
@@ -397,6 +400,8 @@ def list_bindings(ctx, req, tenant, user):
     items = filter_by(items, req, "service_plan_names", lambda k: instances[k["instance_guid"]]["plan"])
     items = filter_by(items, req, "service_plan_guids", lambda k: instances[k["instance_guid"]]["plan_guid"])
     items = _label_selector(req, items)
+    for item in items:
+        cf_jobs.observe(tenant, "service_credential_bindings", item["guid"])
     base = ctx.landscape.cf_api()
     return paginate(base, req, items, lambda k: binding_json(base, k))
 

@@ -1,11 +1,16 @@
-"""CF v3 asynchronous jobs: created by writes, advanced by polls, then applied to the resource they change.
+"""CF v3 asynchronous jobs: created by writes, advanced by polls and by time, then applied to the resource
+they change.
 
-A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 1) of the job or of the
-resource it changes, and turns COMPLETE or FAILED on the next one. Faults `fail_job` / `job_forever`
-(matched on the resource name) make it fail or never finish.
+A job stays PROCESSING (then POLLING) for `job_polls` GETs (knob, default 2) of the job or of the
+resource it changes and turns COMPLETE or FAILED on the next one, or once `job_seconds` (knob, default 3)
+have passed since it started, whichever comes first: a real broker's time passes whether or not anyone
+polls, so any CF call of the tenant (a listing included) sees a job that is due finished. Faults
+`fail_job` / `job_forever` (matched on the resource name) make it fail or never finish.
 """
 
 from __future__ import annotations
+
+import time
 
 from .state import new_guid, now_iso
 
@@ -61,12 +66,24 @@ def start(
         "fail_reason": fail_reason,
         "pending": pending,
         "polls_left": ctx.job_polls(),
+        "started": time.time(),
         "forever": forever,
     }
     tenant["jobs"][job["guid"]] = job
-    if job["polls_left"] <= 0 and not forever:
+    if (job["polls_left"] <= 0 or ctx.job_seconds() <= 0) and not forever:
         finish(tenant, job)
     return job
+
+
+def advance(ctx, tenant: dict) -> None:
+    """Finish every open job of the tenant whose time has come (called before each CF call is served);
+    the `job_seconds` knob counts from each job's start, so lowering it lets time pass at once."""
+    due = time.time() - ctx.job_seconds()
+    for job in list(tenant["jobs"].values()):
+        if job["state"] in ("COMPLETE", "FAILED") or job["forever"]:
+            continue
+        if job.get("started", float("inf")) <= due:
+            finish(tenant, job)
 
 
 def poll(tenant: dict, job: dict) -> None:

@@ -40,5 +40,8 @@ class Sandbox:
     def job_polls(self) -> int:
         return self.knobs.job_polls
 
+    def job_seconds(self) -> float:
+        return self.knobs.job_seconds
+
     def deploy_polls(self) -> int:
         return self.knobs.deploy_polls

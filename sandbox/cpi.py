@@ -61,6 +61,15 @@ class CsrfSessions:
 
     def __init__(self):
         self.sessions: dict[str, dict] = {}
+        self.latest: dict[tuple[str, str], str] = {}
+
+    def live_for(self, subdomain: str, clientid: str) -> bool:
+        """True when the client's newest CSRF session still holds a working token."""
+        session = self.sessions.get(self.latest.get((subdomain, clientid), ""))
+        return bool(session and session["tenant"] == subdomain and session["token"])
+
+    def remember(self, subdomain: str, clientid: str, session_id: str) -> None:
+        self.latest[(subdomain, clientid)] = session_id
 
     def fetch(self, subdomain: str, session_id: str | None) -> tuple[str, str, bool]:
         session = self.sessions.get(session_id or "")
@@ -117,8 +126,13 @@ def handle(ctx, req) -> Response:
     req.context.update(tenant=tenant, caller=caller, dirty=False)
     rest = path[len("/api/v1") :].lstrip("/")
     extra = []
+    if not _wants_json(req):
+        req.context.setdefault("flags", []).append("no_accept_json")
     if req.method == "GET" and (req.header("x-csrf-token") or "").lower() == "fetch":
+        if CSRF.live_for(tenant["subdomain"], caller["clientid"]):
+            req.context.setdefault("flags", []).append("csrf_while_valid")
         session_id, token, created = CSRF.fetch(tenant["subdomain"], req.cookies.get("JSESSIONID"))
+        CSRF.remember(tenant["subdomain"], caller["clientid"], session_id)
         extra.append(("X-CSRF-Token", token))
         if created:
             extra.append(("Set-Cookie", f"JSESSIONID={session_id}; Path=/; Secure; HttpOnly"))
@@ -132,6 +146,14 @@ def handle(ctx, req) -> Response:
     response = _route(ctx, req, tenant, caller, rest)
     response.headers.extend(extra)
     return response
+
+
+def _wants_json(req) -> bool:
+    """OData calls ask for JSON (the real API answers Atom XML otherwise); `$value` media reads and bodies
+    sent as media are exempt."""
+    if req.path.endswith("/$value"):
+        return True
+    return "application/json" in (req.header("accept") or "").lower()
 
 
 def _authenticate(ctx, tenant: dict, req) -> dict | None:

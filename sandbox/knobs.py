@@ -11,8 +11,15 @@ from urllib.parse import parse_qsl, urlencode
 
 from .hosts import HOST_KINDS
 
+DEFAULT_JOB_POLLS = 2  # a CF job completes at the third read of it (or of its resource) ...
+DEFAULT_JOB_SECONDS = 3.0  # ... or this long after it started, whichever comes first
 REQUEST_FAULTS = ("status", "hang", "drop")
-FAULT_KINDS = REQUEST_FAULTS + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+AFTER_FAULTS = ("status_after", "drop_after")  # the request is carried out, then the answer is lost
+FAULT_KINDS = (
+    REQUEST_FAULTS
+    + AFTER_FAULTS
+    + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+)
 SECRET_QUERY_NAMES = {
     "client_secret",
     "clientsecret",
@@ -46,7 +53,7 @@ def _validated_fault(spec: dict) -> dict:
     times = spec.get("times", 1)
     if times is not None and (not isinstance(times, int) or times < 1):
         raise FaultError("times must be a positive integer or null (unlimited)")
-    if kind == "status" and not isinstance(spec.get("status"), int):
+    if kind in ("status", "status_after") and not isinstance(spec.get("status"), int):
         raise FaultError("a status fault needs an integer status")
     if kind == "hang" and not isinstance(spec.get("seconds", 0), int | float):
         raise FaultError("seconds must be a number")
@@ -82,7 +89,8 @@ class Knobs:
         self.lock = threading.Lock()
         self.faults: list[dict] = []
         self.latency_ms = 0
-        self.job_polls = 1
+        self.job_polls = DEFAULT_JOB_POLLS
+        self.job_seconds = DEFAULT_JOB_SECONDS
         self.deploy_polls = 1
         self.calls: deque = deque(maxlen=10000)
         self._fault_ids = itertools.count(1)
@@ -93,7 +101,8 @@ class Knobs:
         with self.lock:
             self.faults.clear()
             self.latency_ms = 0
-            self.job_polls = 1
+            self.job_polls = DEFAULT_JOB_POLLS
+            self.job_seconds = DEFAULT_JOB_SECONDS
             self.deploy_polls = 1
             self.clock_stopped_at = None
 
@@ -181,6 +190,8 @@ class Knobs:
         started: float,
         duration_ms: float,
         subdomain: str | None,
+        flags: list[str] | None = None,
+        user_agent: str = "",
     ) -> None:
         shown = path + ("?" + redact_query(query_string) if query_string else "")
         with self.lock:
@@ -196,6 +207,8 @@ class Knobs:
                     "path": shown,
                     "status": status,
                     "duration_ms": round(duration_ms, 1),
+                    "flags": list(flags or []),
+                    "user_agent": user_agent[:200],
                 }
             )
 

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin, cf, cpi, runtime, service_manager, uaa, xsuaa
 from .http import Request, Response, json_response, text_response
+from .knobs import AFTER_FAULTS
 
 HANDLERS = {
     "admin": admin.handle,
@@ -174,6 +175,8 @@ class Handler(BaseHTTPRequestHandler):
                 started=started_wall,
                 duration_ms=(time.monotonic() - started) * 1000,
                 subdomain=subdomain,
+                flags=req.context.get("flags") or [],
+                user_agent=req.header("user-agent") or "",
             )
         if response.drop:
             self.close_connection = True
@@ -201,6 +204,12 @@ class Handler(BaseHTTPRequestHandler):
             if req.method not in ("GET", "HEAD") or req.kind == "cf" or req.context.get("dirty"):
                 ctx.store.data["revision"] = before + 1
                 ctx.store.mark_dirty()
+        if req.kind != "admin":
+            lost = ctx.knobs.take(
+                AFTER_FAULTS, host=req.kind, method=req.method, path=req.path, subdomain=req.subdomain
+            )
+            if lost is not None:
+                return Response(0, drop=True) if lost["kind"] == "drop_after" else _fault_response(lost)
         return response
 
     @staticmethod

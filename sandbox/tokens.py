@@ -26,6 +26,7 @@ class TokenIssuer:
         self._key = bytes.fromhex(secret_hex)
         self._revoked: set[str] = set()
         self._lock = threading.Lock()
+        self._latest: dict[str, dict] = {}
         self.issuer_base = issuer_base
 
     def issue(self, claims: dict, lifetime_s: int) -> tuple[str, dict]:
@@ -54,6 +55,17 @@ class TokenIssuer:
         if payload.get("exp", 0) <= time.time():
             return None
         return payload
+
+    def issued_while_valid(self, holder: str, payload: dict) -> bool:
+        """Remember `payload` as the holder's newest token; True when the previous one was still in the
+        first 90 % of its life and not revoked (a careful client would have used it)."""
+        with self._lock:
+            previous = self._latest.get(holder)
+            self._latest[holder] = payload
+            if previous is None or previous.get("jti") in self._revoked:
+                return False
+        issued, expires = previous.get("iat", 0), previous.get("exp", 0)
+        return time.time() < issued + 0.9 * (expires - issued)
 
     def revoke(self, token: str) -> None:
         try:

@@ -75,6 +75,8 @@ def handle(ctx, req) -> Response:
         "aud": ["cloud_controller", "openid", "cf", "uaa", "password", "scim"],
     }
     token, payload = ctx.issuer.issue(claims, CF_TOKEN_SECONDS)
+    if ctx.issuer.issued_while_valid(f"uaa:{user['username']}", payload):
+        req.context.setdefault("flags", []).append("token_while_valid")
     refresh, _ = ctx.issuer.issue(
         {
             "grant_type": "refresh_token_holder",

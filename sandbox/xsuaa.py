@@ -44,7 +44,7 @@ def handle(ctx, req) -> Response:
         return json_response(
             400, {"error": "unsupported_grant_type", "error_description": f"Unsupported grant type: {grant}"}
         )
-    return _token(ctx, tenant, client)
+    return _token(ctx, req, tenant, client)
 
 
 def _credentials_from(req, form) -> tuple[str, str] | None:
@@ -79,7 +79,7 @@ def _client_by_certificate(tenant, req, clientid):
     return {"kind": "key", "key": key}
 
 
-def _token(ctx, tenant, client) -> Response:
+def _token(ctx, req, tenant, client) -> Response:
     subdomain = tenant["subdomain"]
     base = {
         "zid": tenant["zid"],
@@ -108,6 +108,8 @@ def _token(ctx, tenant, client) -> Response:
         "aud": sorted({s.rsplit(".", 1)[0] for s in scopes}),
     }
     token, payload = ctx.issuer.issue(claims, lifetime)
+    if ctx.issuer.issued_while_valid(f"xsuaa:{subdomain}:{clientid}", payload):
+        req.context.setdefault("flags", []).append("token_while_valid")
     return json_response(
         200,
         {

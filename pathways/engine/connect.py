@@ -4,19 +4,16 @@ heartbeat.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import certifi
 from django.conf import settings
 
 from pathways import netguard
+from pathways.engine.shared import cpi_throttle, shared_tokens
 from pathways.errors import EngineError
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
 from pathways.sap.cpi import CpiClient, DeployWait
@@ -35,9 +32,10 @@ class Tuning:
     settings.
     """
 
-    job_poll_seconds: float = 2.0
+    job_poll_seconds: float = 0.25
     job_poll_max_seconds: float = 10.0
-    deploy_poll_seconds: float = 2.0
+    job_poll_min_seconds: float = 0.2
+    deploy_poll_seconds: float = 0.25
     retry_base_seconds: float = 1.0
     retry_tries: int = 5
     connect_timeout: float = 10.0
@@ -48,6 +46,7 @@ class Tuning:
         return cls(
             job_poll_seconds=float(settings.AUTHWIZARD_JOB_POLL_SECONDS),
             job_poll_max_seconds=float(settings.AUTHWIZARD_JOB_POLL_MAX_SECONDS),
+            job_poll_min_seconds=float(settings.AUTHWIZARD_JOB_POLL_MIN_SECONDS),
             deploy_poll_seconds=float(settings.AUTHWIZARD_DEPLOY_POLL_SECONDS),
             retry_base_seconds=float(settings.AUTHWIZARD_RETRY_BASE_SECONDS),
             retry_tries=int(settings.AUTHWIZARD_RETRY_TRIES),
@@ -122,31 +121,20 @@ class Connection:
         self.landscape = landscape
         self.tuning = tuning or Tuning.from_settings()
         self._heartbeat = heartbeat or (lambda: None)
-        self._directory: str | None = None
         self.http = SapHttp(
-            ca_bundle=self._write_ca_bundle(landscape.ca_bundle),
+            trust_pem=landscape.ca_bundle or "",
             timeouts=Timeouts(connect=self.tuning.connect_timeout, read=self.tuning.read_timeout),
             retry=RetryPolicy(
                 base=self.tuning.retry_base_seconds, tries=self.tuning.retry_tries, sleep=self.sleep
             ),
             url_guard=guard_destination,
             resolver=guarded_addresses,
+            throttle=cpi_throttle(),
         )
-        self.tokens = TokenClient(self.http)
+        self.shared_tokens = shared_tokens()
+        self.tokens = TokenClient(self.http, shared=self.shared_tokens)
         self._space: Space | None = None
         self._plan_guid: str | None = None
-
-    def _write_ca_bundle(self, pem: str) -> str | None:
-        """The landscape's CAs are trusted in addition to the public ones, so both go into the one file."""
-        if not (pem or "").strip():
-            return None
-        self._directory = tempfile.mkdtemp(prefix="authwizard-ca-")
-        path = os.path.join(self._directory, "ca-bundle.pem")
-        with open(certifi.where(), encoding="utf-8") as public:
-            public_cas = public.read()
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(public_cas.rstrip() + "\n" + pem.strip() + "\n")
-        return path
 
     def sleep(self, seconds: float) -> None:
         """Waits between polls and retries keep the run's heartbeat fresh."""
@@ -162,8 +150,6 @@ class Connection:
 
     def close(self) -> None:
         self.http.close()
-        if self._directory:
-            shutil.rmtree(self._directory, ignore_errors=True)
 
     def __enter__(self) -> Connection:
         return self
@@ -189,8 +175,10 @@ class Connection:
             polling=JobPolling(
                 first_interval=self.tuning.job_poll_seconds,
                 max_interval=max(self.tuning.job_poll_seconds, self.tuning.job_poll_max_seconds),
+                min_interval=self.tuning.job_poll_min_seconds,
                 sleep=self.sleep,
             ),
+            tokens=self.shared_tokens,
         )
 
     @cached_property
@@ -199,7 +187,11 @@ class Connection:
             self.http,
             cpi_api_key(self.landscape),
             tokens=self.tokens,
-            deploy_wait=DeployWait(interval=self.tuning.deploy_poll_seconds, sleep=self.sleep),
+            deploy_wait=DeployWait(
+                interval=self.tuning.deploy_poll_seconds,
+                max_interval=max(self.tuning.deploy_poll_seconds, self.tuning.job_poll_max_seconds),
+                sleep=self.sleep,
+            ),
         )
 
     def space(self) -> Space:

@@ -8,6 +8,7 @@ from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
 from pathways.models.secret import Secret
+from pathways.models.shared_value import SharedValue
 from pathways.models.token import ApiToken
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "RunKind",
     "RunStep",
     "Secret",
+    "SharedValue",
 ]

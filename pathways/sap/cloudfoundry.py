@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from .errors import SapError, translate_failure
-from .http import SapHttp
+from .errors import SapError, send_once, translate_failure
+from .http import SapHttp, parse_retry_after
 from .keys import ServiceKey, parse_service_key
-from .xsuaa import decode_jwt_payload
+from .tokencache import SharedTokens
+from .xsuaa import AccessToken, decode_jwt_payload
 
 SERVICE = "The Cloud Foundry API"
 JOB_COMPLETE = "COMPLETE"
@@ -21,15 +22,34 @@ JOB_FAILED = "FAILED"
 
 @dataclass
 class JobPolling:
-    """How jobs are polled (D-28): every 2 s backing off to 10 s; 15 min for instances, 5 min for keys."""
+    """How async work is polled: the first poll after 0.25 s, the wait doubling up to `max_interval`; a
+    `Retry-After` from the server is honoured; never faster than `min_interval` (0.2 s) on the same job.
+    Timeouts (D-28): 15 min for instances, 5 min for keys.
+    """
 
-    first_interval: float = 2.0
+    first_interval: float = 0.25
     max_interval: float = 10.0
-    factor: float = 1.5
+    factor: float = 2.0
+    min_interval: float = 0.2
     instance_timeout: float = 900.0
     key_timeout: float = 300.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+
+    def waits(self) -> Iterator[float]:
+        """The successive waits before each poll, before any `Retry-After` is applied."""
+        interval = self.first_interval
+        while True:
+            yield interval
+            interval = min(self.max_interval, interval * self.factor)
+
+    def wait(self, planned: float, retry_after: float | None) -> float:
+        """Sleep before the next poll: the planned wait, or the server's `Retry-After` when longer (up to
+        `max_interval`), never less than the floor; returns the seconds slept."""
+        seconds = planned if retry_after is None else max(planned, min(retry_after, self.max_interval))
+        seconds = max(seconds, self.min_interval)
+        self.sleep(seconds)
+        return seconds
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,16 @@ class Job:
     operation: str | None
     errors: tuple[dict[str, Any], ...]
     warnings: tuple[dict[str, Any], ...]
+    retry_after: float | None = None
+
+
+def _still_running(what: str, timeout: float) -> SapError:
+    return SapError(
+        f"{what[0].upper() + what[1:]} is still running after {int(timeout // 60)} min "
+        f"({int(timeout)} s); run the step again later",
+        retryable=True,
+        code="job_timeout",
+    )
 
 
 def cf_error(response: requests.Response, *, what: str) -> SapError:
@@ -149,8 +179,10 @@ class CloudFoundry:
         passcode: str | None = None,
         uaa_url: str | None = None,
         polling: JobPolling | None = None,
+        tokens: SharedTokens | None = None,
     ) -> None:
         self.http = http
+        self.tokens = tokens or SharedTokens()
         self.api_url = api_url.rstrip("/")
         self.username = username
         self._password = password
@@ -158,10 +190,16 @@ class CloudFoundry:
         self._uaa_url = uaa_url
         self.polling = polling or JobPolling()
         self._token: str | None = None
+        self._login: tuple[str, AccessToken] | None = None
         self.user_guid: str | None = None
 
     def __repr__(self) -> str:
         return f"CloudFoundry(api_url={self.api_url!r}, username={self.username!r})"
+
+    @property
+    def _resend(self) -> dict[str, Any]:
+        """How writes with an unknown outcome are sent again (after reading that they did not land)."""
+        return {"tries": max(1, self.http.retry.tries), "pause": self.http.write_pause}
 
     # --- login -------------------------------------------------------------------------------------------
 
@@ -176,12 +214,29 @@ class CloudFoundry:
         return base if base.endswith("/oauth/token") else base + "/oauth/token"
 
     def login(self) -> str:
-        """UAA password grant for client `cf` (empty secret); the passcode is appended when given (D-26)."""
+        """A UAA token for the user: the shared one while fresh, else one password grant (D-26)."""
         password = self._password + (self._passcode or "")
+        token_url = self.uaa_token_url()
+        name = self.tokens.name(token_url, "cf:" + self.username, password)
+        token = self.tokens.get(name, lambda: self._password_grant(token_url, password))
+        self._login = (name, token)
+        self._token = token.access_token
+        self.user_guid = token.claims.get("user_id")
+        return token.access_token
+
+    def relogin(self) -> str:
+        """Drop the token a call was refused with (401) and log in again."""
+        if self._login is not None:
+            self.tokens.drop(*self._login)
+        return self.login()
+
+    def _password_grant(self, token_url: str, password: str) -> AccessToken:
+        """UAA password grant for client `cf` (empty secret); the passcode is appended to the password."""
         response = self.http.request(
             "POST",
-            self.uaa_token_url(),
+            token_url,
             service="The Cloud Foundry login (UAA)",
+            idempotent=True,
             headers={"Accept": "application/json"},
             auth=("cf", ""),
             data={"grant_type": "password", "username": self.username, "password": password},
@@ -203,16 +258,22 @@ class CloudFoundry:
             raise translate_failure(
                 response.status_code, service="The Cloud Foundry login (UAA)", what="login"
             )
-        token = response.json().get("access_token")
+        body = response.json()
+        token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise SapError(
                 "The Cloud Foundry login (UAA) answered without an access token",
                 status=response.status_code,
                 code="no_access_token",
             )
-        self._token = token
-        self.user_guid = decode_jwt_payload(token).get("user_id")
-        return token
+        return AccessToken(
+            access_token=token,
+            token_type=str(body.get("token_type") or "bearer"),
+            expires_in=int(body.get("expires_in") or 0),
+            obtained_at=self.tokens.clock(),
+            scopes=tuple(str(body.get("scope") or "").split()),
+            claims=decode_jwt_payload(token),
+        )
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -242,7 +303,7 @@ class CloudFoundry:
                 headers={"Authorization": f"bearer {self._token}", "Accept": "application/json"},
             )
             if response.status_code == 401 and attempt == 1:
-                self.login()
+                self.relogin()
                 continue
             if response.status_code in expected:
                 return response
@@ -332,20 +393,23 @@ class CloudFoundry:
     # --- jobs --------------------------------------------------------------------------------------------
 
     def get_job(self, location: str) -> Job:
-        body = self._call("GET", location, what="the job").json()
+        response = self._call("GET", location, what="the job")
+        body = response.json()
         return Job(
             guid=body.get("guid", ""),
             state=str(body.get("state", "")).upper(),
             operation=body.get("operation"),
             errors=tuple(body.get("errors") or ()),
             warnings=tuple(body.get("warnings") or ()),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
 
     def wait_for_job(self, location: str, *, timeout: float, what: str) -> Job:
         """Poll the job until COMPLETE (returned) or FAILED (SapError with the broker's detail, D-36)."""
         started = self.polling.clock()
-        interval = self.polling.first_interval
-        while True:
+        retry_after: float | None = None
+        for planned in self.polling.waits():
+            self.polling.wait(planned, retry_after)
             job = self.get_job(location)
             if job.state == JOB_COMPLETE:
                 return job
@@ -359,14 +423,47 @@ class CloudFoundry:
                     remote_message=detail,
                 )
             if self.polling.clock() - started >= timeout:
-                raise SapError(
-                    f"{what[0].upper() + what[1:]} is still running after {int(timeout // 60)} min "
-                    f"({int(timeout)} s); run the step again later",
-                    retryable=True,
-                    code="job_timeout",
-                )
-            self.polling.sleep(interval)
-            interval = min(self.polling.max_interval, interval * self.polling.factor)
+                raise _still_running(what, timeout)
+            retry_after = job.retry_after
+        raise AssertionError("unreachable: the waits never end")
+
+    def _await_instance(
+        self,
+        *,
+        what: str,
+        location: str | None,
+        guid: str | None = None,
+        space_guid: str | None = None,
+        name: str | None = None,
+    ) -> ServiceInstance:
+        """Poll the instance itself (by name until its guid is known) until its `last_operation` is no
+        longer `in progress`: one call per poll, and the last poll is the read the caller needs. Only a
+        failure reads the job, for the broker's error; an instance not listed falls back to the job."""
+        started = self.polling.clock()
+        retry_after: float | None = None
+        for planned in self.polling.waits():
+            self.polling.wait(planned, retry_after)
+            if guid is None:
+                assert space_guid is not None and name is not None
+                found = self.find_instance(space_guid, name)
+                if found is None and location is not None:
+                    self.wait_for_job(location, timeout=self.polling.instance_timeout, what=what)
+                    found = self.find_instance(space_guid, name)
+                if found is None:
+                    raise SapError(f"{what} ended but the instance cannot be found", retryable=True)
+                instance, guid = found, found.guid
+            else:
+                response = self._call("GET", f"/v3/service_instances/{guid}", what="the service instance")
+                instance = ServiceInstance.from_json(response.json())
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            state = instance.last_operation.state if instance.last_operation else None
+            if state == "failed" and location is not None:
+                self.wait_for_job(location, timeout=self.polling.instance_timeout, what=what)
+            if state != "in progress":
+                return self._require_succeeded(instance, what)
+            if self.polling.clock() - started >= self.polling.instance_timeout:
+                raise _still_running(what, self.polling.instance_timeout)
+        raise AssertionError("unreachable: the waits never end")
 
     # --- service instances -------------------------------------------------------------------------------
 
@@ -424,8 +521,15 @@ class CloudFoundry:
         if labels:
             body["metadata"] = {"labels": labels}
         what = f"the service instance {name}"
+
+        def send() -> requests.Response | ServiceInstance:
+            return self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
+
+        def landed() -> requests.Response | ServiceInstance | None:
+            return self.find_instance(space_guid, name)
+
         try:
-            response = self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
+            sent = send_once(send, landed, **self._resend)
         except SapError as error:
             if error.status == 422 and self.find_instance(space_guid, name) is not None:
                 raise SapError(
@@ -435,16 +539,24 @@ class CloudFoundry:
                     remote_message=error.remote_message,
                 ) from error
             raise
+        if isinstance(sent, ServiceInstance):  # the lost answer's instance is there: follow it
+            return self._follow_instance(sent, what=f"the creation of {what}")
+        response = sent
         if response.status_code == 202:
-            self.wait_for_job(
-                self._job_location(response, what),
-                timeout=self.polling.instance_timeout,
-                what=f"the creation of {what}",
+            location = self._job_location(response, what)
+            return self._await_instance(
+                what=f"the creation of {what}", location=location, space_guid=space_guid, name=name
             )
         instance = self.find_instance(space_guid, name)
         if instance is None:
             raise SapError(f"The service instance {name} was created but cannot be found", retryable=True)
         return self._require_succeeded(instance, f"the creation of {what}")
+
+    def _follow_instance(self, instance: ServiceInstance, *, what: str) -> ServiceInstance:
+        """An instance whose write got no certain answer but which is there: wait for its operation."""
+        if instance.in_progress:
+            return self._await_instance(what=what, location=None, guid=instance.guid)
+        return self._require_succeeded(instance, what)
 
     def update_instance_parameters(self, guid: str, parameters: dict[str, Any]) -> ServiceInstance:
         """PATCH the instance parameters (202 + job, or 200), then re-read the instance."""
@@ -457,9 +569,7 @@ class CloudFoundry:
             json={"parameters": parameters},
         )
         if response.status_code == 202:
-            self.wait_for_job(
-                self._job_location(response, what), timeout=self.polling.instance_timeout, what=what
-            )
+            return self._await_instance(what=what, location=self._job_location(response, what), guid=guid)
         return self._require_succeeded(self.get_instance(guid), what)
 
     def instance_parameters(self, guid: str) -> dict[str, Any] | None:
@@ -523,36 +633,84 @@ class CloudFoundry:
         if parameters:
             body["parameters"] = parameters
         what = f"the service key {name}"
-        try:
-            response = self._call(
+
+        def send() -> requests.Response | KeyBinding:
+            return self._call(
                 "POST", "/v3/service_credential_bindings", what=what, expected=(201, 202), json=body
             )
+
+        def landed() -> requests.Response | KeyBinding | None:
+            return self.find_key(instance_guid, name)
+
+        try:
+            sent = send_once(send, landed, **self._resend)
         except SapError as error:
             raise self._explain_key_refusal(error, instance_guid, name) from error
+        if isinstance(sent, KeyBinding):  # the lost answer's key is there: wait until it is usable
+            return self._require_key_ready(self.wait_for_key(sent))
+        response = sent
         if response.status_code == 202:
-            self.wait_for_job(
-                self._job_location(response, what),
-                timeout=self.polling.key_timeout,
+            return self._await_key(
                 what=f"the creation of {what}",
+                location=self._job_location(response, what),
+                instance_guid=instance_guid,
+                name=name,
             )
         key = self.find_key(instance_guid, name)
         if key is None:
             raise SapError(f"The service key {name} was created but cannot be found", retryable=True)
+        return self._require_key_ready(key)
+
+    def _require_key_ready(self, key: KeyBinding) -> KeyBinding:
         state = key.last_operation.state if key.last_operation else None
         if state not in (None, "succeeded"):
             raise SapError(
-                f"The creation of the service key {name} ended in state '{state}'",
+                f"The creation of the service key {key.name} ended in state '{state}'",
                 retryable=state in ("in progress", "initial"),
                 code="last_operation_" + str(state).replace(" ", "_"),
             )
         return key
+
+    def _await_key(self, *, what: str, location: str, instance_guid: str, name: str) -> KeyBinding:
+        """Poll the new key itself (by name, then by guid) until its `last_operation` ends; a key without
+        a `last_operation` (brokers may leave it null) and a failure are followed on the job instead."""
+        started = self.polling.clock()
+        retry_after: float | None = None
+        guid: str | None = None
+        for planned in self.polling.waits():
+            self.polling.wait(planned, retry_after)
+            if guid is None:
+                found = self.find_key(instance_guid, name)
+                if found is None or found.last_operation is None:
+                    self.wait_for_job(location, timeout=self.polling.key_timeout, what=what)
+                    found = found or self.find_key(instance_guid, name)
+                    if found is None:
+                        raise SapError(
+                            f"The service key {name} was created but cannot be found", retryable=True
+                        )
+                    return self._require_key_ready(found)
+                key, guid = found, found.guid
+            else:
+                response = self._call(
+                    "GET", f"/v3/service_credential_bindings/{guid}", what="the service key"
+                )
+                key = KeyBinding.from_json(response.json())
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            state = key.last_operation.state if key.last_operation else None
+            if state == "failed":
+                self.wait_for_job(location, timeout=self.polling.key_timeout, what=what)
+            if state not in ("in progress", "initial"):
+                return self._require_key_ready(key)
+            if self.polling.clock() - started >= self.polling.key_timeout:
+                raise _still_running(what, self.polling.key_timeout)
+        raise AssertionError("unreachable: the waits never end")
 
     def wait_for_key(self, key: KeyBinding) -> KeyBinding:
         """A key found by name may still be in creation (e.g. after a timed-out POST): wait until it is
         usable.
         """
         started = self.polling.clock()
-        interval = self.polling.first_interval
+        waits = self.polling.waits()
         while key.last_operation and key.last_operation.state in ("in progress", "initial"):
             if self.polling.clock() - started >= self.polling.key_timeout:
                 raise SapError(
@@ -560,8 +718,7 @@ class CloudFoundry:
                     retryable=True,
                     code="job_timeout",
                 )
-            self.polling.sleep(interval)
-            interval = min(self.polling.max_interval, interval * self.polling.factor)
+            self.polling.wait(next(waits), None)
             key = self.get_key(key.guid)
         if key.last_operation and key.last_operation.state == "failed":
             raise SapError(

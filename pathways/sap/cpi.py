@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import urljoin
+from typing import Any, cast
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from .errors import SapError
+from .errors import SapError, send_once
 from .http import SapHttp
 from .keys import ServiceKey
 from .odata import (
@@ -37,14 +37,17 @@ ROLE_SECURITY_MATERIAL = "SecurityMaterialEdit"
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE", "MERGE"})
 DEFAULT_KEYSTORE = "system"
+CSRF_KEEP_SECONDS = 20 * 60  # a CSRF token and its session are reused this long unless CPI refuses them
 
 
 @dataclass
 class DeployWait:
-    """How to wait for a User Credentials deployment (D-18): poll every 2 s for up to 60 s."""
+    """How to wait for a User Credentials deployment (D-18): read it at once, then after 0.25 s, the wait
+    doubling up to `max_interval`, for up to 60 s."""
 
-    interval: float = 2.0
+    interval: float = 0.25
     timeout: float = 60.0
+    max_interval: float = 10.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -202,9 +205,16 @@ class CpiClient:
         if self.tokens is None:
             self.tokens = TokenClient(self.http)
         self._csrf_token: str | None = None
+        self._csrf_kept: dict[str, Any] | None = None
+        self._reads: dict[tuple[str, str], Any] = {}
 
     def __repr__(self) -> str:
         return f"CpiClient(root={self.root!r}, clientid={self.key.clientid!r})"
+
+    @property
+    def _resend(self) -> dict[str, Any]:
+        """How writes with an unknown outcome are sent again (after reading that they did not land)."""
+        return {"tries": max(1, self.http.retry.tries), "pause": self.http.write_pause}
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -212,12 +222,54 @@ class CpiClient:
         assert self.tokens is not None
         return self.tokens.for_key(self.key).authorization_header()
 
+    def _csrf_name(self) -> str:
+        assert self.tokens is not None
+        return self.tokens.shared.name(self.root, self.key.clientid, "csrf-session")
+
+    def _session_cookies(self) -> list[dict[str, Any]]:
+        host = urlsplit(self.root).hostname or ""
+        return [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path, "secure": c.secure}
+            for c in self.http.session.cookies
+            if c.value is not None and c.domain.lstrip(".") in (host, host + ".local")
+        ]
+
+    def _reuse_csrf_token(self) -> str | None:
+        """The CSRF token and session cookie another run of this client kept, put into this run's session."""
+        assert self.tokens is not None
+        kept = self.tokens.shared.recall(self._csrf_name())
+        if not kept or not isinstance(kept.get("token"), str):
+            return None
+        for cookie in kept.get("cookies") or []:
+            self.http.session.cookies.set(
+                cookie["name"],
+                cookie["value"],
+                domain=cookie["domain"],
+                path=cookie["path"],
+                secure=cookie["secure"],
+            )
+        self._csrf_kept = kept
+        self._csrf_token = kept["token"]
+        return self._csrf_token
+
+    def _csrf_refused(self) -> None:
+        """CPI answered 403 `X-CSRF-Token: Required`: the kept token is stale for every run."""
+        assert self.tokens is not None
+        if self._csrf_kept is not None:
+            self.tokens.shared.forget(self._csrf_name(), self._csrf_kept)
+        self._csrf_token = self._csrf_kept = None
+
     def fetch_csrf_token(self) -> str:
-        """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02)."""
-        response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+        """`GET {root}/` with `X-CSRF-Token: Fetch`; the session keeps the cookies it binds to (D-02).
+
+        The token and its session cookie are kept (sealed) for the other runs of this client, which reuse
+        them until CPI answers 403 `X-CSRF-Token: Required`.
+        """
+        headers = {"X-CSRF-Token": "Fetch", "Accept": "application/json"}
+        response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code == 401:
             self._refresh_token()
-            response = self._send("GET", self.root + "/", headers={"X-CSRF-Token": "Fetch"})
+            response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code != 200:
             raise odata_error(response, what="the CSRF token")
         token = response.headers.get("X-CSRF-Token")
@@ -226,6 +278,9 @@ class CpiClient:
                 "CPI did not hand out a CSRF token; the API client may lack the role MonitoringDataRead"
             )
         self._csrf_token = token
+        assert self.tokens is not None
+        self._csrf_kept = {"token": token, "cookies": self._session_cookies()}
+        self.tokens.shared.keep(self._csrf_name(), self._csrf_kept, CSRF_KEEP_SECONDS)
         return token
 
     def _refresh_token(self) -> None:
@@ -241,6 +296,7 @@ class CpiClient:
         params: Any = None,
         json: Any = None,
         data: Any = None,
+        idempotent: bool = False,
     ) -> requests.Response:
         all_headers = {"Authorization": self._authorization(), **headers}
         return self.http.request(
@@ -252,6 +308,7 @@ class CpiClient:
             data=data,
             headers=all_headers,
             throttled=True,
+            idempotent=idempotent,
         )
 
     def _call(
@@ -269,6 +326,7 @@ class CpiClient:
         accept_json: bool = True,
         alias: str | None = None,
         keystore_write: bool = False,
+        idempotent: bool = False,
     ) -> requests.Response:
         """One OData call: bearer token, CSRF on writes (refetched once on `Required`), refresh on 401."""
         url = path if path.startswith("http") else self.root + path
@@ -283,8 +341,13 @@ class CpiClient:
             elif json is not None:
                 headers["Content-Type"] = JSON_CONTENT_TYPE
             if is_write:
-                headers["X-CSRF-Token"] = self._csrf_token or self.fetch_csrf_token()
-            response = self._send(method, url, headers=headers, params=params, json=json, data=data)
+                self._reads.clear()  # what this client read before may change now
+                headers["X-CSRF-Token"] = (
+                    self._csrf_token or self._reuse_csrf_token() or self.fetch_csrf_token()
+                )
+            response = self._send(
+                method, url, headers=headers, params=params, json=json, data=data, idempotent=idempotent
+            )
             if response.status_code in expected:
                 return response
             if response.status_code == 401 and not token_retried:
@@ -294,6 +357,7 @@ class CpiClient:
             csrf_required = (response.headers.get("X-CSRF-Token") or "").lower() == "required"
             if response.status_code == 403 and csrf_required and is_write and not csrf_retried:
                 csrf_retried = True
+                self._csrf_refused()
                 self.fetch_csrf_token()
                 continue
             raise self._failure(response, what=what, role=role, alias=alias, keystore_write=keystore_write)
@@ -353,7 +417,11 @@ class CpiClient:
         items = self._collect("/UserCredentials", what="the User Credentials list", role=ROLE_READ)
         return [UserCredential.from_json(item) for item in items if item.get("Kind") in USER_CREDENTIAL_KINDS]
 
-    def get_user_credential(self, name: str) -> UserCredential | None:
+    def get_user_credential(self, name: str, *, fresh: bool = False) -> UserCredential | None:
+        """The artifact, read once per client (run) until this client writes; `fresh` reads it again."""
+        key = ("credential", name)
+        if not fresh and key in self._reads:
+            return cast(UserCredential | None, self._reads[key])
         try:
             response = self._call(
                 "GET",
@@ -362,10 +430,13 @@ class CpiClient:
                 role=ROLE_READ,
             )
         except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return UserCredential.from_json(entity(response.json()))
+            if error.status != 404:
+                raise
+            found = None
+        else:
+            found = UserCredential.from_json(entity(response.json()))
+        self._reads[key] = found
+        return found
 
     def _credential_body(
         self, name: str, user: str, password: str, description: str, kind: str, company_id: str | None
@@ -398,7 +469,8 @@ class CpiClient:
     ) -> None:
         """POST a new artifact (202 = deployment triggered); a taken name raises a clear SapError."""
         body = self._credential_body(name, user, password, description, kind, company_id)
-        try:
+
+        def send() -> bool:
             self._call(
                 "POST",
                 "/UserCredentials",
@@ -406,6 +478,12 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(201, 202, 204),
                 json=body,
+            )
+            return True
+
+        try:
+            send_once(
+                send, lambda: True if self.get_user_credential(name) is not None else None, **self._resend
             )
         except SapError as error:
             if error.status == 409:
@@ -438,6 +516,7 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
                 json=body,
+                idempotent=True,  # the full object: sending it twice leaves the same artifact
             )
         except SapError as error:
             if error.status in (404, 409):
@@ -451,7 +530,8 @@ class CpiClient:
 
     def delete_user_credential(self, name: str) -> bool:
         """Delete the artifact; False when it was already gone."""
-        try:
+
+        def send() -> bool:
             self._call(
                 "DELETE",
                 "/UserCredentials" + entity_key(name),
@@ -459,17 +539,25 @@ class CpiClient:
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
             )
+            return True
+
+        try:
+            return send_once(
+                send, lambda: True if self.get_user_credential(name) is None else None, **self._resend
+            )
         except SapError as error:
             if error.status == 404:
                 return False
             raise
-        return True
 
     def wait_until_deployed(self, name: str) -> UserCredential:
         """Poll the artifact until `SecurityArtifactDescriptor.Status == DEPLOYED` (D-18)."""
         started = self.deploy_wait.clock()
+        interval = self.deploy_wait.interval
+        fresh = False  # this run's read (made before any write of it) may already show DEPLOYED
         while True:
-            credential = self.get_user_credential(name)
+            credential = self.get_user_credential(name, fresh=fresh)
+            fresh = True
             if credential is not None and (credential.status or "").upper() == "DEPLOYED":
                 return credential
             if self.deploy_wait.clock() - started >= self.deploy_wait.timeout:
@@ -480,7 +568,8 @@ class CpiClient:
                     retryable=True,
                     code="not_deployed",
                 )
-            self.deploy_wait.sleep(self.deploy_wait.interval)
+            self.deploy_wait.sleep(interval)
+            interval = min(max(interval, self.deploy_wait.max_interval), interval * 2)
 
     # --- keystore ----------------------------------------------------------------------------------------
 
@@ -494,6 +583,10 @@ class CpiClient:
         return [KeystoreEntry.from_json(item) for item in items]
 
     def get_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> KeystoreEntry | None:
+        """The entry, read once per client (run) until this client writes."""
+        key = ("keystore:" + keystore, alias)
+        if key in self._reads:
+            return cast(KeystoreEntry | None, self._reads[key])
         try:
             response = self._call(
                 "GET",
@@ -503,10 +596,13 @@ class CpiClient:
                 params={"keystoreName": keystore},
             )
         except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return KeystoreEntry.from_json(entity(response.json()))
+            if error.status != 404:
+                raise
+            found = None
+        else:
+            found = KeystoreEntry.from_json(entity(response.json()))
+        self._reads[key] = found
+        return found
 
     def _require_entry(self, alias: str) -> KeystoreEntry:
         entry = self.get_keystore_entry(alias)
@@ -518,7 +614,8 @@ class CpiClient:
 
     def delete_keystore_entry(self, alias: str, keystore: str = DEFAULT_KEYSTORE) -> bool:
         """Delete an entry; False when it was already gone. Reserved aliases raise (403)."""
-        try:
+
+        def send() -> bool:
             self._call(
                 "DELETE",
                 self._entry_path(alias),
@@ -529,18 +626,26 @@ class CpiClient:
                 alias=alias,
                 keystore_write=True,
             )
+            return True
+
+        try:
+            return send_once(
+                send,
+                lambda: True if self.get_keystore_entry(alias, keystore) is None else None,
+                **self._resend,
+            )
         except SapError as error:
             if error.status == 404:
                 return False
             raise
-        return True
 
     def generate_key_pair(self, request: KeyPairRequest) -> KeystoreEntry:
         """Generate a self-signed key pair under `request.alias` and return the entry read back."""
         check_name(request.alias, label="alias", max_length=250)
         if not request.common_name or len(request.country or "") != 2:
             raise SapError("A key pair needs a common name and a two-letter country code")
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._call(
                 "POST",
                 "/KeyPairGenerationRequests",
@@ -552,9 +657,13 @@ class CpiClient:
                 alias=request.alias,
                 keystore_write=True,
             )
+            return None
+
+        try:
+            landed = send_once(send, lambda: self.get_keystore_entry(request.alias), **self._resend)
         except SapError as error:
             raise self._explain_write_refusal(error, request.alias, update=False) from error
-        return self._require_entry(request.alias)
+        return landed or self._require_entry(request.alias)
 
     def _trusted_write(
         self,
@@ -621,7 +730,8 @@ class CpiClient:
         Otherwise a SapError with code `notTrusted` names the fingerprint for the user to check.
         """
         check_name(alias, label="alias", max_length=250)
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._trusted_write(
                 "PUT",
                 f"/CertificateResources('{hex_alias(alias)}')/$value",
@@ -632,9 +742,15 @@ class CpiClient:
                 data=pem.encode("ascii"),
                 content_type="application/pkix-cert",
             )
+            return None
+
+        try:
+            landed = send_once(
+                send, lambda: None if update else self.get_keystore_entry(alias), **self._resend
+            )
         except SapError as error:
             raise self._explain_write_refusal(error, alias, update) from error
-        return self._require_entry(alias)
+        return landed or self._require_entry(alias)
 
     def _confirm_untrusted(
         self, response: requests.Response, alias: str, expected_fingerprint: str | None
@@ -730,7 +846,8 @@ class CpiClient:
             "Password": password,
             "Resource": base64.b64encode(pkcs12).decode("ascii"),
         }
-        try:
+
+        def send() -> KeystoreEntry | None:
             self._trusted_write(
                 "POST",
                 "/KeyPairResources",
@@ -740,9 +857,15 @@ class CpiClient:
                 expected_fingerprint_sha256=expected_fingerprint_sha256,
                 json=body,
             )
+            return None
+
+        try:
+            landed = send_once(
+                send, lambda: None if update else self.get_keystore_entry(alias), **self._resend
+            )
         except SapError as error:
             raise self._explain_write_refusal(error, alias, update) from error
-        return self._require_entry(alias)
+        return landed or self._require_entry(alias)
 
     # --- service endpoints -------------------------------------------------------------------------------
 

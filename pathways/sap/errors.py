@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 # The one list of HTTP statuses worth another try: the transport retries them (reads also a 500), and a run
 # that failed on one of them, or on a locked keystore (423), says it may simply be resumed.
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 RETRYABLE_STATUSES_FOR_READS = RETRYABLE_STATUSES | {500}
 RESUMABLE_STATUSES = RETRYABLE_STATUSES | {423}
+T = TypeVar("T")
 
 _CF_TITLE_MESSAGES = {
     "CF-InvalidAuthToken": "the Cloud Foundry login has expired or is invalid; log in again",
@@ -95,3 +99,32 @@ def translate_failure(
         code=code,
         remote_message=remote_message,
     )
+
+
+def outcome_unknown(error: SapError) -> bool:
+    """True when a write may or may not have been carried out (a 502/504 or a connection lost after it was
+    sent): the caller reads the remote state before deciding to send it again."""
+    return error.code == "write_outcome_unknown" or error.status in (502, 504)
+
+
+def send_once(
+    send: Callable[[], T],
+    landed: Callable[[], T | None],
+    *,
+    tries: int = 3,
+    pause: Callable[[int], None] = lambda attempt: None,
+) -> T:
+    """Send a write; when its outcome is unknown, read the remote state with `landed` and send it again
+    (after `pause(attempt)`, up to `tries` sends) only when the write is not there: never a duplicate,
+    never a false "already exists"."""
+    for attempt in range(1, max(1, tries) + 1):
+        try:
+            return send()
+        except SapError as error:
+            if not outcome_unknown(error) or attempt >= tries:
+                raise
+        found = landed()
+        if found is not None:
+            return found
+        pause(attempt)
+    raise AssertionError("unreachable: the last try returns or raises")

@@ -6,6 +6,7 @@ import email.utils
 import importlib.metadata
 import random
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -23,7 +24,9 @@ from urllib3.util import connection as urllib3_connection
 
 from pathways import redact
 
+from . import tls
 from .errors import RETRYABLE_STATUSES, RETRYABLE_STATUSES_FOR_READS, SapError
+from .throttle import SharedThrottle
 
 
 def _installed_version() -> str:
@@ -37,6 +40,9 @@ AUTHWIZARD_VERSION = _installed_version()
 USER_AGENT = f"AuthWizard/{AUTHWIZARD_VERSION} (SAP authentication pathway setup)"
 LOOPBACK_ADDRESS = "127.0.0.1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# After these answers a write may have been carried out: it is not sent again before the remote state is read
+UNCERTAIN_WRITE_STATUSES = frozenset({502, 504})
+UNCERTAIN = "write_outcome_unknown"
 
 
 def is_localhost_name(host: str | None) -> bool:
@@ -100,8 +106,9 @@ class _PinnedMixin(HTTPConnection):
         raise NewConnectionError(self, f"Failed to establish a new connection: {failure or 'no address'}")
 
 
-def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
-    """A requests adapter whose connections go only to the addresses `resolver` approves."""
+def _pinned_adapter(resolver: Resolver | None, ssl_context: ssl.SSLContext | None = None) -> HTTPAdapter:
+    """A requests adapter whose connections go only to the addresses `resolver` approves (and, given
+    `ssl_context`, trust what it trusts)."""
 
     class PinnedHTTPConnection(_PinnedMixin):
         pass
@@ -121,6 +128,8 @@ def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
 
     class PinnedAdapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            if ssl_context is not None:
+                kwargs["ssl_context"] = ssl_context
             super().init_poolmanager(*args, **kwargs)
             self.poolmanager.pool_classes_by_scheme = {
                 "http": PinnedHTTPConnectionPool,
@@ -128,6 +137,21 @@ def _pinned_adapter(resolver: Resolver | None) -> HTTPAdapter:
             }
 
     return PinnedAdapter()
+
+
+_shared_adapters: dict[tuple[str, int], HTTPAdapter] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_adapter(trust_pem: str, resolver: Resolver | None) -> HTTPAdapter:
+    """The process's adapter for one CA bundle and resolver: its pools keep connections alive per host
+    across runs, all with the one `SSLContext` of that bundle."""
+    key = (tls.bundle_id(trust_pem), id(resolver))
+    with _shared_lock:
+        adapter = _shared_adapters.get(key)
+        if adapter is None:
+            adapter = _shared_adapters[key] = _pinned_adapter(resolver, tls.trust_context(trust_pem))
+        return adapter
 
 
 @dataclass
@@ -215,6 +239,9 @@ class SapHttp:
 
     - `ca_bundle`: the landscape's CA file; when set it is the only trust for every call, whatever
       `REQUESTS_CA_BUNDLE` says (the session ignores the environment).
+    - `trust_pem`: instead of a file, the CAs to trust besides the public ones (a landscape's bundle, ""
+      for none): the process's one `SSLContext` and connection pool for that bundle are used, so
+      connections stay alive across runs (see `tls`).
     - `url_guard`: called with each URL before the request; return False or raise to refuse it.
     - `resolver`: (host, port) → the addresses a connection may use, or raises to refuse; connections go
       only to those addresses. Without it `.localhost` names go to loopback and others resolve as usual.
@@ -222,11 +249,12 @@ class SapHttp:
     """
 
     ca_bundle: str | None = None
+    trust_pem: str | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     url_guard: Callable[[str], bool | None] | None = None
     resolver: Resolver | None = None
-    throttle: HostThrottle = field(default_factory=lambda: HostThrottle(8))
+    throttle: HostThrottle | SharedThrottle = field(default_factory=lambda: HostThrottle(8))
     proxies: Mapping[str, str] | None = None
     user_agent: str = USER_AGENT
     calls: list[CallRecord] = field(default_factory=list, init=False, repr=False)
@@ -235,10 +263,17 @@ class SapHttp:
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.headers["User-Agent"] = self.user_agent
-        adapter = _pinned_adapter(self.resolver)
+        if self.trust_pem is not None:
+            adapter = shared_adapter(self.trust_pem, self.resolver)
+        else:
+            adapter = _pinned_adapter(self.resolver)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._lock = threading.Lock()
+
+    def write_pause(self, attempt: int) -> None:
+        """The wait before a write is sent again after its remote state showed it did not land."""
+        self.retry.sleep(self.retry.backoff(attempt))
 
     @property
     def call_count(self) -> int:
@@ -246,7 +281,8 @@ class SapHttp:
         return len(self.calls)
 
     def close(self) -> None:
-        self.session.close()
+        if self.trust_pem is None:  # a shared adapter's pools outlive the run
+            self.session.close()
 
     def __enter__(self) -> SapHttp:
         return self
@@ -285,25 +321,30 @@ class SapHttp:
         timeouts: Timeouts | None = None,
         retry: bool = True,
         throttled: bool = False,
+        idempotent: bool = False,
     ) -> requests.Response:
         """Send one logical call, retrying what retrying can fix; return the final response.
 
         HTTP error statuses are returned, not raised: the caller translates them. Transport failures
-        (connection, timeout, TLS, refused destination) raise SapError.
+        (connection, timeout, TLS, refused destination) raise SapError. A write (not `idempotent`) is not
+        sent again after a 502/504 or a connection lost once it was sent: the 502/504 is returned, the lost
+        connection raises SapError code `write_outcome_unknown`, and the caller reads the remote state.
         """
         method = method.upper()
         self.check_destination(url)
         host = urlsplit(url).hostname or ""
         limits = (timeouts or self.timeouts).as_tuple()
         retryable_statuses = RETRYABLE_STATUSES_FOR_READS if method in SAFE_METHODS else RETRYABLE_STATUSES
+        repeatable = method in SAFE_METHODS or idempotent
         tries = max(1, self.retry.tries if retry else 1)
         waited = 0.0
         for attempt in range(1, tries + 1):
             if throttled:
                 waited += self.throttle.acquire(host)
             started = time.monotonic()
+            session = self.session if cert is None or self.trust_pem is None else self._client_session(cert)
             try:
-                response = self.session.request(
+                response = session.request(
                     method,
                     url,
                     params=params,
@@ -317,6 +358,9 @@ class SapHttp:
                     allow_redirects=False,
                     proxies=dict(self.proxies) if self.proxies else None,
                 )
+                if session is not self.session:
+                    response.content  # noqa: B018 - read before the one-call session closes
+                    session.close()
             except requests.exceptions.SSLError as exc:
                 self._log(method, url, params, None, started, attempt, "TLS failure", waited)
                 raise SapError(
@@ -329,6 +373,14 @@ class SapHttp:
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 kind = "timeout" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
                 self._log(method, url, params, None, started, attempt, kind, waited)
+                if not repeatable and not _never_sent(exc):
+                    raise SapError(
+                        f"{service} at {host} dropped the connection ({kind}) after the request was sent; "
+                        f"whether it was carried out is unknown",
+                        retryable=True,
+                        code=UNCERTAIN,
+                        remote_message=redact.exception_text(exc),
+                    ) from exc
                 if attempt >= tries:
                     raise SapError(
                         f"{service} at {host} could not be reached ({kind}) after {attempt} attempts; "
@@ -341,7 +393,8 @@ class SapHttp:
                 self.retry.sleep(waited)
                 continue
             self._log(method, response.url or url, None, response.status_code, started, attempt, None, waited)
-            if response.status_code in retryable_statuses and attempt < tries:
+            uncertain = not repeatable and response.status_code in UNCERTAIN_WRITE_STATUSES
+            if response.status_code in retryable_statuses and attempt < tries and not uncertain:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 waited = self.retry.wait_for(attempt, retry_after)
                 response.close()
@@ -349,6 +402,17 @@ class SapHttp:
                 continue
             return response
         raise AssertionError("unreachable: the retry loop always returns or raises")
+
+    def _client_session(self, cert: tuple[str, str]) -> requests.Session:
+        """A session for one call with a client certificate: its own context, never the shared one."""
+        session = requests.Session()
+        session.trust_env = False
+        session.headers.update(self.session.headers)
+        session.cookies = self.session.cookies
+        adapter = _pinned_adapter(self.resolver, tls.client_context(self.trust_pem, *cert))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
 
     def _log(
         self,
@@ -376,3 +440,12 @@ class SapHttp:
         )
         with self._lock:
             self.calls.append(record)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the connection failed before the request could reach the server (safe to send again)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)

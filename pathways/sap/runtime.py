@@ -86,7 +86,13 @@ def call_endpoint(
             "A runtime call needs exactly one of Basic credentials, a bearer token or a certificate"
         )
     request_headers = {"Content-Type": content_type, **(headers or {})}
-    options: dict[str, Any] = {"headers": request_headers, "data": body, "service": SERVICE}
+    # a verification probe: sending it again after a lost answer does no harm
+    options: dict[str, Any] = {
+        "headers": request_headers,
+        "data": body,
+        "service": SERVICE,
+        "idempotent": True,
+    }
     if basic:
         options["auth"] = basic
     if bearer:

@@ -1,4 +1,4 @@
-"""XSUAA client-credentials tokens, by client secret or by client certificate (mTLS), cached per run."""
+"""XSUAA client-credentials tokens, by client secret or by client certificate (mTLS), shared while fresh."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .errors import SapError, translate_failure
 from .http import SapHttp
 from .keys import ServiceKey
 from .tlsfiles import client_certificate_files
+from .tokencache import MemoryStore, SharedTokens
 
 TOKEN_EARLY_EXPIRY_S = 60
 SERVICE = "The token service (XSUAA)"
@@ -63,6 +64,27 @@ class AccessToken:
         """True until `expires_in − 60 s` after it was obtained."""
         return moment < self.obtained_at + self.expires_in - TOKEN_EARLY_EXPIRY_S
 
+    def to_json(self) -> dict[str, Any]:
+        """What a token cache keeps (sealed by the cache); the claims are read again from the JWT."""
+        return {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "obtained_at": self.obtained_at,
+            "scopes": list(self.scopes),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccessToken:
+        return cls(
+            access_token=str(data["access_token"]),
+            token_type=str(data["token_type"]),
+            expires_in=int(data["expires_in"]),
+            obtained_at=float(data["obtained_at"]),
+            scopes=tuple(data["scopes"]),
+            claims=decode_jwt_payload(str(data["access_token"])),
+        )
+
 
 def token_from_response(response: requests.Response, *, obtained_at: float) -> AccessToken:
     """Read a 200 OAuth token answer; any 400/401 means bad credentials (D-25)."""
@@ -110,58 +132,90 @@ def _oauth_error(response: requests.Response) -> str | None:
 
 
 class TokenClient:
-    """Gets and caches client-credentials tokens per (token URL, client id) for one run."""
+    """Gets client-credentials tokens, shared per (token URL, client id, credential) through `shared`.
 
-    def __init__(self, http: SapHttp, *, clock: Callable[[], float] = time.monotonic) -> None:
+    Without `shared` the tokens live as long as this client (one run); the app passes the landscape-wide
+    cache of `pathways.engine.shared`, so every run and worker reuses a token until 90 % of its life.
+    """
+
+    def __init__(
+        self,
+        http: SapHttp,
+        *,
+        clock: Callable[[], float] = time.time,
+        shared: SharedTokens | None = None,
+    ) -> None:
         self.http = http
         self.clock = clock
-        self._cache: dict[tuple[str, str], AccessToken] = {}
+        self.shared = shared or SharedTokens(store=MemoryStore(clock=clock), clock=clock)
+        self._names: dict[tuple[str, str], tuple[str, AccessToken]] = {}
 
-    def _cached(self, tokenurl: str, clientid: str) -> AccessToken | None:
-        token = self._cache.get((tokenurl, clientid))
-        if token is not None and token.usable_at(self.clock()):
-            return token
-        return None
+    def _obtain(
+        self,
+        tokenurl: str,
+        clientid: str,
+        credential: str,
+        fetch: Callable[[], AccessToken],
+        fresh: bool = False,
+    ) -> AccessToken:
+        """The shared token for this credential; `fresh` fetches anew (a verification proves the credential
+        works now, which a token issued earlier in its life does not)."""
+        name = self.shared.name(tokenurl, clientid, credential)
+        if fresh:
+            self.shared.drop(name)
+        token = self.shared.get(name, fetch)
+        self._names[(tokenurl, clientid)] = (name, token)
+        return token
 
     def invalidate(self, tokenurl: str, clientid: str) -> None:
-        """Forget a cached token, e.g. after a resource server answered 401."""
-        self._cache.pop((tokenurl, clientid), None)
+        """Forget the token used for this client, e.g. after a resource server answered 401."""
+        found = self._names.pop((tokenurl, clientid), None)
+        if found is not None:
+            self.shared.drop(*found)
 
-    def by_secret(self, tokenurl: str, clientid: str, clientsecret: str) -> AccessToken:
-        """POST the client-credentials grant with id and secret as form fields (XSUAA accepts both forms)."""
-        cached = self._cached(tokenurl, clientid)
-        if cached is not None:
-            return cached
-        response = self.http.request(
-            "POST",
-            tokenurl,
-            service=SERVICE,
-            headers={"Accept": "application/json"},
-            data={"grant_type": "client_credentials", "client_id": clientid, "client_secret": clientsecret},
-        )
-        token = token_from_response(response, obtained_at=self.clock())
-        self._cache[(tokenurl, clientid)] = token
-        return token
-
-    def by_certificate(
-        self, mtls_tokenurl: str, clientid: str, certificate_pem: str, key_pem: str
+    def by_secret(
+        self, tokenurl: str, clientid: str, clientsecret: str, *, fresh: bool = False
     ) -> AccessToken:
-        """POST the client-credentials grant over mTLS to the `authentication.cert.` host (D-04)."""
-        cached = self._cached(mtls_tokenurl, clientid)
-        if cached is not None:
-            return cached
-        with client_certificate_files(certificate_pem, key_pem) as cert:
+        """POST the client-credentials grant with id and secret as form fields (XSUAA accepts both forms)."""
+
+        def fetch() -> AccessToken:
             response = self.http.request(
                 "POST",
-                mtls_tokenurl,
+                tokenurl,
                 service=SERVICE,
+                idempotent=True,
                 headers={"Accept": "application/json"},
-                data={"grant_type": "client_credentials", "client_id": clientid},
-                cert=cert,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": clientid,
+                    "client_secret": clientsecret,
+                },
             )
-        token = token_from_response(response, obtained_at=self.clock())
-        self._cache[(mtls_tokenurl, clientid)] = token
-        return token
+            return token_from_response(response, obtained_at=self.clock())
+
+        return self._obtain(tokenurl, clientid, "secret\0" + clientsecret, fetch, fresh)
+
+    def by_certificate(
+        self, mtls_tokenurl: str, clientid: str, certificate_pem: str, key_pem: str, *, fresh: bool = False
+    ) -> AccessToken:
+        """POST the client-credentials grant over mTLS to the `authentication.cert.` host (D-04)."""
+
+        def fetch() -> AccessToken:
+            with client_certificate_files(certificate_pem, key_pem) as cert:
+                response = self.http.request(
+                    "POST",
+                    mtls_tokenurl,
+                    service=SERVICE,
+                    idempotent=True,
+                    headers={"Accept": "application/json"},
+                    data={"grant_type": "client_credentials", "client_id": clientid},
+                    cert=cert,
+                )
+            return token_from_response(response, obtained_at=self.clock())
+
+        return self._obtain(
+            mtls_tokenurl, clientid, "certificate\0" + certificate_pem + key_pem, fetch, fresh
+        )
 
     def for_key(self, key: ServiceKey) -> AccessToken:
         """A token for a parsed key: by secret when it has one, else by its certificate and private key."""

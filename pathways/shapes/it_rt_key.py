@@ -864,14 +864,16 @@ def _wrong_kind(work: Work, wanted: str) -> str:
 
 def _secret_token(connection: Connection, work: Work, findings: Findings) -> str:
     key = work.service_key
-    token = connection.tokens.by_secret(key.tokenurl, key.clientid, key.clientsecret or "")
+    token = connection.tokens.by_secret(key.tokenurl, key.clientid, key.clientsecret or "", fresh=True)
     findings.proof.append("client-secret token issued")
     return f"token issued, valid {token.expires_in} s, roles {', '.join(token.role_names) or 'none'}"
 
 
 def _mtls_token(connection: Connection, work: Work, findings: Findings) -> str:
     key = work.service_key
-    token = connection.tokens.by_certificate(key.mtls_tokenurl, key.clientid, key.certificate, key.key)
+    token = connection.tokens.by_certificate(
+        key.mtls_tokenurl, key.clientid, key.certificate, key.key, fresh=True
+    )
     findings.certificate_not_after = key_not_after(key)
     findings.proof.append("mTLS token issued")
     return (

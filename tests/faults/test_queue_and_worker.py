@@ -26,7 +26,7 @@ from tests.fixtures.output import show_on_failure
 from .conftest import draft_snapshot, duplicates
 from .harness import (
     in_process_worker,
-    job_paths,
+    instance_polls,
     last_call,
     tenant_objects,
     time_passes_until_jobs_end,
@@ -177,7 +177,7 @@ def test_a_worker_killed_mid_run_leaves_a_resumable_run_and_no_duplicates(
     worker = start_worker_process(var_dir, worker_log)
     try:
         run = engine.start_run(pathway, "apply")
-        wait_until(lambda: job_paths(sandbox_server, since), 60, "the instance job to be polled")
+        wait_until(lambda: instance_polls(sandbox_server, since), 60, "the instance job to be polled")
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:

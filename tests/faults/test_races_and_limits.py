@@ -107,7 +107,7 @@ def test_an_instance_job_still_in_progress_past_the_limit_fails_and_converges_on
 ):
     pathway = prepare("s4_to_cpi", "certificate")
     before = draft_snapshot(pathway)
-    sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS})
+    sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS, "job_seconds": 3600})
     since = last_call(sandbox_server)
     run = run_now(pathway)
     assert run.state == "failed"
@@ -128,7 +128,7 @@ def test_a_key_job_still_in_progress_past_the_limit_fails_and_converges_once_it_
     since = last_call(sandbox_server)
     first = run_now(pathway, "plan")
     assert first.state == "succeeded"
-    sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS})
+    sandbox_server.admin("POST", "async", {"job_polls": SLOW_JOB_POLLS, "job_seconds": 3600})
     run = run_now(pathway)
     assert run.state == "failed"
     assert "still running" in run.message, run.message

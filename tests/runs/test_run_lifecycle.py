@@ -195,19 +195,29 @@ def test_a_private_address_is_refused_by_the_ssrf_guard_before_any_call(landscap
     assert run.http_calls == 0
 
 
-def test_the_landscape_ca_is_trusted_in_addition_to_the_public_cas_and_removed_after_the_run(landscape):
-    import os
+def test_the_landscape_ca_is_trusted_in_addition_to_the_public_cas_without_a_ca_file(
+    landscape, tmp_path, monkeypatch
+):
+    import ssl
+    import tempfile
 
     import certifi
 
     from pathways.engine.connect import Connection
+    from pathways.sap import tls
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    landscape_ca = ssl.PEM_cert_to_DER_cert(landscape.ca_bundle.strip())
     with Connection(landscape) as connection:
-        bundle = connection.http.ca_bundle
-        text = open(bundle, encoding="utf-8").read()
-        assert landscape.ca_bundle.strip() in text
-        assert open(certifi.where(), encoding="utf-8").read().strip() in text
-    assert not os.path.exists(bundle)
+        connection.space()  # a call over TLS to the sandbox, trusted only through the landscape CA
+        context = tls.trust_context(connection.http.trust_pem)
+        trusted = context.get_ca_certs(binary_form=True)
+        assert landscape_ca in trusted
+        public = ssl.create_default_context(cafile=certifi.where()).get_ca_certs(binary_form=True)
+        assert set(public) <= set(trusted)
+        with Connection(landscape) as second:
+            assert tls.trust_context(second.http.trust_pem) is context
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_run_stopped_by_the_soft_time_limit_fails_with_a_resume_hint(prepare, monkeypatch):

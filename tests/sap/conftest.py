@@ -68,7 +68,9 @@ def http(sandbox_tenant, sleeps):
 
 @pytest.fixture
 def fast_polling():
-    return JobPolling(first_interval=0.01, max_interval=0.02, instance_timeout=5.0, key_timeout=5.0)
+    return JobPolling(
+        first_interval=0.01, max_interval=0.02, min_interval=0.0, instance_timeout=5.0, key_timeout=5.0
+    )
 
 
 @pytest.fixture

@@ -45,14 +45,14 @@ def test_api_key_token_carries_the_three_cpi_roles(tokens, api_key):
     assert {"MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"} <= set(roles)
 
 
-def test_token_is_cached_per_token_url_and_client_until_shortly_before_expiry(http, secret_key):
+def test_token_is_reused_per_token_url_and_client_until_90_percent_of_its_life(http, secret_key):
     now = [1000.0]
     client = TokenClient(http, clock=lambda: now[0])
     first = client.for_key(secret_key)
-    now[0] += 3600 - 61
-    assert client.for_key(secret_key) is first
+    now[0] += 0.9 * 3600 - 1
+    assert client.for_key(secret_key).access_token == first.access_token
     now[0] += 2
-    assert client.for_key(secret_key) is not first
+    assert client.for_key(secret_key).access_token != first.access_token
     assert len([call for call in http.calls if call.url == secret_key.tokenurl]) == 2
 
 

@@ -57,6 +57,9 @@ def test_stopping_the_demo_stops_the_sandbox_and_the_worker(tmp_path, stop):
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            # Started in the background (as by a script), a process begins with SIGINT ignored; the demo
+            # must still stop on it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
             env=env,
             cwd=Path(__file__).resolve().parents[2],
         )

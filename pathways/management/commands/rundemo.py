@@ -36,8 +36,9 @@ class Command(BaseCommand):
             os.environ["AUTHWIZARD_ALLOWED_HOSTS"] = allowed
             settings.AUTHWIZARD_ALLOWED_HOSTS = allowed.split(",")
         children: list[subprocess.Popen] = []
-        # SIGTERM and SIGHUP end the demo like Ctrl+C does: the sandbox and the worker are stopped too.
-        for stop in (signal.SIGTERM, signal.SIGHUP):
+        # SIGINT (also when it was ignored at start, as for a background job), SIGTERM and SIGHUP all end the
+        # demo the same way: the sandbox and the worker are stopped too.
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(stop, _stop)
         try:
             if not options["no_sandbox"]:

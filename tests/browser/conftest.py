@@ -1,6 +1,8 @@
 """Browser tests: Playwright driving the system Chromium (never a downloaded browser)."""
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,15 @@ def browser():
             chromium.close()
 
 
+def _requests_finished(timeout: float = 30.0) -> None:
+    """Wait for the live server's requests still being served: a poll the page sent just before it closed
+    must not query the database while the test's data is flushed (a TRUNCATE beside it can deadlock)."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _browser_window(browser, request, suffix: str = ""):
     """A fresh browser context (its own cookies) with one page; a screenshot of it is kept when the test
     fails.
@@ -58,6 +69,7 @@ def _browser_window(browser, request, suffix: str = ""):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
     context.close()  # a no-op when the test closed it (a browser shut to come back later)
+    _requests_finished()
     assert not policy_violations, "the page broke its Content-Security-Policy:\n" + "\n".join(
         policy_violations
     )

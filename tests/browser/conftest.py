@@ -49,6 +49,14 @@ def _requests_finished(timeout: float = 30.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
+@pytest.fixture(autouse=True)
+def live_requests_settled():
+    """After every browser window of the test is closed (their keep-alive connections with them) and before
+    the test's data is flushed, the live server's last requests end."""
+    yield
+    _requests_finished()
+
+
 def _browser_window(browser, request, suffix: str = ""):
     """A fresh browser context (its own cookies) with one page; a screenshot of it is kept when the test
     fails.
@@ -69,7 +77,6 @@ def _browser_window(browser, request, suffix: str = ""):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}{suffix}.png"), full_page=True)
     context.close()  # a no-op when the test closed it (a browser shut to come back later)
-    _requests_finished()
     assert not policy_violations, "the page broke its Content-Security-Policy:\n" + "\n".join(
         policy_violations
     )

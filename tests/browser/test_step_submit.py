@@ -51,3 +51,18 @@ def test_save_and_continue_with_a_required_field_empty_stays_and_says_so_beside_
     page.wait_for_selector("#field-user .error")
     assert "/step/credential/" in page.url
     assert page.inner_text("#field-user .error").strip()
+
+
+def test_browser_back_shows_the_value_saved_not_the_page_as_first_loaded(page, live_server):
+    landscape = LandscapeFactory(name="Back DEV")
+    user = MembershipFactory(landscape=landscape, role="consultant", user__username="bert").user
+    log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/l/{landscape.code}/p/s4_to_cpi/step/instance/")
+    page.fill("#id_instance_name", "s4-back")
+    page.fill("#id_token_validity", "7200")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#field-token_validity .saved")
+    page.goto(f"{live_server.url}/l/{landscape.code}/p/s4_to_cpi/step/key/")
+    page.go_back()
+    page.wait_for_selector("#id_token_validity")
+    assert page.input_value("#id_token_validity") == "7200"

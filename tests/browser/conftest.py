@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.axe import Auditor
 from tests.fixtures.browser_env import CHROMIUM
+from tests.rotation.conftest import applied_external  # noqa: F401 - fixtures
 from tests.runs.conftest import celery_worker  # noqa: F401 - fixtures
 
 SHOTS = Path(os.environ.get("AUTHWIZARD_TEST_OUTPUT", "test-output")) / "screenshots"

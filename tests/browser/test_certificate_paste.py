@@ -8,23 +8,16 @@ import pytest
 from pathways.models import Membership, Role, Run
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, UserFactory
-from tests.rotation.conftest import run_now, steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_pasted_new_certificate_starts_the_rotation(page, live_server, landscape, issue_certificate):
+def test_a_pasted_new_certificate_starts_the_rotation(
+    page, live_server, landscape, applied_external, issue_certificate
+):
     user = UserFactory(username="paula")
     Membership.objects.create(landscape=landscape, user=user, role=Role.CONSULTANT)
-    pathway = landscape.pathways.get(key="ssc_to_cpi")
-    pathway.method = "certificate"
-    pathway.draft = {
-        "certificate_source": "external",
-        "external_certificate": issue_certificate("sscv2-paste-old.example.com")["certificate"],
-    }
-    pathway.save()
-    run = run_now(pathway, "apply")
-    assert run.state == "succeeded", steps(run)
+    pathway = applied_external
 
     log_in(page, live_server, user.username, PASSWORD)
     page.goto(f"{live_server.url}/l/{landscape.code}/p/ssc_to_cpi/certificates/")

@@ -12,12 +12,18 @@ from tests.factories import PASSWORD, LandscapeFactory, MembershipFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_save_and_continue_keeps_a_pasted_certificate(page, live_server):
-    landscape = LandscapeFactory(name="Submit DEV")
-    user = MembershipFactory(landscape=landscape, role="consultant", user__username="sam").user
+def open_step(page, live_server, name: str, username: str, key: str, step: str):
+    """A consultant of a fresh landscape, signed in, on one wizard step; returns the landscape."""
+    landscape = LandscapeFactory(name=name)
+    user = MembershipFactory(landscape=landscape, role="consultant", user__username=username).user
     log_in(page, live_server, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/l/{landscape.code}/p/{key}/step/{step}/")
+    return landscape
+
+
+def test_save_and_continue_keeps_a_pasted_certificate(page, live_server):
     pem = client_certificate_pem("sscv2-submit.example.com")
-    page.goto(f"{live_server.url}/l/{landscape.code}/p/ssc_to_cpi/step/key/")
+    landscape = open_step(page, live_server, "Submit DEV", "sam", "ssc_to_cpi", "key")
     page.fill("#id_external_certificate", pem)
     page.keyboard.press("Tab")
     page.wait_for_selector("#field-external_certificate .saved")
@@ -29,10 +35,7 @@ def test_save_and_continue_keeps_a_pasted_certificate(page, live_server):
 
 
 def test_enter_in_a_text_field_saves_and_goes_on_not_back(page, live_server):
-    landscape = LandscapeFactory(name="Enter DEV")
-    user = MembershipFactory(landscape=landscape, role="consultant", user__username="erin").user
-    log_in(page, live_server, user.username, PASSWORD)
-    page.goto(f"{live_server.url}/l/{landscape.code}/p/s4_to_cpi/step/instance/")
+    landscape = open_step(page, live_server, "Enter DEV", "erin", "s4_to_cpi", "instance")
     page.fill("#id_instance_name", "s4-inbound-enter")
     page.press("#id_instance_name", "Enter")
     page.wait_for_url("**/p/s4_to_cpi/step/key/")
@@ -42,10 +45,7 @@ def test_enter_in_a_text_field_saves_and_goes_on_not_back(page, live_server):
 
 
 def test_save_and_continue_with_a_required_field_empty_stays_and_says_so_beside_it(page, live_server):
-    landscape = LandscapeFactory(name="Required DEV")
-    user = MembershipFactory(landscape=landscape, role="consultant", user__username="rita").user
-    log_in(page, live_server, user.username, PASSWORD)
-    page.goto(f"{live_server.url}/l/{landscape.code}/p/cpi_to_s4/step/credential/")
+    open_step(page, live_server, "Required DEV", "rita", "cpi_to_s4", "credential")
     page.fill("#id_user", "")
     page.click("button:has-text('Save and continue')")
     page.wait_for_selector("#field-user .error")
@@ -54,10 +54,7 @@ def test_save_and_continue_with_a_required_field_empty_stays_and_says_so_beside_
 
 
 def test_browser_back_shows_the_value_saved_not_the_page_as_first_loaded(page, live_server):
-    landscape = LandscapeFactory(name="Back DEV")
-    user = MembershipFactory(landscape=landscape, role="consultant", user__username="bert").user
-    log_in(page, live_server, user.username, PASSWORD)
-    page.goto(f"{live_server.url}/l/{landscape.code}/p/s4_to_cpi/step/instance/")
+    landscape = open_step(page, live_server, "Back DEV", "bert", "s4_to_cpi", "instance")
     page.fill("#id_instance_name", "s4-back")
     page.fill("#id_token_validity", "7200")
     page.keyboard.press("Tab")

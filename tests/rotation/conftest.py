@@ -48,3 +48,19 @@ def runtime_status(
         else:
             result = call_endpoint(connection.http, url, basic=(clientid, clientsecret))
         return result.status
+
+
+@pytest.fixture
+def applied_external(landscape, issue_certificate):
+    """SSCv2 → CPI applied with an External Certificate key (the sender's own client certificate)."""
+    pathway = landscape.pathways.get(key="ssc_to_cpi")
+    pathway.method = "certificate"
+    pathway.draft = {
+        "certificate_source": "external",
+        "external_certificate": issue_certificate("sscv2-page.example.com")["certificate"],
+    }
+    pathway.save()
+    run = run_now(pathway, "apply")
+    assert run.state == "succeeded", steps(run)
+    pathway.refresh_from_db()
+    return pathway

@@ -9,7 +9,7 @@ from django.test import Client
 from pathways.models import Rotation, Run
 from tests.factories import MembershipFactory
 
-from .conftest import execute, run_now, steps
+from .conftest import execute, steps
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +19,6 @@ def browser(consultant):
     client = Client()
     client.force_login(consultant)
     return client
-
-
-@pytest.fixture
-def applied_external(landscape, issue_certificate):
-    pathway = landscape.pathways.get(key="ssc_to_cpi")
-    pathway.method = "certificate"
-    pathway.draft = {
-        "certificate_source": "external",
-        "external_certificate": issue_certificate("sscv2-page.example.com")["certificate"],
-    }
-    pathway.save()
-    run = run_now(pathway, "apply")
-    assert run.state == "succeeded", steps(run)
-    pathway.refresh_from_db()
-    return pathway
 
 
 def page_of(browser, pathway) -> str:

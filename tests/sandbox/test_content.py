@@ -420,3 +420,23 @@ def test_state_and_facts_show_the_content(sandbox_server, sandbox_tenant):
         "cpi_to_ssc",
         "cpi_to_s4",
     }
+
+
+def test_each_api_class_has_its_own_rate_limit(cpi, sandbox_server, sandbox_tenant):
+    """§16.1: design-time artifacts 15/s per tenant and 10/s per user, runtime artifacts 50/s per user, MPLs
+    100/s per user, each apart from the security content's 12/s (clock stopped: counts, not speed)."""
+    from tests.sandbox.conftest import CpiClient
+
+    reader = CpiClient(sandbox_server, sandbox_tenant["api_key"], fetch_csrf=False)
+    sandbox_server.admin("POST", "clock", {"stop": True}).raise_for_status()
+    design = [reader.call("GET", "/IntegrationPackages", retry_429=False).status_code for _ in range(11)]
+    assert design == [200] * 10 + [429]
+    runtime = [
+        reader.call("GET", "/IntegrationRuntimeArtifacts", retry_429=False).status_code for _ in range(51)
+    ]
+    assert runtime == [200] * 50 + [429]
+    logs = [
+        reader.call("GET", "/MessageProcessingLogs/$count", retry_429=False).status_code for _ in range(40)
+    ]
+    assert logs == [200] * 40
+    assert reader.call("GET", "/UserCredentials", retry_429=False).status_code == 200

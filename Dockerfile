@@ -10,9 +10,10 @@ RUN pip install --no-cache-dir .
 COPY manage.py ./
 COPY templates templates
 COPY static static
+COPY locale locale
 RUN SECRET_KEY=build AUTHWIZARD_ENCRYPTION_KEYS=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
     STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage \
-    python manage.py collectstatic --noinput \
+    sh -c 'python manage.py collectstatic --noinput && python manage.py translations compile' \
  && useradd --system --home /var/lib/authwizard authwizard && mkdir -p /var/lib/authwizard \
  && chown authwizard /var/lib/authwizard
 USER authwizard

@@ -8,3 +8,15 @@ pytest_plugins = [
     "tests.fixtures.landscapes",
     "tests.fixtures.drafts",
 ]
+
+
+def pytest_configure(config):
+    """The German catalogue compiled as the install step does (`manage.py translations compile`)."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        django.setup()
+        from pathways import translations
+
+        translations.compile_all()

@@ -1,4 +1,4 @@
-"""System checks: refuse to start without usable encryption keys; warn (deploy) without a base URL for e-mails."""
+"""System checks: refuse to start without usable encryption keys; warn (deploy) without an e-mail base URL."""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register

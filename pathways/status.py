@@ -1,24 +1,25 @@
 """One vocabulary of statuses for pathways and runs, with labels and badge colours."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PathwayStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PLANNED = "planned", "Planned"
-    APPLYING = "applying", "Applying"
-    APPLIED = "applied", "Applied"
-    VERIFIED = "verified", "Verified"
-    FAILED = "failed", "Failed"
+    DRAFT = "draft", _("Draft")
+    PLANNED = "planned", _("Planned")
+    APPLYING = "applying", _("Applying")
+    APPLIED = "applied", _("Applied")
+    VERIFIED = "verified", _("Verified")
+    FAILED = "failed", _("Failed")
 
 
 class RunState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    INTERRUPTED = "interrupted", "Interrupted"
-    SKIPPED = "skipped", "Skipped"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    SKIPPED = "skipped", _("Skipped")
 
 
 ACTIVE_RUN_STATES = {RunState.QUEUED, RunState.RUNNING}
@@ -48,13 +49,13 @@ COLOURS = {
 LABELS = {
     **dict(PathwayStatus.choices),
     **dict(RunState.choices),
-    "expiring": "Expiring",
-    "drifted": "Drifted",
-    "create": "Create",
-    "keep": "Keep",
-    "update": "Update",
-    "replace": "Replace",
-    "delete": "Delete",
+    "expiring": _("Expiring"),
+    "drifted": _("Drifted"),
+    "create": _("Create"),
+    "keep": _("Keep"),
+    "update": _("Update"),
+    "replace": _("Replace"),
+    "delete": _("Delete"),
 }
 
 

@@ -3,8 +3,8 @@
 from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import Actor, AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
-from pathways.models.language import LanguagePreference
 from pathways.models.landscape import Landscape, Membership, Role, Tier, only_looks
+from pathways.models.language import LanguagePreference
 from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep

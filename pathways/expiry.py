@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pathways import certs, mail, shapes
+from pathways import certs, emails, shapes
 from pathways.models import ExpiryNotice, Pathway
 from pathways.sap.keys import parse_iso_datetime
 
@@ -191,7 +191,7 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
     where = _("%(pathway)s in %(landscape)s") % {"pathway": pathway.spec.label, "landscape": landscape.name}
     if threshold == EXPIRED:
         subject = _("[AuthWizard] Certificate expired: %(where)s") % {"where": where}
-        when = _("expired on %(date)s") % {"date": mail.moment(watched.not_after)}
+        when = _("expired on %(date)s") % {"date": emails.moment(watched.not_after)}
     else:
         subject = ngettext(
             "[AuthWizard] Certificate expires in %(days)s day: %(where)s",
@@ -200,7 +200,7 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
         ) % {"days": days_left, "where": where}
         when = ngettext(
             "expires on %(date)s (%(days)s day left)", "expires on %(date)s (%(days)s days left)", days_left
-        ) % {"date": mail.moment(watched.not_after), "days": days_left}
+        ) % {"date": emails.moment(watched.not_after), "days": days_left}
     action = _(
         "Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
         "retired only after the other side has switched."
@@ -214,7 +214,7 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
         + "\n\n"
         + _("SHA-256 fingerprint: %(fingerprint)s") % {"fingerprint": watched.fingerprint}
         + f"\n\n{action}\n"
-        + mail.link(reverse("certificates", args=[landscape.code, pathway.key]))
+        + emails.link(reverse("certificates", args=[landscape.code, pathway.key]))
         + "\n\n"
         + _("You get one message per threshold (%(days)s days).")
         % {"days": ", ".join(str(t) for t in thresholds())}
@@ -249,7 +249,7 @@ def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
             if notice is None:
                 continue
             try:
-                count = mail.send(
+                count = emails.send(
                     _recipients(pathway),
                     lambda watched=watched, threshold=threshold, days_left=days_left: _message(
                         watched, threshold, days_left

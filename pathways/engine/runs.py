@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from pathways import gate, language, mail, queue, redact, shapes
+from pathways import emails, gate, language, queue, redact, shapes
 from pathways import plan as planning
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
@@ -328,7 +328,7 @@ def _fail(run: Run, error: BaseException, connection: Connection) -> None:
     if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
         Pathway.objects.get(pk=run.pathway_id).mark_failed(one_line(_error_message(error)))
     run.fail(_error_message(error), one_line(hint_for(error)), http_calls=connection.call_count)
-    mail.run_failed(run)
+    emails.run_failed(run)
 
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:

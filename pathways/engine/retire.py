@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pathways import shapes
 from pathways.errors import EngineError, Refused
@@ -98,7 +99,7 @@ def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
                 return run
             fresh.mark_live()
         if not fresh.mark_retiring(user):
-            raise RetireRefused(f"The {fresh.label} is already retired.")
+            raise RetireRefused(_("The %(label)s is already retired.") % {"label": fresh.label})
         run = start_run(pathway, RunKind.RETIRE, user, params={"leftover": fresh.pk})
         AuditEvent.record(
             user=user,
@@ -114,20 +115,21 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Delete the leftover named by the run through its shape; returns the run's message."""
     leftover = LeftoverCredential.objects.select_related("pathway__landscape").get(pk=run.result["leftover"])
     if leftover.state == LeftoverState.RETIRED:
-        return f"The {leftover.label} was already retired"
+        return _("The %(label)s was already retired") % {"label": leftover.label}
     shape = shapes.get(leftover.shape)
     in_use = shape.identity(leftover.pathway.applied or {})
     if in_use is not None and shape.same(in_use, leftover.facts):
-        leftover.mark_retired("in use again by the pathway; not deleted")
+        leftover.mark_retired(_("in use again by the pathway; not deleted"))
         raise EngineError(
-            f"The {leftover.label} is the pathway's current credential again; it was not deleted",
+            _("The %(label)s is the pathway's current credential again; it was not deleted")
+            % {"label": leftover.label},
             code="in_use",
         )
     try:
         message = shape.retire(connection, recorder, leftover.facts, leftover.pathway)
     except BaseException as error:
         leftover.mark_live(
-            error.message if isinstance(error, (SapError, EngineError)) else "the retire run failed"
+            error.message if isinstance(error, (SapError, EngineError)) else _("the retire run failed")
         )
         raise
     leftover.mark_retired(message)

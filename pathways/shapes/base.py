@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+
 from pathways import certs
 
 if TYPE_CHECKING:
@@ -113,8 +115,8 @@ class RemoteState:
             ("instance", self.instance),
             ("key", self.key),
             ("credential", self.credential),
-            ("key pair", self.key_pair),
-            ("trusted certificate", self.trusted),
+            (_("key pair"), self.key_pair),
+            (_("trusted certificate"), self.trusted),
         ):
             if item is not None:
                 parts.append((label, str(getattr(item, "name", None) or getattr(item, "alias", ""))))
@@ -179,7 +181,9 @@ class Findings:
 
     def proven(self, method_label: str) -> str:
         """ "verified: client certificate, mTLS token issued" — the sentence stored with the pathway."""
-        return f"verified: {method_label.lower()}" + (f", {', '.join(self.proof)}" if self.proof else "")
+        return _("verified: %(lower)s") % {"lower": method_label.lower()} + (
+            f", {', '.join(self.proof)}" if self.proof else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -288,7 +292,7 @@ class Shape:
         raise NotImplementedError
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
-        return "the applied certificate"
+        return _("the applied certificate")
 
     def expiry_advice(self, spec: PathwaySpec) -> str:
         return ""
@@ -310,7 +314,7 @@ class Shape:
 
     # --- rotation -------------------------------------------------------------------------------------------
     def rotation_blocker(self, pathway: Pathway) -> str | None:
-        return "This credential cannot be rotated."
+        return _("This credential cannot be rotated.")
 
     def rotation_plan(self, pathway: Pathway) -> list[dict]:
         return []

@@ -30,6 +30,11 @@ def of_user(user: AbstractBaseUser | AnonymousUser | None) -> str:
     return LanguagePreference.of(user) or settings.LANGUAGE_CODE
 
 
+def remember_at_login(sender: object, request: HttpRequest, user: AbstractBaseUser, **kwargs: object) -> None:
+    """On sign-in (`user_logged_in`): the user's stored choice into the session, read once per session."""
+    request.session[SESSION_KEY] = LanguagePreference.of(user)
+
+
 class UserLanguageMiddleware:
     """After LocaleMiddleware and authentication: a signed-in user's stored choice, when they made one."""
 
@@ -54,7 +59,7 @@ def switch(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("home")
+        target = reverse("home" if request.user.is_authenticated else "login")
     response = HttpResponseRedirect(target)
     if not supported(language):
         return response

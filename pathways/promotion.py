@@ -111,7 +111,7 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
         before, after = str(getattr(target, name)), str(exported[name])
         if before != after:
             changes.append(
-                Change("landscape", name, LandscapeForm.base_fields[name].label or name, before, after)
+                Change("landscape", name, str(LandscapeForm.base_fields[name].label or name), before, after)
             )
     targets = {p.key: p for p in target.pathways.all()}
     for key, entry in exported["pathways"].items():
@@ -122,8 +122,8 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
                     key,
                     METHOD_FIELD,
                     "Method",
-                    pathway.get_method_display(),
-                    catalog.METHOD_LABELS[entry["method"]],
+                    str(pathway.get_method_display()),
+                    str(catalog.METHOD_LABELS[entry["method"]]),
                 )
             )
         fields = spec.all_fields()
@@ -138,7 +138,7 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
                     Change(
                         key,
                         name,
-                        fields[name].label,
+                        str(fields[name].label),
                         shown if shown and pathway.draft.get(name) else str(pathway.draft.get(name, "")),
                         shown if shown and value else str(value),
                     )

@@ -124,6 +124,8 @@ def problems(language: str) -> list[str]:
     catalog = read(language)
     found = []
     for message in extract():
+        if not message.id:  # the header
+            continue
         entry = catalog.get(message.id, context=message.context)
         where = ", ".join(f"{file}:{line}" for file, line in message.locations[:2])
         label = message.id if isinstance(message.id, str) else message.id[0]

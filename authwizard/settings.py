@@ -234,7 +234,9 @@ AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = env_float("AUTHWIZARD_DRIFT_CLOCK_SKEW_SEC
 
 # The address people open the app at, e.g. https://authwizard.example.com: links in e-mails are built on
 # it (a system check warns under `check --deploy` when it is missing).
-AUTHWIZARD_BASE_URL = env("AUTHWIZARD_BASE_URL", f"http://{AUTHWIZARD_ADDR}" if AUTHWIZARD_LOCAL else "").rstrip("/")
+AUTHWIZARD_BASE_URL = env(
+    "AUTHWIZARD_BASE_URL", f"http://{AUTHWIZARD_ADDR}" if AUTHWIZARD_LOCAL else ""
+).rstrip("/")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "authwizard@localhost")

@@ -94,6 +94,7 @@ def _step_context(request: HttpRequest, pathway: Pathway, step: str) -> dict:
         "spec": pathway.spec,
         "steps": [(k, _step_title(pathway, k)) for k in keys],
         "step": step,
+        "step_index": index,
         "step_title": _step_title(pathway, step),
         "previous": keys[index - 1] if index else None,
         "next": keys[index + 1] if index + 1 < len(keys) else None,

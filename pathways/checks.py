@@ -31,6 +31,6 @@ def base_url(app_configs, **kwargs):
         Warning(
             "AUTHWIZARD_BASE_URL is not set (or not an http(s) address): links in e-mails cannot be built.",
             hint="Set it to the address people open AuthWizard at, e.g. https://authwizard.example.com",
-            id="authwizard.W001",
+            id="authwizard.W002",
         )
     ]

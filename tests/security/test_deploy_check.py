@@ -75,5 +75,5 @@ def test_check_deploy_warns_when_the_base_url_for_e_mail_links_is_missing(tmp_pa
         timeout=120,
     )
     assert result.returncode != 0
-    assert "authwizard.W001" in result.stdout + result.stderr
+    assert "authwizard.W002" in result.stdout + result.stderr
     assert "AUTHWIZARD_BASE_URL" in result.stdout + result.stderr

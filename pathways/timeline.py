@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pathways import expiry
 
@@ -109,7 +111,7 @@ def svg_geometry(
             }
         )
     thresholds = [
-        {"x": x(now + days * DAY), "label": f"{days} d"}
+        {"x": x(now + days * DAY), "label": _("%(days)s d") % {"days": days}}
         for days in sorted({*expiry.thresholds(), landscape_threshold})
     ]
     lines = label_lines([mark["x"] for mark in thresholds])
@@ -119,7 +121,7 @@ def svg_geometry(
         bar["text_y"] += shift
     height = TOP + shift + max(len(certificates), 1) * ROW + 24
     axis_bottom = height - 20
-    marks = [{"x": x(now), "label": "today", "dashed": False, "label_y": height - 6, "top": 16 + shift}]
+    marks = [{"x": x(now), "label": _("today"), "dashed": False, "label_y": height - 6, "top": 16 + shift}]
     marks += [
         {**mark, "dashed": True, "label_y": 12 + line * LABEL_LINE, "top": 16 + line * LABEL_LINE}
         for mark, line in zip(thresholds, lines, strict=True)
@@ -137,7 +139,7 @@ def svg_geometry(
 
 
 # The timeline's filter by kind of entry: what runs did, or what people changed (the audit trail).
-ACTIVITY_KINDS = (("run", "Runs"), ("event", "Changes"))
+ACTIVITY_KINDS = (("run", gettext_lazy("Runs")), ("event", gettext_lazy("Changes")))
 
 
 def activity(landscape, limit: int = 30, pathway: str = "", kind: str = "") -> list[dict]:

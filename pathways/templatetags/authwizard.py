@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from pathways import status
 
@@ -117,9 +118,9 @@ def copy_button(what: str, *target: object) -> SafeString:
         '<span class="copy-done" role="status"></span>',
         "-".join(str(part) for part in target),
         "Copied",
-        "Select it and copy it by hand",
-        f"Copy: {what}",
-        f"Copy: {what}",
+        _("Select it and copy it by hand"),
+        _("Copy: %(what)s") % {"what": what},
+        _("Copy: %(what)s") % {"what": what},
     )
 
 

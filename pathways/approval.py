@@ -144,7 +144,8 @@ def withdraw_stale(pathway: Pathway, approvals: list[Approval], parts=None) -> l
                 landscape=pathway.landscape,
                 pathway_key=pathway.key,
                 changes={"approval": [was, "withdrawn"]},
-                note=f"Requested by {approval.requested_by_name}: {reason}",
+                note=_("Requested by %(requested_by_name)s: %(reason)s")
+                % {"requested_by_name": approval.requested_by_name, "reason": reason},
             )
     return still_open
 

@@ -17,6 +17,7 @@ RECOMMENDATION = gettext_lazy(
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
+DIRECTION_LABELS = {INBOUND: gettext_lazy("inbound"), OUTBOUND: gettext_lazy("outbound")}
 BTP_SERVICE_KEY = gettext_lazy("BTP service key (it-rt instance, plan integration-flow)")
 CPI_SECURITY_MATERIAL = "CPI security material (Monitor → Manage Security)"
 
@@ -92,6 +93,11 @@ class Pathway:
     methods: dict[str, Method] = field(default_factory=dict)
 
     @property
+    def direction_label(self) -> str:
+        """Inbound or outbound, as CPI sees it, in the reader's language."""
+        return str(DIRECTION_LABELS[self.direction])
+
+    @property
     def is_inbound(self) -> bool:
         return self.direction == INBOUND
 
@@ -153,7 +159,7 @@ def _inbound_instance_step(prefix: str) -> Step:
             ),
             Field(
                 "roles",
-                "Roles",
+                gettext_lazy("Roles"),
                 default="ESBMessaging.send",
                 rule="roles",
                 help=gettext_lazy(
@@ -167,7 +173,7 @@ def _inbound_instance_step(prefix: str) -> Step:
                 kind="int",
                 default="3600",
                 rule="token_validity",
-                help="3600 to 86400.",
+                help=gettext_lazy("3600 to 86400."),
             ),
         ),
     )
@@ -205,7 +211,7 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
             ),
             Field(
                 "certificate_source",
-                "Certificate",
+                gettext_lazy("Certificate"),
                 kind="choice",
                 default="external",
                 choices=(
@@ -236,7 +242,7 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
                 default="365",
                 rule="validity_days",
                 when=("certificate_source", "sap_generated"),
-                help="1 to 365.",
+                help=gettext_lazy("1 to 365."),
             ),
             Field(
                 "key_length",
@@ -298,9 +304,13 @@ def _outbound(key: str, label: str, target: str, prefix: str, default_method: st
                 help=gettext_lazy("The name the iFlow's receiver channel refers to."),
             ),
             Field("user", format_lazy(gettext_lazy("{target} user"), target=target), rule="user"),
-            Field("password", "Password", kind="secret", rule="password"),
+            Field("password", gettext_lazy("Password"), kind="secret", rule="password"),
             Field(
-                "description", "Description", required=False, default=f"CPI to {target}", rule="description"
+                "description",
+                gettext_lazy("Description"),
+                required=False,
+                default=f"CPI to {target}",
+                rule="description",
             ),
         ),
     )
@@ -371,7 +381,7 @@ def _outbound(key: str, label: str, target: str, prefix: str, default_method: st
                 default="730",
                 rule="keypair_days",
                 when=("key_source", "generate"),
-                help="1 to 3650.",
+                help=gettext_lazy("1 to 3650."),
             ),
             Field("pkcs12", gettext_lazy("PKCS#12 file"), kind="pkcs12", when=("key_source", "import")),
             Field(

@@ -35,15 +35,16 @@ def moment(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
-def send(users: Iterable[AbstractBaseUser], compose: Callable[[], tuple[str, str]]) -> int:
-    """Send `compose()`'s subject and body to each active user with an address, written in their language.
+def send(users: Iterable[AbstractBaseUser], compose: Callable[[], tuple[str, str]], default: str = "") -> int:
+    """Send `compose()`'s subject and body to each active user with an address, written in their language
+    (their choice; else `default`, e.g. the language they started a run in).
 
     Returns how many messages went out; a mail server's failure is raised to the caller."""
     addresses: dict[str, set[str]] = defaultdict(set)
     for user in users:
         email = getattr(user, "email", "")
         if user.is_active and email:
-            addresses[language.of_user(user)].add(email)
+            addresses[language.of_user(user, default)].add(email)
     messages = []
     for code, emails in sorted(addresses.items()):
         with translation.override(code):
@@ -87,7 +88,7 @@ def run_failed(run: Run) -> int:
         return subject, body + "\n"
 
     try:
-        return send([run.requested_by], compose)
+        return send([run.requested_by], compose, default=run.language)
     except Exception as error:  # noqa: BLE001 - a mail server problem must not change the run's outcome
         logger.warning("failure notice for run %s not sent: %s", run.pk, type(error).__name__)
         return 0

@@ -87,7 +87,7 @@ def reveal_client_secret(pathway, user) -> str:
             action="handoff.reveal",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note="client secret revealed for the hand-off",
+            note=_("client secret revealed for the hand-off"),
         )
     return value
 
@@ -124,7 +124,7 @@ def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
             action="handoff.pkcs12",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note="certificate and private key handed over as PKCS#12",
+            note=_("certificate and private key handed over as PKCS#12"),
         )
     return data
 

@@ -22,12 +22,19 @@ from pathways.models.language import supported
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+    from pathways.models import Run
+
 SESSION_KEY = "authwizard_language"
 
 
-def of_user(user: AbstractBaseUser | AnonymousUser | None) -> str:
-    """The language to write to `user` in (e-mails): their choice, else the site's default."""
-    return LanguagePreference.of(user) or settings.LANGUAGE_CODE
+def of_user(user: AbstractBaseUser | AnonymousUser | None, default: str = "") -> str:
+    """The language to write to `user` in (e-mails): their choice, else `default`, else the site's."""
+    return LanguagePreference.of(user) or (default if supported(default) else "") or settings.LANGUAGE_CODE
+
+
+def of_run(run: Run) -> str:
+    """The language a run writes its steps in: the one it was started in, else its starter's."""
+    return run.language if supported(run.language) else of_user(run.requested_by)
 
 
 def remember_at_login(sender: object, request: HttpRequest, user: AbstractBaseUser, **kwargs: object) -> None:

@@ -207,7 +207,8 @@ def promote(
             changes={f"{c.where}.{c.field}": [c.before, c.after] for c in changes}
             | {name: ["", ""] for name in stored},
             secret_fields=set(stored),
-            note=f"Configuration copied from {source.name} ({source.get_tier_display()})",
+            note=_("Configuration copied from %(name)s (%(get_tier_display)s)")
+            % {"name": source.name, "get_tier_display": source.get_tier_display()},
         )
     return Promotion(changes, entered, kept, missing)
 

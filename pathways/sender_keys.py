@@ -80,7 +80,8 @@ def generate(
         pathway_key=pathway.key,
         changes={PRIVATE_KEY: ["", "generated"]},
         secret_fields={PRIVATE_KEY},
-        note=f"{made.private_key.key_description} key and CSR for {info.subject} made locally",
+        note=_("%(key_description)s key and CSR for %(subject)s made locally")
+        % {"key_description": made.private_key.key_description, "subject": info.subject},
     )
     return info
 
@@ -171,7 +172,7 @@ def pkcs12_once(pathway: Pathway, passphrase: str, confirmation: str, user=None)
         pathway_key=pathway.key,
         changes={PRIVATE_KEY: ["held", "deleted"]},
         secret_fields={PRIVATE_KEY},
-        note=f"key and certificate {chain.leaf.fingerprint_sha256[:23]}… downloaded once as "
-        "PKCS#12; the key was deleted",
+        note=_("key and certificate %(value)s… downloaded once as PKCS#12; the key was deleted")
+        % {"value": chain.leaf.fingerprint_sha256[:23]},
     )
     return data

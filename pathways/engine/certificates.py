@@ -93,7 +93,7 @@ def execute_csr(run: Run, recorder: Recorder, connection: Connection) -> str:
         action="certificate.csr",
         landscape=pathway.landscape,
         pathway_key=pathway.key,
-        note=f"signing request of the CPI key pair {alias} downloaded",
+        note=_("signing request of the CPI key pair %(alias)s downloaded") % {"alias": alias},
     )
     return _("The signing request of %(alias)s is ready to download") % {"alias": alias}
 
@@ -193,7 +193,7 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
             landscape=pathway.landscape,
             pathway_key=pathway.key,
             changes={"fingerprint": [rotation.old.get("fingerprint"), parsed.leaf.fingerprint_sha256]},
-            note=f"CA-signed chain imported onto the rotation's new key pair {alias}",
+            note=_("CA-signed chain imported onto the rotation's new key pair %(alias)s") % {"alias": alias},
         )
         return new
     store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
@@ -212,6 +212,6 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
         landscape=pathway.landscape,
         pathway_key=pathway.key,
         changes={"fingerprint": [before, parsed.leaf.fingerprint_sha256]},
-        note=f"CA-signed chain imported onto {alias}",
+        note=_("CA-signed chain imported onto %(alias)s") % {"alias": alias},
     )
     return applied

@@ -59,7 +59,7 @@ def record_leftovers(pathway: Pathway, before: dict, work: Work) -> list[Leftove
         action="leftover.found",
         landscape=pathway.landscape,
         pathway_key=pathway.key,
-        note=f"{leftover.label} is no longer used by the pathway and is still live",
+        note=_("%(label)s is no longer used by the pathway and is still live") % {"label": leftover.label},
     )
     return [leftover]
 
@@ -106,7 +106,7 @@ def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
             action="leftover.retire",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"retirement of the {fresh.label} requested",
+            note=_("retirement of the %(label)s requested") % {"label": fresh.label},
         )
     return run
 

@@ -193,7 +193,7 @@ def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate:
             action="rotation.start",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"rotation of {_label(rotation.old)} started",
+            note=_("rotation of %(label)s started") % {"label": _label(rotation.old)},
         )
     return run
 
@@ -218,8 +218,12 @@ def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
             action="rotation.confirm",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"{pathway.spec.other_system} switched to {_label(rotation.new)}; retiring "
-            f"{_label(rotation.old)}",
+            note=_("%(other_system)s switched to %(label)s; retiring %(label2)s")
+            % {
+                "other_system": pathway.spec.other_system,
+                "label": _label(rotation.new),
+                "label2": _label(rotation.old),
+            },
         )
     return run
 
@@ -310,5 +314,5 @@ def finish(rotation: Rotation, pathway: Pathway) -> None:
         landscape=pathway.landscape,
         pathway_key=pathway.key,
         changes={"credential": [_label(rotation.old), _label(rotation.new)]},
-        note=f"{_label(rotation.old)} retired",
+        note=_("%(label)s retired") % {"label": _label(rotation.old)},
     )

@@ -80,6 +80,7 @@ def start_run(
                 requested_by=user if user is not None and user.is_authenticated else None,
                 approval=ticket.approval,
                 result=dict(params or {}),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             gate.admitted(run, ticket, user)
     if refused is not None:
@@ -280,13 +281,13 @@ def hint_for(error: BaseException) -> str:
 def execute_run(run_id: int) -> None:
     """The body of the Celery task: run a claimed run to its end, recording every step.
 
-    Step texts, messages and hints are written in the language of the member who started the run."""
+    Step texts, messages and hints are written in the language the run was started in."""
     run = claim(run_id)
     if run is None:
         found = Run.objects.filter(pk=run_id).values_list("state", flat=True).first()
         logger.info("run %s is %s; nothing to do", run_id, found or "gone")
         return
-    with translation.override(language.of_user(run.requested_by)):
+    with translation.override(language.of_run(run)):
         _execute(run)
 
 
@@ -492,7 +493,10 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     pathway.mark_verified(proof=proof, not_after=findings.certificate_not_after)
     done = _("Applied and verified") if run.kind == RunKind.APPLY else _("Verified")
     _finish_run(
-        run, RunState.SUCCEEDED, f"{done} {pathway.spec.label} ({pathway.method}); {proof}", connection
+        run,
+        RunState.SUCCEEDED,
+        f"{done} {pathway.spec.label} ({str(pathway.method_spec.label).lower()}); {proof}",
+        connection,
     )
 
 

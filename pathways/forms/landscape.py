@@ -103,6 +103,8 @@ class LandscapeForm(forms.ModelForm):
             "expiry_threshold_days",
         ]
         labels = {
+            "name": gettext_lazy("Name"),
+            "tier": gettext_lazy("Tier"),
             "runtime_url": gettext_lazy("CPI runtime URL"),
             "endpoint_path": gettext_lazy("Endpoint that verification calls"),
             "cf_api_url": gettext_lazy("Cloud Foundry API URL"),

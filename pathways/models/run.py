@@ -48,6 +48,8 @@ class Run(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     # How many steps the run has, fixed once its plan is made (None until then): "Step N of M" never grows.
     total_steps = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The language of the page or command that started the run: its steps and messages are written in it.
+    language = models.CharField(max_length=8, blank=True, default="")
     # The approval a production run was let through with; the worker checks it still holds.
     approval = models.ForeignKey(
         "pathways.Approval", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from pathways import certs
+from pathways import certs, status
 
 if TYPE_CHECKING:
     from pathways.catalog import Pathway as PathwaySpec
@@ -112,9 +112,9 @@ class RemoteState:
         """(what, name) of each object found, for the run's step message."""
         parts = []
         for label, item in (
-            ("instance", self.instance),
-            ("key", self.key),
-            ("credential", self.credential),
+            (_("instance"), self.instance),
+            (_("key"), self.key),
+            (_("credential"), self.credential),
             (_("key pair"), self.key_pair),
             (_("trusted certificate"), self.trusted),
         ):
@@ -140,7 +140,7 @@ class Action:
 
     @property
     def label(self) -> str:
-        return f"{self.kind.capitalize()} {self.target}"
+        return f"{status.label(self.kind)} {self.target}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1004,7 +1004,7 @@ def _runtime_call(connection: Connection, work: Work, findings: Findings, *, mtl
     if result.outcome in (UNAUTHORIZED, FORBIDDEN, NOT_FOUND):
         raise SapError(
             _("The runtime call to %(url)s failed: %(sentence)s")
-            % {"url": url, "sentence": result.sentence()},
+            % {"url": url, "sentence": result.sentence(_)},
             status=result.status,
             code="runtime_" + result.outcome.replace(" ", "_"),
         )
@@ -1015,7 +1015,7 @@ def _runtime_call(connection: Connection, work: Work, findings: Findings, *, mtl
     return _("%(url)s answered %(status)s: %(sentence)s") % {
         "url": url,
         "status": result.status,
-        "sentence": result.sentence(),
+        "sentence": result.sentence(_),
     }
 
 

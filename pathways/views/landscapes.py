@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
 
 
+def role_label(role: str | None) -> str:
+    """The member's role in the reader's language; the command line and admins act as the operator."""
+    return str(Role(role).label) if role else _("operator")
+
+
 @login_required
 def home(request: SignedInRequest) -> HttpResponse:
     """The start page is the overview of every landscape the user may see (paged, filterable)."""
@@ -55,6 +60,7 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
             "landscape": landscape,
             "pathways": pathways,
             "role": landscape.role_of(request.user),
+            "role_label": role_label(landscape.role_of(request.user)),
             "can_edit": landscape.may(request.user, "edit"),
             "can_lower_tier": landscape.tier == Tier.PROD and landscape.may(request.user, "approve"),
         },

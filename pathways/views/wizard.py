@@ -126,7 +126,7 @@ def _step_title(pathway: Pathway, key: str) -> str:
     if key == "method":
         return "Method"
     if key == "review":
-        return "Review"
+        return _("Review")
     return next(s.title for s in pathway.method_spec.steps if s.key == key)
 
 

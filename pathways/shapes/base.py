@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from pathways import certs, status
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from pathways.catalog import Pathway as PathwaySpec
     from pathways.engine.connect import Connection
     from pathways.engine.runs import Recorder
@@ -226,7 +228,7 @@ class Shape:
 
     key: str = ""
     verify_steps: int = 1  # the most verify checks a run of this shape makes (its step total counts them)
-    label: str = ""  # "it-rt service key"
+    label: StrOrPromise = ""  # "it-rt service key", in the reader's language
     holds_certificates: bool = True  # False: nothing to watch for expiry, nothing to rotate
     has_keystore_key_pair: bool = False  # a CPI key pair whose CSR and signed chain can be handled
     rights: tuple[str, ...] = ()  # the landscape check's names this shape needs (pathways.readiness)

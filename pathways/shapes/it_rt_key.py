@@ -864,7 +864,7 @@ class ItRtKey(Shape):
                 draft=draft,
                 applied=new_work.applied,
                 not_after=not_after,
-                proof=new_findings.proven(catalog.METHOD_LABELS[pathway.method]),
+                proof=new_findings.proven(str(catalog.METHOD_LABELS[pathway.method])),
             )
             new_facts = {
                 **rotation.new,

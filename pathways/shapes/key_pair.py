@@ -774,7 +774,7 @@ class KeyPair(Shape):
             draft=None,
             applied=applied,
             not_after=findings.certificate_not_after,
-            proof=findings.proven(catalog.METHOD_LABELS[pathway.method]),
+            proof=findings.proven(str(catalog.METHOD_LABELS[pathway.method])),
         )
         rotate.finish(rotation, pathway)
         return _(

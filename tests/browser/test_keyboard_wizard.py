@@ -22,7 +22,8 @@ FOCUS_SHOWN = """() => {
     const element = document.activeElement;
     const shows = (el, pseudo) => {
         const style = getComputedStyle(el, pseudo);
-        return style.outlineStyle !== "none" || (pseudo && style.content !== "none" && style.borderStyle !== "none");
+        const ring = pseudo && style.content !== "none" && style.borderStyle !== "none";
+        return style.outlineStyle !== "none" || ring;
     };
     if (element.matches(".fd-radio, .fd-checkbox")) {
         const label = document.querySelector(`label[for="${element.id}"]`);

@@ -20,8 +20,13 @@ from tests.fixtures.landscapes import set_draft
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 README_SHOTS = Path(os.environ.get("AUTHWIZARD_SCREENSHOTS", "test-output/readme"))
-# The README's pictures: (file name, which page below).
-SHOTS = {"overview": "overview.png", "wizard step": "wizard-step.png", "run": "run.png", "hand-off": "handoff.png"}
+# The README's pictures: which page below, as which file.
+SHOTS = {
+    "overview": "overview.png",
+    "wizard step": "wizard-step.png",
+    "run": "run.png",
+    "hand-off": "handoff.png",
+}
 
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 FONT_72 = """async () => { await document.fonts.ready; return document.fonts.check('14px "72"'); }"""
@@ -58,7 +63,9 @@ def pages(landscape, pathway, run) -> dict[str, str]:
 
 def assert_fits(page, where: str) -> None:
     scroll_width, inner_width = page.evaluate(OVERFLOW)
-    assert scroll_width <= inner_width, f"{where}: the page scrolls sideways ({scroll_width} > {inner_width} px)"
+    assert scroll_width <= inner_width, (
+        f"{where}: the page scrolls sideways ({scroll_width} > {inner_width} px)"
+    )
 
 
 def assert_labels_apart(page, where: str) -> None:

@@ -1,13 +1,14 @@
 """Every page the journeys visit, at a desktop (1280 px) and a phone (390 px) width: SAP's Horizon theme
 and its 72 font are served from node_modules, axe-core finds no WCAG 2.2 AA violation, nothing scrolls the
 page sideways (long values wrap or scroll inside their own box), and the validity chart's threshold labels
-never overlap. The desktop pass writes the README's screenshots (AUTHWIZARD_SCREENSHOTS, default
+never overlap; a hand-off sheet prints on one page. The desktop pass writes the README's screenshots (AUTHWIZARD_SCREENSHOTS, default
 test-output/readme; `AUTHWIZARD_SCREENSHOTS=docs/screenshots ./dev test tests/browser/test_screens.py`
 refreshes the ones the README shows)."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,22 @@ def pages(landscape, pathway, run) -> dict[str, str]:
         "api tokens": "/api/tokens/",
         "password": "/password_change/",
     }
+
+
+def assert_prints_on_one_page(page, where: str) -> None:
+    """The hand-off sheet prints as one A4 page, without the shell bar, buttons or copy buttons."""
+    page.emulate_media(media="print")
+    try:
+        hidden = page.evaluate(
+            "() => [...document.querySelectorAll('.shell, .copy, .object-actions')]"
+            ".every(e => getComputedStyle(e).display === 'none')"
+        )
+        assert hidden, f"{where}: the shell bar and buttons are left out of the print"
+        pdf = page.pdf(format="A4", print_background=False)
+    finally:
+        page.emulate_media(media="screen")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages == 1, f"{where}: prints on {pages} pages"
 
 
 def assert_fits(page, where: str) -> None:
@@ -122,6 +139,8 @@ def test_every_page_fits_the_screen_without_accessibility_violations(
             if name == "landscape":
                 assert_labels_apart(page, where)
                 assert page.locator(".shell-context [data-tier]").count() == 1
+            if name == "hand-off" and width == 1280:
+                assert_prints_on_one_page(page, where)
             if name == "overview":
                 assert page.locator("tr:has-text('Sales PROD') [data-tier=prod]").count() == 1
             if width == 1280 and name in SHOTS:

@@ -1,9 +1,9 @@
 """Every page the journeys visit, at a desktop (1280 px) and a phone (390 px) width: SAP's Horizon theme
 and its 72 font are served from node_modules, axe-core finds no WCAG 2.2 AA violation, nothing scrolls the
-page sideways (long values wrap or scroll inside their own box), and the validity chart's threshold labels
-never overlap; a hand-off sheet prints on one page. The desktop pass writes the README's screenshots (AUTHWIZARD_SCREENSHOTS, default
-test-output/readme; `AUTHWIZARD_SCREENSHOTS=docs/screenshots ./dev test tests/browser/test_screens.py`
-refreshes the ones the README shows)."""
+page sideways (long values wrap or scroll inside their own box), the validity chart's threshold labels never
+overlap, and a hand-off sheet prints on one page. The desktop pass writes the README's screenshots
+(AUTHWIZARD_SCREENSHOTS, default test-output/readme;
+`AUTHWIZARD_SCREENSHOTS=docs/screenshots ./dev test tests/browser/test_screens.py` refreshes the README's)."""
 
 from __future__ import annotations
 

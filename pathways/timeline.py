@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from pathways import expiry
 
@@ -137,7 +138,7 @@ def svg_geometry(
 
 
 # The timeline's filter by kind of entry: what runs did, or what people changed (the audit trail).
-ACTIVITY_KINDS = (("run", "Runs"), ("event", "Changes"))
+ACTIVITY_KINDS = (("run", gettext_lazy("Runs")), ("event", gettext_lazy("Changes")))
 
 
 def activity(landscape, limit: int = 30, pathway: str = "", kind: str = "") -> list[dict]:

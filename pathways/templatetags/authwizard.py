@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from pathways import status
 
@@ -117,10 +118,10 @@ def copy_button(what: str, *target: object) -> SafeString:
         '<i class="sap-icon--copy" role="presentation" aria-hidden="true"></i></button>'
         '<span class="copy-done" role="status"></span>',
         "-".join(str(part) for part in target),
-        "Copied",
-        "Select it and copy it by hand",
-        f"Copy: {what}",
-        f"Copy: {what}",
+        gettext("Copied"),
+        gettext("Select it and copy it by hand"),
+        gettext("Copy: %(what)s") % {"what": what},
+        gettext("Copy: %(what)s") % {"what": what},
     )
 
 

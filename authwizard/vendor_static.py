@@ -20,13 +20,14 @@ from django.core import checks
 from django.core.files.storage import FileSystemStorage
 
 THEMING = "@sap-theming/theming-base-content/content/Base/baseLib"
+FONTS = (".woff2", ".woff", ".ttf")  # every format the theme's @font-face rules name
 
 
 @dataclass(frozen=True)
 class Vendored:
     served: str  # folder under STATIC_URL
     source: str  # folder under node_modules
-    names: tuple[str, ...] = ()  # the files taken from it; empty: every file of the folder
+    names: tuple[str, ...] = ()  # the files taken from it; empty: every font file of the folder
 
 
 VENDORED = (
@@ -53,7 +54,7 @@ def _names(folder: Path, entry: Vendored) -> list[str]:
         return [name for name in entry.names if (folder / name).is_file()]
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_file())
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix in FONTS)
 
 
 class NodeModulesFinder(BaseFinder):

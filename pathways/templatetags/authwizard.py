@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from pathways import status
 
@@ -51,12 +51,13 @@ def semantic(value: str) -> str:
 
 @register.simple_tag
 def badge(value: str, title: str = "") -> SafeString:
-    """Every status of every kind: a Fiori object status, coloured by its semantic, with an icon."""
+    """Every status of every kind: a Fiori object status, coloured by its semantic, with an icon. (Horizon's
+    inverted object status puts 12px white text on the semantic colour below WCAG AA's 4.5:1, so not that.)"""
     meaning = status.semantic(value)
     modifier = OBJECT_STATUS.get(meaning)
     icon = status.icon(value)
     return format_html(
-        '<span class="fd-object-status fd-object-status--inverted{} badge" data-status="{}"{}>{}'
+        '<span class="fd-object-status{} badge" data-status="{}"{}>{}'
         '<span class="fd-object-status__text">{}</span></span>',
         f" fd-object-status--{modifier}" if modifier else "",
         value,
@@ -75,7 +76,7 @@ def tier_marker(landscape: Landscape) -> SafeString:
     """The landscape's tier; production stands out wherever a landscape appears."""
     if landscape.tier == "prod":
         return format_html(
-            '<span class="fd-object-status fd-object-status--inverted fd-object-status--negative tier-prod" '
+            '<span class="fd-object-status fd-object-status--negative tier-prod" '
             'data-tier="prod"><i class="fd-object-status__icon sap-icon--locked" role="presentation" '
             'aria-hidden="true"></i><span class="fd-object-status__text">{}</span></span>',
             landscape.get_tier_display(),
@@ -117,10 +118,10 @@ def copy_button(what: str, *target: object) -> SafeString:
         '<i class="sap-icon--copy" role="presentation" aria-hidden="true"></i></button>'
         '<span class="copy-done" role="status"></span>',
         "-".join(str(part) for part in target),
-        "Copied",
-        _("Select it and copy it by hand"),
-        _("Copy: %(what)s") % {"what": what},
-        _("Copy: %(what)s") % {"what": what},
+        gettext("Copied"),
+        gettext("Select it and copy it by hand"),
+        gettext("Copy: %(what)s") % {"what": what},
+        gettext("Copy: %(what)s") % {"what": what},
     )
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from pathways import engine
 from pathways.models import LanguagePreference, RunKind
@@ -64,9 +65,10 @@ def test_a_failed_run_tells_its_starter_in_their_language_with_a_link_to_the_run
     settings.AUTHWIZARD_BASE_URL = "https://authwizard.example.com"
     landscape = LandscapeFactory(name="Mail DEV")
     MembershipFactory(landscape=landscape, user=carla, role="consultant")
-    LanguagePreference.choose(carla, "de")
     pathway = landscape.pathways.get(key="cpi_to_s4")
-    run = engine.start_run(pathway, RunKind.RETIRE, carla, params={"leftover": 0})
+    with translation.override("de"):  # started from a page in German, by someone who never chose a language
+        run = engine.start_run(pathway, RunKind.RETIRE, carla, params={"leftover": 0})
+    assert run.language == "de"
     landscape.memberships.filter(user=carla).update(role="viewer")  # the worker's gate refuses
     engine.execute_run(run.id)
     run.refresh_from_db()

@@ -41,9 +41,11 @@ MIDDLEWARE = [
     "pathways.upload_limit.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (Accept-Language, the cookie)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pathways.language.UserLanguageMiddleware",  # a signed-in user's chosen language wins over the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -66,6 +68,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -107,13 +110,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# English and German; the language comes from the browser and, once a user chooses one, from their
+# stored choice (pathways/language.py). Dates, times and numbers are shown in the active language's formats.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# SAP's Fiori styles come from node_modules (npm ci), exactly the files authwizard/vendor_static.py lists.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "authwizard.vendor_static.NodeModulesFinder",
+]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -225,6 +238,12 @@ AUTHWIZARD_RUN_STALE_MINUTES = env_float("AUTHWIZARD_RUN_STALE_MINUTES", 10)
 AUTHWIZARD_RUN_QUEUE_MINUTES = env_float("AUTHWIZARD_RUN_QUEUE_MINUTES", 60)
 # Drift: a credential redeployed within this many seconds after an apply counts as that apply.
 AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = env_float("AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS", 120)
+
+# The address people open the app at, e.g. https://authwizard.example.com: links in e-mails are built on
+# it (a system check warns under `check --deploy` when it is missing).
+AUTHWIZARD_BASE_URL = env(
+    "AUTHWIZARD_BASE_URL", f"http://{AUTHWIZARD_ADDR}" if AUTHWIZARD_LOCAL else ""
+).rstrip("/")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "authwizard@localhost")

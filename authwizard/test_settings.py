@@ -8,6 +8,7 @@ from cryptography.fernet import Fernet
 os.environ.setdefault("AUTHWIZARD_TESTING", "1")
 os.environ.setdefault("AUTHWIZARD_VAR_DIR", tempfile.mkdtemp(prefix="authwizard-test-"))
 os.environ.setdefault("AUTHWIZARD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+os.environ.setdefault("AUTHWIZARD_BASE_URL", "https://authwizard.example.test")
 os.environ.setdefault("AUTHWIZARD_ALLOWED_HOSTS", "sandbox.localhost,*.sandbox.localhost")
 
 from authwizard.settings import *  # noqa: E402, F403

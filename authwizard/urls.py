@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from pathways import language
+
 urlpatterns = [
     path(
         "login/",
@@ -15,6 +17,7 @@ urlpatterns = [
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
+    path("language/", language.switch, name="language"),
 ]
 if settings.AUTHWIZARD_PASSWORD_RESET:  # only where mail can reach people
     urlpatterns += [

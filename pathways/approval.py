@@ -13,16 +13,18 @@ import hashlib
 import json
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pathways import catalog
 from pathways.errors import Refused
 from pathways.models import Approval, ApprovalState, AuditEvent, Pathway, Secret, Tier
 
-DRAFT_CHANGED = "the draft changed after the request"
+DRAFT_CHANGED = gettext_lazy("the draft changed after the request")
 WITHDRAWN_BECAUSE = {
-    "draft": "the pathway's draft changed after the request",
-    "connection": "the landscape's connection settings changed after the request",
-    "tier": "the landscape's tier changed after the request",
+    "draft": gettext_lazy("the pathway's draft changed after the request"),
+    "connection": gettext_lazy("the landscape's connection settings changed after the request"),
+    "tier": gettext_lazy("the landscape's tier changed after the request"),
 }
 
 # What an apply uses of the landscape besides the draft: addresses, identities and trust.
@@ -142,7 +144,8 @@ def withdraw_stale(pathway: Pathway, approvals: list[Approval], parts=None) -> l
                 landscape=pathway.landscape,
                 pathway_key=pathway.key,
                 changes={"approval": [was, "withdrawn"]},
-                note=f"Requested by {approval.requested_by_name}: {reason}",
+                note=_("Requested by %(requested_by_name)s: %(reason)s")
+                % {"requested_by_name": approval.requested_by_name, "reason": reason},
             )
     return still_open
 
@@ -210,9 +213,9 @@ def request_approval(pathway: Pathway, user, note: str = "", plan_run=None) -> A
     """A consultant asks for the draft as it is now to be approved; an open request for it is reused.
     `plan_run` is the plan the consultant reviewed: the lead sees it beside Approve / Reject."""
     if not pathway.landscape.may(user, "run"):
-        raise ApprovalRefused("Only someone who may apply this pathway can ask for its approval.")
+        raise ApprovalRefused(_("Only someone who may apply this pathway can ask for its approval."))
     if not needs_approval(pathway):
-        raise ApprovalRefused("Only production landscapes need an approval before an apply.")
+        raise ApprovalRefused(_("Only production landscapes need an approval before an apply."))
     with transaction.atomic():
         Pathway.objects.select_for_update().filter(pk=pathway.pk).first()
         existing = current_approval(pathway)
@@ -243,20 +246,22 @@ def decide(approval: Approval, user, *, approve: bool, comment: str = "") -> App
     """A lead approves or rejects a pending request; the requester may not decide their own request."""
     pathway = approval.pathway
     if not pathway.landscape.may(user, "approve"):
-        raise ApprovalRefused("Only a lead of this landscape can approve or reject.")
+        raise ApprovalRefused(_("Only a lead of this landscape can approve or reject."))
     if approval.requested_by_id == user.pk:
-        raise ApprovalRefused("You asked for this approval; another lead has to decide it (four eyes).")
+        raise ApprovalRefused(_("You asked for this approval; another lead has to decide it (four eyes)."))
     comment = comment.strip()
     if not approve and not comment:
-        raise ApprovalRefused("Say why you reject it, so the consultant knows what to change.")
+        raise ApprovalRefused(_("Say why you reject it, so the consultant knows what to change."))
     with transaction.atomic():
         fresh = Approval.objects.select_for_update().get(pk=approval.pk)
         if fresh.state != ApprovalState.PENDING:
-            raise ApprovalRefused(f"This request is already {fresh.get_state_display().lower()}.")
+            raise ApprovalRefused(
+                _("This request is already %(lower)s.") % {"lower": fresh.get_state_display().lower()}
+            )
         if not withdraw_stale(pathway, [fresh]):
             raise ApprovalRefused(
-                f"The request was withdrawn because {fresh.withdrawn_reason}; "
-                "the consultant has to ask again."
+                _("The request was withdrawn because %(withdrawn_reason)s; the consultant has to ask again.")
+                % {"withdrawn_reason": fresh.withdrawn_reason}
             )
         fresh.decide(user, approve=approve, comment=comment)
         AuditEvent.record(

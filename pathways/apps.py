@@ -1,4 +1,4 @@
-"""App configuration: registers the system checks and the lockout audit."""
+"""App configuration: registers the system checks, the lockout audit and the language read at sign-in."""
 
 from django.apps import AppConfig
 
@@ -9,11 +9,13 @@ class PathwaysConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_save
 
         from authwizard.celery import ensure_broker_folders
         from pathways import checks  # noqa: F401  (registers the checks)
         from pathways.approval import withdraw_on_change
+        from pathways.language import remember_at_login
         from pathways.models import Landscape, Pathway, Secret
         from pathways.security import audit_lockout
 
@@ -21,3 +23,4 @@ class PathwaysConfig(AppConfig):
             post_save.connect(withdraw_on_change, sender=model, dispatch_uid=f"withdraw-on-{model.__name__}")
         ensure_broker_folders()
         user_locked_out.connect(audit_lockout, dispatch_uid="authwizard-audit-lockout")
+        user_logged_in.connect(remember_at_login, dispatch_uid="authwizard-language-at-login")

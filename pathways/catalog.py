@@ -5,14 +5,20 @@ Templates, forms, the planner and the hand-off sheet read this catalog; nothing 
 
 from dataclasses import dataclass, field
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
 BASIC = "basic"
 CERTIFICATE = "certificate"
-METHOD_LABELS = {BASIC: "Basic authentication", CERTIFICATE: "Client certificate"}
-RECOMMENDATION = "Certificates for production: they expire and rotate without sharing a password."
+METHOD_LABELS = {BASIC: gettext_lazy("Basic authentication"), CERTIFICATE: gettext_lazy("Client certificate")}
+RECOMMENDATION = gettext_lazy(
+    "Certificates for production: they expire and rotate without sharing a password."
+)
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
-BTP_SERVICE_KEY = "BTP service key (it-rt instance, plan integration-flow)"
+DIRECTION_LABELS = {INBOUND: gettext_lazy("inbound"), OUTBOUND: gettext_lazy("outbound")}
+BTP_SERVICE_KEY = gettext_lazy("BTP service key (it-rt instance, plan integration-flow)")
 CPI_SECURITY_MATERIAL = "CPI security material (Monitor → Manage Security)"
 
 S4 = "SAP S/4HANA"
@@ -21,9 +27,11 @@ SSC = "SAP Sales and Service Cloud V2"
 
 # Where the other system keeps the CPI load balancer's server root CA (sap-apis.md §13; names inferred).
 SERVER_ROOT_HOME = {
-    S4: "STRUST, the SSL client PSE (on-premise) or the trusted certificates of the communication system "
-    "(Cloud)",
-    SSC: "the communication system's settings, only when SSCv2 asks for the server's root CA",
+    S4: gettext_lazy(
+        "STRUST, the SSL client PSE (on-premise) or the trusted certificates of the communication"
+        " system (Cloud)"
+    ),
+    SSC: gettext_lazy("the communication system's settings, only when SSCv2 asks for the server's root CA"),
 }
 
 
@@ -85,6 +93,11 @@ class Pathway:
     methods: dict[str, Method] = field(default_factory=dict)
 
     @property
+    def direction_label(self) -> str:
+        """Inbound or outbound, as CPI sees it, in the reader's language."""
+        return str(DIRECTION_LABELS[self.direction])
+
+    @property
     def is_inbound(self) -> bool:
         return self.direction == INBOUND
 
@@ -132,31 +145,35 @@ class Pathway:
 def _inbound_instance_step(prefix: str) -> Step:
     return Step(
         "instance",
-        "Service instance",
-        "The it-rt service instance (plan integration-flow) that the sender's credentials belong to.",
+        gettext_lazy("Service instance"),
+        gettext_lazy(
+            "The it-rt service instance (plan integration-flow) that the sender's credentials belong to."
+        ),
         (
             Field(
                 "instance_name",
-                "Instance name",
+                gettext_lazy("Instance name"),
                 default=f"{prefix}-inbound",
                 rule="btp_name",
-                help="Up to 32 characters: letters, digits, '.', '_' and '-'.",
+                help=gettext_lazy("Up to 32 characters: letters, digits, '.', '_' and '-'."),
             ),
             Field(
                 "roles",
-                "Roles",
+                gettext_lazy("Roles"),
                 default="ESBMessaging.send",
                 rule="roles",
-                help="Comma-separated role names the sender needs; ESBMessaging.send unless the iFlow "
-                "checks a custom role.",
+                help=gettext_lazy(
+                    "Comma-separated role names the sender needs; ESBMessaging.send unless the "
+                    "iFlow checks a custom role."
+                ),
             ),
             Field(
                 "token_validity",
-                "Token validity (seconds)",
+                gettext_lazy("Token validity (seconds)"),
                 kind="int",
                 default="3600",
                 rule="token_validity",
-                help="3600 to 86400.",
+                help=gettext_lazy("3600 to 86400."),
             ),
         ),
     )
@@ -166,63 +183,73 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
     instance = _inbound_instance_step(prefix)
     basic_key = Step(
         "key",
-        "Service key",
-        "A ClientId/Secret key; the sender authenticates with clientid and clientsecret.",
+        gettext_lazy("Service key"),
+        gettext_lazy("A ClientId/Secret key; the sender authenticates with clientid and clientsecret."),
         (
             Field(
                 "key_name",
-                "Service key name",
+                gettext_lazy("Service key name"),
                 default=f"{prefix}-key",
                 rule="btp_name",
-                help="Up to 32 characters: letters, digits, '.', '_' and '-'.",
+                help=gettext_lazy("Up to 32 characters: letters, digits, '.', '_' and '-'."),
             ),
         ),
     )
     cert_key = Step(
         "key",
-        "Service key",
-        "A certificate key: SAP generates the key pair, or the sender's own client certificate is used.",
+        gettext_lazy("Service key"),
+        gettext_lazy(
+            "A certificate key: SAP generates the key pair, or the sender's own client certificate is used."
+        ),
         (
             Field(
                 "key_name",
-                "Service key name",
+                gettext_lazy("Service key name"),
                 default=f"{prefix}-cert-key",
                 rule="btp_name",
-                help="Up to 32 characters: letters, digits, '.', '_' and '-'.",
+                help=gettext_lazy("Up to 32 characters: letters, digits, '.', '_' and '-'."),
             ),
             Field(
                 "certificate_source",
-                "Certificate",
+                gettext_lazy("Certificate"),
                 kind="choice",
                 default="external",
                 choices=(
-                    ("external", f"The {source} client certificate (External Certificate)"),
-                    ("sap_generated", "Generated by SAP (Certificate)"),
+                    (
+                        "external",
+                        format_lazy(
+                            gettext_lazy("The {source} client certificate (External Certificate)"),
+                            source=source,
+                        ),
+                    ),
+                    ("sap_generated", gettext_lazy("Generated by SAP (Certificate)")),
                 ),
             ),
             Field(
                 "external_certificate",
-                f"{source} client certificate",
+                format_lazy(gettext_lazy("{source} client certificate"), source=source),
                 kind="certificate",
                 rule="client_certificate",
                 when=("certificate_source", "external"),
-                help="PEM or DER of the leaf certificate, with the clientAuth extended key usage.",
+                help=gettext_lazy(
+                    "PEM or DER of the leaf certificate, with the clientAuth extended key usage."
+                ),
             ),
             Field(
                 "validity_days",
-                "Validity (days)",
+                gettext_lazy("Validity (days)"),
                 kind="int",
                 default="365",
                 rule="validity_days",
                 when=("certificate_source", "sap_generated"),
-                help="1 to 365.",
+                help=gettext_lazy("1 to 365."),
             ),
             Field(
                 "key_length",
-                "Key length",
+                gettext_lazy("Key length"),
                 kind="choice",
                 default="2048",
-                choices=(("2048", "2048 bits"), ("4096", "4096 bits")),
+                choices=(("2048", gettext_lazy("2048 bits")), ("4096", gettext_lazy("4096 bits"))),
                 when=("certificate_source", "sap_generated"),
             ),
         ),
@@ -240,8 +267,8 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
                 BASIC,
                 (instance, basic_key),
                 (
-                    "it-rt service instance (plan integration-flow) with the sender roles",
-                    "ClientId/Secret service key",
+                    gettext_lazy("it-rt service instance (plan integration-flow) with the sender roles"),
+                    gettext_lazy("ClientId/Secret service key"),
                 ),
                 IT_RT_KEY,
             ),
@@ -249,8 +276,8 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
                 CERTIFICATE,
                 (instance, cert_key),
                 (
-                    "it-rt service instance (plan integration-flow) with the sender roles",
-                    "Certificate or External Certificate service key",
+                    gettext_lazy("it-rt service instance (plan integration-flow) with the sender roles"),
+                    gettext_lazy("Certificate or External Certificate service key"),
                 ),
                 IT_RT_KEY,
             ),
@@ -261,100 +288,131 @@ def _inbound(key: str, label: str, source: str, prefix: str, default_method: str
 def _outbound(key: str, label: str, target: str, prefix: str, default_method: str) -> Pathway:
     credential = Step(
         "credential",
-        "User credentials",
-        f"The {target} technical user that CPI logs on with; stored as a User Credentials artifact.",
+        gettext_lazy("User credentials"),
+        format_lazy(
+            gettext_lazy(
+                "The {target} technical user that CPI logs on with; stored as a User Credentials artifact."
+            ),
+            target=target,
+        ),
         (
             Field(
                 "credential_name",
-                "Credential name",
+                gettext_lazy("Credential name"),
                 default=f"{prefix.upper()}_BASIC",
                 rule="artifact_name",
-                help="The name the iFlow's receiver channel refers to.",
+                help=gettext_lazy("The name the iFlow's receiver channel refers to."),
             ),
-            Field("user", f"{target} user", rule="user"),
-            Field("password", "Password", kind="secret", rule="password"),
+            Field("user", format_lazy(gettext_lazy("{target} user"), target=target), rule="user"),
+            Field("password", gettext_lazy("Password"), kind="secret", rule="password"),
             Field(
-                "description", "Description", required=False, default=f"CPI to {target}", rule="description"
+                "description",
+                gettext_lazy("Description"),
+                required=False,
+                default=f"CPI to {target}",
+                rule="description",
             ),
         ),
     )
     key_pair = Step(
         "key_pair",
-        "Key pair",
-        f"The key pair in the CPI keystore whose certificate {target} trusts.",
+        gettext_lazy("Key pair"),
+        format_lazy(
+            gettext_lazy("The key pair in the CPI keystore whose certificate {target} trusts."), target=target
+        ),
         (
             Field(
                 "alias",
-                "Keystore alias",
+                gettext_lazy("Keystore alias"),
                 default=f"{prefix}_client",
                 rule="alias",
-                help="Referenced by the iFlow's receiver channel; keep it stable across renewals.",
+                help=gettext_lazy(
+                    "Referenced by the iFlow's receiver channel; keep it stable across renewals."
+                ),
             ),
             Field(
                 "key_source",
-                "Key pair",
+                gettext_lazy("Key pair"),
                 kind="choice",
                 default="generate",
-                choices=(("generate", "Generate in the CPI keystore"), ("import", "Import a PKCS#12 file")),
+                choices=(
+                    ("generate", gettext_lazy("Generate in the CPI keystore")),
+                    ("import", gettext_lazy("Import a PKCS#12 file")),
+                ),
             ),
             Field(
                 "common_name",
-                "Common name (CN)",
+                gettext_lazy("Common name (CN)"),
                 default=f"cpi-{prefix}-client",
                 rule="dn_value",
                 when=("key_source", "generate"),
             ),
             Field(
                 "organization",
-                "Organization (O)",
+                gettext_lazy("Organization (O)"),
                 required=False,
                 rule="dn_value",
                 when=("key_source", "generate"),
             ),
             Field(
                 "country",
-                "Country (C)",
+                gettext_lazy("Country (C)"),
                 default="DE",
                 rule="country",
                 when=("key_source", "generate"),
-                help="Two letters, e.g. DE.",
+                help=gettext_lazy("Two letters, e.g. DE."),
             ),
             Field(
                 "key_type",
-                "Key type",
+                gettext_lazy("Key type"),
                 kind="choice",
                 default="RSA-2048",
-                choices=(("RSA-2048", "RSA 2048"), ("RSA-4096", "RSA 4096"), ("EC-256", "EC P-256")),
+                choices=(
+                    ("RSA-2048", "RSA 2048"),
+                    ("RSA-4096", "RSA 4096"),
+                    ("EC-256", "EC P-256"),
+                ),
                 when=("key_source", "generate"),
             ),
             Field(
                 "validity_days",
-                "Validity (days)",
+                gettext_lazy("Validity (days)"),
                 kind="int",
                 default="730",
                 rule="keypair_days",
                 when=("key_source", "generate"),
-                help="1 to 3650.",
+                help=gettext_lazy("1 to 3650."),
             ),
-            Field("pkcs12", "PKCS#12 file", kind="pkcs12", when=("key_source", "import")),
-            Field("pkcs12_passphrase", "PKCS#12 passphrase", kind="secret", when=("key_source", "import")),
+            Field("pkcs12", gettext_lazy("PKCS#12 file"), kind="pkcs12", when=("key_source", "import")),
+            Field(
+                "pkcs12_passphrase",
+                gettext_lazy("PKCS#12 passphrase"),
+                kind="secret",
+                when=("key_source", "import"),
+            ),
         ),
     )
     trust = Step(
         "trust",
-        "Receiver trust",
-        f"Only when {target}'s server certificate is not issued by a public CA: its root to trust in CPI.",
+        gettext_lazy("Receiver trust"),
+        format_lazy(
+            gettext_lazy(
+                "Only when {target}'s server certificate is not issued by a public CA: its root to trust "
+                "in CPI."
+            ),
+            target=target,
+        ),
         (
             Field(
                 "server_root",
-                f"{target} server root certificate",
+                format_lazy(gettext_lazy("{target} server root certificate"), target=target),
                 kind="certificate",
                 required=False,
                 rule="server_certificate",
             ),
             Field(
                 "server_root_alias",
-                "Alias for that certificate",
+                gettext_lazy("Alias for that certificate"),
                 default=f"{prefix}_server_root",
                 rule="alias",
                 required=False,
@@ -373,15 +431,17 @@ def _outbound(key: str, label: str, target: str, prefix: str, default_method: st
             BASIC: Method(
                 BASIC,
                 (credential,),
-                ("User Credentials artifact (Kind default), deployed",),
+                (gettext_lazy("User Credentials artifact (Kind default), deployed"),),
                 USER_CREDENTIALS,
             ),
             CERTIFICATE: Method(
                 CERTIFICATE,
                 (key_pair, trust),
                 (
-                    "Keystore key pair under the alias",
-                    "Trusted certificate entry for the receiver's server root (if not a public CA)",
+                    gettext_lazy("Keystore key pair under the alias"),
+                    gettext_lazy(
+                        "Trusted certificate entry for the receiver's server root (if not a public CA)"
+                    ),
                 ),
                 KEY_PAIR,
             ),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways import certs
 
@@ -83,7 +84,7 @@ def inspect_pkcs12(pathway, now: datetime | None = None) -> Inspection | None:
     try:
         data = base64.b64decode(bundle.reveal())
     except (binascii.Error, ValueError):
-        return Inspection(None, [], "The stored PKCS#12 file is damaged; upload it again.")
+        return Inspection(None, [], _("The stored PKCS#12 file is damaged; upload it again."))
     try:
         parsed = certs.parse_certificates(
             data, passphrase.reveal() if passphrase else None, keep_private_key=True

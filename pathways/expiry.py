@@ -10,16 +10,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from pathways import certs, shapes
+from pathways import certs, emails, shapes
 from pathways.models import ExpiryNotice, Pathway
 from pathways.sap.keys import parse_iso_datetime
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
 EXPIRED = 0  # the threshold recorded for a certificate that has already expired
@@ -93,10 +98,12 @@ class Expiry:
     @property
     def countdown(self) -> str:
         if self.days_left < 0:
-            return f"expired {self.certificate.not_after:%Y-%m-%d}"
+            return _("expired %(date)s") % {
+                "date": formats.date_format(self.certificate.not_after, "DATE_FORMAT")
+            }
         if self.days_left == 0:
-            return "expires today"
-        return f"{self.days_left} day{'s' if self.days_left != 1 else ''} left"
+            return _("expires today")
+        return ngettext("%(days)s day left", "%(days)s days left", self.days_left) % {"days": self.days_left}
 
 
 def _aware(moment: datetime) -> datetime:
@@ -110,7 +117,7 @@ def _applied_certificate(pathway: Pathway) -> WatchedCertificate | None:
     if not_after is None:
         return None
     shape = shapes.of_applied(applied)
-    source = shape.certificate_source(applied) if shape is not None else "the applied certificate"
+    source = shape.certificate_source(applied) if shape is not None else _("the applied certificate")
     fingerprint = applied.get("fingerprint") or f"{source} until {not_after.isoformat()}"
     return WatchedCertificate(pathway, source, fingerprint, _aware(not_after))
 
@@ -128,7 +135,12 @@ def _draft_certificates(pathway: Pathway) -> list[WatchedCertificate]:
         except certs.CertificateError:
             continue
         found.append(
-            WatchedCertificate(pathway, f"{spec.label} (uploaded)", leaf.fingerprint_sha256, leaf.not_after)
+            WatchedCertificate(
+                pathway,
+                _("%(field)s (uploaded)") % {"field": spec.label},
+                leaf.fingerprint_sha256,
+                leaf.not_after,
+            )
         )
     return found
 
@@ -173,16 +185,23 @@ def crossed_threshold(days_left: int, thresholds: list[int]) -> int | None:
 
 
 def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tuple[str, str]:
+    """The notice's subject and body, in the active language."""
     pathway = watched.pathway
     landscape = pathway.landscape
-    where = f"{pathway.spec.label} in {landscape.name}"
+    where = _("%(pathway)s in %(landscape)s") % {"pathway": pathway.spec.label, "landscape": landscape.name}
     if threshold == EXPIRED:
-        subject = f"[AuthWizard] Certificate expired: {where}"
-        when = f"expired on {watched.not_after:%Y-%m-%d %H:%M} UTC"
+        subject = _("[AuthWizard] Certificate expired: %(where)s") % {"where": where}
+        when = _("expired on %(date)s") % {"date": emails.moment(watched.not_after)}
     else:
-        subject = f"[AuthWizard] Certificate expires in {days_left} days: {where}"
-        when = f"expires on {watched.not_after:%Y-%m-%d %H:%M} UTC ({days_left} days left)"
-    action = (
+        subject = ngettext(
+            "[AuthWizard] Certificate expires in %(days)s day: %(where)s",
+            "[AuthWizard] Certificate expires in %(days)s days: %(where)s",
+            days_left,
+        ) % {"days": days_left, "where": where}
+        when = ngettext(
+            "expires on %(date)s (%(days)s day left)", "expires on %(date)s (%(days)s days left)", days_left
+        ) % {"date": emails.moment(watched.not_after), "days": days_left}
+    action = _(
         "Rotate it in AuthWizard: the new credential is created beside the old one, and the old one is "
         "retired only after the other side has switched."
     )
@@ -190,22 +209,27 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
     if advice:
         action += f" {advice}"
     body = (
-        f"The certificate of {where} ({watched.source}) {when}.\n\n"
-        f"SHA-256 fingerprint: {watched.fingerprint}\n\n"
-        f"{action}\n"
-        f"{reverse('certificates', args=[landscape.code, pathway.key])}\n\n"
-        f"You get one message per threshold ({', '.join(str(t) for t in thresholds())} days).\n"
+        _("The certificate of %(where)s (%(source)s) %(when)s.")
+        % {"where": where, "source": watched.source, "when": when}
+        + "\n\n"
+        + _("SHA-256 fingerprint: %(fingerprint)s") % {"fingerprint": watched.fingerprint}
+        + f"\n\n{action}\n"
+        + emails.link(reverse("certificates", args=[landscape.code, pathway.key]))
+        + "\n\n"
+        + _("You get one message per threshold (%(days)s days).")
+        % {"days": ", ".join(str(t) for t in thresholds())}
+        + "\n"
     )
     return subject, body
 
 
-def _recipients(pathway: Pathway) -> list[str]:
-    emails = {m.user.email for m in pathway.landscape.memberships.all() if m.user.is_active and m.user.email}
-    return sorted(emails)
+def _recipients(pathway: Pathway) -> list[AbstractBaseUser]:
+    return [m.user for m in pathway.landscape.memberships.all()]
 
 
 def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
-    """E-mail the landscape's members about each certificate within a threshold, once per threshold.
+    """E-mail the landscape's members about each certificate within a threshold, once per threshold, each
+    in the member's language.
 
     Returns the notices sent by this call. A certificate first seen at 5 days left gets the 7-day notice
     only; a renewed certificate (new fingerprint) starts afresh. A failed send is forgotten so the next
@@ -224,15 +248,18 @@ def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
             notice = _claim(watched, threshold)
             if notice is None:
                 continue
-            recipients = _recipients(pathway)
-            subject, body = _message(watched, threshold, days_left)
             try:
-                send_mass_mail([(subject, body, None, [address]) for address in recipients])
+                count = emails.send(
+                    _recipients(pathway),
+                    lambda watched=watched, threshold=threshold, days_left=days_left: _message(
+                        watched, threshold, days_left
+                    ),
+                )
             except Exception as error:  # noqa: BLE001 - a mail server problem must not stop the watch
                 logger.warning("expiry notice for pathway %s not sent: %s", pathway.pk, type(error).__name__)
                 notice.delete()
                 continue
-            ExpiryNotice.objects.filter(pk=notice.pk).update(recipients=len(recipients))
+            ExpiryNotice.objects.filter(pk=notice.pk).update(recipients=count)
             sent.append(notice)
     return sent
 

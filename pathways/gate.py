@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from pathways import approval as approvals
 from pathways import readiness
 from pathways.errors import EngineError, Refused
@@ -89,8 +91,11 @@ def _role(landscape: Landscape, kind: str, user: Actor | None) -> None:
         return
     if kind == RunKind.DRIFT and landscape.may(user, "approve"):
         return
-    who = "consultants and leads" if kind == RunKind.DRIFT else "consultants"
-    raise Refused(f"Only {who} of this landscape can start this run; your role cannot.", code=ROLE)
+    if kind == RunKind.DRIFT:
+        raise Refused(
+            _("Only consultants and leads of this landscape can start this run; your role cannot."), code=ROLE
+        )
+    raise Refused(_("Only consultants of this landscape can start this run; your role cannot."), code=ROLE)
 
 
 def active_run(landscape: Landscape, pathway: Pathway | None, kind: str) -> Run | None:
@@ -112,7 +117,9 @@ def _active(landscape: Landscape, pathway: Pathway | None, kind: str) -> None:
     if running is not None:
         what = pathway.spec.label if pathway is not None else landscape.name
         raise Busy(
-            f"{running.get_kind_display()} of {what} is still running; wait until it has finished.", running
+            _("%(run)s of %(what)s is still running; wait until it has finished.")
+            % {"run": running.get_kind_display(), "what": what},
+            running,
         )
 
 
@@ -124,9 +131,11 @@ def _readiness(pathway: Pathway, kind: str) -> None:
     missing = readiness.missing_rights(pathway, landscape_check_result(pathway.landscape))
     if missing:
         raise Refused(
-            f"{RunKind(kind).label} waits until the landscape has what this pathway needs: "
-            + "; ".join(missing)
-            + ". Fix it, then run Check landscape again.",
+            _(
+                "%(run)s waits until the landscape has what this pathway needs: %(missing)s. "
+                "Fix it, then run Check landscape again."
+            )
+            % {"run": RunKind(kind).label, "missing": "; ".join(missing)},
             code=READINESS,
         )
 
@@ -143,24 +152,29 @@ def _four_eyes(pathway: Pathway, kind: str, user: Actor | None, withdraw: bool =
                 latest, approvals.fingerprint_parts(pathway)
             )
             raise Refused(
-                f"The approval of this pathway was withdrawn because {reason}; "
-                "request a new approval on the review step before it can be applied.",
+                _(
+                    "The approval of this pathway was withdrawn because %(reason)s; "
+                    "request a new approval on the review step before it can be applied."
+                )
+                % {"reason": reason},
                 code=APPROVAL_WITHDRAWN,
             )
         raise Refused(
-            "Production needs four eyes: request an approval of this draft on the review step; "
-            "a lead other than you has to approve it before it can be applied.",
+            _(
+                "Production needs four eyes: request an approval of this draft on the review step; "
+                "a lead other than you has to approve it before it can be applied."
+            ),
             code=FOUR_EYES,
         )
     if approval.state == ApprovalState.PENDING:
         raise Refused(
-            f"The approval requested by {approval.requested_by_name} is still pending; "
-            "a lead has to approve it.",
+            _("The approval requested by %(name)s is still pending; a lead has to approve it.")
+            % {"name": approval.requested_by_name},
             code=FOUR_EYES,
         )
     if user is not None and approval.decided_by_id == getattr(user, "pk", None):
         raise Refused(
-            "You approved this draft yourself; someone else has to apply it (four eyes).", code=FOUR_EYES
+            _("You approved this draft yourself; someone else has to apply it (four eyes)."), code=FOUR_EYES
         )
     return approval
 
@@ -233,14 +247,21 @@ def recheck(run: Run) -> None:
     if pathway is not None and run.approval_id is not None:
         pinned = Approval.objects.get(pk=run.approval_id)
         if pinned.state != ApprovalState.APPROVED or not approvals.withdraw_stale(pathway, [pinned]):
-            reason = pinned.withdrawn_reason or f"the approval is {pinned.get_state_display().lower()}"
+            reason = pinned.withdrawn_reason or _("the approval is %(state)s") % {
+                "state": str(pinned.get_state_display()).lower()
+            }
             raise EngineError(
-                f"Stopped before changing anything: the approval was withdrawn because {reason}; "
-                "request a new approval, then start again.",
+                _(
+                    "Stopped before changing anything: the approval was withdrawn because %(reason)s; "
+                    "request a new approval, then start again."
+                )
+                % {"reason": reason},
                 code="gate",
             )
     target: Pathway | Landscape = pathway if pathway is not None else run.landscape
     try:
         _decide(target, run.kind, run.requested_by, worker=True)
     except Refused as refused:
-        raise EngineError(f"Stopped before changing anything: {refused.message}", code="gate") from refused
+        raise EngineError(
+            _("Stopped before changing anything: %(reason)s") % {"reason": refused.message}, code="gate"
+        ) from refused

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways import certs
 from pathways.errors import Refused
@@ -72,13 +73,13 @@ def reveal_client_secret(pathway, user) -> str:
     """The client secret, once; afterwards the sheet says who revealed it and when."""
     secret = pathway.secret(CLIENTSECRET)
     if secret is None:
-        raise HandoffError("There is no client secret to hand over yet: apply the pathway first.")
+        raise HandoffError(_("There is no client secret to hand over yet: apply the pathway first."))
     with transaction.atomic():
         _claim(
             pathway,
             CLIENTSECRET,
             user,
-            "The client secret was already revealed once. Rotate the key for a new one.",
+            _("The client secret was already revealed once. Rotate the key for a new one."),
         )
         value = secret.reveal()
         AuditEvent.record(
@@ -86,7 +87,7 @@ def reveal_client_secret(pathway, user) -> str:
             action="handoff.reveal",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note="client secret revealed for the hand-off",
+            note=_("client secret revealed for the hand-off"),
         )
     return value
 
@@ -94,20 +95,23 @@ def reveal_client_secret(pathway, user) -> str:
 def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
     """The SAP-generated certificate and key as PKCS#12 under the user's passphrase, once."""
     if len(passphrase) < MIN_PASSPHRASE:
-        raise HandoffError(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
+        raise HandoffError(
+            _("Choose a passphrase of at least %(min_passphrase)s characters.")
+            % {"min_passphrase": MIN_PASSPHRASE}
+        )
     key_secret = pathway.secret(PRIVATE_KEY)
     if key_secret is None or pathway.secret(CERTIFICATE) is None:
-        raise HandoffError("There is no SAP-generated key to hand over: apply the pathway first.")
+        raise HandoffError(_("There is no SAP-generated key to hand over: apply the pathway first."))
     with transaction.atomic():
         _claim(
             pathway,
             PRIVATE_KEY,
             user,
-            "The private key was already handed over once. Rotate the key for a new one.",
+            _("The private key was already handed over once. Rotate the key for a new one."),
         )
         chain = certificate_of(pathway)
         if chain is None:
-            raise HandoffError("The stored certificate cannot be read: apply the pathway again.")
+            raise HandoffError(_("The stored certificate cannot be read: apply the pathway again."))
         try:
             key = certs.load_private_key(key_secret.reveal())
             data = certs.export_pkcs12(
@@ -120,7 +124,7 @@ def pkcs12_for_handoff(pathway, user, passphrase: str) -> bytes:
             action="handoff.pkcs12",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note="certificate and private key handed over as PKCS#12",
+            note=_("certificate and private key handed over as PKCS#12"),
         )
     return data
 

@@ -11,6 +11,7 @@ import json
 import os
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pathways import catalog
 from pathways.forms.landscape import SECRET_FIELDS, LandscapeForm
@@ -56,7 +57,7 @@ def _secret_value(raw, name: str) -> str:
         return json.dumps(raw)  # a service key given inline as an object
     if isinstance(raw, str):
         return raw
-    raise ImportProblem(f'{name}: give the value as text, or {{"env": "VARIABLE"}}.')
+    raise ImportProblem(_('%(name)s: give the value as text, or {"env": "VARIABLE"}.') % {"name": name})
 
 
 def _draft_secret(raw, spec: catalog.Field, where: str) -> str | None:
@@ -66,16 +67,21 @@ def _draft_secret(raw, spec: catalog.Field, where: str) -> str | None:
     if isinstance(raw, dict) and set(raw) == {"env"} and isinstance(raw["env"], str):
         value = os.environ.get(raw["env"], "")
         if not value:
-            raise ImportProblem(f"{where}: the environment variable {raw['env']} is not set.")
+            raise ImportProblem(
+                _("%(where)s: the environment variable %(env)s is not set.")
+                % {"where": where, "env": raw["env"]}
+            )
     elif isinstance(raw, str):
         value = raw
     else:
-        raise ImportProblem(f'{where}: a secret; give its value as text, or {{"env": "VARIABLE"}}.')
+        raise ImportProblem(
+            _('%(where)s: a secret; give its value as text, or {"env": "VARIABLE"}.') % {"where": where}
+        )
     if spec.kind == "pkcs12":
         try:
             base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise ImportProblem(f"{where}: give the PKCS#12 file as base64.") from None
+            raise ImportProblem(_("%(where)s: give the PKCS#12 file as base64.") % {"where": where}) from None
     return value
 
 
@@ -85,7 +91,9 @@ def _split_draft(key: str, entry: dict) -> tuple[dict[str, str], dict[str, str]]
     """
     draft = entry.get("draft") or {}
     if not isinstance(draft, dict):
-        raise ImportProblem(f"pathways.{key}.draft: give the draft as an object of field values.")
+        raise ImportProblem(
+            _("pathways.%(key)s.draft: give the draft as an object of field values.") % {"key": key}
+        )
     fields = catalog.get(key).all_fields()
     plain, secrets = {}, {}
     for name, raw in draft.items():
@@ -104,7 +112,9 @@ def _split_draft(key: str, entry: dict) -> tuple[dict[str, str], dict[str, str]]
 def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
     """Create or update the landscape named in the file. Returns (landscape, created)."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportProblem(f'Not an AuthWizard landscape file (expected "format": "{FORMAT}").')
+        raise ImportProblem(
+            _('Not an AuthWizard landscape file (expected "format": "%(format)s").') % {"format": FORMAT}
+        )
     existing = Landscape.objects.filter(name=str(data.get("name", "")).strip()).first()
     form_data = {name: "" if data.get(name) is None else str(data.get(name)) for name in PLAIN_FIELDS}
     for name in SECRET_FIELDS:
@@ -115,9 +125,9 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
         raise ImportProblem("\n".join(lines))
     pathways = data.get("pathways") or {}
     if not isinstance(pathways, dict) or set(pathways) - set(catalog.PATHWAYS):
-        raise ImportProblem(f"pathways: use the keys {', '.join(catalog.PATHWAYS)}.")
+        raise ImportProblem(_("pathways: use the keys %(join)s.") % {"join": ", ".join(catalog.PATHWAYS)})
     if not all(isinstance(entry, dict) for entry in pathways.values()):
-        raise ImportProblem("pathways: give each pathway as an object with its method and draft.")
+        raise ImportProblem(_("pathways: give each pathway as an object with its method and draft."))
     drafts = {key: _split_draft(key, entry) for key, entry in pathways.items()}
     stored: list[str] = []
     with transaction.atomic():
@@ -136,7 +146,7 @@ def import_landscape(data: dict, *, user) -> tuple[Landscape, bool]:
             pathway = landscape.pathways.get(key=key)
             method = entry.get("method", pathway.method)
             if method not in pathway.spec.methods:
-                raise ImportProblem(f"pathways.{key}.method: use basic or certificate.")
+                raise ImportProblem(_("pathways.%(key)s.method: use basic or certificate.") % {"key": key})
             plain, secrets = drafts[key]
             if user is not None:
                 pathway.save_field(METHOD_FIELD, method, seen_version=pathway.version, user=user, force=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -48,13 +49,13 @@ def normalize_host(host: str) -> str:
     if name.endswith("."):
         name = name[:-1]
     if not name:
-        raise UnsafeURL("This address has no host name.")
+        raise UnsafeURL(_("This address has no host name."))
     if ":" in name:  # an IPv6 literal
         return name
     try:
         return name.encode("idna").decode("ascii")
     except UnicodeError as error:
-        raise UnsafeURL(f"{host} is not a valid host name.") from error
+        raise UnsafeURL(_("%(host)s is not a valid host name.") % {"host": host}) from error
 
 
 def literal_address(host: str) -> Address | None:
@@ -118,32 +119,32 @@ def resolve(host: str, port: int, *, lookup: bool = True) -> tuple[Address, ...]
 def why_unsafe(address: Address) -> str | None:
     """Why a connection to this address is refused, in words; None for a public address."""
     if address in METADATA_ADDRESSES:
-        return "a cloud metadata address"
+        return _("a cloud metadata address")
     if address.is_loopback:
-        return "this machine (loopback)"
+        return _("this machine (loopback)")
     if address.is_unspecified or address.is_multicast or address.is_reserved:
-        return "a reserved address"
+        return _("a reserved address")
     if address.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if address.is_private:
-        return "a private network address"
+        return _("a private network address")
     if not address.is_global:
-        return "an address that is not public (shared, benchmarking or documentation range)"
+        return _("an address that is not public (shared, benchmarking or documentation range)")
     return None
 
 
 def _split(url: str) -> tuple[str, int]:
     parts = urlsplit(url.strip())
     if parts.scheme != "https":
-        raise UnsafeURL("Use an https:// address; AuthWizard never sends credentials over plain http.")
+        raise UnsafeURL(_("Use an https:// address; AuthWizard never sends credentials over plain http."))
     if parts.username or parts.password:
         raise UnsafeURL(
-            "Remove the user name and password from the address; credentials go in their own fields."
+            _("Remove the user name and password from the address; credentials go in their own fields.")
         )
     try:
         port = parts.port or 443
     except ValueError as error:
-        raise UnsafeURL("The port of this address is not a number between 1 and 65535.") from error
+        raise UnsafeURL(_("The port of this address is not a number between 1 and 65535.")) from error
     return normalize_host(parts.hostname or ""), port
 
 
@@ -156,14 +157,17 @@ def approve(host: str, port: int, *, must_resolve: bool = True, lookup: bool = T
     if host_is_allowed(name, port):
         return Destination(name, port, resolve(name, port, lookup=lookup))
     if name in METADATA_NAMES:
-        raise UnsafeURL(f"{name} is a cloud metadata service, not an SAP system.")
+        raise UnsafeURL(_("%(name)s is a cloud metadata service, not an SAP system.") % {"name": name})
     addresses = resolve(name, port, lookup=lookup)
     if not addresses and must_resolve:
-        raise UnsafeURL(f"{name} does not resolve to an address from here.")
+        raise UnsafeURL(_("%(name)s does not resolve to an address from here.") % {"name": name})
     for address in addresses:
         reason = why_unsafe(address)
         if reason:
-            raise UnsafeURL(f"{name} points at {reason} ({address}); only public SAP hosts may be called.")
+            raise UnsafeURL(
+                _("%(name)s points at %(reason)s (%(address)s); only public SAP hosts may be called.")
+                % {"name": name, "reason": reason, "address": address}
+            )
     return Destination(name, port, addresses)
 
 
@@ -188,7 +192,7 @@ def check_host(value: str) -> str:
     if not text:
         return text
     if "/" in text or "@" in text:
-        raise UnsafeURL("Enter only the host name (and port), without https:// or a path.")
+        raise UnsafeURL(_("Enter only the host name (and port), without https:// or a path."))
     host, port = _split(f"https://{text}")
     if ":" not in text.strip("[]").rsplit("]", 1)[-1] and host_is_allowed(host, None):
         return text  # an allow-listed name typed without a port: shown on sheets, never called from here

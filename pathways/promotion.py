@@ -12,6 +12,8 @@ import hmac
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from pathways import catalog
@@ -43,9 +45,9 @@ class Change:
 
 # The target's own landscape secrets, which a copy never touches: vault name → what the page calls it.
 LANDSCAPE_SECRETS = {
-    "cpi_secret": "CPI API key secret",
-    "cf_password": "Cloud Foundry password",
-    "sm_secret": "Service Manager key secret",
+    "cpi_secret": gettext_lazy("CPI API key secret"),
+    "cf_password": gettext_lazy("Cloud Foundry password"),
+    "sm_secret": gettext_lazy("Service Manager key secret"),
 }
 
 
@@ -61,14 +63,26 @@ class Promotion:
     def summary(self, source: Landscape, target: Landscape) -> str:
         count = len(self.changes)
         sentences = [
-            f"Copied {count} setting{'s' if count != 1 else ''} from {source.name} to {target.name}."
+            _("Copied %(count)s setting%(value)s from %(name)s to %(name2)s.")
+            % {"count": count, "value": "s" if count != 1 else "", "name": source.name, "name2": target.name}
         ]
         if self.entered:
-            sentences.append(f"Stored the secrets you entered: {', '.join(self.entered)}.")
+            sentences.append(
+                _("Stored the secrets you entered: %(join)s.") % {"join": ", ".join(map(str, self.entered))}
+            )
         if self.kept:
-            sentences.append(f"{target.name} kept its own {', '.join(self.kept)}.")
+            sentences.append(
+                _("%(name)s kept its own %(join)s.")
+                % {
+                    "name": target.name,
+                    "join": ", ".join(map(str, self.kept)),
+                }
+            )
         if self.missing:
-            sentences.append(f"{target.name} has no {', '.join(self.missing)} yet: enter it before an apply.")
+            sentences.append(
+                _("%(name)s has no %(join)s yet: enter it before an apply.")
+                % {"name": target.name, "join": ", ".join(map(str, self.missing))}
+            )
         return " ".join(sentences)
 
 
@@ -97,7 +111,7 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
         before, after = str(getattr(target, name)), str(exported[name])
         if before != after:
             changes.append(
-                Change("landscape", name, LandscapeForm.base_fields[name].label or name, before, after)
+                Change("landscape", name, str(LandscapeForm.base_fields[name].label or name), before, after)
             )
     targets = {p.key: p for p in target.pathways.all()}
     for key, entry in exported["pathways"].items():
@@ -108,8 +122,8 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
                     key,
                     METHOD_FIELD,
                     "Method",
-                    pathway.get_method_display(),
-                    catalog.METHOD_LABELS[entry["method"]],
+                    str(pathway.get_method_display()),
+                    str(catalog.METHOD_LABELS[entry["method"]]),
                 )
             )
         fields = spec.all_fields()
@@ -124,7 +138,7 @@ def planned_changes(source: Landscape, target: Landscape) -> list[Change]:
                     Change(
                         key,
                         name,
-                        fields[name].label,
+                        str(fields[name].label),
                         shown if shown and pathway.draft.get(name) else str(pathway.draft.get(name, "")),
                         shown if shown and value else str(value),
                     )
@@ -141,7 +155,7 @@ def promote(
     Returns what was done. Raises PromotionProblem (nothing changed) when the target's form refuses.
     """
     if source.pk == target.pk:
-        raise PromotionProblem({"target": ["Choose another landscape than the source."]})
+        raise PromotionProblem({"target": [_("Choose another landscape than the source.")]})
     secrets = secrets or {}
     changes = planned_changes(source, target)
     exported = export_landscape(source)
@@ -193,7 +207,8 @@ def promote(
             changes={f"{c.where}.{c.field}": [c.before, c.after] for c in changes}
             | {name: ["", ""] for name in stored},
             secret_fields=set(stored),
-            note=f"Configuration copied from {source.name} ({source.get_tier_display()})",
+            note=_("Configuration copied from %(name)s (%(get_tier_display)s)")
+            % {"name": source.name, "get_tier_display": source.get_tier_display()},
         )
     return Promotion(changes, entered, kept, missing)
 
@@ -201,7 +216,7 @@ def promote(
 def _save(pathway, name: str, value: str, user) -> None:
     result = pathway.save_field(name, value, seen_version=pathway.version, user=user, force=True)
     if isinstance(result, Conflict):  # force=True never conflicts; guard against a changed contract
-        raise PromotionProblem({pathway.key: [f"{name} changed meanwhile; try again."]})
+        raise PromotionProblem({pathway.key: [_("%(name)s changed meanwhile; try again.") % {"name": name}]})
 
 
 @sensitive_variables("source_value", "target_value")
@@ -210,7 +225,7 @@ def compare_secrets(source_secret, target_secret) -> str:
     if target_secret is None:
         return "missing"
     if source_secret is None:
-        return "target only"
+        return _("target only")
     source_value, target_value = source_secret.reveal(), target_secret.reveal()
     return "same" if hmac.compare_digest(source_value.encode(), target_value.encode()) else "differs"
 

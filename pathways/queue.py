@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
+
 from pathways.errors import Refused
 
 if TYPE_CHECKING:
@@ -12,17 +14,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-QUEUE_UNAVAILABLE = "the job queue is unavailable; nothing was changed — try again"
-QUEUE_HINT = "Check that the broker (Redis or the local queue folder) is running, then start again."
+QUEUE_UNAVAILABLE = gettext_lazy("the job queue is unavailable; nothing was changed — try again")
+QUEUE_HINT = gettext_lazy(
+    "Check that the broker (Redis or the local queue folder) is running, then start again."
+)
 
 
 class QueueUnavailable(Refused):
     """The broker did not take the task; the message says so for the page, the hint what to check."""
 
-    hint = QUEUE_HINT
-
     def __init__(self) -> None:
-        super().__init__(QUEUE_UNAVAILABLE, code="queue_unavailable")
+        super().__init__(str(QUEUE_UNAVAILABLE), code="queue_unavailable")
+        self.hint = str(QUEUE_HINT)
 
 
 def publish(task: Task, *args: object) -> str:

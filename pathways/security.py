@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 
 class SecurityHeadersMiddleware:
@@ -47,6 +48,6 @@ def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs
     AuditEvent.record(
         user=None,
         action="login.locked_out",
-        note=f"sign-in locked for {username or 'an unknown account'} "
-        f"from {ip_address or 'an unknown address'} after too many wrong passwords",
+        note=_("sign-in locked for %(value)s from %(value2)s after too many wrong passwords")
+        % {"value": username or "an unknown account", "value2": ip_address or "an unknown address"},
     )

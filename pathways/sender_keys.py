@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways import certs, shapes
 from pathways.errors import Refused
@@ -53,11 +54,15 @@ def generate(
     """A new key (kept encrypted in the vault) and its CSR; a previous unsent key is replaced."""
     if not applies_to(pathway):
         raise SenderKeyError(
-            "Generation is for a sender that logs on with its own certificate (External "
-            "Certificate); choose that in the wizard first."
+            _(
+                "Generation is for a sender that logs on with its own certificate (External "
+                "Certificate); choose that in the wizard first."
+            )
         )
     if algorithm not in dict(ALGORITHMS):
-        raise SenderKeyError(f"Choose a key type among {', '.join(label for _, label in ALGORITHMS)}.")
+        raise SenderKeyError(
+            _("Choose a key type among %(join)s.") % {"join": ", ".join((label for _, label in ALGORITHMS))}
+        )
     try:
         made = certs.generate_key_and_csr(subject, algorithm, subject_alt_names)
         info = certs.parse_csr(made.csr_pem)
@@ -75,7 +80,8 @@ def generate(
         pathway_key=pathway.key,
         changes={PRIVATE_KEY: ["", "generated"]},
         secret_fields={PRIVATE_KEY},
-        note=f"{made.private_key.key_description} key and CSR for {info.subject} made locally",
+        note=_("%(key_description)s key and CSR for %(subject)s made locally")
+        % {"key_description": made.private_key.key_description, "subject": info.subject},
     )
     return info
 
@@ -118,24 +124,34 @@ def state(pathway: Pathway) -> SenderKeyState:
 def pkcs12_once(pathway: Pathway, passphrase: str, confirmation: str, user=None) -> bytes:
     """Key + CA-signed chain as PKCS#12 under `passphrase`; afterwards the key is deleted from the vault."""
     if len(passphrase) < MIN_PASSPHRASE:
-        raise SenderKeyError(f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.")
+        raise SenderKeyError(
+            _("Choose a passphrase of at least %(min_passphrase)s characters.")
+            % {"min_passphrase": MIN_PASSPHRASE}
+        )
     if passphrase != confirmation:
-        raise SenderKeyError("The two passphrases differ; type the same passphrase twice.")
+        raise SenderKeyError(_("The two passphrases differ; type the same passphrase twice."))
     if pathway.secret(DOWNLOADED) is not None and pathway.secret(PRIVATE_KEY) is None:
-        raise SenderKeyError("The key was already downloaded once and is no longer kept; generate a new one.")
+        raise SenderKeyError(
+            _("The key was already downloaded once and is no longer kept; generate a new one.")
+        )
     key = _key(pathway)
     if key is None:
-        raise SenderKeyError("There is no generated key to download; generate a key and CSR first.")
+        raise SenderKeyError(_("There is no generated key to download; generate a key and CSR first."))
     chain = _signed_chain(pathway)
     if chain is None:
         raise SenderKeyError(
-            "Upload the certificate your CA issued for the CSR into the certificate field "
-            "first; the PKCS#12 file holds it together with the key."
+            _(
+                "Upload the certificate your CA issued for the CSR into the certificate field first; "
+                "the PKCS#12 file holds it together with the key."
+            )
         )
     if not certs.key_matches_certificate(key, chain.leaf):
         raise SenderKeyError(
-            f"The uploaded certificate {chain.leaf.label()} was not issued for this key's CSR; "
-            "upload the certificate issued for the CSR shown here."
+            _(
+                "The uploaded certificate %(label)s was not issued for this key's CSR; upload the "
+                "certificate issued for the CSR shown here."
+            )
+            % {"label": chain.leaf.label()}
         )
     try:
         data = certs.export_pkcs12(key, chain, passphrase, friendly_name=chain.leaf.subject)
@@ -156,7 +172,7 @@ def pkcs12_once(pathway: Pathway, passphrase: str, confirmation: str, user=None)
         pathway_key=pathway.key,
         changes={PRIVATE_KEY: ["held", "deleted"]},
         secret_fields={PRIVATE_KEY},
-        note=f"key and certificate {chain.leaf.fingerprint_sha256[:23]}… downloaded once as "
-        "PKCS#12; the key was deleted",
+        note=_("key and certificate %(value)s… downloaded once as PKCS#12; the key was deleted")
+        % {"value": chain.leaf.fingerprint_sha256[:23]},
     )
     return data

@@ -11,12 +11,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pathways import expiry
 
 DAY = timedelta(days=1)
 WIDTH, LEFT, ROW, TOP = 720, 190, 26, 30
 PAST_DAYS = 30
+LABEL_GAP = 34  # user units a threshold label ("30 d" at 12px) needs beside the one before it
+LABEL_LINE = 14  # the height of one line of threshold labels
+
+
+def label_lines(xs: list[float]) -> list[int]:
+    """For labels centred at `xs` (ascending), the line each goes on: the first line that has room for it."""
+    ends: list[float] = []  # per line: the x up to which it is taken
+    lines = []
+    for x in xs:
+        line = next((i for i, end in enumerate(ends) if x - end >= LABEL_GAP), len(ends))
+        if line == len(ends):
+            ends.append(x)
+        else:
+            ends[line] = x
+        lines.append(line)
+    return lines
 
 
 def days_left(not_after: datetime | None, now: datetime | None = None) -> int | None:
@@ -46,7 +64,13 @@ def pathway_certificates(pathway) -> list[Certificate]:
     ]
 
 
-COLOURS = {"expired": "#8b1116", "critical": "#b42318", "expiring": "#8a5a00", "ok": "#14532d"}
+# Fiori semantic colours of the Horizon theme (negative, critical, positive).
+COLOURS = {
+    "expired": "var(--sapNegativeColor)",
+    "critical": "var(--sapNegativeColor)",
+    "expiring": "var(--sapCriticalColor)",
+    "ok": "var(--sapPositiveColor)",
+}
 
 
 def svg_geometry(
@@ -86,12 +110,21 @@ def svg_geometry(
                 "text_y": TOP + index * ROW + 13,
             }
         )
-    height = TOP + max(len(certificates), 1) * ROW + 24
-    axis_bottom = height - 20
-    marks = [{"x": x(now), "label": "today", "dashed": False, "label_y": height - 6}]
-    marks += [
-        {"x": x(now + days * DAY), "label": f"{days} d", "dashed": True, "label_y": 12}
+    thresholds = [
+        {"x": x(now + days * DAY), "label": _("%(days)s d") % {"days": days}}
         for days in sorted({*expiry.thresholds(), landscape_threshold})
+    ]
+    lines = label_lines([mark["x"] for mark in thresholds])
+    shift = (max(lines, default=0)) * LABEL_LINE
+    for bar in bars:
+        bar["y"] += shift
+        bar["text_y"] += shift
+    height = TOP + shift + max(len(certificates), 1) * ROW + 24
+    axis_bottom = height - 20
+    marks = [{"x": x(now), "label": _("today"), "dashed": False, "label_y": height - 6, "top": 16 + shift}]
+    marks += [
+        {**mark, "dashed": True, "label_y": 12 + line * LABEL_LINE, "top": 16 + line * LABEL_LINE}
+        for mark, line in zip(thresholds, lines, strict=True)
     ]
     return {
         "bars": bars,
@@ -105,13 +138,23 @@ def svg_geometry(
     }
 
 
-def activity(landscape, limit: int = 30) -> list[dict]:
-    """Runs and audit events of the landscape, newest first, merged into one list of entries."""
-    runs = list(
-        landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")[:limit]
-    )
-    events = list(landscape.audit_events.order_by("-at", "-id")[:limit])
-    entries = [{"at": run.created_at, "kind": "run", "run": run} for run in runs]
-    entries += [{"at": event.at, "kind": "event", "event": event} for event in events]
+# The timeline's filter by kind of entry: what runs did, or what people changed (the audit trail).
+ACTIVITY_KINDS = (("run", gettext_lazy("Runs")), ("event", gettext_lazy("Changes")))
+
+
+def activity(landscape, limit: int = 30, pathway: str = "", kind: str = "") -> list[dict]:
+    """Runs and audit events of the landscape, newest first, merged into one list of entries; `pathway` (a
+    pathway key) and `kind` ("run" or "event") narrow it, empty keeps everything.
+    """
+    runs = landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")
+    events = landscape.audit_events.order_by("-at", "-id")
+    if pathway:
+        runs = runs.filter(pathway__key=pathway)
+        events = events.filter(pathway_key=pathway)
+    entries = []
+    if kind in ("", "run"):
+        entries += [{"at": run.created_at, "kind": "run", "run": run} for run in runs[:limit]]
+    if kind in ("", "event"):
+        entries += [{"at": event.at, "kind": "event", "event": event} for event in events[:limit]]
     entries.sort(key=lambda entry: entry["at"], reverse=True)
     return entries[:limit]

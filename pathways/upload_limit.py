@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from pathways.errors import Refused
 
@@ -51,7 +52,9 @@ def read_file(upload: UploadedFile) -> bytes:
     limit = file_limit()
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise FileTooLarge(f"The file is larger than {limit // 1024} kB; this is not a certificate.")
+        raise FileTooLarge(
+            _("The file is larger than %(value)s kB; this is not a certificate.") % {"value": limit // 1024}
+        )
     return data
 
 
@@ -61,7 +64,9 @@ def _refusal(text: str, status: int) -> HttpResponse:
 
 def _too_large(limit: int) -> HttpResponse:
     return _refusal(
-        f"The request is larger than {limit // 1024} kB; certificates and keys are much smaller.", 413
+        _("The request is larger than %(value)s kB; certificates and keys are much smaller.")
+        % {"value": limit // 1024},
+        413,
     )
 
 
@@ -73,7 +78,7 @@ def _read_chunked(request: HttpRequest, limit: int) -> HttpResponse | None:
     """Reads a decoded chunked body up to the limit and hands it on with a length; a refusal otherwise."""
     environ = request.META
     if not environ.get("wsgi.input_terminated"):
-        return _refusal("Send the request with a Content-Length header.", 411)
+        return _refusal(_("Send the request with a Content-Length header."), 411)
     source = environ["wsgi.input"]
     body = bytearray()
     while len(body) <= limit:
@@ -98,7 +103,7 @@ class UploadLimitMiddleware:
         try:
             length = int(header or 0)
         except ValueError:
-            return _refusal("The request's Content-Length is not a number.", 400)
+            return _refusal(_("The request's Content-Length is not a number."), 400)
         if length > limit:
             return _too_large(limit)
         if not header and _is_chunked(request):

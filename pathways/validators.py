@@ -6,6 +6,7 @@ Forms, the autosaving wizard and `manage.py landscape import` all validate throu
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 NAME_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 RESERVED_ALIASES = ("hcicertificate", "hcimsgcertificate")
@@ -16,31 +17,40 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufe
 def _name(value: str, what: str, limit: int) -> str:
     value = value.strip()
     if not value:
-        raise ValidationError(f"Enter a {what}.")
+        raise ValidationError(_("Enter a %(what)s.") % {"what": what})
     if len(value) > limit:
-        raise ValidationError(f"A {what} has at most {limit} characters; this one has {len(value)}.")
+        raise ValidationError(
+            _("A %(what)s has at most %(limit)s characters; this one has %(len)s.")
+            % {"what": what, "limit": limit, "len": len(value)}
+        )
     bad = sorted({c for c in value if not NAME_CHARS.match(c)})
     if bad:
         shown = " ".join(repr(c) for c in bad[:5])
-        raise ValidationError(f"A {what} may contain only letters, digits, '.', '_' and '-'; remove {shown}.")
+        raise ValidationError(
+            _("A %(what)s may contain only letters, digits, '.', '_' and '-'; remove %(shown)s.")
+            % {"what": what, "shown": shown}
+        )
     return value
 
 
 def btp_name(value: str) -> str:
-    return _name(value, "BTP instance or key name", 32)
+    return _name(value, _("BTP instance or key name"), 32)
 
 
 def artifact_name(value: str) -> str:
-    return _name(value, "credential name", 150)
+    return _name(value, _("credential name"), 150)
 
 
 def alias(value: str) -> str:
-    value = _name(value, "keystore alias", 250)
+    value = _name(value, _("keystore alias"), 250)
     lower = value.lower()
     if lower.startswith("hcicertificate") or lower == "hcimsgcertificate" or lower.startswith("sap_"):
         raise ValidationError(
-            f"'{value}' is reserved for SAP's own keys (hcicertificate*, hcimsgcertificate, sap_*); "
-            "choose another alias."
+            _(
+                "'%(value)s' is reserved for SAP's own keys (hcicertificate*, hcimsgcertificate, "
+                "sap_*); choose another alias."
+            )
+            % {"value": value}
         )
     return value
 
@@ -48,10 +58,12 @@ def alias(value: str) -> str:
 def roles(value: str) -> str:
     items = [r.strip() for r in value.split(",") if r.strip()]
     if not items:
-        raise ValidationError("Enter at least one role, e.g. ESBMessaging.send.")
+        raise ValidationError(_("Enter at least one role, e.g. ESBMessaging.send."))
     for role in items:
         if not NAME_CHARS.match(role):
-            raise ValidationError(f"'{role}' is not a role name: use letters, digits, '.', '_' and '-'.")
+            raise ValidationError(
+                _("'%(role)s' is not a role name: use letters, digits, '.', '_' and '-'.") % {"role": role}
+            )
     return ", ".join(items)
 
 
@@ -59,47 +71,61 @@ def _int_between(value: str, low: int, high: int, what: str) -> str:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ValidationError(f"Enter {what} as a whole number between {low} and {high}.")
+        raise ValidationError(
+            _("Enter %(what)s as a whole number between %(low)s and %(high)s.")
+            % {"what": what, "low": low, "high": high}
+        )
     if not low <= number <= high:
-        raise ValidationError(f"{what.capitalize()} must be between {low} and {high}; {number} is not.")
+        raise ValidationError(
+            _("%(capitalize)s must be between %(low)s and %(high)s; %(number)s is not.")
+            % {"capitalize": what.capitalize(), "low": low, "high": high, "number": number}
+        )
     return str(number)
 
 
 def token_validity(value: str) -> str:
-    return _int_between(value, 3600, 86400, "the token validity in seconds")
+    return _int_between(value, 3600, 86400, _("the token validity in seconds"))
 
 
 def validity_days(value: str) -> str:
-    return _int_between(value, 1, 365, "the validity in days")
+    return _int_between(value, 1, 365, _("the validity in days"))
 
 
 def keypair_days(value: str) -> str:
-    return _int_between(value, 1, 3650, "the validity in days")
+    return _int_between(value, 1, 3650, _("the validity in days"))
 
 
 def _text(value: str, what: str, limit: int, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
-        raise ValidationError(f"Enter the {what}.")
+        raise ValidationError(_("Enter the %(what)s.") % {"what": what})
     if len(value) > limit:
-        raise ValidationError(f"The {what} has at most {limit} characters; this one has {len(value)}.")
+        raise ValidationError(
+            _("The %(what)s has at most %(limit)s characters; this one has %(len)s.")
+            % {"what": what, "limit": limit, "len": len(value)}
+        )
     if CONTROL.search(value):
         raise ValidationError(
-            f"The {what} contains a control or invisible character (tab, line break, text direction…); "
-            "remove it."
+            _(
+                "The %(what)s contains a control or invisible character (tab, line break, text "
+                "direction…); remove it."
+            )
+            % {"what": what}
         )
     return value
 
 
 def user(value: str) -> str:
-    return _text(value, "user name", 255)
+    return _text(value, _("user name"), 255)
 
 
 def password(value: str) -> str:
     if len(value) > 255:
-        raise ValidationError(f"CPI accepts passwords of at most 255 characters; this one has {len(value)}.")
+        raise ValidationError(
+            _("CPI accepts passwords of at most 255 characters; this one has %(len)s.") % {"len": len(value)}
+        )
     if not value:
-        raise ValidationError("Enter the password.")
+        raise ValidationError(_("Enter the password."))
     return value
 
 
@@ -114,12 +140,12 @@ def dn_value(value: str) -> str:
 def country(value: str) -> str:
     value = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", value):
-        raise ValidationError("Enter the country as two letters, e.g. DE.")
+        raise ValidationError(_("Enter the country as two letters, e.g. DE."))
     return value
 
 
 def landscape_name(value: str) -> str:
-    return _text(value, "landscape name", 80)
+    return _text(value, _("landscape name"), 80)
 
 
 def host_name(value: str) -> str:
@@ -128,10 +154,10 @@ def host_name(value: str) -> str:
         return value
     if "://" in value or "/" in value:
         raise ValidationError(
-            "Enter only the host name, e.g. my400000.s4hana.ondemand.com (no https://, no path)."
+            _("Enter only the host name, e.g. my400000.s4hana.ondemand.com (no https://, no path).")
         )
     if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?", value):
-        raise ValidationError(f"'{value}' is not a host name.")
+        raise ValidationError(_("'%(value)s' is not a host name.") % {"value": value})
     from pathways import netguard
 
     try:
@@ -144,9 +170,9 @@ def host_name(value: str) -> str:
 def endpoint_path(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"/(http|cxf)/[A-Za-z0-9._~\-/*]+", value):
-        raise ValidationError("Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping.")
+        raise ValidationError(_("Enter the iFlow address under /http/ or /cxf/, e.g. /http/authwizard/ping."))
     if any(segment in (".", "..") for segment in value.split("/")):
-        raise ValidationError("The iFlow address may not contain '.' or '..' segments.")
+        raise ValidationError(_("The iFlow address may not contain '.' or '..' segments."))
     return value
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways import certs, shapes
 from pathways.engine.connect import Connection
@@ -46,13 +47,13 @@ def keypair_alias(pathway: Pathway) -> str:
     shape = shapes.of(pathway)
     if not shape.has_keystore_key_pair:
         raise EngineError(
-            "Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair",
+            _("Only a CPI → S/4HANA or CPI → SSCv2 pathway with a client certificate has a CPI key pair"),
             code="no_key_pair",
         )
     rotation = signing_rotation(pathway)
     alias = rotation.new["alias"] if rotation is not None else shape.keystore_alias(pathway)
     if not alias:
-        raise EngineError("The pathway has no keystore alias yet", code="not_applied")
+        raise EngineError(_("The pathway has no keystore alias yet"), code="not_applied")
     return alias
 
 
@@ -77,23 +78,24 @@ def execute_csr(run: Run, recorder: Recorder, connection: Connection) -> str:
     assert pathway is not None
     alias = keypair_alias(pathway)
     run.plan_steps(1)
-    with recorder.step(f"Download the signing request of {alias}") as outcome:
+    with recorder.step(_("Download the signing request of %(alias)s") % {"alias": alias}) as outcome:
         if connection.cpi.get_keystore_entry(alias) is None:
             raise EngineError(
-                f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
+                _("There is no key pair %(alias)s in the CPI keystore; apply the pathway first")
+                % {"alias": alias},
                 code="not_applied",
             )
         pem = connection.cpi.download_csr(alias)
-        outcome.message = "signing request read"
+        outcome.message = _("signing request read")
     run.result = {**run.result, "csr": pem, "alias": alias}
     AuditEvent.record(
         user=run.requested_by,
         action="certificate.csr",
         landscape=pathway.landscape,
         pathway_key=pathway.key,
-        note=f"signing request of the CPI key pair {alias} downloaded",
+        note=_("signing request of the CPI key pair %(alias)s downloaded") % {"alias": alias},
     )
-    return f"The signing request of {alias} is ready to download"
+    return _("The signing request of %(alias)s is ready to download") % {"alias": alias}
 
 
 def check_signed_chain(
@@ -108,14 +110,17 @@ def check_signed_chain(
     leaf = certs.certificate_object(parsed.leaf)
     if current.public_key().public_bytes(*_spki()) != leaf.public_key().public_bytes(*_spki()):
         raise ChainRefused(
-            f"The certificate {parsed.leaf.label()} was not issued for this key pair's signing "
-            "request (its public key differs); upload the certificate your CA issued for the CSR."
+            _(
+                "The certificate %(label)s was not issued for this key pair's signing request (its "
+                "public key differs); upload the certificate your CA issued for the CSR."
+            )
+            % {"label": parsed.leaf.label()}
         )
     findings = certs.check_certificates(parsed, certs.Purpose.SERVER_TRUST, now=now or timezone.now())
     findings = [f for f in findings if f.code not in ("one_certificate_per_alias", "server_leaf_trusted")]
     errors = [f.message for f in findings if f.is_error]
     if parsed.order == certs.ChainOrder.NOT_ONE_CHAIN:
-        errors.append("These certificates do not form one chain: each must be issued by the next.")
+        errors.append(_("These certificates do not form one chain: each must be issued by the next."))
     if errors:
         raise ChainRefused(" ".join(errors))
     return parsed
@@ -146,15 +151,17 @@ def execute_chain(run: Run, recorder: Recorder, connection: Connection) -> str:
     pathway = run.pathway
     assert pathway is not None
     run.plan_steps(1)
-    with recorder.step("Import the CA-signed chain onto the key pair") as outcome:
+    with recorder.step(_("Import the CA-signed chain onto the key pair")) as outcome:
         try:
             facts = upload_signed_chain(
                 pathway, run.result["chain"], user=run.requested_by, connection=connection
             )
         except ChainRefused as refused:
             raise EngineError(str(refused), code="chain_refused") from refused
-        outcome.message = f"chain on {facts['alias']}"
-    return f"The CA-signed chain is on {facts['alias']}; hand its certificate over again."
+        outcome.message = _("chain on %(alias)s") % {"alias": facts["alias"]}
+    return _("The CA-signed chain is on %(alias)s; hand its certificate over again.") % {
+        "alias": facts["alias"]
+    }
 
 
 def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connection: Connection) -> dict:
@@ -163,7 +170,8 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
     cpi = connection.cpi
     if cpi.get_keystore_entry(alias) is None:
         raise EngineError(
-            f"There is no key pair {alias} in the CPI keystore; apply the pathway first",
+            _("There is no key pair %(alias)s in the CPI keystore; apply the pathway first")
+            % {"alias": alias},
             code="not_applied",
         )
     parsed = check_signed_chain(text, cpi.download_certificate(alias))
@@ -185,7 +193,7 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
             landscape=pathway.landscape,
             pathway_key=pathway.key,
             changes={"fingerprint": [rotation.old.get("fingerprint"), parsed.leaf.fingerprint_sha256]},
-            note=f"CA-signed chain imported onto the rotation's new key pair {alias}",
+            note=_("CA-signed chain imported onto the rotation's new key pair %(alias)s") % {"alias": alias},
         )
         return new
     store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
@@ -204,6 +212,6 @@ def upload_signed_chain(pathway: Pathway, text: str, user: Actor | None, connect
         landscape=pathway.landscape,
         pathway_key=pathway.key,
         changes={"fingerprint": [before, parsed.leaf.fingerprint_sha256]},
-        note=f"CA-signed chain imported onto {alias}",
+        note=_("CA-signed chain imported onto %(alias)s") % {"alias": alias},
     )
     return applied

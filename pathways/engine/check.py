@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from django.utils.translation import gettext as _
+
 from pathways.engine.connect import Connection
 from pathways.errors import EngineError
 from pathways.sap.cpi import ROLE_CREDENTIALS, ROLE_READ, ROLE_SECURITY_MATERIAL
@@ -38,10 +40,10 @@ class Group:
 
 def groups(connection: Connection) -> list[Group]:
     return [
-        Group("CPI API key: token and roles", lambda: _cpi(connection)),
-        Group("Cloud Foundry: login and Space Developer", lambda: _cloud_foundry(connection)),
-        Group("Cloud Foundry: plan it-rt/integration-flow", lambda: _plan(connection)),
-        Group("CPI runtime host answers", lambda: _runtime(connection)),
+        Group(_("CPI API key: token and roles"), lambda: _cpi(connection)),
+        Group(_("Cloud Foundry: login and Space Developer"), lambda: _cloud_foundry(connection)),
+        Group(_("Cloud Foundry: plan it-rt/integration-flow"), lambda: _plan(connection)),
+        Group(_("CPI runtime host answers"), lambda: _runtime(connection)),
     ]
 
 
@@ -49,20 +51,35 @@ def _cpi(connection: Connection) -> list[Finding]:
     try:
         token = connection.tokens.for_key(connection.cpi.key)
     except (SapError, EngineError) as error:
-        return [Finding("cpi_token", MISSING, f"No token for the CPI API key: {error}")] + [
-            Finding(f"cpi_role_{role}", MISSING, f"Role {role} cannot be checked without a token")
+        return [
+            Finding("cpi_token", MISSING, _("No token for the CPI API key: %(error)s") % {"error": error})
+        ] + [
+            Finding(
+                f"cpi_role_{role}",
+                MISSING,
+                _("Role %(role)s cannot be checked without a token") % {"role": role},
+            )
             for role in CPI_ROLES
         ]
-    findings = [Finding("cpi_token", OK, f"The CPI API key obtained a token (valid {token.expires_in} s)")]
+    findings = [
+        Finding(
+            "cpi_token",
+            OK,
+            _("The CPI API key obtained a token (valid %(expires_in)s s)") % {"expires_in": token.expires_in},
+        )
+    ]
     for role in CPI_ROLES:
         if token.has_role(role):
-            findings.append(Finding(f"cpi_role_{role}", OK, f"The API key has the role {role}"))
+            findings.append(
+                Finding(f"cpi_role_{role}", OK, _("The API key has the role %(role)s") % {"role": role})
+            )
         else:
             findings.append(
                 Finding(
                     f"cpi_role_{role}",
                     MISSING,
-                    f"The API key lacks the role {role}; add it to the api-plan instance",
+                    _("The API key lacks the role %(role)s; add it to the api-plan instance")
+                    % {"role": role},
                 )
             )
     return findings
@@ -75,9 +92,13 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
     except (SapError, EngineError) as error:
         return [
             Finding("cf_login", MISSING, str(error)),
-            Finding("cf_space_developer", MISSING, "Space Developer cannot be checked without a login"),
+            Finding("cf_space_developer", MISSING, _("Space Developer cannot be checked without a login")),
         ]
-    findings = [Finding("cf_login", OK, f"Cloud Foundry login as {landscape.cf_user} works")]
+    findings = [
+        Finding(
+            "cf_login", OK, _("Cloud Foundry login as %(cf_user)s works") % {"cf_user": landscape.cf_user}
+        )
+    ]
     try:
         space = connection.space()
         developer = connection.cf.is_space_developer(space)
@@ -88,7 +109,8 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
             Finding(
                 "cf_space_developer",
                 OK,
-                f"{landscape.cf_user} is a Space Developer in {landscape.cf_org}/{space.name}",
+                _("%(cf_user)s is a Space Developer in %(cf_org)s/%(name)s")
+                % {"cf_user": landscape.cf_user, "cf_org": landscape.cf_org, "name": space.name},
             )
         )
     else:
@@ -96,8 +118,8 @@ def _cloud_foundry(connection: Connection) -> list[Finding]:
             Finding(
                 "cf_space_developer",
                 MISSING,
-                f"{landscape.cf_user} is not a Space Developer in {space.name}; ask a space "
-                f"manager to add the role",
+                _("%(cf_user)s is not a Space Developer in %(name)s; ask a space manager to add the role")
+                % {"cf_user": landscape.cf_user, "name": space.name},
             )
         )
     return findings
@@ -108,17 +130,26 @@ def _plan(connection: Connection) -> list[Finding]:
         connection.integration_flow_plan_guid()
     except (SapError, EngineError) as error:
         return [Finding("it_rt_plan", MISSING, str(error))]
-    return [Finding("it_rt_plan", OK, "The plan it-rt/integration-flow is available")]
+    return [Finding("it_rt_plan", OK, _("The plan it-rt/integration-flow is available"))]
 
 
 def _runtime(connection: Connection) -> list[Finding]:
     landscape = connection.landscape
     if not landscape.runtime_url:
-        return [Finding("runtime", MISSING, "The landscape has no runtime URL")]
+        return [Finding("runtime", MISSING, _("The landscape has no runtime URL"))]
     url = endpoint_url(landscape.runtime_url, landscape.endpoint_path or "/")
     try:
-        response = connection.http.request("GET", url, service="The CPI runtime")
+        response = connection.http.request("GET", url, service=_("The CPI runtime"))
     except (SapError, EngineError) as error:
-        return [Finding("runtime", MISSING, f"The runtime host does not answer: {error}")]
+        return [
+            Finding("runtime", MISSING, _("The runtime host does not answer: %(error)s") % {"error": error})
+        ]
     response.close()
-    return [Finding("runtime", OK, f"The runtime host answers ({url} → HTTP {response.status_code})")]
+    return [
+        Finding(
+            "runtime",
+            OK,
+            _("The runtime host answers (%(url)s → HTTP %(status_code)s)")
+            % {"url": url, "status_code": response.status_code},
+        )
+    ]

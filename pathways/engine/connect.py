@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from pathways import netguard
 from pathways.engine.shared import cpi_throttle, shared_tokens
@@ -61,7 +62,9 @@ def guard_destination(url: str) -> bool:
     try:
         netguard.check_url(url, lookup=False)
     except netguard.UnsafeURL as error:
-        raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
+        raise SapError(
+            _("The address is not allowed: %(error)s") % {"error": error}, code="unsafe_url"
+        ) from error
     return True
 
 
@@ -70,7 +73,9 @@ def guarded_addresses(host: str, port: int) -> list[str]:
     try:
         return netguard.connect_addresses(host, port)
     except netguard.UnsafeURL as error:
-        raise SapError(f"The address is not allowed: {error}", code="unsafe_url") from error
+        raise SapError(
+            _("The address is not allowed: %(error)s") % {"error": error}, code="unsafe_url"
+        ) from error
 
 
 def landscape_secret(landscape: Landscape, name: str) -> str:
@@ -84,7 +89,7 @@ def cpi_api_key(landscape: Landscape) -> ServiceKey:
     """The landscape's `api`-plan key, with its secret (or private key) from the vault."""
     if not (landscape.cpi_api_url and landscape.cpi_token_url and landscape.cpi_client_id):
         raise EngineError(
-            "The landscape has no CPI API key yet; paste the api-plan service key in its settings",
+            _("The landscape has no CPI API key yet; paste the api-plan service key in its settings"),
             code="not_configured",
         )
     secret = landscape_secret(landscape, "cpi_secret")
@@ -98,7 +103,7 @@ def cpi_api_key(landscape: Landscape) -> ServiceKey:
         )
     if not secret:
         raise EngineError(
-            "The landscape's CPI client secret is not stored; enter it in the landscape settings",
+            _("The landscape's CPI client secret is not stored; enter it in the landscape settings"),
             code="not_configured",
         )
     return ServiceKey(
@@ -165,7 +170,7 @@ class Connection:
         landscape = self.landscape
         if not (landscape.cf_api_url and landscape.cf_user):
             raise EngineError(
-                "The landscape has no Cloud Foundry API address or user yet", code="not_configured"
+                _("The landscape has no Cloud Foundry API address or user yet"), code="not_configured"
             )
         return CloudFoundry(
             self.http,

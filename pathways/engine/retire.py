@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from pathways import shapes
 from pathways.errors import EngineError, Refused
@@ -58,7 +59,7 @@ def record_leftovers(pathway: Pathway, before: dict, work: Work) -> list[Leftove
         action="leftover.found",
         landscape=pathway.landscape,
         pathway_key=pathway.key,
-        note=f"{leftover.label} is no longer used by the pathway and is still live",
+        note=_("%(label)s is no longer used by the pathway and is still live") % {"label": leftover.label},
     )
     return [leftover]
 
@@ -98,14 +99,14 @@ def start_retire(leftover: LeftoverCredential, user: Actor | None) -> Run:
                 return run
             fresh.mark_live()
         if not fresh.mark_retiring(user):
-            raise RetireRefused(f"The {fresh.label} is already retired.")
+            raise RetireRefused(_("The %(label)s is already retired.") % {"label": fresh.label})
         run = start_run(pathway, RunKind.RETIRE, user, params={"leftover": fresh.pk})
         AuditEvent.record(
             user=user,
             action="leftover.retire",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"retirement of the {fresh.label} requested",
+            note=_("retirement of the %(label)s requested") % {"label": fresh.label},
         )
     return run
 
@@ -114,20 +115,21 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     """Delete the leftover named by the run through its shape; returns the run's message."""
     leftover = LeftoverCredential.objects.select_related("pathway__landscape").get(pk=run.result["leftover"])
     if leftover.state == LeftoverState.RETIRED:
-        return f"The {leftover.label} was already retired"
+        return _("The %(label)s was already retired") % {"label": leftover.label}
     shape = shapes.get(leftover.shape)
     in_use = shape.identity(leftover.pathway.applied or {})
     if in_use is not None and shape.same(in_use, leftover.facts):
-        leftover.mark_retired("in use again by the pathway; not deleted")
+        leftover.mark_retired(_("in use again by the pathway; not deleted"))
         raise EngineError(
-            f"The {leftover.label} is the pathway's current credential again; it was not deleted",
+            _("The %(label)s is the pathway's current credential again; it was not deleted")
+            % {"label": leftover.label},
             code="in_use",
         )
     try:
         message = shape.retire(connection, recorder, leftover.facts, leftover.pathway)
     except BaseException as error:
         leftover.mark_live(
-            error.message if isinstance(error, (SapError, EngineError)) else "the retire run failed"
+            error.message if isinstance(error, (SapError, EngineError)) else _("the retire run failed")
         )
         raise
     leftover.mark_retired(message)

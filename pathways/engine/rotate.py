@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pathways import certinspect, certs, shapes
 from pathways.engine import verify
@@ -102,7 +103,7 @@ def rotation_blocker(pathway: Pathway) -> str | None:
     if blocker:
         return blocker
     if open_rotation(pathway) is not None:
-        return "A rotation of this pathway is already under way; finish or retire it first."
+        return _("A rotation of this pathway is already under way; finish or retire it first.")
     return None
 
 
@@ -144,7 +145,10 @@ def _old_facts(pathway: Pathway) -> dict:
 
 def _check_new_certificate(pathway: Pathway, text: str) -> dict:
     if not text.strip():
-        raise RotationRefused(f"Upload the new {pathway.spec.other_system} client certificate first.")
+        raise RotationRefused(
+            _("Upload the new %(other_system)s client certificate first.")
+            % {"other_system": pathway.spec.other_system}
+        )
     inspection = certinspect.inspect_text(
         text,
         certs.Purpose.CLIENT_EXTERNAL,
@@ -189,7 +193,7 @@ def start_rotation(pathway: Pathway, user: Actor | None = None, new_certificate:
             action="rotation.start",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"rotation of {_label(rotation.old)} started",
+            note=_("rotation of %(label)s started") % {"label": _label(rotation.old)},
         )
     return run
 
@@ -202,7 +206,7 @@ def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
     settle(pathway)
     rotation = open_rotation(pathway)
     if rotation is None or rotation.state != RotationState.OVERLAP:
-        raise RotationRefused("There is no rotation waiting for retirement; start a rotation first.")
+        raise RotationRefused(_("There is no rotation waiting for retirement; start a rotation first."))
     blocker = shapes.of(pathway).retire_blocker(rotation)
     if blocker:
         raise RotationRefused(blocker)
@@ -214,18 +218,22 @@ def start_retire(pathway: Pathway, user: Actor | None = None) -> Run:
             action="rotation.confirm",
             landscape=pathway.landscape,
             pathway_key=pathway.key,
-            note=f"{pathway.spec.other_system} switched to {_label(rotation.new)}; retiring "
-            f"{_label(rotation.old)}",
+            note=_("%(other_system)s switched to %(label)s; retiring %(label2)s")
+            % {
+                "other_system": pathway.spec.other_system,
+                "label": _label(rotation.new),
+                "label2": _label(rotation.old),
+            },
         )
     return run
 
 
 def _label(facts: dict) -> str:
     if facts.get("key_name"):
-        return f"service key {facts['key_name']}"
+        return _("service key %(key_name)s") % {"key_name": facts["key_name"]}
     if facts.get("alias"):
-        return f"key pair {facts['alias']}"
-    return "the credential"
+        return _("key pair %(alias)s") % {"alias": facts["alias"]}
+    return _("the credential")
 
 
 # --- executing ---------------------------------------------------------------------------------------------
@@ -238,11 +246,11 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     pathway = rotation.pathway
     if phase not in (CREATE, RETIRE):
         raise EngineError(
-            "This rotate run does not say what to do; start the rotation again", code="no_phase"
+            _("This rotate run does not say what to do; start the rotation again"), code="no_phase"
         )
     rotation.open(RotationState.CREATING if phase == CREATE else RotationState.RETIRING)
     shape = shapes.of(pathway)
-    with recorder.step("Plan the rotation (overlap)") as outcome:
+    with recorder.step(_("Plan the rotation (overlap)")) as outcome:
         run.result["plan"] = plan_rotation(pathway)
         Run.objects.filter(pk=run.pk).update(result=run.result)
         outcome.message = "; ".join(f"{a['kind']} {a['target']}: {a['reason']}" for a in run.result["plan"])
@@ -254,7 +262,7 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
         text = (
             error.message
             if isinstance(error, (SapError, EngineError))
-            else f"internal error ({type(error).__name__})"
+            else _("internal error (%(name)s)") % {"name": type(error).__name__}
         )
         rotation.settle(text)
         raise
@@ -306,5 +314,5 @@ def finish(rotation: Rotation, pathway: Pathway) -> None:
         landscape=pathway.landscape,
         pathway_key=pathway.key,
         changes={"credential": [_label(rotation.old), _label(rotation.new)]},
-        note=f"{_label(rotation.old)} retired",
+        note=_("%(label)s retired") % {"label": _label(rotation.old)},
     )

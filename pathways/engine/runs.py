@@ -13,9 +13,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from pathways import gate, queue, redact, shapes
+from pathways import emails, gate, language, queue, redact, shapes
 from pathways import plan as planning
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
@@ -79,6 +80,7 @@ def start_run(
                 requested_by=user if user is not None and user.is_authenticated else None,
                 approval=ticket.approval,
                 result=dict(params or {}),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             gate.admitted(run, ticket, user)
     if refused is not None:
@@ -161,13 +163,13 @@ def mark_interrupted_runs() -> int:
     )
     for run in stale.select_related("pathway"):
         if not run.interrupt(
-            "The worker stopped answering during this run (restart or time-out).",
-            "Resume: a new apply looks up what exists and finishes the rest without duplicates.",
+            _("The worker stopped answering during this run (restart or time-out)."),
+            _("Resume: a new apply looks up what exists and finishes the rest without duplicates."),
         ):
             continue
         count += 1
         if run.pathway is not None and run.pathway.status == PathwayStatus.APPLYING:
-            run.pathway.mark_failed("The last apply was interrupted; resume it.")
+            run.pathway.mark_failed(_("The last apply was interrupted; resume it."))
     return count
 
 
@@ -242,45 +244,54 @@ def _error_message(error: BaseException) -> str:
     if isinstance(error, (SapError, EngineError)):
         return error.message
     if isinstance(error, SoftTimeLimitExceeded):
-        return "The run took longer than its time limit and was stopped"
-    return f"Internal error ({type(error).__name__}); see the worker log"
+        return _("The run took longer than its time limit and was stopped")
+    return _("Internal error (%(error)s); see the worker log") % {"error": type(error).__name__}
 
 
 def hint_for(error: BaseException) -> str:
     """What to do about a failure, in one sentence."""
     if isinstance(error, SoftTimeLimitExceeded):
-        return "Resume the apply: finished steps are found and kept."
+        return _("Resume the apply: finished steps are found and kept.")
     if isinstance(error, EngineError) and error.code == "gate":
-        return "Nothing was changed; settle what the message names, then start the run again."
+        return _("Nothing was changed; settle what the message names, then start the run again.")
     if not isinstance(error, (SapError, EngineError)):
-        return "This is a fault in AuthWizard; report it with the time of the run."
+        return _("This is a fault in AuthWizard; report it with the time of the run.")
     code, status = error.code or "", error.status
     if code in ("invalid_client", "unauthorized") or status == 401:
-        return "Check the landscape's credentials (CF user and password, CPI API key) and run again."
+        return _("Check the landscape's credentials (CF user and password, CPI API key) and run again.")
     if code == "role_missing":
-        return "Add the missing role template to the CPI api-plan instance, wait for it to apply, and resume."
+        return _(
+            "Add the missing role template to the CPI api-plan instance, wait for it to apply, and resume."
+        )
     if code == "not_space_developer" or status == 403:
-        return "Ask a space manager for the Space Developer role (or the missing role) and resume."
+        return _("Ask a space manager for the Space Developer role (or the missing role) and resume.")
     if code in ("tls", "unsafe_url"):
-        return "Check the landscape's addresses and CA bundle."
+        return _("Check the landscape's addresses and CA bundle.")
     if code in ("plan_problem", "draft_problem"):
-        return "Fix the draft as the message says, review the plan, then apply."
+        return _("Fix the draft as the message says, review the plan, then apply.")
     if code.startswith("runtime_"):
-        return "Check the iFlow is deployed with a sender role the instance grants, then verify again."
+        return _("Check the iFlow is deployed with a sender role the instance grants, then verify again.")
     if code == "fingerprint_mismatch":
-        return "Rotate the credential or apply again to hand over what is really deployed."
+        return _("Rotate the credential or apply again to hand over what is really deployed.")
     if error.retryable:
-        return "This is temporary; resume the apply — steps already done are not repeated."
-    return "Fix the cause named above, then resume the apply; steps already done are kept."
+        return _("This is temporary; resume the apply — steps already done are not repeated.")
+    return _("Fix the cause named above, then resume the apply; steps already done are kept.")
 
 
 def execute_run(run_id: int) -> None:
-    """The body of the Celery task: run a claimed run to its end, recording every step."""
+    """The body of the Celery task: run a claimed run to its end, recording every step.
+
+    Step texts, messages and hints are written in the language the run was started in."""
     run = claim(run_id)
     if run is None:
         found = Run.objects.filter(pk=run_id).values_list("state", flat=True).first()
         logger.info("run %s is %s; nothing to do", run_id, found or "gone")
         return
+    with translation.override(language.of_run(run)):
+        _execute(run)
+
+
+def _execute(run: Run) -> None:
     recorder = Recorder(run)
     connection = Connection(run.landscape, heartbeat=recorder.beat)
     recorder.connection = connection
@@ -318,6 +329,7 @@ def _fail(run: Run, error: BaseException, connection: Connection) -> None:
     if run.pathway_id and run.kind in (RunKind.APPLY, RunKind.VERIFY):
         Pathway.objects.get(pk=run.pathway_id).mark_failed(one_line(_error_message(error)))
     run.fail(_error_message(error), one_line(hint_for(error)), http_calls=connection.call_count)
+    emails.run_failed(run)
 
 
 def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
@@ -334,7 +346,12 @@ def _check(run: Run, recorder: Recorder, connection: Connection) -> None:
     ok = all(f.status == check.OK for f in findings)
     run.result = {"ok": ok, "checks": [f.as_dict() for f in findings]}
     absent = sum(f.status != check.OK for f in findings)
-    message = "Every check passed" if ok else f"{absent} of {len(findings)} checks found something missing"
+    message = (
+        _("Every check passed")
+        if ok
+        else _("%(absent)s of %(count)s checks found something missing")
+        % {"absent": absent, "count": len(findings)}
+    )
     _finish_run(run, RunState.SUCCEEDED if ok else RunState.FAILED, message, connection)
 
 
@@ -363,12 +380,20 @@ def _drift(run: Run, recorder: Recorder, connection: Connection) -> None:
     )
     run.plan_steps(max(len(pathways), 1))
     drifted = 0
-    with recorder.step("Read what the applied pathways left remotely") as outcome:
+    with recorder.step(_("Read what the applied pathways left remotely")) as outcome:
         findings = engine_drift.check_pathways(pathways)
         drifted = sum(bool(f["differences"]) for f in findings.values())
-        outcome.message = f"{len(findings)} checked, {drifted} drifted"
+        outcome.message = _("%(checked)s checked, %(drifted)s drifted") % {
+            "checked": len(findings),
+            "drifted": drifted,
+        }
     run.result = {"checked": len(findings), "drifted": drifted}
-    message = f"{len(findings)} pathway(s) checked; {drifted} drifted" if findings else "Nothing applied yet"
+    message = (
+        _("%(checked)s pathway(s) checked; %(drifted)s drifted")
+        % {"checked": len(findings), "drifted": drifted}
+        if findings
+        else _("Nothing applied yet")
+    )
     _finish_run(run, RunState.SUCCEEDED, message, connection)
 
 
@@ -376,7 +401,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     """Plan, apply, verify or retire one pathway; what is read, done and proven is the pathway's shape's."""
     pathway = run.pathway
     if pathway is None:
-        raise EngineError("This run has no pathway to work on", code="no_pathway")
+        raise EngineError(_("This run has no pathway to work on"), code="no_pathway")
     if run.kind == RunKind.RETIRE:
         from pathways.engine import retire
 
@@ -395,18 +420,20 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         problems = missing_and_invalid(pathway)
         if problems:
             raise EngineError(
-                "The draft needs attention before it can be applied: "
-                + "; ".join(
-                    f"{pathway.spec.label_of(name, pathway.method)}: {text}"
-                    for name, text in problems.items()
-                ),
+                _("The draft needs attention before it can be applied: %(problems)s")
+                % {
+                    "problems": "; ".join(
+                        f"{pathway.spec.label_of(name, pathway.method)}: {text}"
+                        for name, text in problems.items()
+                    )
+                },
                 code="draft_problem",
             )
         pathway.mark_applying()
-    with recorder.step("Read the remote state") as outcome:
+    with recorder.step(_("Read the remote state")) as outcome:
         remote = read_remote_state(connection, work)
         outcome.message = _describe_remote(remote)
-    with recorder.step("Plan") as outcome:
+    with recorder.step(_("Plan")) as outcome:
         actions_planned = planning.plan(pathway.key, pathway.method, work.desired, remote)
         run.result = {
             "plan": [action.as_dict() for action in actions_planned],
@@ -421,16 +448,23 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         else:
             run.plan_steps(recorder.index)
         changes = sum(action.changes_remote for action in actions_planned)
-        outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
+        outcome.message = _("%(change)s to change, %(keep)s to keep") % {
+            "change": changes,
+            "keep": len(actions_planned) - changes,
+        }
         if run.result["problems"] and run.kind == RunKind.APPLY:
             raise EngineError(
-                "The plan cannot be applied: " + "; ".join(run.result["problems"]), code="plan_problem"
+                _("The plan cannot be applied: %(problems)s")
+                % {"problems": "; ".join(run.result["problems"])},
+                code="plan_problem",
             )
     if run.kind == RunKind.PLAN:
         if run.result["problems"]:
-            message = "Planned, but the draft needs attention: " + "; ".join(run.result["problems"])
+            message = _("Planned, but the draft needs attention: %(problems)s") % {
+                "problems": "; ".join(run.result["problems"])
+            }
         else:
-            message = f"Planned: {outcome.message}"
+            message = _("Planned: %(summary)s") % {"summary": outcome.message}
         pathway.mark_planned(one_line(message))
         _finish_run(run, RunState.SUCCEEDED, message, connection)
         return
@@ -446,7 +480,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
         record_leftovers(pathway, before, work)
     elif not work.applied:
         raise EngineError(
-            "Nothing has been applied for this pathway with its drafted method yet; apply it first",
+            _("Nothing has been applied for this pathway with its drafted method yet; apply it first"),
             code="not_applied",
         )
     else:
@@ -457,9 +491,12 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             outcome.message = item.run()
     proof = findings.proven(pathway.method_spec.label)
     pathway.mark_verified(proof=proof, not_after=findings.certificate_not_after)
-    verb = "Applied and verified" if run.kind == RunKind.APPLY else "Verified"
+    done = _("Applied and verified") if run.kind == RunKind.APPLY else _("Verified")
     _finish_run(
-        run, RunState.SUCCEEDED, f"{verb} {pathway.spec.label} ({pathway.method}); {proof}", connection
+        run,
+        RunState.SUCCEEDED,
+        f"{done} {pathway.spec.label} ({str(pathway.method_spec.label).lower()}); {proof}",
+        connection,
     )
 
 
@@ -470,5 +507,5 @@ def _refresh_from_remote(connection: Connection, work: Work) -> None:
 
 
 def _describe_remote(remote: planning.RemoteState) -> str:
-    parts = [f"{label} {name} found" for label, name in remote.found()]
-    return "; ".join(parts) if parts else "nothing of this pathway exists yet"
+    parts = [_("%(what)s %(name)s found") % {"what": label, "name": name} for label, name in remote.found()]
+    return "; ".join(parts) if parts else _("nothing of this pathway exists yet")

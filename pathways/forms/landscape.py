@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pathways import netguard, validators
 from pathways.models import Landscape, Secret
@@ -34,7 +36,7 @@ def _check_key_urls(**urls: str) -> None:
         try:
             netguard.check_url(url)
         except netguard.UnsafeURL as error:
-            raise ValidationError(f"The key's '{name}': {error}")
+            raise ValidationError(_("The key's '%(name)s': %(error)s") % {"name": name, "error": error})
 
 
 class SecretTextarea(forms.Textarea):
@@ -53,26 +55,30 @@ def _https_urls(model_field: models.Field, **kwargs: Any) -> forms.Field | None:
 class LandscapeForm(forms.ModelForm):
     formfield_callback = _https_urls
     cpi_service_key = forms.CharField(
-        label="CPI API service key (plan api)",
+        label=gettext_lazy("CPI API service key (plan api)"),
         required=False,
         strip=True,
         widget=SecretTextarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="Paste the JSON of the it-rt service key of plan api, as the BTP cockpit shows it. "
-        "Leave empty to keep the stored key.",
+        help_text=gettext_lazy(
+            "Paste the JSON of the it-rt service key of plan api, as the BTP cockpit shows "
+            "it. Leave empty to keep the stored key."
+        ),
     )
     cf_password = forms.CharField(
-        label="Cloud Foundry password",
+        label=gettext_lazy("Cloud Foundry password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Leave empty to keep the stored password.",
+        help_text=gettext_lazy("Leave empty to keep the stored password."),
     )
     sm_service_key = forms.CharField(
-        label="Service Manager key (optional, read-only inventory)",
+        label=gettext_lazy("Service Manager key (optional, read-only inventory)"),
         required=False,
         widget=SecretTextarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
         help_text=(
-            "A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it."
+            gettext_lazy(
+                "A subaccount-audit or subaccount-admin binding of service-manager. Leave empty to keep it."
+            )
         ),
     )
 
@@ -97,23 +103,30 @@ class LandscapeForm(forms.ModelForm):
             "expiry_threshold_days",
         ]
         labels = {
-            "runtime_url": "CPI runtime URL",
-            "endpoint_path": "Endpoint that verification calls",
-            "cf_api_url": "Cloud Foundry API URL",
-            "cf_uaa_url": "Cloud Foundry UAA URL",
-            "cf_org": "Cloud Foundry org",
-            "cf_space": "Cloud Foundry space",
-            "cf_user": "Technical user (Space Developer)",
-            "ca_bundle": "Trusted CA bundle (optional)",
-            "s4_host": "S/4HANA host",
-            "ssc_host": "SSCv2 host",
-            "expiry_threshold_days": "Warn about expiring certificates (days)",
+            "name": gettext_lazy("Name"),
+            "tier": gettext_lazy("Tier"),
+            "runtime_url": gettext_lazy("CPI runtime URL"),
+            "endpoint_path": gettext_lazy("Endpoint that verification calls"),
+            "cf_api_url": gettext_lazy("Cloud Foundry API URL"),
+            "cf_uaa_url": gettext_lazy("Cloud Foundry UAA URL"),
+            "cf_org": gettext_lazy("Cloud Foundry org"),
+            "cf_space": gettext_lazy("Cloud Foundry space"),
+            "cf_user": gettext_lazy("Technical user (Space Developer)"),
+            "ca_bundle": gettext_lazy("Trusted CA bundle (optional)"),
+            "s4_host": gettext_lazy("S/4HANA host"),
+            "ssc_host": gettext_lazy("SSCv2 host"),
+            "expiry_threshold_days": gettext_lazy("Warn about expiring certificates (days)"),
         }
         help_texts = {
-            "runtime_url": "The url of an integration-flow key, e.g. https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com",
-            "endpoint_path": "An iFlow address under /http/ or /cxf/ that senders call.",
-            "cf_uaa_url": "Empty: derived from the API URL (api. → uaa.).",
-            "ca_bundle": "PEM certificates to trust besides public CAs, e.g. a corporate proxy's root.",
+            "runtime_url": gettext_lazy(
+                "The url of an integration-flow key, e.g. "
+                "https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com"
+            ),
+            "endpoint_path": gettext_lazy("An iFlow address under /http/ or /cxf/ that senders call."),
+            "cf_uaa_url": gettext_lazy("Empty: derived from the API URL (api. → uaa.)."),
+            "ca_bundle": gettext_lazy(
+                "PEM certificates to trust besides public CAs, e.g. a corporate proxy's root."
+            ),
         }
         widgets = {"ca_bundle": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})}
 
@@ -133,7 +146,9 @@ class LandscapeForm(forms.ModelForm):
                 if secret:
                     self.secret_status[name] = secret
         elif not self.is_bound:
-            self.fields["cpi_service_key"].help_text = "Paste the JSON of the it-rt service key of plan api."
+            self.fields["cpi_service_key"].help_text = _(
+                "Paste the JSON of the it-rt service key of plan api."
+            )
 
     def clean_name(self) -> str:
         return validators.landscape_name(self.cleaned_data["name"])
@@ -166,10 +181,10 @@ class LandscapeForm(forms.ModelForm):
         return validators.host_name(self.cleaned_data.get("ssc_host") or "")
 
     def clean_cf_org(self) -> str:
-        return validators._text(self.cleaned_data.get("cf_org") or "", "org name", 200, required=False)
+        return validators._text(self.cleaned_data.get("cf_org") or "", _("org name"), 200, required=False)
 
     def clean_cf_space(self) -> str:
-        return validators._text(self.cleaned_data.get("cf_space") or "", "space name", 200, required=False)
+        return validators._text(self.cleaned_data.get("cf_space") or "", _("space name"), 200, required=False)
 
     def clean_cf_user(self) -> str:
         return validators._text(self.cleaned_data.get("cf_user") or "", "user", 200, required=False)
@@ -178,7 +193,7 @@ class LandscapeForm(forms.ModelForm):
         raw = self.cleaned_data.get("cpi_service_key") or ""
         if not raw:
             return raw
-        key = _parse_key(raw, "CPI API service key")
+        key = _parse_key(raw, _("CPI API service key"))
         _check_key_urls(url=key.url, tokenurl=key.tokenurl)
         self.parsed_cpi_key = key
         return raw
@@ -190,7 +205,7 @@ class LandscapeForm(forms.ModelForm):
         try:
             key = ServiceManagerBinding.parse(raw)
         except SapError as error:
-            raise ValidationError(f"{error.message}; paste the whole binding.")
+            raise ValidationError(_("%(message)s; paste the whole binding.") % {"message": error.message})
         _check_key_urls(sm_url=key.sm_url, url=key.url)
         self.parsed_sm_key = key
         return raw
@@ -204,13 +219,13 @@ class LandscapeForm(forms.ModelForm):
         try:
             parse_certificates(raw.encode("utf-8"))
         except CertificateError as error:
-            raise ValidationError(f"The CA bundle: {error}")
+            raise ValidationError(_("The CA bundle: %(error)s") % {"error": error})
         return raw + "\n"
 
     def clean_expiry_threshold_days(self) -> int:
         value = self.cleaned_data.get("expiry_threshold_days")
         if not isinstance(value, int) or not 1 <= value <= 365:
-            raise ValidationError("Enter a number of days between 1 and 365.")
+            raise ValidationError(_("Enter a number of days between 1 and 365."))
         return value
 
     def clean(self) -> dict[str, Any]:

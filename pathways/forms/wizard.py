@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from pathways import catalog, validators
 
@@ -17,11 +18,13 @@ def clean_value(spec: catalog.Field, raw: str) -> tuple[str, str | None]:
     if spec.kind == "choice":
         allowed = {key for key, _ in spec.choices}
         if raw not in allowed:
-            return raw, f"Choose one of: {', '.join(label for _, label in spec.choices)}."
+            return raw, _("Choose one of: %(join)s.") % {
+                "join": ", ".join(label for _key, label in spec.choices)
+            }
         return raw, None
     if raw.strip() == "":
         if spec.required and not spec.is_secret:
-            return raw, f"{spec.label} is required."
+            return raw, _("%(label)s is required.") % {"label": spec.label}
         return raw, None
     rule = validators.RULES.get(spec.rule)
     if rule is None:
@@ -38,9 +41,9 @@ def missing_and_invalid(pathway: Pathway) -> dict[str, str]:
     for spec in pathway.active_fields():
         if spec.is_secret:
             if spec.required and pathway.secret(spec.name) is None:
-                problems[spec.name] = f"{spec.label} is not set yet."
+                problems[spec.name] = _("%(label)s is not set yet.") % {"label": spec.label}
             continue
-        _, error = clean_value(spec, pathway.value(spec.name))
+        _value, error = clean_value(spec, pathway.value(spec.name))
         if not error and spec.kind == "certificate":
             from pathways.certinspect import blocking_error  # in context: threshold, keys of other pathways
 

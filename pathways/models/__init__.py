@@ -4,6 +4,7 @@ from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import Actor, AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
 from pathways.models.landscape import Landscape, Membership, Role, Tier, only_looks
+from pathways.models.language import LanguagePreference
 from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
 from pathways.models.run import Run, RunKind, RunStep
@@ -21,6 +22,7 @@ __all__ = [
     "Rotation",
     "RotationState",
     "Landscape",
+    "LanguagePreference",
     "LeftoverCredential",
     "LeftoverState",
     "Membership",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from pathways.models.audit import Actor
@@ -38,11 +39,11 @@ class ExpiryNotice(models.Model):
 
 
 class RotationState(models.TextChoices):
-    CREATING = "creating", "Creating the successor"
-    OVERLAP = "overlap", "Old and new both active"
-    RETIRING = "retiring", "Retiring the old one"
-    RETIRED = "retired", "Old one retired"
-    FAILED = "failed", "Failed"
+    CREATING = "creating", _("Creating the successor")
+    OVERLAP = "overlap", _("Old and new both active")
+    RETIRING = "retiring", _("Retiring the old one")
+    RETIRED = "retired", _("Old one retired")
+    FAILED = "failed", _("Failed")
 
 
 OPEN_ROTATION_STATES = {RotationState.CREATING, RotationState.OVERLAP, RotationState.RETIRING}

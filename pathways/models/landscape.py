@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from pathways.models.audit import Actor
@@ -16,15 +17,15 @@ if TYPE_CHECKING:
 
 
 class Tier(models.TextChoices):
-    DEV = "dev", "Development"
-    TEST = "test", "Test"
-    PROD = "prod", "Production"
+    DEV = "dev", _("Development")
+    TEST = "test", _("Test")
+    PROD = "prod", _("Production")
 
 
 class Role(models.TextChoices):
-    CONSULTANT = "consultant", "Consultant"  # edits drafts, starts runs
-    LEAD = "lead", "Lead"  # views, approves
-    VIEWER = "viewer", "Viewer"  # views
+    CONSULTANT = "consultant", _("Consultant")  # edits drafts, starts runs
+    LEAD = "lead", _("Lead")  # views, approves
+    VIEWER = "viewer", _("Viewer")  # views
 
 
 # What each role may do; "view" is implied by membership.

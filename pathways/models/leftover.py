@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from pathways.models.audit import Actor
 
 
 class LeftoverState(models.TextChoices):
-    LIVE = "live", "Still live"
-    RETIRING = "retiring", "Being retired"
-    RETIRED = "retired", "Retired"
+    LIVE = "live", _("Still live")
+    RETIRING = "retiring", _("Being retired")
+    RETIRED = "retired", _("Retired")
 
 
 class LeftoverCredential(models.Model):

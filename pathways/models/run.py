@@ -9,20 +9,21 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pathways.status import ACTIVE_RUN_STATES, RunState
 
 
 class RunKind(models.TextChoices):
-    CHECK = "check", "Check landscape"
-    PLAN = "plan", "Plan"
-    APPLY = "apply", "Apply"
-    VERIFY = "verify", "Verify"
-    ROTATE = "rotate", "Rotate"
-    RETIRE = "retire", "Retire"
-    CSR = "csr", "Signing request"  # download the CSR of a CPI key pair
-    CHAIN = "chain", "Signed chain"  # import a CA-signed chain onto a CPI key pair
-    DRIFT = "drift", "Drift check"  # a landscape's applied pathways read back
+    CHECK = "check", _("Check landscape")
+    PLAN = "plan", _("Plan")
+    APPLY = "apply", _("Apply")
+    VERIFY = "verify", _("Verify")
+    ROTATE = "rotate", _("Rotate")
+    RETIRE = "retire", _("Retire")
+    CSR = "csr", _("Signing request")  # download the CSR of a CPI key pair
+    CHAIN = "chain", _("Signed chain")  # import a CA-signed chain onto a CPI key pair
+    DRIFT = "drift", _("Drift check")  # a landscape's applied pathways read back
 
 
 class Run(models.Model):
@@ -47,6 +48,8 @@ class Run(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     # How many steps the run has, fixed once its plan is made (None until then): "Step N of M" never grows.
     total_steps = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The language of the page or command that started the run: its steps and messages are written in it.
+    language = models.CharField(max_length=8, blank=True, default="")
     # The approval a production run was let through with; the worker checks it still holds.
     approval = models.ForeignKey(
         "pathways.Approval", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,15 @@ FORBIDDEN = "forbidden"
 NOT_FOUND = "not found"
 SERVER_ERROR = "server error"
 UNEXPECTED = "unexpected"
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a sentence for translation (`manage.py translations extract`) without importing Django."""
+    return text
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def classify_status(status: int) -> str:
@@ -54,15 +64,18 @@ class RuntimeResult:
     def ok(self) -> bool:
         return self.outcome == OK
 
-    def sentence(self) -> str:
+    def sentence(self, translate: Callable[[str], str] = _as_is) -> str:
+        """One sentence on the outcome; `translate` (e.g. Django's gettext) puts it in the reader's language,
+        this module itself knows nothing of Django."""
         texts = {
-            OK: "the endpoint accepted the call",
-            UNAUTHORIZED: "the endpoint refused the credentials (401)",
-            FORBIDDEN: "the credentials lack the role the iFlow requires (403)",
-            NOT_FOUND: "endpoint not found (404): check the iFlow is deployed and the address",
-            SERVER_ERROR: f"the iFlow failed while processing ({self.status})",
+            OK: gettext_noop("the endpoint accepted the call"),
+            UNAUTHORIZED: gettext_noop("the endpoint refused the credentials (401)"),
+            FORBIDDEN: gettext_noop("the credentials lack the role the iFlow requires (403)"),
+            NOT_FOUND: gettext_noop("endpoint not found (404): check the iFlow is deployed and the address"),
+            SERVER_ERROR: gettext_noop("the iFlow failed while processing (%(status)s)"),
         }
-        return texts.get(self.outcome, f"the endpoint answered HTTP {self.status}")
+        text = texts.get(self.outcome, gettext_noop("the endpoint answered HTTP %(status)s"))
+        return translate(text) % {"status": self.status} if "%(" in text else translate(text)
 
 
 def call_endpoint(

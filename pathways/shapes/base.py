@@ -11,9 +11,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pathways import certs
+from django.utils.translation import gettext as _
+
+from pathways import certs, status
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     from pathways.catalog import Pathway as PathwaySpec
     from pathways.engine.connect import Connection
     from pathways.engine.runs import Recorder
@@ -110,11 +114,11 @@ class RemoteState:
         """(what, name) of each object found, for the run's step message."""
         parts = []
         for label, item in (
-            ("instance", self.instance),
-            ("key", self.key),
-            ("credential", self.credential),
-            ("key pair", self.key_pair),
-            ("trusted certificate", self.trusted),
+            (_("instance"), self.instance),
+            (_("key"), self.key),
+            (_("credential"), self.credential),
+            (_("key pair"), self.key_pair),
+            (_("trusted certificate"), self.trusted),
         ):
             if item is not None:
                 parts.append((label, str(getattr(item, "name", None) or getattr(item, "alias", ""))))
@@ -138,7 +142,7 @@ class Action:
 
     @property
     def label(self) -> str:
-        return f"{self.kind.capitalize()} {self.target}"
+        return f"{status.label(self.kind)} {self.target}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,7 +183,9 @@ class Findings:
 
     def proven(self, method_label: str) -> str:
         """ "verified: client certificate, mTLS token issued" — the sentence stored with the pathway."""
-        return f"verified: {method_label.lower()}" + (f", {', '.join(self.proof)}" if self.proof else "")
+        return _("verified: %(lower)s") % {"lower": method_label.lower()} + (
+            f", {', '.join(self.proof)}" if self.proof else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ class Shape:
 
     key: str = ""
     verify_steps: int = 1  # the most verify checks a run of this shape makes (its step total counts them)
-    label: str = ""  # "it-rt service key"
+    label: StrOrPromise = ""  # "it-rt service key", in the reader's language
     holds_certificates: bool = True  # False: nothing to watch for expiry, nothing to rotate
     has_keystore_key_pair: bool = False  # a CPI key pair whose CSR and signed chain can be handled
     rights: tuple[str, ...] = ()  # the landscape check's names this shape needs (pathways.readiness)
@@ -288,7 +294,7 @@ class Shape:
         raise NotImplementedError
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
-        return "the applied certificate"
+        return _("the applied certificate")
 
     def expiry_advice(self, spec: PathwaySpec) -> str:
         return ""
@@ -310,7 +316,7 @@ class Shape:
 
     # --- rotation -------------------------------------------------------------------------------------------
     def rotation_blocker(self, pathway: Pathway) -> str | None:
-        return "This credential cannot be rotated."
+        return _("This credential cannot be rotated.")
 
     def rotation_plan(self, pathway: Pathway) -> list[dict]:
         return []

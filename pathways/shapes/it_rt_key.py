@@ -13,6 +13,9 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from pathways import catalog, certs
 from pathways.errors import EngineError
 from pathways.sap.errors import SapError
@@ -53,9 +56,9 @@ SECRET_KEY = KIND_SECRET
 SAP_CERTIFICATE_KEY = KIND_CERTIFICATE
 EXTERNAL_CERTIFICATE_KEY = KIND_EXTERNAL_CERTIFICATE
 KEY_KIND_WORDS = {
-    SECRET_KEY: "a ClientId/Secret key",
-    SAP_CERTIFICATE_KEY: "an SAP-generated certificate key",
-    EXTERNAL_CERTIFICATE_KEY: "an External Certificate key",
+    SECRET_KEY: gettext_lazy("a ClientId/Secret key"),
+    SAP_CERTIFICATE_KEY: gettext_lazy("an SAP-generated certificate key"),
+    EXTERNAL_CERTIFICATE_KEY: gettext_lazy("an External Certificate key"),
 }
 DEFAULT_ROLE = "ESBMessaging.send"
 GRANT_TYPES = ["client_credentials"]
@@ -88,63 +91,73 @@ def _parameter_differences(wanted: dict[str, Any], found: dict[str, Any]) -> lis
     differences = []
     grants = found.get("grant-types")
     if isinstance(grants, list) and DEPRECATED_GRANT in grants:
-        differences.append("still on the deprecated client_x509 grant type (switch to client_credentials)")
+        differences.append(_("still on the deprecated client_x509 grant type (switch to client_credentials)"))
     elif sorted(grants or GRANT_TYPES) != sorted(wanted["grant-types"]):
-        differences.append(f"grant types {', '.join(grants or [])} instead of client_credentials")
+        differences.append(
+            _("grant types %(join)s instead of client_credentials") % {"join": ", ".join(grants or [])}
+        )
     roles = found.get("roles")
     if sorted(roles or [DEFAULT_ROLE]) != sorted(wanted["roles"]):
         differences.append(
-            f"roles {', '.join(roles or [DEFAULT_ROLE])} instead of {', '.join(wanted['roles'])}"
+            _("roles %(join)s instead of %(join2)s")
+            % {"join": ", ".join(roles or [DEFAULT_ROLE]), "join2": ", ".join(wanted["roles"])}
         )
     validity = found.get("token-validity", 3600)
     if validity != wanted["token-validity"]:
-        differences.append(f"token validity {validity} s instead of {wanted['token-validity']} s")
+        differences.append(
+            _("token validity %(validity)s s instead of %(token_validity)s s")
+            % {"validity": validity, "token_validity": wanted["token-validity"]}
+        )
     return differences
 
 
 def instance_action(desired: dict[str, Any], found: RemoteInstance | None) -> Action:
     name = desired.get("instance_name") or ""
-    target = f"service instance {name}"
+    target = _("service instance %(name)s") % {"name": name}
     parameters = instance_parameters(desired)
     data = {"name": name, "parameters": parameters}
     if found is None:
-        return Action(CREATE, INSTANCE, target, "no instance of this name exists in the space", data)
+        return Action(CREATE, INSTANCE, target, _("no instance of this name exists in the space"), data)
     data["guid"] = found.guid
     if not found.plan_matches:
         return Action(
             KEEP,
             INSTANCE,
             target,
-            "an instance of this name exists with another plan",
+            _("an instance of this name exists with another plan"),
             data,
-            problem="the name is taken by an instance that is not it-rt/integration-flow; "
-            "choose another instance name",
+            problem=_(
+                "the name is taken by an instance that is not it-rt/integration-flow; choose "
+                "another instance name"
+            ),
         )
     if found.state == "in progress":
         return Action(
             KEEP,
             INSTANCE,
             target,
-            "an operation is still running on the instance",
+            _("an operation is still running on the instance"),
             data,
-            problem="an operation is in progress on this instance; try again when it has finished",
+            problem=_("an operation is in progress on this instance; try again when it has finished"),
         )
     if found.state == "failed" and found.operation == "create":
         return Action(
-            REPLACE, INSTANCE, target, "its creation failed earlier; delete it and create it again", data
+            REPLACE, INSTANCE, target, _("its creation failed earlier; delete it and create it again"), data
         )
     if found.parameters is None:
         return Action(
             UPDATE,
             INSTANCE,
             target,
-            "its parameters cannot be read back; apply roles, grant type and token validity",
+            _("its parameters cannot be read back; apply roles, grant type and token validity"),
             data,
         )
     differences = _parameter_differences(parameters, found.parameters)
     if differences:
         return Action(UPDATE, INSTANCE, target, "; ".join(differences), data)
-    return Action(KEEP, INSTANCE, target, "exists with the wanted roles, grant type and token validity", data)
+    return Action(
+        KEEP, INSTANCE, target, _("exists with the wanted roles, grant type and token validity"), data
+    )
 
 
 def key_kind(method: str, desired: dict[str, Any]) -> str:
@@ -170,11 +183,16 @@ def key_parameters(method: str, desired: dict[str, Any]) -> tuple[str, dict[str,
         return SAP_CERTIFICATE_KEY, parameters, "", ""
     pem = (desired.get("external_certificate") or "").strip()
     if not pem:
-        return EXTERNAL_CERTIFICATE_KEY, None, "", "upload the sender's client certificate first"
+        return EXTERNAL_CERTIFICATE_KEY, None, "", _("upload the sender's client certificate first")
     try:
         leaf = certs.parse_certificates(pem).leaf
     except certs.CertificateError as error:
-        return EXTERNAL_CERTIFICATE_KEY, None, "", f"the uploaded certificate cannot be read: {error}"
+        return (
+            EXTERNAL_CERTIFICATE_KEY,
+            None,
+            "",
+            _("the uploaded certificate cannot be read: %(error)s") % {"error": error},
+        )
     parameters = {"key-type": "certificate_external", "X.509": leaf.pem.decode("ascii")}
     return EXTERNAL_CERTIFICATE_KEY, parameters, leaf.fingerprint_sha256, ""
 
@@ -196,7 +214,7 @@ def key_action(
 ) -> Action:
     name = desired.get("key_name") or ""
     found = remote.key
-    target = f"service key {name}"
+    target = _("service key %(name)s") % {"name": name}
     kind, parameters, fingerprint, problem = key_parameters(method, desired)
     data: dict[str, Any] = {"name": name, "kind": kind, "parameters": parameters, "fingerprint": fingerprint}
     if problem:
@@ -204,48 +222,62 @@ def key_action(
             CREATE if found is None else KEEP,
             KEY,
             target,
-            "the key cannot be described yet",
+            _("the key cannot be described yet"),
             data,
             problem=problem,
         )
     if instance.kind in (CREATE, REPLACE) or found is None:
-        why = "the instance is new" if instance.kind in (CREATE, REPLACE) else "no key of this name exists"
-        return Action(CREATE, KEY, target, f"{why}: create {KEY_KIND_WORDS[kind]}", data)
+        why = (
+            _("the instance is new")
+            if instance.kind in (CREATE, REPLACE)
+            else _("no key of this name exists")
+        )
+        return Action(
+            CREATE,
+            KEY,
+            target,
+            _("%(why)s: create %(value)s") % {"why": why, "value": KEY_KIND_WORDS[kind]},
+            data,
+        )
     data["guid"] = found.guid
     if found.state == "failed":
         return Action(
-            REPLACE, KEY, target, "its creation failed earlier; delete it and create it again", data
+            REPLACE, KEY, target, _("its creation failed earlier; delete it and create it again"), data
         )
     if found.state in ("in progress", "initial"):
         return Action(
             KEEP,
             KEY,
             target,
-            "the key is still being created",
+            _("the key is still being created"),
             data,
-            problem="the key is still being created; try again in a minute",
+            problem=_("the key is still being created; try again in a minute"),
         )
     if found.kind and found.kind != kind:
-        difference = (
-            f"it is {KEY_KIND_WORDS.get(found.kind, found.kind)}, the draft asks for {KEY_KIND_WORDS[kind]}"
-        )
+        difference = _("it is %(get)s, the draft asks for %(value)s") % {
+            "get": KEY_KIND_WORDS.get(found.kind, found.kind),
+            "value": KEY_KIND_WORDS[kind],
+        }
     elif (
         kind == EXTERNAL_CERTIFICATE_KEY
         and found.fingerprint
         and fingerprint
         and not same_fingerprint(found.fingerprint, fingerprint)
     ):
-        difference = "it holds another certificate than the one uploaded"
+        difference = _("it holds another certificate than the one uploaded")
     else:
-        return Action(KEEP, KEY, target, f"exists as {KEY_KIND_WORDS[kind]}", data)
+        return Action(KEEP, KEY, target, _("exists as %(value)s") % {"value": KEY_KIND_WORDS[kind]}, data)
     data["replaces"] = {"key_name": name, "key_guid": found.guid, "key_kind": found.kind}
     if desired.get(CONFIRM_REPLACE) == name:
         return Action(
             REPLACE,
             KEY,
             target,
-            f"{difference}; replaced as confirmed: delete it (its credentials stop working at once) and "
-            f"create {KEY_KIND_WORDS[kind]}",
+            _(
+                "%(difference)s; replaced as confirmed: delete it (its credentials stop working at "
+                "once) and create %(value)s"
+            )
+            % {"difference": difference, "value": KEY_KIND_WORDS[kind]},
             data,
         )
     default = spec.default("key_name", method)
@@ -256,12 +288,20 @@ def key_action(
         KEEP,
         KEY,
         target,
-        f"{difference} — a key cannot be changed in place",
+        _("%(difference)s — a key cannot be changed in place") % {"difference": difference},
         data,
-        problem=f"the service key {name} is {KEY_KIND_WORDS.get(found.kind or kind, 'another key')}"
-        f"{'' if found.kind != kind else ' with another certificate'}, not what the draft asks for; use "
-        f"the new name {proposal} (the existing key stays live until you retire it) or replace the "
-        f"existing key (delete it and create {KEY_KIND_WORDS[kind]})",
+        problem=_(
+            "the service key %(name)s is %(get)s%(value)s, not what the draft asks for; use "
+            "the new name %(proposal)s (the existing key stays live until you retire it) or "
+            "replace the existing key (delete it and create %(value2)s)"
+        )
+        % {
+            "name": name,
+            "get": KEY_KIND_WORDS.get(found.kind or kind, "another key"),
+            "value": "" if found.kind != kind else " with another certificate",
+            "proposal": proposal,
+            "value2": KEY_KIND_WORDS[kind],
+        },
     )
 
 
@@ -329,14 +369,14 @@ def successor_key_name(old_name: str, taken: set[str], today: datetime) -> str:
         if candidate not in taken and candidate != old_name:
             return candidate
     raise EngineError(
-        "No free name for the new service key; delete old rotated keys first", code="no_free_name"
+        _("No free name for the new service key; delete old rotated keys first"), code="no_free_name"
     )
 
 
 class ItRtKey(Shape):
     verify_steps = 2  # the most verify checks a run of this shape makes
     key = "it_rt_key"
-    label = "it-rt service key"
+    label = gettext_lazy("it-rt service key")
     rights = RIGHTS
     markers = ("key_name", "key_guid", "instance_name")
 
@@ -393,7 +433,7 @@ class ItRtKey(Shape):
     def _instance(self, connection: Connection, work: Work, action: Action) -> str:
         cf, data = connection.cf, action.data
         space_guid = connection.space().guid
-        message = f"kept {data['name']}"
+        message = _("kept %(name)s") % {"name": data["name"]}
         if action.kind == REPLACE:
             cf.delete_instance(data["guid"])
         if action.kind in (CREATE, REPLACE):
@@ -405,7 +445,7 @@ class ItRtKey(Shape):
                     data["parameters"],
                     labels={"authwizard": work.pathway.key},
                 )
-                message = f"created {data['name']}"
+                message = _("created %(name)s") % {"name": data["name"]}
             except SapError as error:
                 if error.code != "duplicate_instance_name":
                     raise
@@ -414,12 +454,14 @@ class ItRtKey(Shape):
                     raise
                 instance = found
                 cf.update_instance_parameters(instance.guid, data["parameters"])
-                message = f"adopted the existing {data['name']} and applied its parameters"
+                message = _("adopted the existing %(name)s and applied its parameters") % {
+                    "name": data["name"]
+                }
             work.instance_guid = instance.guid
         elif action.kind == UPDATE:
             cf.update_instance_parameters(data["guid"], data["parameters"])
             work.instance_guid = data["guid"]
-            message = f"updated {data['name']}: {action.reason}"
+            message = _("updated %(name)s: %(reason)s") % {"name": data["name"], "reason": action.reason}
         else:
             work.instance_guid = data["guid"]
         work.applied.update(
@@ -434,9 +476,9 @@ class ItRtKey(Shape):
         cf, data = connection.cf, action.data
         if work.instance_guid is None:
             raise EngineError(
-                "The service instance is missing, so no key can be created", code="plan_problem"
+                _("The service instance is missing, so no key can be created"), code="plan_problem"
             )
-        message = f"kept {data['name']}"
+        message = _("kept %(name)s") % {"name": data["name"]}
         if action.kind == REPLACE:
             cf.delete_key(data["guid"])
             if data.get("replaces"):
@@ -444,7 +486,7 @@ class ItRtKey(Shape):
         if action.kind in (CREATE, REPLACE):
             try:
                 binding = cf.create_key(work.instance_guid, data["name"], data["parameters"])
-                message = f"created {data['name']}"
+                message = _("created %(name)s") % {"name": data["name"]}
             except SapError as error:
                 if error.code != "duplicate_key_name":
                     raise
@@ -453,13 +495,16 @@ class ItRtKey(Shape):
                     raise
                 binding = found_key
                 binding = cf.wait_for_key(binding)
-                message = f"adopted the existing {data['name']}"
+                message = _("adopted the existing %(name)s") % {"name": data["name"]}
             work.key_guid = binding.guid
             work.service_key = cf.key_details(binding.guid)
             if binding.guid != work.pathway.applied.get("key_guid"):
                 forget_reveals(work.pathway)  # a new key: its secret may be handed over once again
             if data.get("replaces"):
-                message = f"replaced {data['name']} ({KEY_KIND_WORDS[data['kind']]} now)"
+                message = _("replaced %(name)s (%(value)s now)") % {
+                    "name": data["name"],
+                    "value": KEY_KIND_WORDS[data["kind"]],
+                }
         elif work.service_key is None:
             work.key_guid = data["guid"]
             work.service_key = cf.key_details(data["guid"])
@@ -470,35 +515,35 @@ class ItRtKey(Shape):
     def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         key = work.service_key
         if key is None:
-            return [Check("Verify: the service key exists", _missing_key)]
+            return [Check(_("Verify: the service key exists"), _missing_key)]
         wanted = key_kind(work.pathway.method, work.desired)
         if key.kind != wanted:
-            return [Check("Verify: the key is of the drafted kind", lambda: _wrong_kind(work, wanted))]
+            return [Check(_("Verify: the key is of the drafted kind"), lambda: _wrong_kind(work, wanted))]
         if key.kind == KIND_SECRET:
             return [
                 Check(
-                    "Verify: a token from the key's client secret",
+                    _("Verify: a token from the key's client secret"),
                     lambda: _secret_token(connection, work, findings),
                 ),
                 Check(
-                    "Verify: call the runtime endpoint with that token",
+                    _("Verify: call the runtime endpoint with that token"),
                     lambda: _runtime_call(connection, work, findings),
                 ),
             ]
         if key.kind == KIND_CERTIFICATE:
             return [
                 Check(
-                    "Verify: a token over mTLS with the key's certificate",
+                    _("Verify: a token over mTLS with the key's certificate"),
                     lambda: _mtls_token(connection, work, findings),
                 ),
                 Check(
-                    "Verify: call the runtime endpoint with the key's certificate",
+                    _("Verify: call the runtime endpoint with the key's certificate"),
                     lambda: _runtime_call(connection, work, findings, mtls=True),
                 ),
             ]
         return [
             Check(
-                "Verify: the key holds the uploaded certificate, valid today",
+                _("Verify: the key holds the uploaded certificate, valid today"),
                 lambda: _external_key(work, findings),
             )
         ]
@@ -516,28 +561,40 @@ class ItRtKey(Shape):
         name, guid = applied.get("instance_name") or "", applied.get("instance_guid") or ""
         found = cf.find_instance(connection.space().guid, name)
         if found is None:
-            return [f"The service instance {name} was deleted."]
+            return [_("The service instance %(name)s was deleted.") % {"name": name}]
         differences = []
         if guid and found.guid != guid:
-            differences.append(f"The service instance {name} was deleted and created again (another guid).")
+            differences.append(
+                _("The service instance %(name)s was deleted and created again (another guid).")
+                % {"name": name}
+            )
         key_name, key_guid = applied.get("key_name") or "", applied.get("key_guid") or ""
         if not key_name:
             return differences
         binding = cf.find_key(found.guid, key_name)
         if binding is None:
-            return [*differences, f"The service key {key_name} was deleted."]
+            return [*differences, _("The service key %(key_name)s was deleted.") % {"key_name": key_name}]
         if key_guid and binding.guid != key_guid:
             differences.append(
-                f"The service key {key_name} was deleted and created again: "
-                "the credentials handed over no longer work."
+                _(
+                    "The service key %(key_name)s was deleted and created again: the credentials "
+                    "handed over no longer work."
+                )
+                % {"key_name": key_name}
             )
         elif applied.get("fingerprint"):
             remote = leaf_fingerprint(cf.key_details(binding.guid).certificate)
             if not same_fingerprint(remote, applied["fingerprint"]):
                 differences.append(
-                    f"The certificate of service key {key_name} changed (fingerprint "
-                    f"{short_fingerprint(remote)}…, handed over "
-                    f"{short_fingerprint(applied['fingerprint'])}…)."
+                    _(
+                        "The certificate of service key %(key_name)s changed (fingerprint "
+                        "%(short_fingerprint)s…, handed over %(short_fingerprint2)s…)."
+                    )
+                    % {
+                        "key_name": key_name,
+                        "short_fingerprint": short_fingerprint(remote),
+                        "short_fingerprint2": short_fingerprint(applied["fingerprint"]),
+                    }
                 )
         return differences
 
@@ -561,7 +618,10 @@ class ItRtKey(Shape):
 
     def describe(self, facts: dict[str, Any]) -> str:
         kind = KEY_KIND_WORDS.get(facts.get("key_kind") or "", "a service key")
-        return f"service key {facts.get('key_name', '')} ({kind.split(' ', 1)[1]})"
+        return _("service key %(get)s (%(value)s)") % {
+            "get": facts.get("key_name", ""),
+            "value": kind.split(" ", 1)[1],
+        }
 
     def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         return any(k.guid == facts.get("key_guid") for k in connection.cf.list_keys(facts["instance_guid"]))
@@ -570,18 +630,21 @@ class ItRtKey(Shape):
         self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
     ) -> str:
         cf, name = connection.cf, facts.get("key_name", "")
-        with recorder.step(f"Delete the service key {name}") as outcome:
+        with recorder.step(_("Delete the service key %(name)s") % {"name": name}) as outcome:
             cf.delete_key(facts["key_guid"])
-            outcome.message = f"deleted {name}"
-        with recorder.step(f"Confirm {name} is gone") as outcome:
+            outcome.message = _("deleted %(name)s") % {"name": name}
+        with recorder.step(_("Confirm %(name)s is gone") % {"name": name}) as outcome:
             if self.still_exists(connection, facts):
-                raise SapError(f"The service key {name} still exists after its deletion", retryable=True)
-            outcome.message = f"{name} no longer exists; its credentials stop working"
+                raise SapError(
+                    _("The service key %(name)s still exists after its deletion") % {"name": name},
+                    retryable=True,
+                )
+            outcome.message = _("%(name)s no longer exists; its credentials stop working") % {"name": name}
         if facts.get("key_kind") == KIND_SECRET and (pathway.applied or {}).get("key_kind") != KIND_SECRET:
             from pathways.models import Secret
 
             Secret.objects.filter(pathway=pathway, name=HANDOFF_CLIENTSECRET).delete()
-        return f"Retired the {self.describe(facts)}"
+        return _("Retired the %(describe)s") % {"describe": self.describe(facts)}
 
     # --- hand-off, expiry, sender keys -------------------------------------------------------------------
     def handoff_items(self, pathway: Pathway) -> list:
@@ -591,56 +654,65 @@ class ItRtKey(Shape):
         runtime = (applied.get("url") or landscape.runtime_url).rstrip("/")
         rows = [
             Item(
-                "Endpoint URL",
+                _("Endpoint URL"),
                 f"{runtime}{landscape.endpoint_path}",
-                f"{other}: the logical port / destination / communication system that calls CPI",
+                _("%(other)s: the logical port / destination / communication system that calls CPI")
+                % {"other": other},
             ),
             Item(
-                "Client ID (user)",
+                _("Client ID (user)"),
                 applied.get("clientid", ""),
-                f"{other}: user or client ID of that connection",
+                _("%(other)s: user or client ID of that connection") % {"other": other},
             ),
         ]
         kind = applied.get("key_kind") or key_kind(pathway.method, pathway.draft)
         if kind == KIND_SECRET:
             rows.append(
                 Item(
-                    "Client secret (password)",
+                    _("Client secret (password)"),
                     "",
-                    f"{other}: the password of that connection; shown once, after Reveal",
+                    _("%(other)s: the password of that connection; shown once, after Reveal")
+                    % {"other": other},
                     "reveal",
                 )
             )
             rows.append(
                 Item(
-                    "Token URL (only for OAuth)",
+                    _("Token URL (only for OAuth)"),
                     applied.get("tokenurl", ""),
-                    "Only when the sender uses OAuth client credentials instead of Basic",
+                    _("Only when the sender uses OAuth client credentials instead of Basic"),
                 )
             )
         elif kind == KIND_CERTIFICATE:
             rows.append(
                 Item(
-                    "Client certificate and private key",
+                    _("Client certificate and private key"),
                     "",
-                    f"Import into {other}'s client PSE / keystore as PKCS#12, protected by a passphrase you "
-                    "choose",
+                    _(
+                        "Import into %(other)s's client PSE / keystore as PKCS#12, protected by a "
+                        "passphrase you choose"
+                    )
+                    % {"other": other},
                     "pkcs12",
                 )
             )
         else:
             rows.append(
                 Item(
-                    "Client certificate",
+                    _("Client certificate"),
                     applied.get("fingerprint", ""),
-                    f"{other} must send this certificate with its full chain",
+                    _("%(other)s must send this certificate with its full chain") % {"other": other},
                 )
             )
-        rows.append(Item("Server root CA to trust", "", f"{other}: {pathway.spec.server_root_home}", "ca"))
+        rows.append(Item(_("Server root CA to trust"), "", f"{other}: {pathway.spec.server_root_home}", "ca"))
         return rows
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
-        return f"service key {applied['key_name']}" if applied.get("key_name") else "the applied certificate"
+        return (
+            _("service key %(key_name)s") % {"key_name": applied["key_name"]}
+            if applied.get("key_name")
+            else _("the applied certificate")
+        )
 
     def takes_sender_certificate(self, pathway: Pathway) -> bool:
         return key_kind(pathway.method, {"certificate_source": pathway.value("certificate_source")}) == (
@@ -674,50 +746,59 @@ class ItRtKey(Shape):
     def rotation_blocker(self, pathway: Pathway) -> str | None:
         applied = pathway.applied or {}
         if not applied.get("key_guid"):
-            return "Apply and verify the pathway first; there is no service key to rotate yet."
+            return _("Apply and verify the pathway first; there is no service key to rotate yet.")
         wanted = key_kind(pathway.method, desired_values(pathway, pathway.draft))
         if applied.get("key_kind") and applied["key_kind"] != wanted:
-            return (
-                f"The draft now asks for {KEY_KIND_WORDS[wanted]}, but the key is "
-                f"{KEY_KIND_WORDS.get(applied['key_kind'], applied['key_kind'])}; apply the draft "
-                "under a new key name instead of rotating."
-            )
+            return _(
+                "The draft now asks for %(value)s, but the key is %(get)s; apply the draft under "
+                "a new key name instead of rotating."
+            ) % {
+                "value": KEY_KIND_WORDS[wanted],
+                "get": KEY_KIND_WORDS.get(applied["key_kind"], applied["key_kind"]),
+            }
         return None
 
     def rotation_plan(self, pathway: Pathway) -> list[dict]:
         applied, other = pathway.applied or {}, pathway.spec.other_system
         until = applied.get("validuntil") or ""
-        old = f"service key {applied.get('key_name', '')}"
+        old = _("service key %(get)s") % {"get": applied.get("key_name", "")}
         return [
             {
                 "kind": "keep",
                 "target": old,
-                "reason": f"stays active during the overlap{_until(until)}; {other} keeps working with it",
+                "reason": _("stays active during the overlap%(until)s; %(other)s keeps working with it")
+                % {"until": _until(until), "other": other},
             },
             {
                 "kind": "create",
-                "target": "a new service key beside it",
-                "reason": "same instance and roles; verified before anything else happens",
+                "target": _("a new service key beside it"),
+                "reason": _("same instance and roles; verified before anything else happens"),
             },
             {
                 "kind": "handoff",
-                "target": "the new key",
-                "reason": f"hand-off sheet shows the new key for {other}",
+                "target": _("the new key"),
+                "reason": _("hand-off sheet shows the new key for %(other)s") % {"other": other},
             },
             {
                 "kind": "delete",
                 "target": old,
-                "reason": f"only in the retire run, after you confirm {other} "
-                "uses the new key and the new key verifies again",
+                "reason": _(
+                    "only in the retire run, after you confirm %(other)s uses the new key "
+                    "and the new key verifies again"
+                )
+                % {"other": other},
             },
         ]
 
     def rotation_words(self, spec: PathwaySpec) -> dict[str, str]:
         other = spec.other_system
         return {
-            "overlap": f"Both keys work now. Hand the new key to the {other} administrator (hand-off sheet); "
-            f"once {other} uses it, retire the old key.",
-            "confirm": f"{other} now uses the new key",
+            "overlap": _(
+                "Both keys work now. Hand the new key to the %(other)s administrator "
+                "(hand-off sheet); once %(other)s uses it, retire the old key."
+            )
+            % {"other": other},
+            "confirm": _("%(other)s now uses the new key") % {"other": other},
         }
 
     def rotation_create(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
@@ -725,34 +806,52 @@ class ItRtKey(Shape):
 
         pathway, old, cf = rotation.pathway, rotation.old, connection.cf
         instance_guid = old.get("instance_guid") or pathway.applied.get("instance_guid")
-        with recorder.step(f"Find the old key {old['key_name']}") as outcome:
+        with recorder.step(_("Find the old key %(key_name)s") % {"key_name": old["key_name"]}) as outcome:
             keys = cf.list_keys(instance_guid)
             if not any(key.guid == old["key_guid"] for key in keys):
                 raise SapError(
-                    f"The service key {old['key_name']} no longer exists; apply the pathway instead",
+                    _("The service key %(key_name)s no longer exists; apply the pathway instead")
+                    % {"key_name": old["key_name"]},
                     code="not_applied",
                 )
             new_name = successor_key_name(old["key_name"], {key.name for key in keys}, datetime.now(UTC))
-            outcome.message = f"found; the new key will be {new_name}"
+            outcome.message = _("found; the new key will be %(new_name)s") % {"new_name": new_name}
         desired = dict(pathway.draft)
         if rotation.new.get("certificate"):
             desired.update(certificate_source="external", external_certificate=rotation.new["certificate"])
-        kind, parameters, _, problem = key_parameters(pathway.method, desired_values(pathway, desired))
+        kind, parameters, _print, problem = key_parameters(pathway.method, desired_values(pathway, desired))
         if problem:
-            raise EngineError(f"The new key cannot be described: {problem}", code="plan_problem")
-        with recorder.step(f"Create the new key {new_name} beside {old['key_name']}") as outcome:
+            raise EngineError(
+                _("The new key cannot be described: %(problem)s") % {"problem": problem}, code="plan_problem"
+            )
+        with recorder.step(
+            _("Create the new key %(new_name)s beside %(key_name)s")
+            % {"new_name": new_name, "key_name": old["key_name"]}
+        ) as outcome:
             binding = cf.create_key(instance_guid, new_name, parameters)
-            outcome.message = f"created {new_name} ({KEY_KIND_WORDS[kind]}); {old['key_name']} stays active"
+            outcome.message = _("created %(new_name)s (%(value)s); %(key_name)s stays active") % {
+                "new_name": new_name,
+                "value": KEY_KIND_WORDS[kind],
+                "key_name": old["key_name"],
+            }
         new_work = _key_work(pathway, binding.guid, rotation.new.get("certificate", ""), connection)
         new_work.instance_guid = instance_guid
         new_findings = rotate.verify_work(
-            self, connection, recorder, f"Verify the new key {new_name}", new_work
+            self,
+            connection,
+            recorder,
+            _("Verify the new key %(new_name)s") % {"new_name": new_name},
+            new_work,
         )
         old_work = _key_work(pathway, old["key_guid"], "", connection)
         rotate.verify_work(
-            self, connection, recorder, f"Verify the old key {old['key_name']} (overlap)", old_work
+            self,
+            connection,
+            recorder,
+            _("Verify the old key %(key_name)s (overlap)") % {"key_name": old["key_name"]},
+            old_work,
         )
-        with recorder.step("Hand over the new key") as outcome:
+        with recorder.step(_("Hand over the new key")) as outcome:
             new_work.applied = dict(pathway.applied or {})
             record_key(new_work, new_name)
             rotate.forget_reveals(pathway)
@@ -765,7 +864,7 @@ class ItRtKey(Shape):
                 draft=draft,
                 applied=new_work.applied,
                 not_after=not_after,
-                proof=new_findings.proven(catalog.METHOD_LABELS[pathway.method]),
+                proof=new_findings.proven(str(catalog.METHOD_LABELS[pathway.method])),
             )
             new_facts = {
                 **rotation.new,
@@ -777,14 +876,14 @@ class ItRtKey(Shape):
             }
             new_facts.pop("certificate", None)
             rotation.reach_overlap(new_facts)
-            outcome.message = (
-                f"the hand-off sheet now shows {new_name}; {old['key_name']} is retired once "
-                f"{pathway.spec.other_system} has switched"
-            )
-        return (
-            f"New key {new_name} created and verified beside {old['key_name']}; both work until you confirm "
-            f"{pathway.spec.other_system} has switched"
-        )
+            outcome.message = _(
+                "the hand-off sheet now shows %(new_name)s; %(key_name)s is retired once "
+                "%(other_system)s has switched"
+            ) % {"new_name": new_name, "key_name": old["key_name"], "other_system": pathway.spec.other_system}
+        return _(
+            "New key %(new_name)s created and verified beside %(key_name)s; both work until you "
+            "confirm %(other_system)s has switched"
+        ) % {"new_name": new_name, "key_name": old["key_name"], "other_system": pathway.spec.other_system}
 
     def rotation_retire(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
         from pathways.engine import rotate
@@ -800,7 +899,8 @@ class ItRtKey(Shape):
         except SapError as error:
             if error.status == 404:
                 raise SapError(
-                    f"The new key {new['key_name']} is gone; nothing was deleted. Start a new rotation",
+                    _("The new key %(key_name)s is gone; nothing was deleted. Start a new rotation")
+                    % {"key_name": new["key_name"]},
                     code="not_applied",
                 ) from error
             raise
@@ -808,21 +908,26 @@ class ItRtKey(Shape):
             self,
             connection,
             recorder,
-            f"Verify the new key {new['key_name']} before retiring the old one",
+            _("Verify the new key %(key_name)s before retiring the old one") % {"key_name": new["key_name"]},
             new_work,
         )
-        with recorder.step(f"Delete the old key {old['key_name']}") as outcome:
+        with recorder.step(_("Delete the old key %(key_name)s") % {"key_name": old["key_name"]}) as outcome:
             cf.delete_key(old["key_guid"])
-            outcome.message = f"deleted {old['key_name']}"
-        with recorder.step(f"Confirm {old['key_name']} is gone") as outcome:
+            outcome.message = _("deleted %(key_name)s") % {"key_name": old["key_name"]}
+        with recorder.step(_("Confirm %(key_name)s is gone") % {"key_name": old["key_name"]}) as outcome:
             instance_guid = old.get("instance_guid") or pathway.applied.get("instance_guid")
             if cf.find_key(instance_guid, old["key_name"]) is not None:
                 raise SapError(
-                    f"The old key {old['key_name']} still exists after its deletion", retryable=True
+                    _("The old key %(key_name)s still exists after its deletion")
+                    % {"key_name": old["key_name"]},
+                    retryable=True,
                 )
-            outcome.message = f"only {new['key_name']} remains"
+            outcome.message = _("only %(key_name)s remains") % {"key_name": new["key_name"]}
         rotate.finish(rotation, pathway)
-        return f"Retired {old['key_name']}; {new['key_name']} is the pathway's key"
+        return _("Retired %(key_name)s; %(key_name2)s is the pathway's key") % {
+            "key_name": old["key_name"],
+            "key_name2": new["key_name"],
+        }
 
 
 def desired_values(pathway: Pathway, draft: dict) -> dict:
@@ -832,7 +937,7 @@ def desired_values(pathway: Pathway, draft: dict) -> dict:
 
 
 def _until(value: str) -> str:
-    return f" (valid until {value[:10]})" if value else ""
+    return _(" (valid until %(value)s)") % {"value": value[:10]} if value else ""
 
 
 def _key_work(pathway: Pathway, guid: str, certificate: str, connection: Connection) -> Work:
@@ -848,16 +953,18 @@ def _key_work(pathway: Pathway, guid: str, certificate: str, connection: Connect
 
 
 def _missing_key() -> str:
-    raise SapError("The service key does not exist; apply the pathway first", code="not_applied")
+    raise SapError(_("The service key does not exist; apply the pathway first"), code="not_applied")
 
 
 def _wrong_kind(work: Work, wanted: str) -> str:
     found = work.service_key.kind
     name = work.desired.get("key_name") or work.applied.get("key_name") or ""
     raise SapError(
-        f"The service key {name} is {KEY_KIND_WORDS.get(found, found)}, but the pathway is drafted for "
-        f"{KEY_KIND_WORDS[wanted]}: it cannot prove the drafted method. Apply the draft under a new key name "
-        "or replace the key.",
+        _(
+            "The service key %(name)s is %(get)s, but the pathway is drafted for %(value)s: it cannot"
+            " prove the drafted method. Apply the draft under a new key name or replace the key."
+        )
+        % {"name": name, "get": KEY_KIND_WORDS.get(found, found), "value": KEY_KIND_WORDS[wanted]},
         code="method_mismatch",
     )
 
@@ -865,8 +972,11 @@ def _wrong_kind(work: Work, wanted: str) -> str:
 def _secret_token(connection: Connection, work: Work, findings: Findings) -> str:
     key = work.service_key
     token = connection.tokens.by_secret(key.tokenurl, key.clientid, key.clientsecret or "", fresh=True)
-    findings.proof.append("client-secret token issued")
-    return f"token issued, valid {token.expires_in} s, roles {', '.join(token.role_names) or 'none'}"
+    findings.proof.append(_("client-secret token issued"))
+    return _("token issued, valid %(expires_in)s s, roles %(value)s") % {
+        "expires_in": token.expires_in,
+        "value": ", ".join(token.role_names) or "none",
+    }
 
 
 def _mtls_token(connection: Connection, work: Work, findings: Findings) -> str:
@@ -875,10 +985,11 @@ def _mtls_token(connection: Connection, work: Work, findings: Findings) -> str:
         key.mtls_tokenurl, key.clientid, key.certificate, key.key, fresh=True
     )
     findings.certificate_not_after = key_not_after(key)
-    findings.proof.append("mTLS token issued")
-    return (
-        f"token issued over mTLS, valid {token.expires_in} s, roles {', '.join(token.role_names) or 'none'}"
-    )
+    findings.proof.append(_("mTLS token issued"))
+    return _("token issued over mTLS, valid %(expires_in)s s, roles %(value)s") % {
+        "expires_in": token.expires_in,
+        "value": ", ".join(token.role_names) or "none",
+    }
 
 
 def _runtime_call(connection: Connection, work: Work, findings: Findings, *, mtls: bool = False) -> str:
@@ -892,12 +1003,20 @@ def _runtime_call(connection: Connection, work: Work, findings: Findings, *, mtl
         result = call_endpoint(connection.http, url, bearer=token.access_token)
     if result.outcome in (UNAUTHORIZED, FORBIDDEN, NOT_FOUND):
         raise SapError(
-            f"The runtime call to {url} failed: {result.sentence()}",
+            _("The runtime call to %(url)s failed: %(sentence)s")
+            % {"url": url, "sentence": result.sentence(_)},
             status=result.status,
             code="runtime_" + result.outcome.replace(" ", "_"),
         )
-    findings.proof.append(f"runtime call{' over mTLS' if mtls else ''} answered {result.status}")
-    return f"{url} answered {result.status}: {result.sentence()}"
+    findings.proof.append(
+        _("runtime call%(value)s answered %(status)s")
+        % {"value": " over mTLS" if mtls else "", "status": result.status}
+    )
+    return _("%(url)s answered %(status)s: %(sentence)s") % {
+        "url": url,
+        "status": result.status,
+        "sentence": result.sentence(_),
+    }
 
 
 def _external_key(work: Work, findings: Findings) -> str:
@@ -907,7 +1026,7 @@ def _external_key(work: Work, findings: Findings) -> str:
     held = certs.parse_certificates(key.certificate).leaf
     if uploaded is not None and uploaded.fingerprint_sha256 != held.fingerprint_sha256:
         raise SapError(
-            "The service key holds another certificate than the one uploaded; rotate the key",
+            _("The service key holds another certificate than the one uploaded; rotate the key"),
             code="fingerprint_mismatch",
         )
     now = datetime.now(UTC)
@@ -918,7 +1037,9 @@ def _external_key(work: Work, findings: Findings) -> str:
             code="not_valid",
         )
     findings.certificate_not_after = held.not_after
-    findings.proof.append("stored certificate matches the upload; only the sender's first call proves mTLS")
+    findings.proof.append(
+        _("stored certificate matches the upload; only the sender's first call proves mTLS")
+    )
     return (
         f"holds {held.fingerprint_sha256[:23]}…, valid until {held.not_after:%Y-%m-%d}; only the sender's "
         "first call proves the mTLS handshake (its private key stays with the sender)"

@@ -9,6 +9,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from pathways import certs
 from pathways.sap.cpi import ROLE_SECURITY_MATERIAL, KeyPairRequest, KeystoreEntry
 from pathways.sap.errors import SapError
@@ -67,7 +70,7 @@ def key_pair_action(
     desired: dict[str, Any], found: RemoteEntry | None, remote_taken: tuple[str, ...] = ()
 ) -> Action:
     alias = desired.get("alias") or ""
-    target = f"key pair {alias}"
+    target = _("key pair %(alias)s") % {"alias": alias}
     source = desired.get("key_source") or "generate"
     data: dict[str, Any] = {"alias": alias, "source": source}
     if found is not None and not found.is_key_pair:
@@ -75,9 +78,9 @@ def key_pair_action(
             KEEP,
             KEY_PAIR,
             target,
-            "the alias holds a trusted certificate, not a key pair",
+            _("the alias holds a trusted certificate, not a key pair"),
             data,
-            problem="the alias is used by a certificate entry; choose another alias",
+            problem=_("the alias is used by a certificate entry; choose another alias"),
         )
     if source == "import":
         wanted = desired.get("pkcs12_fingerprint") or ""
@@ -87,21 +90,23 @@ def key_pair_action(
                 CREATE if found is None else KEEP,
                 KEY_PAIR,
                 target,
-                "the PKCS#12 file is missing",
+                _("the PKCS#12 file is missing"),
                 data,
-                problem="upload the PKCS#12 file and its passphrase first",
+                problem=_("upload the PKCS#12 file and its passphrase first"),
             )
         if found is None:
             return Action(
-                CREATE, KEY_PAIR, target, "no entry under this alias: import the PKCS#12 file", data
+                CREATE, KEY_PAIR, target, _("no entry under this alias: import the PKCS#12 file"), data
             )
         if found.fingerprint and same_fingerprint(found.fingerprint, wanted):
-            return Action(KEEP, KEY_PAIR, target, "holds the certificate of the uploaded PKCS#12 file", data)
+            return Action(
+                KEEP, KEY_PAIR, target, _("holds the certificate of the uploaded PKCS#12 file"), data
+            )
         return Action(
             REPLACE,
             KEY_PAIR,
             target,
-            "holds another certificate than the uploaded PKCS#12 file: replace it under the same alias",
+            _("holds another certificate than the uploaded PKCS#12 file: replace it under the same alias"),
             data,
         )
     data.update(key_pair_request(desired))
@@ -110,44 +115,55 @@ def key_pair_action(
             CREATE if found is None else KEEP,
             KEY_PAIR,
             target,
-            "the distinguished name is incomplete",
+            _("the distinguished name is incomplete"),
             data,
-            problem="a common name and a two-letter country are needed",
+            problem=_("a common name and a two-letter country are needed"),
         )
     if found is None:
         return Action(
             CREATE,
             KEY_PAIR,
             target,
-            f"no entry under this alias: generate {data['key_type']} {data['key_size']}, "
-            f"valid {data['validity_days']} days",
+            _("no entry under this alias: generate %(key_type)s %(key_size)s, valid %(validity_days)s days")
+            % {
+                "key_type": data["key_type"],
+                "key_size": data["key_size"],
+                "validity_days": data["validity_days"],
+            },
             data,
         )
     differences = content_differences(found, data)
     if not differences:
-        return Action(KEEP, KEY_PAIR, target, "a key pair exists under this alias", data)
+        return Action(KEEP, KEY_PAIR, target, _("a key pair exists under this alias"), data)
     data["replaces"] = {"alias": alias, "fingerprint": found.fingerprint or ""}
-    difference = f"it holds {'; '.join(differences)}"
+    difference = _("it holds %(join)s") % {"join": "; ".join(differences)}
     if desired.get(CONFIRM_REPLACE) == alias:
         return Action(
             REPLACE,
             KEY_PAIR,
             target,
-            f"{difference}; replaced as confirmed: delete it (the receiver's trust in its certificate ends "
-            f"at once) and generate {data['key_type']} {data['key_size']} under the same alias",
+            _(
+                "%(difference)s; replaced as confirmed: delete it (the receiver's trust in its "
+                "certificate ends at once) and generate %(key_type)s %(key_size)s under the same "
+                "alias"
+            )
+            % {"difference": difference, "key_type": data["key_type"], "key_size": data["key_size"]},
             data,
         )
     proposal = free_alias(alias, data, remote_taken)
-    data["choices"] = {"field": "alias", "what": "key pair", "rename": proposal, "replace": alias}
+    data["choices"] = {"field": "alias", "what": _("key pair"), "rename": proposal, "replace": alias}
     return Action(
         KEEP,
         KEY_PAIR,
         target,
-        f"{difference} — a key pair cannot be changed in place",
+        _("%(difference)s — a key pair cannot be changed in place") % {"difference": difference},
         data,
-        problem=f"the key pair {alias} is not the one the draft asks for; use the new alias {proposal} (the "
-        f"existing key pair stays live until you retire it) or replace the existing key pair (delete it and "
-        f"generate it anew)",
+        problem=_(
+            "the key pair %(alias)s is not the one the draft asks for; use the new alias "
+            "%(proposal)s (the existing key pair stays live until you retire it) or replace "
+            "the existing key pair (delete it and generate it anew)"
+        )
+        % {"alias": alias, "proposal": proposal},
     )
 
 
@@ -155,11 +171,17 @@ def content_differences(found: RemoteEntry, data: dict[str, Any]) -> list[str]:
     """How a keystore key pair differs from the generation the draft asks for."""
     differences = []
     if found.key_type and found.key_type.upper() != data["key_type"]:
-        differences.append(f"key type {found.key_type} instead of {data['key_type']}")
+        differences.append(
+            _("key type %(key_type)s instead of %(key_type2)s")
+            % {"key_type": found.key_type, "key_type2": data["key_type"]}
+        )
     elif found.key_size and found.key_size != data["key_size"]:
-        differences.append(f"key size {found.key_size} instead of {data['key_size']}")
+        differences.append(
+            _("key size %(key_size)s instead of %(key_size2)s")
+            % {"key_size": found.key_size, "key_size2": data["key_size"]}
+        )
     if found.subject_dn and f"CN={data['common_name']}" not in found.subject_dn:
-        differences.append(f"subject {found.subject_dn}")
+        differences.append(_("subject %(subject_dn)s") % {"subject_dn": found.subject_dn})
     return differences
 
 
@@ -175,7 +197,7 @@ def free_alias(alias: str, data: dict[str, Any], taken: tuple[str, ...]) -> str:
 
 def trusted_action(desired: dict[str, Any], found: RemoteEntry | None) -> Action:
     alias = desired.get("server_root_alias") or ""
-    target = f"trusted certificate {alias}"
+    target = _("trusted certificate %(alias)s") % {"alias": alias}
     data: dict[str, Any] = {"alias": alias}
     try:
         leaf = certs.parse_certificates(desired["server_root"]).leaf
@@ -184,9 +206,9 @@ def trusted_action(desired: dict[str, Any], found: RemoteEntry | None) -> Action
             CREATE,
             TRUSTED_CERTIFICATE,
             target,
-            "the server root cannot be read",
+            _("the server root cannot be read"),
             data,
-            problem=f"the uploaded server root cannot be read: {error}",
+            problem=_("the uploaded server root cannot be read: %(error)s") % {"error": error},
         )
     data.update(pem=leaf.pem.decode("ascii"), fingerprint=leaf.fingerprint_sha256)
     if alias and alias == (desired.get("alias") or ""):
@@ -194,28 +216,28 @@ def trusted_action(desired: dict[str, Any], found: RemoteEntry | None) -> Action
             KEEP,
             TRUSTED_CERTIFICATE,
             target,
-            "the alias is the key pair's alias",
+            _("the alias is the key pair's alias"),
             data,
-            problem="the server root needs an alias of its own",
+            problem=_("the server root needs an alias of its own"),
         )
     if found is None:
-        return Action(CREATE, TRUSTED_CERTIFICATE, target, "not in the keystore: upload it", data)
+        return Action(CREATE, TRUSTED_CERTIFICATE, target, _("not in the keystore: upload it"), data)
     if found.is_key_pair:
         return Action(
             KEEP,
             TRUSTED_CERTIFICATE,
             target,
-            "the alias holds a key pair",
+            _("the alias holds a key pair"),
             data,
-            problem="the alias is used by a key pair; choose another alias for the server root",
+            problem=_("the alias is used by a key pair; choose another alias for the server root"),
         )
     if found.fingerprint and same_fingerprint(found.fingerprint, leaf.fingerprint_sha256):
-        return Action(KEEP, TRUSTED_CERTIFICATE, target, "the same certificate is already trusted", data)
+        return Action(KEEP, TRUSTED_CERTIFICATE, target, _("the same certificate is already trusted"), data)
     return Action(
         UPDATE,
         TRUSTED_CERTIFICATE,
         target,
-        "another certificate is stored under this alias: replace it",
+        _("another certificate is stored under this alias: replace it"),
         data,
     )
 
@@ -283,7 +305,7 @@ def rename_keystore_entry(cpi: CpiClient, alias: str, new_alias: str) -> None:
     cpi._call(
         "PUT",
         cpi._entry_path(alias),
-        what=f"the rename of {alias} to {new_alias}",
+        what=_("the rename of %(alias)s to %(new_alias)s") % {"alias": alias, "new_alias": new_alias},
         role=ROLE_SECURITY_MATERIAL,
         expected=(200, 204),
         params={"renameAlias": new_alias},
@@ -296,7 +318,7 @@ def rename_keystore_entry(cpi: CpiClient, alias: str, new_alias: str) -> None:
 class KeyPair(Shape):
     verify_steps = 2  # the most verify checks a run of this shape makes
     key = "key_pair"
-    label = "CPI keystore key pair"
+    label = gettext_lazy("CPI keystore key pair")
     has_keystore_key_pair = True
     rights = RIGHTS
     markers = ("alias",)
@@ -337,7 +359,7 @@ class KeyPair(Shape):
     def _key_pair(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data, pathway = connection.cpi, action.data, work.pathway
         alias = data["alias"]
-        message = f"kept {alias}"
+        message = _("kept %(alias)s") % {"alias": alias}
         if action.kind in (CREATE, REPLACE):
             if data["source"] == "import":
                 bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
@@ -347,17 +369,20 @@ class KeyPair(Shape):
                     passphrase.reveal() if passphrase else "",
                     update=action.kind == REPLACE,
                 )
-                message = f"imported the PKCS#12 key pair as {alias}"
+                message = _("imported the PKCS#12 key pair as %(alias)s") % {"alias": alias}
             else:
                 if action.kind == REPLACE:
                     cpi.delete_keystore_entry(alias)
                     work.removed.append(dict(data.get("replaces") or {"alias": alias}))
                 message = _generate(cpi, data)
                 if action.kind == REPLACE:
-                    message = f"replaced: {message}"
+                    message = _("replaced: %(message)s") % {"message": message}
         entry = cpi.get_keystore_entry(alias)
         if entry is None:
-            raise SapError(f"The keystore entry {alias} is missing after it was written", retryable=True)
+            raise SapError(
+                _("The keystore entry %(alias)s is missing after it was written") % {"alias": alias},
+                retryable=True,
+            )
         certificate = cpi.download_certificate(alias)
         store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
         work.applied.update(
@@ -369,11 +394,11 @@ class KeyPair(Shape):
         )
         if action.kind in (CREATE, REPLACE):
             work.applied.pop("signed_by", None)
-        return message + f"; fingerprint {work.applied['fingerprint']}"
+        return message + _("; fingerprint %(fingerprint)s") % {"fingerprint": work.applied["fingerprint"]}
 
     def _trusted(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data = connection.cpi, action.data
-        message = f"kept {data['alias']}"
+        message = _("kept %(alias)s") % {"alias": data["alias"]}
         if action.kind in (CREATE, UPDATE):
             try:
                 cpi.upload_certificate(
@@ -382,28 +407,28 @@ class KeyPair(Shape):
                     update=action.kind == UPDATE,
                     expected_fingerprint_sha256=data["fingerprint"],
                 )
-                message = f"uploaded {data['alias']}"
+                message = _("uploaded %(alias)s") % {"alias": data["alias"]}
             except SapError as error:
                 if error.code != "duplicate_alias":
                     raise
                 cpi.upload_certificate(
                     data["alias"], data["pem"], update=True, expected_fingerprint_sha256=data["fingerprint"]
                 )
-                message = f"replaced {data['alias']}"
+                message = _("replaced %(alias)s") % {"alias": data["alias"]}
         work.applied.update(trusted_alias=data["alias"], trusted_fingerprint=data["fingerprint"])
         return message
 
     def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         checks = [
             Check(
-                "Verify: the key pair exists, is valid today and matches the hand-off",
+                _("Verify: the key pair exists, is valid today and matches the hand-off"),
                 lambda: _key_pair_valid(connection, work, findings),
             )
         ]
         if work.applied.get("trusted_alias"):
             checks.append(
                 Check(
-                    "Verify: the receiver's server root is trusted",
+                    _("Verify: the receiver's server root is trusted"),
                     lambda: _trusted_present(connection, work),
                 )
             )
@@ -412,22 +437,32 @@ class KeyPair(Shape):
     def drift(self, connection: Connection, applied: dict[str, Any]) -> list[str]:
         cpi, differences = connection.cpi, []
         for alias_key, fingerprint_key, what in (
-            ("alias", "fingerprint", "key pair"),
-            ("trusted_alias", "trusted_fingerprint", "trusted certificate"),
+            ("alias", "fingerprint", _("key pair")),
+            ("trusted_alias", "trusted_fingerprint", _("trusted certificate")),
         ):
             alias = applied.get(alias_key)
             if not alias:
                 continue
             entry = cpi.get_keystore_entry(alias)
             if entry is None:
-                differences.append(f"The {what} {alias} was deleted from the keystore.")
+                differences.append(
+                    _("The %(what)s %(alias)s was deleted from the keystore.")
+                    % {"what": what, "alias": alias}
+                )
             elif applied.get(fingerprint_key) and not same_fingerprint(
                 entry.fingerprint_sha256, applied[fingerprint_key]
             ):
                 differences.append(
-                    f"The {what} {alias} was replaced in the keystore (fingerprint "
-                    f"{short_fingerprint(entry.fingerprint_sha256)}…, applied "
-                    f"{short_fingerprint(applied[fingerprint_key])}…)."
+                    _(
+                        "The %(what)s %(alias)s was replaced in the keystore (fingerprint "
+                        "%(short_fingerprint)s…, applied %(short_fingerprint2)s…)."
+                    )
+                    % {
+                        "what": what,
+                        "alias": alias,
+                        "short_fingerprint": short_fingerprint(entry.fingerprint_sha256),
+                        "short_fingerprint2": short_fingerprint(applied[fingerprint_key]),
+                    }
                 )
         return differences
 
@@ -441,8 +476,12 @@ class KeyPair(Shape):
         return left.get("alias") == right.get("alias")
 
     def describe(self, facts: dict[str, Any]) -> str:
-        until = f", valid until {facts['validuntil'][:10]}" if facts.get("validuntil") else ""
-        return f"key pair {facts.get('alias', '')}{until}"
+        until = (
+            _(", valid until %(value)s") % {"value": facts["validuntil"][:10]}
+            if facts.get("validuntil")
+            else ""
+        )
+        return _("key pair %(get)s%(until)s") % {"get": facts.get("alias", ""), "until": until}
 
     def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         entry = connection.cpi.get_keystore_entry(facts["alias"])
@@ -454,7 +493,7 @@ class KeyPair(Shape):
         self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
     ) -> str:
         alias, cpi = facts["alias"], connection.cpi
-        with recorder.step(f"Delete the key pair {alias}") as outcome:
+        with recorder.step(_("Delete the key pair %(alias)s") % {"alias": alias}) as outcome:
             entry = cpi.get_keystore_entry(alias)
             if (
                 entry is not None
@@ -462,16 +501,26 @@ class KeyPair(Shape):
                 and not same_fingerprint(entry.fingerprint_sha256, facts["fingerprint"])
             ):
                 raise SapError(
-                    f"The alias {alias} now holds another certificate than the one retired; nothing was "
-                    "deleted",
+                    _(
+                        "The alias %(alias)s now holds another certificate than the one retired; "
+                        "nothing was deleted"
+                    )
+                    % {"alias": alias},
                     code="fingerprint_mismatch",
                 )
-            outcome.message = f"deleted {alias}" if cpi.delete_keystore_entry(alias) else "was already gone"
-        with recorder.step(f"Confirm {alias} is gone") as outcome:
+            outcome.message = (
+                _("deleted %(alias)s") % {"alias": alias}
+                if cpi.delete_keystore_entry(alias)
+                else _("was already gone")
+            )
+        with recorder.step(_("Confirm %(alias)s is gone") % {"alias": alias}) as outcome:
             if cpi.get_keystore_entry(alias) is not None:
-                raise SapError(f"The key pair {alias} still exists after its deletion", retryable=True)
-            outcome.message = f"{alias} no longer exists in the keystore"
-        return f"Retired the {self.describe(facts)}"
+                raise SapError(
+                    _("The key pair %(alias)s still exists after its deletion") % {"alias": alias},
+                    retryable=True,
+                )
+            outcome.message = _("%(alias)s no longer exists in the keystore") % {"alias": alias}
+        return _("Retired the %(describe)s") % {"describe": self.describe(facts)}
 
     def handoff_items(self, pathway: Pathway) -> list:
         from pathways.handoff import Item
@@ -479,20 +528,25 @@ class KeyPair(Shape):
         applied, other = pathway.applied or {}, pathway.spec.other_system
         return [
             Item(
-                "CPI client certificate",
+                _("CPI client certificate"),
                 applied.get("fingerprint", ""),
-                f"{other}: trust it for inbound certificate logon (map it to the technical user)",
+                _("%(other)s: trust it for inbound certificate logon (map it to the technical user)")
+                % {"other": other},
                 "certificate",
             ),
-            Item("Keystore alias", applied.get("alias", ""), "Keep it stable across renewals"),
-            Item("Valid until", applied.get("validuntil", "") or "", ""),
+            Item(_("Keystore alias"), applied.get("alias", ""), _("Keep it stable across renewals")),
+            Item(_("Valid until"), applied.get("validuntil", "") or "", ""),
         ]
 
     def certificate_source(self, applied: dict[str, Any]) -> str:
-        return f"keystore key pair {applied['alias']}" if applied.get("alias") else "the applied certificate"
+        return (
+            _("keystore key pair %(alias)s") % {"alias": applied["alias"]}
+            if applied.get("alias")
+            else _("the applied certificate")
+        )
 
     def expiry_advice(self, spec: PathwaySpec) -> str:
-        return f"{spec.target} must trust the new certificate before the switch."
+        return _("%(target)s must trust the new certificate before the switch.") % {"target": spec.target}
 
     def keystore_alias(self, pathway: Pathway) -> str | None:
         return (pathway.applied or {}).get("alias") or pathway.value("alias")
@@ -501,12 +555,11 @@ class KeyPair(Shape):
     def rotation_blocker(self, pathway: Pathway) -> str | None:
         applied = pathway.applied or {}
         if not applied.get("alias"):
-            return "Apply and verify the pathway first; there is no key pair to rotate yet."
+            return _("Apply and verify the pathway first; there is no key pair to rotate yet.")
         if applied.get("key_source") == "import":
-            return (
-                "This key pair was imported from a PKCS#12 file; upload the new file in the draft and apply "
-                "it "
-                "under a new alias, then switch the iFlow."
+            return _(
+                "This key pair was imported from a PKCS#12 file; upload the new file in the draft"
+                " and apply it under a new alias, then switch the iFlow."
             )
         return None
 
@@ -516,47 +569,57 @@ class KeyPair(Shape):
         plan = [
             {
                 "kind": "keep",
-                "target": f"key pair {alias}",
-                "reason": f"stays active during the overlap{f' (valid until {until[:10]})' if until else ''}",
+                "target": _("key pair %(alias)s") % {"alias": alias},
+                "reason": _("stays active during the overlap%(value)s")
+                % {"value": f" (valid until {until[:10]})" if until else ""},
             },
             {
                 "kind": "create",
-                "target": "a new key pair under a temporary alias",
-                "reason": "same key type and subject; verified before anything else happens",
+                "target": _("a new key pair under a temporary alias"),
+                "reason": _("same key type and subject; verified before anything else happens"),
             },
         ]
         if applied.get("signed_by"):
             plan.append(
                 {
                     "kind": "sign",
-                    "target": "the new key pair's CSR",
-                    "reason": f"the current certificate is signed by {applied['signed_by']}: download the "
-                    "new "
-                    "CSR, have the same CA sign it and upload the chain before the switch",
+                    "target": _("the new key pair's CSR"),
+                    "reason": _(
+                        "the current certificate is signed by %(signed_by)s: download the "
+                        "new CSR, have the same CA sign it and upload the chain before the "
+                        "switch"
+                    )
+                    % {"signed_by": applied["signed_by"]},
                 }
             )
         plan += [
             {
                 "kind": "handoff",
-                "target": "the new certificate",
-                "reason": f"{other} trusts it beside the old one",
+                "target": _("the new certificate"),
+                "reason": _("%(other)s trusts it beside the old one") % {"other": other},
             },
             {
                 "kind": "replace",
-                "target": f"key pair {alias}",
-                "reason": f"only in the retire run, after you confirm {other} trusts the new certificate: "
-                "the new key pair takes the alias (the iFlow keeps its reference) and the old one is deleted",
+                "target": _("key pair %(alias)s") % {"alias": alias},
+                "reason": _(
+                    "only in the retire run, after you confirm %(other)s trusts the new "
+                    "certificate: the new key pair takes the alias (the iFlow keeps its "
+                    "reference) and the old one is deleted"
+                )
+                % {"other": other},
             },
         ]
         return plan
 
     def rotation_words(self, spec: PathwaySpec) -> dict[str, str]:
         return {
-            "overlap": f"Both key pairs exist. Give the new certificate to the {spec.target} administrator "
-            f"to trust beside the old one. Once {spec.target} trusts it, switch: the new key pair takes the "
-            "alias "
-            "and the old one is deleted.",
-            "confirm": f"{spec.target} trusts the new certificate",
+            "overlap": _(
+                "Both key pairs exist. Give the new certificate to the %(target)s "
+                "administrator to trust beside the old one. Once %(target)s trusts it, "
+                "switch: the new key pair takes the alias and the old one is deleted."
+            )
+            % {"target": spec.target},
+            "confirm": _("%(target)s trusts the new certificate") % {"target": spec.target},
         }
 
     def rotation_create(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
@@ -569,7 +632,7 @@ class KeyPair(Shape):
             self,
             connection,
             recorder,
-            f"Verify the old key pair {alias}",
+            _("Verify the old key pair %(alias)s") % {"alias": alias},
             _work(pathway, alias, old.get("fingerprint", "")),
         )
         now = datetime.now(UTC)
@@ -581,23 +644,30 @@ class KeyPair(Shape):
             data["signature_algorithm"] = SIGNATURE_ALGORITHMS.get(
                 entry.key_type, data["signature_algorithm"]
             )
-        with recorder.step(f"Generate the new key pair {new_alias} beside {alias}") as outcome:
+        with recorder.step(
+            _("Generate the new key pair %(new_alias)s beside %(alias)s")
+            % {"new_alias": new_alias, "alias": alias}
+        ) as outcome:
             cpi.generate_key_pair(generation_request(data, new_alias, now))
             certificate = cpi.download_certificate(new_alias)
             fingerprint = leaf_fingerprint(certificate) or ""
-            outcome.message = f"generated {data['key_type']} {data['key_size']}; fingerprint {fingerprint}"
+            outcome.message = _("generated %(key_type)s %(key_size)s; fingerprint %(fingerprint)s") % {
+                "key_type": data["key_type"],
+                "key_size": data["key_size"],
+                "fingerprint": fingerprint,
+            }
         new_findings = rotate.verify_work(
             self,
             connection,
             recorder,
-            f"Verify the new key pair {new_alias}",
+            _("Verify the new key pair %(new_alias)s") % {"new_alias": new_alias},
             _work(pathway, new_alias, fingerprint),
         )
         rotate.verify_work(
             self,
             connection,
             recorder,
-            f"Verify the old key pair {alias} (overlap)",
+            _("Verify the old key pair %(alias)s (overlap)") % {"alias": alias},
             _work(pathway, alias, old.get("fingerprint", "")),
         )
         not_after = new_findings.certificate_not_after
@@ -611,22 +681,22 @@ class KeyPair(Shape):
             new["awaiting_signature"] = old["signed_by"]
         rotation.reach_overlap(new)
         if old.get("signed_by"):
-            return (
-                f"New key pair {new_alias} generated beside {alias}; the current certificate is signed by "
-                f"{old['signed_by']}: download the new CSR, have it signed and upload the chain before the "
-                "switch"
-            )
-        return (
-            f"New key pair {new_alias} generated and verified beside {alias}; give its certificate to "
-            f"{pathway.spec.target} and confirm once it trusts it"
-        )
+            return _(
+                "New key pair %(new_alias)s generated beside %(alias)s; the current certificate "
+                "is signed by %(signed_by)s: download the new CSR, have it signed and upload the "
+                "chain before the switch"
+            ) % {"new_alias": new_alias, "alias": alias, "signed_by": old["signed_by"]}
+        return _(
+            "New key pair %(new_alias)s generated and verified beside %(alias)s; give its "
+            "certificate to %(target)s and confirm once it trusts it"
+        ) % {"new_alias": new_alias, "alias": alias, "target": pathway.spec.target}
 
     def retire_blocker(self, rotation: Rotation) -> str | None:
         if rotation.new.get("awaiting_signature"):
-            return (
-                f"The new key pair {rotation.new['alias']} is still self-signed; download its CSR, have "
-                f"{rotation.new['awaiting_signature']} sign it and upload the chain before the switch."
-            )
+            return _(
+                "The new key pair %(alias)s is still self-signed; download its CSR, have "
+                "%(awaiting_signature)s sign it and upload the chain before the switch."
+            ) % {"alias": rotation.new["alias"], "awaiting_signature": rotation.new["awaiting_signature"]}
         return None
 
     def rotation_retire(self, rotation: Rotation, recorder: Recorder, connection: Connection) -> str:
@@ -648,28 +718,34 @@ class KeyPair(Shape):
                 self,
                 connection,
                 recorder,
-                f"Verify the new key pair {new_alias} before retiring the old one",
+                _("Verify the new key pair %(new_alias)s before retiring the old one")
+                % {"new_alias": new_alias},
                 _work(pathway, new_alias, new["fingerprint"]),
             )
             parked = f"{parking}{datetime.now(UTC):%Y%m%d%H%M%S}"
-            with recorder.step(f"Move the old key pair {alias} aside") as outcome:
+            with recorder.step(_("Move the old key pair %(alias)s aside") % {"alias": alias}) as outcome:
                 rename_keystore_entry(cpi, alias, parked)
-                outcome.message = f"renamed to {parked}"
-            with recorder.step(f"Give the alias {alias} to the new key pair") as outcome:
+                outcome.message = _("renamed to %(parked)s") % {"parked": parked}
+            with recorder.step(
+                _("Give the alias %(alias)s to the new key pair") % {"alias": alias}
+            ) as outcome:
                 try:
                     rename_keystore_entry(cpi, new_alias, alias)
                 except BaseException:
                     rename_keystore_entry(cpi, parked, alias)  # put the old one back: the iFlow keeps working
                     raise
-                outcome.message = f"{alias} now holds {new['fingerprint']}"
+                outcome.message = _("%(alias)s now holds %(fingerprint)s") % {
+                    "alias": alias,
+                    "fingerprint": new["fingerprint"],
+                }
         findings = rotate.verify_work(
             self,
             connection,
             recorder,
-            f"Verify {alias} holds the new certificate",
+            _("Verify %(alias)s holds the new certificate") % {"alias": alias},
             _work(pathway, alias, new["fingerprint"]),
         )
-        with recorder.step("Delete the old key pair") as outcome:
+        with recorder.step(_("Delete the old key pair")) as outcome:
             old_fingerprint = old.get("fingerprint") or ""
             parked_entries = [
                 entry.alias
@@ -679,7 +755,9 @@ class KeyPair(Shape):
             ]
             for name in parked_entries:
                 cpi.delete_keystore_entry(name)
-            outcome.message = f"deleted {', '.join(parked_entries) or 'nothing (already gone)'}"
+            outcome.message = _("deleted %(value)s") % {
+                "value": ", ".join(parked_entries) or "nothing (already gone)"
+            }
         entry = cpi.get_keystore_entry(alias)
         store_handoff(pathway, HANDOFF_CERTIFICATE, new["certificate"])
         rotate.forget_reveals(pathway)
@@ -696,13 +774,13 @@ class KeyPair(Shape):
             draft=None,
             applied=applied,
             not_after=findings.certificate_not_after,
-            proof=findings.proven(catalog.METHOD_LABELS[pathway.method]),
+            proof=findings.proven(str(catalog.METHOD_LABELS[pathway.method])),
         )
         rotate.finish(rotation, pathway)
-        return (
-            f"{alias} now holds the new certificate and the old key pair is deleted; restart the iFlows that "
-            f"use {alias} (CPI caches the keystore for up to 24 h)"
-        )
+        return _(
+            "%(alias)s now holds the new certificate and the old key pair is deleted; restart the"
+            " iFlows that use %(alias)s (CPI caches the keystore for up to 24 h)"
+        ) % {"alias": alias}
 
 
 def _work(pathway: Pathway, alias: str, fingerprint: str) -> Work:
@@ -715,19 +793,28 @@ def _generate(cpi: CpiClient, data: dict) -> str:
     except SapError as error:
         if error.code != "duplicate_alias":
             raise
-        return f"adopted the existing key pair {data['alias']}"
-    return f"generated {data['key_type']} {data['key_size']} key pair {data['alias']}"
+        return _("adopted the existing key pair %(alias)s") % {"alias": data["alias"]}
+    return _("generated %(key_type)s %(key_size)s key pair %(alias)s") % {
+        "key_type": data["key_type"],
+        "key_size": data["key_size"],
+        "alias": data["alias"],
+    }
 
 
 def _key_pair_valid(connection: Connection, work: Work, findings: Findings) -> str:
     alias = work.desired.get("alias") or ""
     entry = connection.cpi.get_keystore_entry(alias)
     if entry is None:
-        raise SapError(f"There is no key pair {alias} in the CPI keystore", code="not_applied")
+        raise SapError(
+            _("There is no key pair %(alias)s in the CPI keystore") % {"alias": alias}, code="not_applied"
+        )
     if not entry.is_key_pair:
         raise SapError(
-            f"The alias {alias} holds a {entry.type or 'certificate'}, not a key pair: it cannot prove the "
-            "client certificate method",
+            _(
+                "The alias %(alias)s holds a %(value)s, not a key pair: it cannot prove the client "
+                "certificate method"
+            )
+            % {"alias": alias, "value": entry.type or "certificate"},
             code="method_mismatch",
         )
     now = datetime.now(UTC)
@@ -736,20 +823,23 @@ def _key_pair_valid(connection: Connection, work: Work, findings: Findings) -> s
         or entry.valid_not_after <= now
         or (entry.valid_not_before and entry.valid_not_before > now)
     ):
-        raise SapError(f"The key pair {alias} is not valid today", code="not_valid")
+        raise SapError(_("The key pair %(alias)s is not valid today") % {"alias": alias}, code="not_valid")
     handed_over = work.applied.get("fingerprint")
     if not handed_over:
         raise SapError(
-            "Nothing was handed over yet for this key pair; apply the pathway first", code="not_applied"
+            _("Nothing was handed over yet for this key pair; apply the pathway first"), code="not_applied"
         )
     if not same_fingerprint(entry.fingerprint_sha256, handed_over):
         raise SapError(
-            f"The key pair {alias} no longer matches the certificate handed over; it was replaced "
-            f"outside AuthWizard",
+            _(
+                "The key pair %(alias)s no longer matches the certificate handed over; it was "
+                "replaced outside AuthWizard"
+            )
+            % {"alias": alias},
             code="fingerprint_mismatch",
         )
     findings.certificate_not_after = entry.valid_not_after
-    findings.proof.append(f"key pair {alias} holds the certificate handed over")
+    findings.proof.append(_("key pair %(alias)s holds the certificate handed over") % {"alias": alias})
     return f"{alias} valid until {entry.valid_not_after:%Y-%m-%d}, fingerprint matches the hand-off"
 
 
@@ -757,12 +847,16 @@ def _trusted_present(connection: Connection, work: Work) -> str:
     alias = work.applied["trusted_alias"]
     entry = connection.cpi.get_keystore_entry(alias)
     if entry is None:
-        raise SapError(f"The trusted certificate {alias} is missing from the keystore", code="not_applied")
+        raise SapError(
+            _("The trusted certificate %(alias)s is missing from the keystore") % {"alias": alias},
+            code="not_applied",
+        )
     if not same_fingerprint(entry.fingerprint_sha256, work.applied.get("trusted_fingerprint")):
         raise SapError(
-            f"The trusted certificate {alias} was replaced outside AuthWizard", code="fingerprint_mismatch"
+            _("The trusted certificate %(alias)s was replaced outside AuthWizard") % {"alias": alias},
+            code="fingerprint_mismatch",
         )
-    return f"{alias} is in the keystore"
+    return _("%(alias)s is in the keystore") % {"alias": alias}
 
 
 SHAPE = KeyPair()

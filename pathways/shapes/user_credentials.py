@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from pathways.sap.errors import SapError
 from pathways.shapes.base import (
     CREATE,
@@ -31,7 +34,7 @@ RIGHTS = ("cpi_token", "cpi_role_MonitoringDataRead", "cpi_role_CredentialsEdit"
 
 def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -> Action:
     name = desired.get("credential_name") or ""
-    target = f"User Credentials {name}"
+    target = _("User Credentials %(name)s") % {"name": name}
     user = desired.get("user") or ""
     description = desired.get("description") or ""
     data = {"name": name, "user": user, "description": description}
@@ -42,37 +45,40 @@ def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -
                 CREATE,
                 CREDENTIAL,
                 target,
-                "no artifact of this name exists",
+                _("no artifact of this name exists"),
                 data,
-                problem="enter the password first",
+                problem=_("enter the password first"),
             )
-        return Action(CREATE, CREDENTIAL, target, "no artifact of this name exists in CPI", data)
+        return Action(CREATE, CREDENTIAL, target, _("no artifact of this name exists in CPI"), data)
     if found.kind not in (None, "default"):
         return Action(
             KEEP,
             CREDENTIAL,
             target,
-            f"an artifact of kind {found.kind} has this name",
+            _("an artifact of kind %(kind)s has this name") % {"kind": found.kind},
             data,
-            problem="the name is taken by another kind of credential; choose another name",
+            problem=_("the name is taken by another kind of credential; choose another name"),
         )
     differences = []
     if (found.user or "") != user:
-        differences.append(f"user {found.user or '(none)'} instead of {user}")
+        differences.append(
+            _("user %(value)s instead of %(user)s") % {"value": found.user or "(none)", "user": user}
+        )
     if (found.description or "") != description:
-        differences.append("another description")
+        differences.append(_("another description"))
     if desired.get("password_changed"):
-        differences.append("the password was changed in the draft since the last apply")
+        differences.append(_("the password was changed in the draft since the last apply"))
     if not differences:
         if (found.status or "").upper() != "DEPLOYED":
             return Action(
                 KEEP,
                 CREDENTIAL,
                 target,
-                f"exists; status {found.status or 'unknown'}, verification waits for DEPLOYED",
+                _("exists; status %(value)s, verification waits for DEPLOYED")
+                % {"value": found.status or "unknown"},
                 data,
             )
-        return Action(KEEP, CREDENTIAL, target, "exists with this user and description", data)
+        return Action(KEEP, CREDENTIAL, target, _("exists with this user and description"), data)
     if not password_present:
         return Action(
             UPDATE,
@@ -80,7 +86,7 @@ def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -
             target,
             "; ".join(differences),
             data,
-            problem="CPI needs the password with every update; enter it again",
+            problem=_("CPI needs the password with every update; enter it again"),
         )
     return Action(UPDATE, CREDENTIAL, target, "; ".join(differences), data)
 
@@ -88,7 +94,7 @@ def credential_action(desired: dict[str, Any], found: RemoteCredential | None) -
 class UserCredentials(Shape):
     verify_steps = 1  # the most verify checks a run of this shape makes
     key = "user_credentials"
-    label = "User Credentials"
+    label = gettext_lazy("User Credentials")
     holds_certificates = False
     rights = RIGHTS
     markers = ("credential_name",)
@@ -124,28 +130,31 @@ class UserCredentials(Shape):
     def execute(self, connection: Connection, work: Work, action: Action) -> str:
         cpi, data, pathway = connection.cpi, action.data, work.pathway
         password_secret = pathway.secret("password")
-        message = f"kept {data['name']}"
+        message = _("kept %(name)s") % {"name": data["name"]}
         if action.kind in (CREATE, UPDATE):
             password = password_secret.reveal()
             arguments = (data["name"], data["user"], password)
             try:
                 if action.kind == CREATE:
                     cpi.create_user_credential(*arguments, description=data["description"])
-                    message = f"created {data['name']}"
+                    message = _("created %(name)s") % {"name": data["name"]}
                 else:
                     cpi.update_user_credential(*arguments, description=data["description"])
-                    message = f"updated {data['name']}: {action.reason}"
+                    message = _("updated %(name)s: %(reason)s") % {
+                        "name": data["name"],
+                        "reason": action.reason,
+                    }
             except SapError as error:
                 if error.code == "duplicate_credential":
                     cpi.update_user_credential(*arguments, description=data["description"])
-                    message = f"updated the existing {data['name']}"
+                    message = _("updated the existing %(name)s") % {"name": data["name"]}
                 elif error.code == "credential_missing":
                     cpi.create_user_credential(*arguments, description=data["description"])
-                    message = f"created {data['name']} (it was gone)"
+                    message = _("created %(name)s (it was gone)") % {"name": data["name"]}
                 else:
                     raise
             deployed = cpi.wait_until_deployed(data["name"])
-            message += f"; status {deployed.status}"
+            message += _("; status %(status)s") % {"status": deployed.status}
         work.applied.update(
             shape=self.key,
             credential_name=data["name"],
@@ -158,7 +167,7 @@ class UserCredentials(Shape):
     def verify_checks(self, connection: Connection, work: Work, findings: Findings) -> list[Check]:
         return [
             Check(
-                "Verify: the User Credentials read back as DEPLOYED",
+                _("Verify: the User Credentials read back as DEPLOYED"),
                 lambda: _credential_deployed(connection, work, findings),
             )
         ]
@@ -169,10 +178,13 @@ class UserCredentials(Shape):
         name = applied.get("credential_name") or ""
         found = connection.cpi.get_user_credential(name)
         if found is None:
-            return [f"The User Credentials artifact {name} was deleted."]
+            return [_("The User Credentials artifact %(name)s was deleted.") % {"name": name}]
         differences = []
         if applied.get("user") and found.user != applied["user"]:
-            differences.append(f"The user of {name} is {found.user} now, not {applied['user']}.")
+            differences.append(
+                _("The user of %(name)s is %(user)s now, not %(user2)s.")
+                % {"name": name, "user": found.user, "user2": applied["user"]}
+            )
         applied_at = parse_time(applied.get("applied_at"))
         if found.deployed_on and applied_at and found.deployed_on > applied_at + clock_skew():
             by = f" by {found.deployed_by}" if found.deployed_by else ""
@@ -191,8 +203,8 @@ class UserCredentials(Shape):
         return left.get("credential_name") == right.get("credential_name")
 
     def describe(self, facts: dict[str, Any]) -> str:
-        user = f" (user {facts['user']})" if facts.get("user") else ""
-        return f"User Credentials {facts.get('credential_name', '')}{user}"
+        user = _(" (user %(user)s)") % {"user": facts["user"]} if facts.get("user") else ""
+        return _("User Credentials %(get)s%(user)s") % {"get": facts.get("credential_name", ""), "user": user}
 
     def still_exists(self, connection: Connection, facts: dict[str, Any]) -> bool:
         return connection.cpi.get_user_credential(facts["credential_name"]) is not None
@@ -201,16 +213,17 @@ class UserCredentials(Shape):
         self, connection: Connection, recorder: Recorder, facts: dict[str, Any], pathway: Pathway
     ) -> str:
         name = facts["credential_name"]
-        with recorder.step(f"Delete the User Credentials {name}") as outcome:
+        with recorder.step(_("Delete the User Credentials %(name)s") % {"name": name}) as outcome:
             gone_before = not connection.cpi.delete_user_credential(name)
-            outcome.message = "was already gone" if gone_before else f"deleted {name}"
-        with recorder.step(f"Confirm {name} is gone") as outcome:
+            outcome.message = _("was already gone") if gone_before else _("deleted %(name)s") % {"name": name}
+        with recorder.step(_("Confirm %(name)s is gone") % {"name": name}) as outcome:
             if self.still_exists(connection, facts):
                 raise SapError(
-                    f"The User Credentials {name} still exist after their deletion", retryable=True
+                    _("The User Credentials %(name)s still exist after their deletion") % {"name": name},
+                    retryable=True,
                 )
-            outcome.message = f"{name} no longer exists in CPI"
-        return f"Retired the {self.describe(facts)}"
+            outcome.message = _("%(name)s no longer exists in CPI") % {"name": name}
+        return _("Retired the %(describe)s") % {"describe": self.describe(facts)}
 
     def handoff_items(self, pathway: Pathway) -> list:
         from pathways.handoff import Item
@@ -218,43 +231,56 @@ class UserCredentials(Shape):
         applied, other = pathway.applied or {}, pathway.spec.other_system
         return [
             Item(
-                "Credential name in CPI",
+                _("Credential name in CPI"),
                 applied.get("credential_name", ""),
-                "Referenced by the iFlow's receiver channel",
+                _("Referenced by the iFlow's receiver channel"),
             ),
             Item(
-                f"{other} user",
+                _("%(other)s user") % {"other": other},
                 applied.get("user", ""),
-                f"The technical user {other}'s administrator created",
+                _("The technical user %(other)s's administrator created") % {"other": other},
             ),
         ]
 
     def rotation_blocker(self, pathway: Pathway) -> str | None:
-        return (
-            f"CPI → {pathway.spec.target} with Basic authentication has no certificate: change the password "
+        return _(
+            "CPI → %(target)s with Basic authentication has no certificate: change the password "
             "in the draft and apply."
-        )
+        ) % {"target": pathway.spec.target}
 
 
 def _credential_deployed(connection: Connection, work: Work, findings: Findings) -> str:
     name = work.desired.get("credential_name") or ""
     found = connection.cpi.get_user_credential(name)
     if found is None:
-        raise SapError(f"There are no User Credentials {name} in CPI; apply the pathway", code="not_applied")
+        raise SapError(
+            _("There are no User Credentials %(name)s in CPI; apply the pathway") % {"name": name},
+            code="not_applied",
+        )
     if found.kind not in (None, "default"):
         raise SapError(
-            f"{name} is a credential of kind {found.kind}, not User Credentials: it cannot prove Basic "
-            "authentication",
+            _(
+                "%(name)s is a credential of kind %(kind)s, not User Credentials: it cannot prove "
+                "Basic authentication"
+            )
+            % {"name": name, "kind": found.kind},
             code="method_mismatch",
         )
     credential = connection.cpi.wait_until_deployed(name)
     if (credential.user or "") != (work.desired.get("user") or ""):
         raise SapError(
-            f"The User Credentials {name} hold user {credential.user}, not the draft's user",
+            _("The User Credentials %(name)s hold user %(user)s, not the draft's user")
+            % {"name": name, "user": credential.user},
             code="user_mismatch",
         )
-    findings.proof.append(f"User Credentials {name} deployed for user {credential.user}")
-    return f"{name} is {credential.status} for user {credential.user}"
+    findings.proof.append(
+        _("User Credentials %(name)s deployed for user %(user)s") % {"name": name, "user": credential.user}
+    )
+    return _("%(name)s is %(status)s for user %(user)s") % {
+        "name": name,
+        "status": credential.status,
+        "user": credential.user,
+    }
 
 
 SHAPE = UserCredentials()

@@ -38,7 +38,7 @@ def certificate_details(context: Context, pathway: Pathway, f: Mapping[str, Any]
 
 @register.inclusion_tag("pathways/certs/expiry_badge.html")
 def expiry_badge(pathway: Pathway) -> dict[str, object]:
-    """An amber 'Expiring' (or red 'Expired') badge with a countdown, when within the landscape threshold."""
+    """A critical 'Expiring' (or negative 'Expired') badge and countdown within the landscape threshold."""
     return {"expiry": standing.of(pathway).expiry, "pathway": pathway}
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from pathways import catalog
@@ -35,13 +36,13 @@ def landscape_for(request: HttpRequest, code: UUID, action: str = "view") -> Lan
     """Outsiders get 404 (they may not learn that the landscape exists); members without the right, 403."""
     landscape = get_object_or_404(Landscape.objects.visible_to(request.user), code=code)
     if not landscape.may(request.user, action):
-        raise PermissionDenied(f"Your role on {landscape.name} does not allow this.")
+        raise PermissionDenied(_("Your role on %(name)s does not allow this.") % {"name": landscape.name})
     return landscape
 
 
 def pathway_for(request: HttpRequest, code: UUID, key: str, action: str = "view") -> Pathway:
     if key not in catalog.PATHWAYS:
-        raise Http404("No such pathway")
+        raise Http404(_("No such pathway"))
     landscape = landscape_for(request, code, action)
     return landscape.pathways.select_related("landscape").get(key=key)
 

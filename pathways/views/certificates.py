@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -95,7 +96,7 @@ def keep_leaf_only(request: SignedInRequest, code: UUID, key: str, name: str) ->
     pathway = pathway_for(request, code, key, "edit")
     spec = pathway.spec.all_fields().get(name)
     if spec is None or spec.kind != "certificate":
-        raise Http404("No such certificate field")
+        raise Http404(_("No such certificate field"))
     try:
         parsed = certs.parse_certificates(pathway.draft.get(name, ""))
     except certs.CertificateError as error:
@@ -120,7 +121,11 @@ def keep_leaf_only(request: SignedInRequest, code: UUID, key: str, name: str) ->
             "pathways/htmx/field.html",
             {"pathway": current, "landscape": current.landscape, "f": state, "can_edit": True},
         )
-    messages.success(request, f"{spec.label}: only the leaf {parsed.leaf.label()} is kept.")
+    messages.success(
+        request,
+        _("%(label)s: only the leaf %(label2)s is kept.")
+        % {"label": spec.label, "label2": parsed.leaf.label()},
+    )
     step = next(s.key for s in pathway.method_spec.steps if any(f.name == name for f in s.fields))
     return redirect("wizard_step", code, key, step)
 
@@ -143,7 +148,8 @@ def generate_key(request: SignedInRequest, code: UUID, key: str) -> HttpResponse
         return _page(request, pathway, errors={"generate": str(error)}, status=200)
     messages.success(
         request,
-        f"Key and CSR made for {info.subject}; the key stays encrypted here until you download it once.",
+        _("Key and CSR made for %(subject)s; the key stays encrypted here until you download it once.")
+        % {"subject": info.subject},
     )
     return redirect("certificates", code, key)
 
@@ -153,7 +159,7 @@ def download_csr(request: SignedInRequest, code: UUID, key: str) -> HttpResponse
     pathway = pathway_for(request, code, key)
     pem = sender_keys.csr_pem(pathway)
     if pem is None:
-        raise Http404("No CSR generated yet")
+        raise Http404(_("No CSR generated yet"))
     return _file(pem, f"{pathway.key}-request.csr", "application/pkcs10")
 
 
@@ -192,7 +198,7 @@ def upload_cpi_chain(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     try:
         text = _read_upload(request, "chain")
         if not text.strip():
-            raise ChainRefused("Paste or upload the certificate chain your CA issued for the CSR.")
+            raise ChainRefused(_("Paste or upload the certificate chain your CA issued for the CSR."))
         run = start_chain(pathway, text, user=request.user)
     except (Refused, certs.CertificateError) as error:
         message = getattr(error, "message", None) or str(error)
@@ -228,7 +234,10 @@ def retire(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
         return _page(
             request,
             pathway,
-            errors={"retire": f"Tick the box to confirm that {pathway.spec.other_system} has switched."},
+            errors={
+                "retire": _("Tick the box to confirm that %(other_system)s has switched.")
+                % {"other_system": pathway.spec.other_system}
+            },
         )
     try:
         run = rotate.start_retire(pathway, request.user)
@@ -243,5 +252,5 @@ def download_new_certificate(request: SignedInRequest, code: UUID, key: str) -> 
     pathway = pathway_for(request, code, key)
     rotation = rotate.open_rotation(pathway)
     if rotation is None or not rotation.new.get("certificate"):
-        raise Http404("No new certificate to hand over")
+        raise Http404(_("No new certificate to hand over"))
     return _file(rotation.new["certificate"], f"{pathway.key}-new-certificate.pem", "application/x-pem-file")

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -87,11 +88,11 @@ def pkcs12(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
 @login_required
 def certificate(request: SignedInRequest, code: UUID, key: str, encoding: str) -> HttpResponse:
     if encoding not in ("pem", "der"):
-        raise Http404("Certificates come as .pem or .der")
+        raise Http404(_("Certificates come as .pem or .der"))
     pathway = pathway_for(request, code, key)
     chain = handoff.certificate_of(pathway)
     if chain is None:
-        raise Http404("No certificate yet")
+        raise Http404(_("No certificate yet"))
     name = pathway.applied.get("alias") or pathway.applied.get("key_name") or pathway.key
     if encoding == "der":
         return _file(certs.export_certificate(chain.leaf, "DER"), f"{name}.der", "application/pkix-cert")
@@ -103,5 +104,5 @@ def server_root(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
     pathway = pathway_for(request, code, key)
     pem = handoff.server_root_pem(pathway.landscape)
     if not pem:
-        raise Http404("No CA bundle configured")
+        raise Http404(_("No CA bundle configured"))
     return _file(pem, "server-root-ca.pem", "application/x-pem-file")

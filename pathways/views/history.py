@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
@@ -117,7 +118,7 @@ def approval_request(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     except approvals.ApprovalRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, "Approval requested; a lead other than you has to approve this draft.")
+        messages.success(request, _("Approval requested; a lead other than you has to approve this draft."))
     return _back(request, pathway)
 
 
@@ -145,9 +146,9 @@ def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpRespo
         else:
             messages.success(
                 request,
-                "Approved: the draft may be applied now."
+                _("Approved: the draft may be applied now.")
                 if decision == "approve"
-                else "Rejected; the consultant sees your comment.",
+                else _("Rejected; the consultant sees your comment."),
             )
     return _back(request, pathway)
 
@@ -158,7 +159,7 @@ def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Start a drift check of this landscape's applied pathways (reads only) through the gate."""
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
-        raise PermissionDenied("Only consultants and leads can start a drift check.")
+        raise PermissionDenied(_("Only consultants and leads can start a drift check."))
     from pathways import engine
     from pathways.gate import Busy
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from pathways.views.access import SignedInRequest
 
 SECRET_POST_FIELDS = ("cpi_service_key", "cf_password", "sm_service_key")
+
+
+def role_label(role: str | None) -> str:
+    """The member's role in the reader's language; the command line and admins act as the operator."""
+    return str(Role(role).label) if role else _("operator")
 
 
 @login_required
@@ -54,6 +60,7 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
             "landscape": landscape,
             "pathways": pathways,
             "role": landscape.role_of(request.user),
+            "role_label": role_label(landscape.role_of(request.user)),
             "can_edit": landscape.may(request.user, "edit"),
             "can_lower_tier": landscape.tier == Tier.PROD and landscape.may(request.user, "approve"),
         },
@@ -64,7 +71,7 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
 @sensitive_post_parameters(*SECRET_POST_FIELDS)
 def create(request: SignedInRequest) -> HttpResponse:
     if only_looks(request.user):
-        raise PermissionDenied("Viewers do not start landscapes; ask a consultant or an administrator.")
+        raise PermissionDenied(_("Viewers do not start landscapes; ask a consultant or an administrator."))
     form = LandscapeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -80,7 +87,9 @@ def create(request: SignedInRequest) -> HttpResponse:
                 changes={name: ["", _audit_value(form, name)] for name in form.changed_data},
                 secret_fields=SECRET_FIELDS,
             )
-        messages.success(request, f"Landscape {landscape.name} created with its four pathways.")
+        messages.success(
+            request, _("Landscape %(name)s created with its four pathways.") % {"name": landscape.name}
+        )
         return redirect("landscape", code=landscape.code)
     return render(request, "pathways/landscape_form.html", {"form": form, "landscape": None})
 
@@ -119,7 +128,7 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
             )
         # Saving withdrew (and audited) the approvals the new settings no longer match: say how many.
         withdrawn = open_approvals - approvals.open_count(landscape)
-        messages.success(request, "Landscape saved.")
+        messages.success(request, _("Landscape saved."))
         if withdrawn:
             messages.warning(
                 request,
@@ -129,8 +138,10 @@ def edit(request: SignedInRequest, code: UUID) -> HttpResponse:
     if stale:
         form.add_error(
             None,
-            "Someone else saved this landscape while you were editing. Your entries are "
-            "kept below; the page now shows the current version — check and save again.",
+            _(
+                "Someone else saved this landscape while you were editing. Your entries are kept "
+                "below; the page now shows the current version — check and save again."
+            ),
         )
         landscape.refresh_from_db()
     return render(request, "pathways/landscape_form.html", {"form": form, "landscape": landscape})
@@ -141,8 +152,10 @@ def _lowering_needs_lead(form: LandscapeForm, was: object, landscape: Landscape,
     if was == Tier.PROD and form.cleaned_data.get("tier") != Tier.PROD and not landscape.may(user, "approve"):
         form.add_error(
             "tier",
-            "Lowering the tier from production is itself a production change: only a lead of this "
-            "landscape can do it (on the landscape page).",
+            _(
+                "Lowering the tier from production is itself a production change: only a lead of this"
+                " landscape can do it (on the landscape page)."
+            ),
         )
 
 
@@ -166,7 +179,11 @@ def lower_tier(request: SignedInRequest, code: UUID) -> HttpResponse:
             landscape=landscape,
             changes={"tier": [before, tier]},
         )  # saving withdrew (and audited) the open approvals: they covered the production tier
-    messages.success(request, f"{landscape.name} is {landscape.get_tier_display().lower()} now.")
+    messages.success(
+        request,
+        _("%(name)s is %(lower)s now.")
+        % {"name": landscape.name, "lower": landscape.get_tier_display().lower()},
+    )
     return redirect("landscape", code=landscape.code)
 
 

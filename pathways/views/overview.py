@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from pathways import catalog, expiry, standing
 from pathways.approval import pending_for, still_pending
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from pathways.views.access import SignedInRequest
 
 PAGE_SIZE = 25
-STATUS_FILTERS = [*PathwayStatus.choices, ("drifted", "Drifted")]
+STATUS_FILTERS = [*PathwayStatus.choices, ("drifted", gettext_lazy("Drifted"))]
 CATALOG_ORDER = list(catalog.PATHWAYS)
 
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -61,7 +62,7 @@ def _panel(request: HttpRequest, run: Run, embedded: bool = False) -> HttpRespon
 @require_POST
 def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str) -> HttpResponse:
     if kind not in PATHWAY_RUN_KINDS:
-        raise Http404("No such run kind")
+        raise Http404(_("No such run kind"))
     pathway = pathway_for(request, code, key, "run")
     from pathways import engine
 
@@ -103,7 +104,7 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
         if runs:
             messages.info(request, f"Started {len(runs)} applies; they run side by side.")
         return redirect("landscape", code=landscape.code)
-    raise Http404("No such run kind")
+    raise Http404(_("No such run kind"))
 
 
 @login_required
@@ -131,7 +132,7 @@ def run_csr(request: SignedInRequest, run_code: UUID) -> HttpResponse:
     landscape_for(request, run.landscape.code)
     pem = run.result.get("csr")
     if not pem:
-        raise Http404("The signing request is not there yet")
+        raise Http404(_("The signing request is not there yet"))
     response = HttpResponse(pem, content_type="application/pkcs10")
     response["Content-Disposition"] = f'attachment; filename="{run.result.get("alias", "key-pair")}.csr"'
     response["Cache-Control"] = "no-store"

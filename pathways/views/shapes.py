@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pathways.engine import retire
@@ -25,7 +26,7 @@ def choose(request, code, key):
     field_name, choice = request.POST.get("field", ""), request.POST.get("choice", "")
     spec = pathway.spec.field(field_name, pathway.method)
     if spec is None or spec.name not in {f.name for f in pathway.spec.fields(pathway.method)}:
-        raise Http404("No such field for this method")
+        raise Http404(_("No such field for this method"))
     seen = pathway.version
     if choice == "rename":
         name, error = clean_value(spec, request.POST.get("name", "").strip())
@@ -36,14 +37,18 @@ def choose(request, code, key):
         if not isinstance(result, Conflict) and result.draft.get(CONFIRM_REPLACE):
             result.save_field(CONFIRM_REPLACE, "", seen_version=result.version, user=request.user)
         messages.success(
-            request, f"{spec.label} is now {name}; the existing one stays live until you retire it."
+            request,
+            _("%(label)s is now %(name)s; the existing one stays live until you retire it.")
+            % {"label": spec.label, "name": name},
         )
     elif choice == "replace":
         name = pathway.value(spec.name)
         result = pathway.save_field(CONFIRM_REPLACE, name, seen_version=seen, user=request.user)
-        messages.success(request, f"Apply will delete {name} and create it anew as the draft asks.")
+        messages.success(
+            request, _("Apply will delete %(name)s and create it anew as the draft asks.") % {"name": name}
+        )
     else:
-        raise Http404("No such choice")
+        raise Http404(_("No such choice"))
     if isinstance(result, Conflict):
         messages.error(request, f"{result.by} changed the draft meanwhile; review the plan again.")
     return redirect("wizard_step", code, key, "review")
@@ -63,9 +68,9 @@ def retire_leftover(request, code, key, leftover_code):
     error = ""
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
-            error = "Confirm that nothing uses this credential any more."
+            error = _("Confirm that nothing uses this credential any more.")
         elif leftover.state == LeftoverState.RETIRED:
-            error = f"The {leftover.label} is already retired."
+            error = _("The %(label)s is already retired.") % {"label": leftover.label}
         else:
             try:
                 run = retire.start_retire(leftover, request.user)

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -86,7 +88,7 @@ def step(request: SignedInRequest, code: UUID, key: str, step: str) -> HttpRespo
 def _step_context(request: HttpRequest, pathway: Pathway, step: str) -> dict:
     keys = step_keys(pathway)
     if step not in keys:
-        raise Http404("No such step for this method")
+        raise Http404(_("No such step for this method"))
     index = keys.index(step)
     context = {
         "pathway": pathway,
@@ -94,6 +96,7 @@ def _step_context(request: HttpRequest, pathway: Pathway, step: str) -> dict:
         "spec": pathway.spec,
         "steps": [(k, _step_title(pathway, k)) for k in keys],
         "step": step,
+        "step_index": index,
         "step_title": _step_title(pathway, step),
         "previous": keys[index - 1] if index else None,
         "next": keys[index + 1] if index + 1 < len(keys) else None,
@@ -123,7 +126,7 @@ def _step_title(pathway: Pathway, key: str) -> str:
     if key == "method":
         return "Method"
     if key == "review":
-        return "Review"
+        return _("Review")
     return next(s.title for s in pathway.method_spec.steps if s.key == key)
 
 
@@ -133,7 +136,13 @@ def _review_rows(pathway: Pathway) -> list[dict]:
         if spec.is_secret:
             secret = pathway.secret(spec.name)
             shown = (
-                f"set on {secret.set_at:%Y-%m-%d} by {secret.set_by or 'unknown'}" if secret else "not set"
+                _("set on %(date)s by %(who)s")
+                % {
+                    "date": formats.date_format(secret.set_at, "SHORT_DATE_FORMAT"),
+                    "who": secret.set_by or _("unknown"),
+                }
+                if secret
+                else _("not set")
             )
         elif spec.kind == "choice":
             shown = dict(spec.choices).get(pathway.value(spec.name), pathway.value(spec.name))
@@ -216,18 +225,18 @@ def save_field(request: SignedInRequest, code: UUID, key: str, name: str) -> Htt
     pathway = pathway_for(request, code, key, "edit")
     seen = _seen_version(request)
     if seen is None:
-        return HttpResponseBadRequest("version must be a number")
+        return HttpResponseBadRequest(_("version must be a number"))
     force = request.POST.get("force") == "1"
     if name == METHOD_FIELD:
         result = _save_method(request, pathway, seen, force)
         if result is None:
-            return HttpResponseBadRequest("unknown method")
+            return HttpResponseBadRequest(_("unknown method"))
         if request.htmx:
             return render(request, "pathways/htmx/method_saved.html", {"pathway": result})
         return redirect(_step_url(pathway, "method"))
     spec = pathway.spec.field(name, pathway.method)
     if spec is None or spec.name not in {f.name for f in pathway.spec.fields(pathway.method)}:
-        raise Http404("No such field for this method")
+        raise Http404(_("No such field for this method"))
     upload_error = None
     try:
         value = _read_posted_value(request, spec)
@@ -266,14 +275,14 @@ def save_step(request: SignedInRequest, code: UUID, key: str, step: str) -> Http
     pathway = pathway_for(request, code, key, "edit")
     seen = _seen_version(request)
     if seen is None:
-        return HttpResponseBadRequest("version must be a number")
+        return HttpResponseBadRequest(_("version must be a number"))
     keys = step_keys(pathway)
     if step == "method":
         _save_method(request, pathway, seen)
         pathway.refresh_from_db()
         return redirect(_step_url(pathway, step_keys(pathway)[1]))
     if step not in keys or step == "review":
-        raise Http404("No such step")
+        raise Http404(_("No such step"))
     step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
     conflicts = {}
     problems: dict[str, str] = {}

@@ -73,7 +73,7 @@ def test_a_switch_to_a_certificate_gets_a_new_key_proven_over_mtls_and_the_old_k
     page.click("#leftovers-h ~ ul a:has-text('Retire')")
     page.wait_for_selector("h1:has-text('Retire the service key s4-key')")
     axe.check(page, "retire confirmation")
-    page.check("input[name=confirm]")
+    page.check("input[name=confirm] + label")  # the Fiori checkbox is drawn by its label
     page.click("button:has-text('Retire it')")
     page.wait_for_selector("h1:has-text('Retire')")
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")

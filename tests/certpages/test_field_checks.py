@@ -6,6 +6,7 @@ import html
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.utils import formats
 
 from pathways import certs
 from pathways.models import Secret
@@ -31,7 +32,7 @@ def test_the_details_of_an_upload_are_shown_beside_the_field(client, external, c
         "clientAuth",
         leaf.fingerprint_sha1,
         leaf.fingerprint_sha256,
-        f"{leaf.not_after:%Y-%m-%d %H:%M}",
+        formats.date_format(leaf.not_after, "SHORT_DATETIME_FORMAT"),  # in the reader's locale
     ):
         assert shown in page, shown
     assert ":" in leaf.fingerprint_sha256 and leaf.fingerprint_sha256 == leaf.fingerprint_sha256.upper()

@@ -48,7 +48,7 @@ def test_an_expired_certificate_shows_expired_in_the_wizard(landscape):
         not_after=timezone.now() - timedelta(days=2),
     )
     page = member_client(landscape).get(f"/l/{landscape.code}/p/cpi_to_ssc/step/method/").content.decode()
-    assert "Expired" in page and "badge-red" in page
+    assert 'data-status="expired"' in page and "fd-object-status--negative" in page and "Expired" in page
 
 
 def test_the_certificate_page_lists_the_certificate_with_days_left(landscape):
@@ -80,5 +80,6 @@ def test_the_landscape_heading_names_its_soonest_expiring_pathway(landscape):
     }
     s4.save()
     page = member_client(landscape).get(f"/l/{landscape.code}/").content.decode()
-    heading = page[page.index("<h1>") : page.index("</h1>")]
+    start = page.index('<div class="object-title">')  # the object page header: title, tier, status
+    heading = page[start : page.index("</div>", start)]
     assert "S/4HANA → CPI: " in heading and "5 days left" in heading

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from pathways import expiry
+from pathways import emails, expiry
 from pathways.models import ExpiryNotice
 
 from .conftest import NOW, apply_key_pair, make_certificate
@@ -126,7 +126,7 @@ def test_a_failed_send_is_forgotten_and_retried_by_the_next_run(landscape, monke
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(expiry, "send_mass_mail", refuse)
+    monkeypatch.setattr(emails, "send_mass_mail", refuse)
     assert expiry.send_expiry_notices(now=NOW) == []
     assert ExpiryNotice.objects.count() == 0
     monkeypatch.undo()

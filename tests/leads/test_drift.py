@@ -65,7 +65,7 @@ def test_an_applied_pathway_is_in_sync_until_its_key_is_deleted_in_the_cockpit(l
 
     client.force_login(consultant)
     page = client.get(reverse("landscape", args=[landscape.code])).content.decode()
-    assert "badge-purple" in page and "was deleted" in page
+    assert 'data-status="drifted"' in page and "fd-object-status--negative" in page and "was deleted" in page
     overview = client.get(reverse("overview") + "?status=drifted").content.decode()
     assert landscape.name in overview and "Drifted" in overview
     history = client.get(reverse("pathway_history", args=[landscape.code, "s4_to_cpi"])).content.decode()

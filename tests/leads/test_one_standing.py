@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from pathways import certs, expiry
 
@@ -46,7 +46,8 @@ def test_a_drafted_certificate_expiring_in_nine_days_shows_the_same_expiry_every
 
     landscape_page = lead.get(reverse("landscape", args=[prod.code])).content.decode()
     assert "Expiring" in landscape_page and NINE_DAYS in landscape_page
-    assert f"until {not_after:%Y-%m-%d} (9 days)" in landscape_page  # the lead's validity chart
+    shown = formats.date_format(not_after, "SHORT_DATE_FORMAT")  # in the reader's locale
+    assert f"until {shown} (9 days)" in landscape_page  # the lead's validity chart
 
     certificate_page = lead.get(reverse("certificates", args=[prod.code, pathway.key])).content.decode()
     assert "Expiring" in certificate_page and NINE_DAYS in certificate_page

@@ -168,3 +168,40 @@ def test_the_history_lists_every_run_page_by_page_in_constant_queries(
     assert "run number 0<" in first and "run number 24<" in first and "run number 25<" not in first
     second = client.get(url, {"runs": 2}).content.decode()
     assert "run number 29<" in second and "Runs page 2 of 2" in second
+
+
+def test_the_timeline_is_filtered_by_pathway_and_kind_on_the_server(dev, people, as_user):
+    s4 = fill_basic_draft(dev.pathways.get(key="cpi_to_s4"), people["consultant"])
+    other = dev.pathways.get(key="s4_to_cpi")
+    for pathway, message in ((s4, "Planned the S/4HANA side"), (other, "Planned the CPI side")):
+        Run.objects.create(
+            landscape=dev,
+            pathway=pathway,
+            kind="plan",
+            state="succeeded",
+            requested_by=people["consultant"],
+            message=message,
+        )
+    client = as_user("lead")
+
+    def timeline_of(**query) -> str:
+        html = client.get(reverse("landscape", args=[dev.code]), query).content.decode()
+        return html[html.index('id="activity-h"') :]
+
+    everything = timeline_of()
+    assert "Planned the S/4HANA side" in everything and "Planned the CPI side" in everything
+    assert 'data-kind="event"' in everything
+
+    one_pathway = timeline_of(pathway="cpi_to_s4")
+    assert "Planned the S/4HANA side" in one_pathway and "Planned the CPI side" not in one_pathway
+    assert 'data-kind="event"' in one_pathway  # its draft changes stay
+    assert '<option value="cpi_to_s4" selected>' in one_pathway
+
+    runs_only = timeline_of(pathway="cpi_to_s4", kind="run")
+    assert 'data-kind="run"' in runs_only and 'data-kind="event"' not in runs_only
+
+    changes_only = timeline_of(kind="event")
+    assert 'data-kind="run"' not in changes_only and "draft.change" in changes_only
+
+    # An unknown pathway or kind is ignored, never an error.
+    assert "Planned the CPI side" in timeline_of(pathway="nope", kind="<script>")

@@ -235,7 +235,7 @@ def test_pkcs12_uploads_answer_damaged_files_without_a_server_error(consultant_c
     assert response.status_code == 200
     html = response.content.decode()
     # Kept (nothing typed is lost) but explained beside the field at once, before any passphrase is asked.
-    message = re.search(r'<p class="error">([^<]+)</p>', html)
+    message = re.search(r'<p class="[^"]*\berror\b[^"]*">([^<]+)</p>', html)
     assert message, html
     assert message.group(1) in (PKCS12_DAMAGED, NOT_A_CERTIFICATE_FILE)
     page = consultant_client.get(reverse("wizard_step", args=[landscape.code, "cpi_to_ssc", "key_pair"]))

@@ -26,6 +26,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DEBUG": "false",
         "ALLOWED_HOSTS": "authwizard.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://authwizard.example.com",
+        "AUTHWIZARD_BASE_URL": "https://authwizard.example.com",
         "SECURE_SSL_REDIRECT": "true",
         "SESSION_COOKIE_SECURE": "true",
         "CSRF_COOKIE_SECURE": "true",
@@ -60,3 +61,19 @@ def test_check_deploy_complains_when_debug_is_on(tmp_path):
     )
     assert result.returncode != 0
     assert "DEBUG" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_the_base_url_for_e_mail_links_is_missing(tmp_path):
+    env = production_env(tmp_path)
+    del env["AUTHWIZARD_BASE_URL"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "authwizard.W002" in result.stdout + result.stderr
+    assert "AUTHWIZARD_BASE_URL" in result.stdout + result.stderr

@@ -41,6 +41,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "GET": _statuses(302, 200, 200, 200, 200),
         "POST": _statuses(302, 405, 405, 405, 405),
     },
+    # Anyone may choose a language (remembered per user once signed in); only by POST.
+    "language": {"GET": _statuses(405, 405, 405, 405, 405), "POST": _statuses(302, 302, 302, 302, 302)},
     "home": {"GET": _statuses(302, 200, 200, 200, 200), "POST": _statuses(302, 200, 200, 200, 200)},
     # Viewers only look: no new landscape, no API tokens (README, "Who may do what").
     "landscape_new": {"GET": _statuses(302, 200, 403, 200, 200), "POST": _statuses(302, 200, 403, 200, 200)},

@@ -117,5 +117,7 @@ def test_the_home_page_shows_each_pathway_under_its_own_column(as_user, landscap
     pathway.save()
     page = as_user("viewer").get(reverse("home")).content.decode()
     row = page[page.index("Demo DEV") :]
-    cells = row.split("<td>")[2:6]  # after the tier cell: the four pathway cells in catalog order
+    cells = row.split('<td class="fd-table__cell">')[
+        2:6
+    ]  # after the tier cell: the four pathway cells in catalog order
     assert "Failed" in cells[3] and all("Failed" not in cell for cell in cells[:3])

@@ -44,6 +44,7 @@ COLOURS = {
     "update": "amber",
     "replace": "amber",
     "delete": "red",
+    "deploy": "amber",
 }
 LABELS = {
     **dict(PathwayStatus.choices),
@@ -55,6 +56,7 @@ LABELS = {
     "update": "Update",
     "replace": "Replace",
     "delete": "Delete",
+    "deploy": "Deploy",
 }
 
 

@@ -206,3 +206,23 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
         )
         return f"iFlow {flow_name} deployed (version {status.version}) and started"
     raise EngineError(f"Unknown iFlow action {action.resource}", code="plan_problem")
+
+
+# --- what pages show ---------------------------------------------------------------------------------------
+
+
+def verdicts_for(pathway: Pathway) -> list[iflows.Verdict]:
+    """The pathway's iFlows as last read, each parameter judged against the draft, for the pathway page."""
+    from pathways.engine.state import desired_state
+
+    parameters = stored(pathway)
+    if not parameters:
+        return []
+    return iflows.judge(
+        pathway.key,
+        pathway.method,
+        desired_state(pathway),
+        parameters,
+        known=known(pathway.landscape),
+        created=created_names(pathway.applied or {}),
+    )

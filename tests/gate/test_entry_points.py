@@ -1,9 +1,10 @@
 """Every entry point that starts a run × every reason the gate has to refuse one: the same answer each time.
 
 Entry points: web Apply, Apply all, `manage.py pathway apply`, rotation, retire (a leftover credential), the
-signed-chain upload, the drift check and the iFlow discovery. Reasons: role, readiness, four eyes, an approval withdrawn because
-the landscape changed, an active run. The expected answer of each pair comes from what the run does (the
-drift check and the discovery only read, so readiness and four eyes do not hold them up); the sentence is the gate's own.
+signed-chain upload, the drift check and the iFlow discovery. Reasons: role, readiness, four eyes, an
+approval withdrawn because the landscape changed, an active run. The expected answer of each pair comes from
+what the run does (the drift check and the discovery only read, so readiness and four eyes do not hold them
+up); the sentence is the gate's own.
 """
 
 from __future__ import annotations

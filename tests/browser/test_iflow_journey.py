@@ -83,6 +83,8 @@ def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
     assert content[BP_ID]["parameters"]["Receiver Credential Name"] == "S4_BASIC"
     assert content[BP_ID]["runtime_status"] == "STARTED"
     assert AuditEvent.objects.filter(action="iflow.parameter_set", username="ines").count() == 2
+    assert AuditEvent.objects.filter(action="iflow.discovery_requested", username="ines").count() == 1
+    assert AuditEvent.objects.filter(action="iflow.parameter_confirmed", username="ines").count() == 24
 
     page.goto(f"{landscape_url}p/cpi_to_s4/step/review/")
     page.wait_for_selector("#pathway-iflows")

@@ -60,7 +60,7 @@ def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
     assert "24 to confirm" in page.inner_text("#run-panel")
     axe.check(page, "discovery run page")
-    page.goto(landscape_url + "iflows/")
+    page.click("a:has-text('Confirm the parameters')")
     page.wait_for_selector(f"h2:has-text('{BP}')")
     assert "24 parameters are not confirmed yet" in page.inner_text("#unconfirmed")
     credential = page.locator("tr", has=page.locator("code", has_text="Receiver Credential Name")).first

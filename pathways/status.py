@@ -51,6 +51,7 @@ SEMANTICS = {
     "update": "critical",
     "replace": "critical",
     "delete": "negative",
+    "deploy": "critical",
 }
 # The SAP icon that says the same without colour (SAP-icons font of the Horizon theme).
 ICONS = {
@@ -74,6 +75,7 @@ LABELS = {
     "update": _("Update"),
     "replace": _("Replace"),
     "delete": _("Delete"),
+    "deploy": _("Deploy"),
 }
 
 

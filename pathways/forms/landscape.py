@@ -90,6 +90,7 @@ class LandscapeForm(forms.ModelForm):
             "cpi_service_key",
             "runtime_url",
             "endpoint_path",
+            "integration_packages",
             "cf_api_url",
             "cf_uaa_url",
             "cf_org",
@@ -107,6 +108,7 @@ class LandscapeForm(forms.ModelForm):
             "tier": gettext_lazy("Tier"),
             "runtime_url": gettext_lazy("CPI runtime URL"),
             "endpoint_path": gettext_lazy("Endpoint that verification calls"),
+            "integration_packages": gettext_lazy("Integration packages (optional)"),
             "cf_api_url": gettext_lazy("Cloud Foundry API URL"),
             "cf_uaa_url": gettext_lazy("Cloud Foundry UAA URL"),
             "cf_org": gettext_lazy("Cloud Foundry org"),
@@ -123,6 +125,10 @@ class LandscapeForm(forms.ModelForm):
                 "https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com"
             ),
             "endpoint_path": gettext_lazy("An iFlow address under /http/ or /cxf/ that senders call."),
+            "integration_packages": gettext_lazy(
+                "Ids of the packages whose iFlows use these pathways, comma separated; "
+                "Discover iFlows lists their authentication parameters."
+            ),
             "cf_uaa_url": gettext_lazy("Empty: derived from the API URL (api. → uaa.)."),
             "ca_bundle": gettext_lazy(
                 "PEM certificates to trust besides public CAs, e.g. a corporate proxy's root."
@@ -173,6 +179,9 @@ class LandscapeForm(forms.ModelForm):
 
     def clean_endpoint_path(self) -> str:
         return validators.endpoint_path(self.cleaned_data.get("endpoint_path") or "")
+
+    def clean_integration_packages(self) -> str:
+        return validators.package_ids(self.cleaned_data.get("integration_packages") or "")
 
     def clean_s4_host(self) -> str:
         return validators.host_name(self.cleaned_data.get("s4_host") or "")

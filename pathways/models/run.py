@@ -24,6 +24,7 @@ class RunKind(models.TextChoices):
     CSR = "csr", _("Signing request")  # download the CSR of a CPI key pair
     CHAIN = "chain", _("Signed chain")  # import a CA-signed chain onto a CPI key pair
     DRIFT = "drift", _("Drift check")  # a landscape's applied pathways read back
+    DISCOVER = "discover", _("Discover iFlows")  # the landscape's iFlows and their authentication parameters
 
 
 class Run(models.Model):

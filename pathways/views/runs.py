@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from pathways import catalog
 from pathways.errors import Refused
 from pathways.gate import Busy
-from pathways.models import Run, RunKind
+from pathways.models import AuditEvent, Run, RunKind
 from pathways.views.access import landscape_for, pathway_for
 
 if TYPE_CHECKING:
@@ -91,11 +91,15 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
     landscape = landscape_for(request, code, "run")
     from pathways import engine
 
-    if kind == "check":
+    if kind in ("check", "discover"):
         try:
-            run = engine.start_run(landscape, RunKind.CHECK, request.user)
+            run = engine.start_run(landscape, RunKind(kind), request.user)
         except Busy as busy:
+            messages.info(request, busy.message)
             run = busy.run
+        else:
+            if kind == "discover":
+                AuditEvent.record(user=request.user, action="iflow.discovery_requested", landscape=landscape)
         return redirect(reverse("run", args=[run.code]))
     if kind == "apply-all":
         runs, refused = engine.apply_all(landscape, request.user)

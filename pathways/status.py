@@ -1,6 +1,10 @@
 """One vocabulary of statuses for pathways and runs, with labels and badge colours."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
+
+# A pathway whose real messages fail authentication (pathways/standing.py puts it in place of the status).
+FAILING = "failing"
 
 
 class PathwayStatus(models.TextChoices):
@@ -34,6 +38,7 @@ COLOURS = {
     "verified": "green",
     "succeeded": "green",
     "failed": "red",
+    FAILING: "red",
     "interrupted": "red",
     "skipped": "grey",
     "expiring": "amber",
@@ -48,6 +53,7 @@ COLOURS = {
 LABELS = {
     **dict(PathwayStatus.choices),
     **dict(RunState.choices),
+    FAILING: gettext_lazy("Failing"),
     "expiring": "Expiring",
     "drifted": "Drifted",
     "create": "Create",

@@ -3,6 +3,7 @@
 from pathways.models.approval import Approval, ApprovalState
 from pathways.models.audit import Actor, AuditEvent
 from pathways.models.certificates import ExpiryNotice, Rotation, RotationState
+from pathways.models.iflow import FoundParameter, IFlowParameter, ParameterRole, iflows_of
 from pathways.models.landscape import Landscape, Membership, Role, Tier, only_looks
 from pathways.models.leftover import LeftoverCredential, LeftoverState
 from pathways.models.pathway import Pathway
@@ -19,6 +20,10 @@ __all__ = [
     "ApprovalState",
     "AuditEvent",
     "ExpiryNotice",
+    "FoundParameter",
+    "IFlowParameter",
+    "iflows_of",
+    "ParameterRole",
     "Rotation",
     "RotationState",
     "Landscape",

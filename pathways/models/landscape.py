@@ -76,6 +76,8 @@ class Landscape(models.Model):
     # CPI runtime and the iFlow endpoint that verification calls.
     runtime_url = models.URLField(blank=True)
     endpoint_path = models.CharField(max_length=300, blank=True, default="/http/authwizard/ping")
+    # The integration package ids (comma separated) whose iFlows use the pathways' credentials.
+    integration_packages = models.CharField(max_length=500, blank=True)
 
     # BTP, Cloud Foundry v3: all writes. The password lives in the vault as "cf_password".
     cf_api_url = models.URLField(blank=True)
@@ -115,6 +117,11 @@ class Landscape(models.Model):
         super().save(*args, **kwargs)
         if created:
             self.ensure_pathways()
+
+    def package_ids(self) -> list[str]:
+        """The integration package ids named for the landscape, in the order given, without repeats."""
+        ids = (part.strip() for part in self.integration_packages.split(","))
+        return list(dict.fromkeys(i for i in ids if i))
 
     def role_of(self, user: Actor) -> str | None:
         if not user.is_authenticated:

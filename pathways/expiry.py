@@ -199,7 +199,8 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
     return subject, body
 
 
-def _recipients(pathway: Pathway) -> list[str]:
+def recipients(pathway: Pathway) -> list[str]:
+    """The addresses of the landscape's active members (every watcher's e-mail goes to them)."""
     emails = {m.user.email for m in pathway.landscape.memberships.all() if m.user.is_active and m.user.email}
     return sorted(emails)
 
@@ -224,15 +225,15 @@ def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
             notice = _claim(watched, threshold)
             if notice is None:
                 continue
-            recipients = _recipients(pathway)
+            addresses = recipients(pathway)
             subject, body = _message(watched, threshold, days_left)
             try:
-                send_mass_mail([(subject, body, None, [address]) for address in recipients])
+                send_mass_mail([(subject, body, None, [address]) for address in addresses])
             except Exception as error:  # noqa: BLE001 - a mail server problem must not stop the watch
                 logger.warning("expiry notice for pathway %s not sent: %s", pathway.pk, type(error).__name__)
                 notice.delete()
                 continue
-            ExpiryNotice.objects.filter(pk=notice.pk).update(recipients=len(recipients))
+            ExpiryNotice.objects.filter(pk=notice.pk).update(recipients=len(addresses))
             sent.append(notice)
     return sent
 

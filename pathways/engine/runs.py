@@ -290,6 +290,10 @@ def execute_run(run_id: int) -> None:
                 _check(run, recorder, connection)
             elif run.kind == RunKind.DRIFT:
                 _drift(run, recorder, connection)
+            elif run.kind == RunKind.TRAFFIC:
+                from pathways.engine import traffic
+
+                _finish_run(run, RunState.SUCCEEDED, traffic.execute(run, recorder, connection), connection)
             elif run.kind in (RunKind.ROTATE, RunKind.CHAIN, RunKind.CSR):
                 _finish_run(run, RunState.SUCCEEDED, _single(run, recorder, connection), connection)
             else:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathways', '0008_shared_values'),
+        ('pathways', '0009_iflow_parameters'),
     ]
 
     operations = [

@@ -195,3 +195,26 @@ def of(pathway: Pathway) -> Traffic:
     except ObjectDoesNotExist:
         return NOTHING_SEEN
     return from_watch(watch)
+
+
+def bindings_of(pathway: Pathway) -> list[Binding]:
+    """The iFlows that use the pathway (its confirmed parameters, as `iflows_of` finds them), each with the
+    side it is used on and the credential name or key alias the iFlow's parameter names."""
+    from pathways.iflows import SENDER_ROLES
+    from pathways.models.iflow import IFlowParameter, ParameterRole
+
+    names = {
+        ParameterRole.CREDENTIAL_NAME: classify.USER_CREDENTIALS,
+        ParameterRole.PRIVATE_KEY_ALIAS: classify.KEY_ALIAS,
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for parameter in IFlowParameter.objects.of_pathway(pathway).order_by("flow_name", "flow_id", "key"):
+        flow = found.setdefault(
+            parameter.flow_id,
+            {"iflow_id": parameter.flow_id, "iflow_name": parameter.flow_name, "receiver": False},
+        )
+        if parameter.role not in SENDER_ROLES:
+            flow["receiver"] = True
+        if parameter.role in names and parameter.value:
+            flow["credential_kind"], flow["credential_name"] = names[parameter.role], parameter.value
+    return [Binding(**flow) for flow in found.values()]

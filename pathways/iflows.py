@@ -19,6 +19,13 @@ from django.utils.translation import gettext as _
 
 from pathways import catalog
 from pathways.models.iflow import ParameterRole
+from pathways.shapes.base import KEEP, UPDATE, Action, RemoteState
+
+# What the plan's iFlow actions work on, and the action that redeploys an iFlow.
+IFLOW_PARAMETER = "iflow_parameter"
+IFLOW = "iflow"
+RESOURCES = frozenset({IFLOW_PARAMETER, IFLOW})
+DEPLOY = "deploy"
 
 SENDER_ROLES = frozenset(
     {ParameterRole.SENDER_AUTH, ParameterRole.USER_ROLE, ParameterRole.CLIENT_CERTIFICATE}
@@ -348,3 +355,53 @@ def _missing(spec: catalog.Pathway, method: str, parameters: Sequence[Parameter]
         gap = Parameter(flow_id, first.flow_name, "", needed, "")
         verdicts.append(Verdict(gap, False, sentence, None, problem))
     return verdicts
+
+
+def plan_actions(
+    pathway_key: str, method: str, desired: dict[str, object], remote: RemoteState
+) -> list[Action]:
+    """The plan's iFlow part: per iFlow that uses the pathway, the parameters to set (or a problem) or one
+    action keeping it as it is; then one redeploy per iFlow with a parameter to set."""
+    parameters = list(remote.iflow_parameters)
+    if not parameters:
+        return []
+    verdicts = judge(
+        pathway_key, method, desired, parameters, known=list(remote.iflow_known), created=remote.created_names
+    )
+    by_flow: dict[str, list[Verdict]] = {}
+    for verdict in verdicts:
+        by_flow.setdefault(verdict.parameter.flow_id, []).append(verdict)
+    changes: list[Action] = []
+    redeploys: list[Action] = []
+    for flow_id, flow_verdicts in by_flow.items():
+        name = flow_verdicts[0].parameter.flow_name or flow_id
+        acting = [v for v in flow_verdicts if not v.agrees]
+        for verdict in acting:
+            p = verdict.parameter
+            changes.append(
+                Action(
+                    UPDATE,
+                    IFLOW_PARAMETER,
+                    f"iFlow {name}: {p.key}" if p.key else f"iFlow {name}",
+                    verdict.sentence,
+                    {
+                        "flow_id": flow_id,
+                        "flow_name": name,
+                        "key": p.key,
+                        "from": p.value,
+                        "to": verdict.wanted,
+                    },
+                    problem=verdict.problem,
+                )
+            )
+        if any(v.changes for v in acting):
+            reason = _("so that the new parameter values take effect; Apply waits until it is started")
+            redeploys.append(
+                Action(DEPLOY, IFLOW, f"iFlow {name}", reason, {"flow_id": flow_id, "flow_name": name})
+            )
+        elif not acting:
+            sentences = "; ".join(v.sentence for v in flow_verdicts if v.wanted is not None) or _("agrees")
+            changes.append(
+                Action(KEEP, IFLOW, f"iFlow {name}", sentences, {"flow_id": flow_id, "flow_name": name})
+            )
+    return changes + redeploys

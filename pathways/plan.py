@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pathways import catalog, shapes
+from pathways import catalog, iflows, shapes
 from pathways.shapes.base import (
     CONFIRM_REPLACE,
     CREATE,
@@ -73,4 +73,6 @@ def plan(pathway_key: str, method: str, desired: dict[str, Any], remote: RemoteS
     spec = catalog.get(pathway_key)
     if method not in spec.methods:
         raise ValueError(f"unknown method {method!r} for {pathway_key}")
-    return shapes.of_method(pathway_key, method).plan(spec, method, desired, remote)
+    actions = shapes.of_method(pathway_key, method).plan(spec, method, desired, remote)
+    # The iFlows that use the pathway follow its credential: their parameters, then their redeploys.
+    return actions + iflows.plan_actions(pathway_key, method, desired, remote)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pathways import shapes
+from pathways import iflows, shapes
 from pathways.shapes.base import (
     HANDOFF_CERTIFICATE,
     HANDOFF_CLIENTSECRET,
@@ -33,4 +33,8 @@ __all__ = [
 
 def execute(connection: Connection, work: Work, action: Action) -> str:
     """Do one action; returns the one-line message for its step. SapError propagates."""
+    if action.resource in iflows.RESOURCES:
+        from pathways.engine import iflows as engine_iflows
+
+        return engine_iflows.execute(connection, work, action)
     return shapes.of(work.pathway).execute(connection, work, action)

@@ -265,6 +265,8 @@ def hint_for(error: BaseException) -> str:
         return "Check the landscape's addresses and CA bundle."
     if code in ("plan_problem", "draft_problem"):
         return "Fix the draft as the message says, review the plan, then apply."
+    if code in ("deploy_failed", "start_failed", "not_started", "draft", "unknown_parameter"):
+        return "Open the iFlow in CPI (Manage Integration Content), fix what is named, then apply again."
     if code.startswith("runtime_"):
         return "Check the iFlow is deployed with a sender role the instance grants, then verify again."
     if code == "fingerprint_mismatch":
@@ -290,6 +292,10 @@ def execute_run(run_id: int) -> None:
                 _check(run, recorder, connection)
             elif run.kind == RunKind.DRIFT:
                 _drift(run, recorder, connection)
+            elif run.kind == RunKind.DISCOVER:
+                from pathways.engine import iflows
+
+                _finish_run(run, RunState.SUCCEEDED, iflows.discover(run, recorder, connection), connection)
             elif run.kind == RunKind.TRAFFIC:
                 from pathways.engine import traffic
 
@@ -391,7 +397,9 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     before = dict(pathway.applied or {})
     # Facts of another shape (the method was switched) are not this apply's: it starts from none.
     carried = before if shapes.of_applied(before) is shape else {}
-    work = Work(pathway=pathway, desired=desired_state(pathway), applied=dict(carried))
+    work = Work(
+        pathway=pathway, desired=desired_state(pathway), applied=dict(carried), requested_by=run.requested_by
+    )
     if run.kind == RunKind.APPLY:
         # The same rules as the wizard's review step, so no path (page, command, API) writes a bad draft.
         from pathways.forms.wizard import missing_and_invalid
@@ -408,7 +416,9 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             )
         pathway.mark_applying()
     with recorder.step("Read the remote state") as outcome:
-        remote = read_remote_state(connection, work)
+        from pathways.engine import iflows
+
+        remote = iflows.read_for_plan(connection, work, read_remote_state(connection, work))
         outcome.message = _describe_remote(remote)
     with recorder.step("Plan") as outcome:
         actions_planned = planning.plan(pathway.key, pathway.method, work.desired, remote)
@@ -475,4 +485,7 @@ def _refresh_from_remote(connection: Connection, work: Work) -> None:
 
 def _describe_remote(remote: planning.RemoteState) -> str:
     parts = [f"{label} {name} found" for label, name in remote.found()]
+    flows = {p.flow_id for p in remote.iflow_parameters}
+    if flows:
+        parts.append(f"{len(flows)} iFlow(s) read")
     return "; ".join(parts) if parts else "nothing of this pathway exists yet"

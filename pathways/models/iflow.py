@@ -106,9 +106,12 @@ class IFlowParameter(models.Model):
     # --- state changes: the only writers of these rows ----------------------------------------------------
 
     @classmethod
-    def record_discovery(cls, landscape: Landscape, found: Iterable[FoundParameter]) -> dict[str, int]:
+    def record_discovery(
+        cls, landscape: Landscape, found: Iterable[FoundParameter], unread_flows: Iterable[str] = ()
+    ) -> dict[str, int]:
         """Store what a discovery read: new parameters with their guess, known ones with their current value
-        (a confirmation stays), and those no longer found marked missing. Returns counts for the run's log."""
+        (a confirmation stays), and those no longer found marked missing (except those of `unread_flows`,
+        which could not be read this time). Returns counts for the run's log."""
         now = timezone.now()
         counts = {"new": 0, "known": 0, "missing": 0}
         with transaction.atomic():
@@ -141,7 +144,12 @@ class IFlowParameter(models.Model):
                 else:
                     cls.objects.filter(pk=row.pk).update(**facts)
                     counts["known"] += 1
-            gone = [p.pk for k, p in existing.items() if k not in seen and p.missing_since is None]
+            unread = set(unread_flows)
+            gone = [
+                p.pk
+                for k, p in existing.items()
+                if k not in seen and p.missing_since is None and p.flow_id not in unread
+            ]
             counts["missing"] = cls.objects.filter(pk__in=gone).update(missing_since=now)
         return counts
 

@@ -23,6 +23,7 @@ class RunKind(models.TextChoices):
     CSR = "csr", "Signing request"  # download the CSR of a CPI key pair
     CHAIN = "chain", "Signed chain"  # import a CA-signed chain onto a CPI key pair
     DRIFT = "drift", "Drift check"  # a landscape's applied pathways read back
+    DISCOVER = "discover", "Discover iFlows"  # the landscape's iFlows and their authentication parameters
     TRAFFIC = "traffic", "Message check"  # the message processing logs of a landscape's iFlows read
 
 

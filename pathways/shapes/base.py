@@ -105,6 +105,11 @@ class RemoteState:
     key_pair: RemoteEntry | None = None
     trusted: RemoteEntry | None = None
     taken_names: tuple[str, ...] = ()
+    # The iFlow parameters confirmed for the pathway as read now, every parameter of the landscape (for the
+    # literals in use) and the names the pathway's last apply produced (pathways/iflows.py).
+    iflow_parameters: tuple[Any, ...] = ()
+    iflow_known: tuple[Any, ...] = ()
+    created_names: tuple[str, ...] = ()
 
     def found(self) -> list[tuple[str, str]]:
         """(what, name) of each object found, for the run's step message."""
@@ -160,6 +165,8 @@ class Work:
     applied: dict[str, Any] = field(default_factory=dict)
     # Public facts of remote credentials this run deleted (a confirmed replacement): not left over.
     removed: list[dict[str, Any]] = field(default_factory=list)
+    # Who started the run (audit rows of what it changes name them); None for the command line.
+    requested_by: Any = None
 
 
 @dataclass

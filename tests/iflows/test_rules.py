@@ -119,3 +119,39 @@ def test_a_sender_expecting_a_client_certificate_disagrees_with_a_basic_pathway(
     assert role.wanted == "ESBMessaging.send" and not role.agrees
     certificate = judge("ssc_to_cpi", "certificate", {"roles": "Custom.send"}, parameters, known=known)
     assert all(v.agrees for v in certificate)
+
+
+def test_the_plan_sets_the_differing_parameters_then_redeploys_and_keeps_an_iflow_that_agrees():
+    from pathways import plan
+    from pathways.shapes.base import RemoteCredential, RemoteState
+
+    parameters = (
+        p("Receiver Authentication", R.RECEIVER_AUTH_TYPE, "Basic"),
+        p("Receiver Credential Name", R.CREDENTIAL_NAME, "S4_OLD"),
+        Parameter(
+            "ok", "Replicate Product to S/4HANA", "Receiver Credential Name", R.CREDENTIAL_NAME, "S4_BASIC"
+        ),
+    )
+    remote = RemoteState(
+        credential=RemoteCredential(name="S4_BASIC", user="u"),
+        iflow_parameters=parameters,
+        iflow_known=parameters,
+    )
+    desired = {
+        "credential_name": "S4_BASIC",
+        "user": "u",
+        "password_present": True,
+        "password_changed": False,
+    }
+    actions = plan.plan("cpi_to_s4", "basic", desired, remote)
+    iflow_actions = [(a.kind, a.resource, a.target) for a in actions if a.resource.startswith("iflow")]
+    assert iflow_actions == [
+        ("update", "iflow_parameter", f"iFlow {FLOW}: Receiver Credential Name"),
+        ("keep", "iflow", "iFlow Replicate Product to S/4HANA"),
+        ("deploy", "iflow", f"iFlow {FLOW}"),
+    ]
+    update = next(a for a in actions if a.resource == "iflow_parameter")
+    assert update.data["to"] == "S4_BASIC" and update.data["from"] == "S4_OLD"
+    assert update.reason == f"iFlow {FLOW} uses credential S4_OLD; this pathway's draft names S4_BASIC"
+    assert plan.problems(actions) == []
+    assert plan.plan("cpi_to_s4", "basic", desired, RemoteState(credential=remote.credential)) == actions[:1]

@@ -1,0 +1,208 @@
+"""The iFlows of a landscape in runs: discovery (read only), reading a pathway's iFlows for its plan, and the
+plan's iFlow actions in an apply — set exactly the named parameters, deploy, wait until started.
+
+Nothing else of an iFlow is ever written: no other parameter, no content, no undeploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from pathways import iflows
+from pathways.errors import EngineError
+from pathways.models import AuditEvent, FoundParameter, IFlowParameter, Landscape, Pathway
+from pathways.sap.errors import SapError
+from pathways.shapes.base import Action, RemoteState, Work
+
+if TYPE_CHECKING:
+    from pathways.engine.connect import Connection
+    from pathways.engine.runs import Recorder
+    from pathways.models import Run
+
+# The names by which a package of the standard content is recognised when none is named (D-51).
+CONTENT_NAME_PARTS = ("sap sales cloud and sap service cloud version 2 integration", "s/4hana")
+
+
+def _candidates(connection: Connection) -> str:
+    """Packages on the tenant that look like the S/4HANA ↔ SSCv2 content, in words, for a message."""
+    found = [
+        f"{package.name} (id {package.id})"
+        for package in connection.content.list_packages()
+        if all(part in package.name.lower() for part in CONTENT_NAME_PARTS)
+    ]
+    return "; ".join(found)
+
+
+def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
+    """List the iFlows of the landscape's packages and record their authentication parameters with a first
+    guess; confirmations already made stay. Returns the run's message."""
+    landscape = run.landscape
+    package_ids = landscape.package_ids()
+    if not package_ids:
+        with recorder.step("Find the integration packages") as outcome:
+            candidates = _candidates(connection)
+            outcome.message = candidates or "no package of the S/4HANA ↔ SSCv2 content found"
+        hint = f" Packages that look like it: {candidates}." if candidates else ""
+        raise EngineError(
+            "The landscape names no integration package yet; enter its id in the landscape settings." + hint,
+            code="not_configured",
+        )
+    run.plan_steps(len(package_ids) + 1)
+    found: list[FoundParameter] = []
+    unread: list[str] = []
+    flows_seen = 0
+    for package_id in package_ids:
+        with recorder.step(f"Read the iFlows of package {package_id}") as outcome:
+            flows = connection.content.list_flows(package_id)
+            flows_seen += len(flows)
+            count = 0
+            for flow in flows:
+                try:
+                    parameters = connection.content.get_configurations(flow.id, flow.version or "active")
+                except SapError as error:
+                    if error.code != "draft":
+                        raise
+                    unread.append(flow.id)
+                    continue
+                for parameter in parameters:
+                    role = iflows.classify(parameter.key)
+                    if role is None:
+                        continue
+                    count += 1
+                    found.append(
+                        FoundParameter(
+                            package_id=package_id,
+                            flow_id=flow.id,
+                            flow_version=flow.version,
+                            flow_name=flow.name or flow.id,
+                            key=parameter.key,
+                            data_type=parameter.data_type,
+                            role=role,
+                            value=parameter.value,
+                            guessed_pathway=iflows.guess_pathway(flow.name, flow.id, role),
+                        )
+                    )
+            outcome.message = f"{len(flows)} iFlow(s), {count} authentication parameter(s)"
+    with recorder.step("Remember what was found") as outcome:
+        counts = IFlowParameter.record_discovery(landscape, found, unread_flows=unread)
+        outcome.message = f"{counts['new']} new, {counts['known']} known, {counts['missing']} no longer found"
+    run.result = {
+        "packages": package_ids,
+        "flows": flows_seen,
+        "parameters": len(found),
+        **counts,
+        "unread": unread,
+    }
+    unconfirmed = (
+        IFlowParameter.objects.present().filter(landscape=landscape, confirmed_at__isnull=True).count()
+    )
+    message = (
+        f"{flows_seen} iFlow(s) read, {len(found)} authentication parameter(s); {unconfirmed} to confirm"
+    )
+    if unread:
+        message += f"; not read (a draft is open in CPI): {', '.join(unread)}"
+    return message
+
+
+# --- a pathway's iFlows in its plan and apply ------------------------------------------------------------
+
+
+def _parameter(row: IFlowParameter, value: str | None = None) -> iflows.Parameter:
+    return iflows.Parameter(
+        row.flow_id, row.flow_name, row.key, row.role, row.value if value is None else value
+    )
+
+
+def stored(pathway: Pathway) -> list[iflows.Parameter]:
+    """The pathway's confirmed parameters as last read."""
+    return [_parameter(row) for row in IFlowParameter.objects.of_pathway(pathway)]
+
+
+def known(landscape: Landscape) -> list[iflows.Parameter]:
+    """Every present parameter of the landscape (literals already in use on the tenant)."""
+    return [_parameter(row) for row in IFlowParameter.objects.present().filter(landscape=landscape)]
+
+
+def created_names(applied: dict) -> tuple[str, ...]:
+    """The credential name or alias the pathway's last apply produced."""
+    return tuple(str(applied[name]) for name in ("credential_name", "alias") if applied.get(name))
+
+
+def read_for_plan(connection: Connection, work: Work, remote: RemoteState) -> RemoteState:
+    """The pathway's confirmed iFlow parameters read from CPI now (each value recorded as last read), added to
+    the remote state the planner sees. No call at all when no parameter is confirmed for the pathway."""
+    pathway = work.pathway
+    rows = list(IFlowParameter.objects.of_pathway(pathway))
+    if not rows:
+        return remote
+    current: list[iflows.Parameter] = []
+    by_flow: dict[str, list[IFlowParameter]] = {}
+    for row in rows:
+        by_flow.setdefault(row.flow_id, []).append(row)
+    for flow_id, flow_rows in by_flow.items():
+        values = {p.key: p.value for p in connection.content.get_configurations(flow_id)}
+        for row in flow_rows:
+            if row.key not in values:
+                raise EngineError(
+                    f"The iFlow {row.flow_name} has no parameter {row.key!r} any more; discover the iFlows "
+                    "again and confirm their parameters",
+                    code="plan_problem",
+                )
+            if values[row.key] != row.value:
+                row.record_value(values[row.key])
+            current.append(_parameter(row, values[row.key]))
+    return replace(
+        remote,
+        iflow_parameters=tuple(current),
+        iflow_known=tuple(known(pathway.landscape)),
+        created_names=created_names(work.applied),
+    )
+
+
+def execute(connection: Connection, work: Work, action: Action) -> str:
+    """Set one parameter (read back by the client) or deploy one iFlow and wait until it is started."""
+    data = action.data
+    pathway = work.pathway
+    flow_id, flow_name = str(data["flow_id"]), str(data.get("flow_name") or data["flow_id"])
+    if action.resource == iflows.IFLOW_PARAMETER:
+        key, wanted = str(data["key"]), str(data["to"])
+        current = {p.key: p.value for p in connection.content.get_configurations(flow_id, key=key)}
+        if current.get(key) == wanted:
+            return f"{key} of iFlow {flow_name} is already {wanted}"
+        connection.content.update_configuration(flow_id, "active", key, wanted)
+        row = IFlowParameter.objects.filter(landscape=pathway.landscape, flow_id=flow_id, key=key).first()
+        if row is not None:
+            row.record_value(wanted)
+        AuditEvent.record(
+            user=work.requested_by,
+            action="iflow.parameter_set",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            changes={f"{flow_id} {key}": [current.get(key, ""), wanted]},
+            note=flow_name,
+        )
+        return f"{key} of iFlow {flow_name} set to {wanted}"
+    if action.resource == iflows.IFLOW:
+        task = connection.content.deploy(flow_id)
+        try:
+            status = connection.content.wait_until_started(flow_id, task=task)
+        except SapError as error:
+            AuditEvent.record(
+                user=work.requested_by,
+                action="iflow.deploy_failed",
+                landscape=pathway.landscape,
+                pathway_key=pathway.key,
+                note=f"{flow_name}: {error.message}",
+            )
+            raise
+        AuditEvent.record(
+            user=work.requested_by,
+            action="iflow.deployed",
+            landscape=pathway.landscape,
+            pathway_key=pathway.key,
+            changes={flow_id: ["", f"{status.status} {status.version}"]},
+            note=flow_name,
+        )
+        return f"iFlow {flow_name} deployed (version {status.version}) and started"
+    raise EngineError(f"Unknown iFlow action {action.resource}", code="plan_problem")

@@ -56,7 +56,10 @@ _NOT_FOUND_PATTERNS = (
         ),
     ),
     (KEY_ALIAS, re.compile(r"alias " + _QUOTED + r" (?:is |was )?not found", re.I)),
-    (KEY_ALIAS, re.compile(r"no (?:private )?key(?: pair| entry)? (?:found )?for alias " + _QUOTED, re.I)),
+    (
+        KEY_ALIAS,
+        re.compile(r"no (?:private )?key(?: pair| entry)? (?:found )?(?:for|with) alias " + _QUOTED, re.I),
+    ),
     (KEY_ALIAS, re.compile(r"keystore entry " + _QUOTED + r" (?:is |was )?not found", re.I)),
 )
 _CLIENT_REFUSED = re.compile(

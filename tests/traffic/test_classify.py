@@ -80,6 +80,15 @@ TEXTS = [
         "com.sap.esb.security.KeyManagerException: No private key found for alias 'ssc_client'",
         Failure(NOT_FOUND, detail=KEY_ALIAS, name="ssc_client"),
     ),
+    (
+        "java.lang.IllegalStateException: No key pair with alias 'ssc_client' found in keystore 'system'",
+        Failure(NOT_FOUND, detail=KEY_ALIAS, name="ssc_client"),
+    ),
+    (
+        "org.apache.cxf.interceptor.Fault: Could not send Message., cause: "
+        "javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_expired",
+        Failure(TLS, detail=CLIENT_CERTIFICATE_REFUSED),
+    ),
     # failed, but not for authentication
     ("HTTP operation failed invoking https://s4.example.com/x with statusCode: 500", Failure(OTHER)),
     ("com.sap.it.rt.adapter.http.api.exception.HttpResponseException: statusCode: 404", Failure(OTHER)),

@@ -10,7 +10,7 @@ import re
 import secrets
 import threading
 
-from . import broker, keystore, odata, usercredentials
+from . import broker, content, keystore, messages, odata, usercredentials
 from .http import Response, empty
 from .tokens import bearer_of
 
@@ -29,6 +29,7 @@ ENTITY_SETS = [
     "RSAKeyGenerationRequests",
     "ServiceEndpoints",
     "MessageProcessingLogs",
+    *content.ENTITY_SETS,
 ]
 
 
@@ -201,16 +202,28 @@ def _route(ctx, req, tenant, caller, rest: str) -> Response:
         return keystore.handle(ctx, req, tenant, caller, entity_set, key_segment, tail)
     if entity_set == "ServiceEndpoints" and req.method == "GET":
         return require(caller, READ) or _service_endpoints(ctx, req, tenant)
-    if entity_set == "MessageProcessingLogs" and req.method == "GET":
-        return require(caller, READ) or _message_logs(req, tenant, key_segment)
+    if entity_set in content.ENTITY_SETS:
+        return content.handle(ctx, req, tenant, caller, entity_set, key_segment, tail)
+    if entity_set == "MessageProcessingLogs":
+        if req.method != "GET":
+            return odata.error(405, "Method not allowed")
+        return (
+            content.forbidden()
+            if READ not in caller["roles"]
+            else messages.handle(ctx, req, tenant, key_segment, tail)
+        )
     return odata.error(404, f"Resource not found for the segment '{entity_set}'.")
 
 
 def _service_endpoints(ctx, req, tenant) -> Response:
     base = ctx.landscape.runtime(tenant["subdomain"])
     expand = "EntryPoints" in (req.arg("$expand") or "")
+    flows = [dict(f) for f in tenant["iflows"]]
+    flows += [
+        {"name": a["Id"], "address": content.sender_path(a)} for a in content.started_artifacts(ctx, tenant)
+    ]
     results = []
-    for flow in tenant["iflows"]:
+    for flow in flows:
         entity = {
             "Name": flow["name"],
             "Id": f"{flow['name']}$endpointAddress={flow['address']}",
@@ -234,21 +247,3 @@ def _service_endpoints(ctx, req, tenant) -> Response:
             }
         results.append(entity)
     return odata.collection(req, results)
-
-
-def _message_logs(req, tenant, key_segment) -> Response:
-    logs = list(reversed(tenant.get("mpls", [])))
-    if key_segment:
-        guid = odata.parse_key(key_segment)
-        found = [log for log in logs if log["MessageGuid"] == guid]
-        return odata.entity(req, found[0]) if found else odata.error(404, "Message processing log not found")
-    flow = re.search(r"IntegrationFlowName eq '([^']*)'", req.arg("$filter") or "")
-    if flow:
-        logs = [log for log in logs if log["IntegrationFlowName"] == flow.group(1)]
-    top = req.arg("$top")
-    if top and top.isdigit():
-        logs = logs[: int(top)]
-    body = {"d": {"results": logs}}
-    if req.arg("$inlinecount") == "allpages":
-        body["d"]["__count"] = str(len(logs))
-    return odata.payload(req, 200, body)

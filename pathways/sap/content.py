@@ -83,7 +83,7 @@ def _literal(value: str) -> str:
 
 def query(params: dict[str, str]) -> str:
     """A query string with `%20` for spaces and quotes, `/`, `(`, `)` and `$` left as they are (§16.5.1)."""
-    return urlencode(params, quote_via=quote, safe="'/()$,")
+    return urlencode(params, quote_via=quote, safe="'/()$,:")
 
 
 def flow_key(flow_id: str, version: str) -> str:

@@ -150,8 +150,12 @@ _SENTENCES = {
     (REJECTED, 403, KEY_ALIAS): gettext_lazy(
         "%(receiver)s refused access to the client certificate of key pair %(name)s (HTTP 403)"
     ),
-    (TLS, CLIENT_CERTIFICATE_REFUSED, ""): gettext_lazy(
+    (TLS, CLIENT_CERTIFICATE_REFUSED, KEY_ALIAS): gettext_lazy(
         "%(receiver)s did not accept the client certificate of key pair %(name)s (TLS handshake failed)"
+    ),
+    (TLS, CLIENT_CERTIFICATE_REFUSED, ""): gettext_lazy(
+        "%(receiver)s did not accept the client certificate Cloud Integration presented "
+        "(TLS handshake failed)"
     ),
     (TLS, SERVER_NOT_TRUSTED, ""): gettext_lazy(
         "Cloud Integration did not accept the server certificate of %(receiver)s (TLS handshake failed)"
@@ -183,7 +187,8 @@ def cause(failure: Failure, receiver: str, credential_kind: str = "", credential
         detail = failure.detail or HANDSHAKE
         if detail == HANDSHAKE and credential_kind == KEY_ALIAS:
             detail = CLIENT_CERTIFICATE_REFUSED  # a key pair was presented: the handshake refused it
-        key = (TLS, detail, "")
+        by_key_pair = detail == CLIENT_CERTIFICATE_REFUSED and credential_kind == KEY_ALIAS
+        key = (TLS, detail, KEY_ALIAS if by_key_pair else "")
     elif failure.kind == NOT_FOUND:
         key = (NOT_FOUND, KEY_ALIAS if failure.detail == KEY_ALIAS else USER_CREDENTIALS, "")
     else:

@@ -152,6 +152,15 @@ def test_only_the_three_classes_are_authentication_failures():
             "ssc_client",
             f"{SSC} did not accept the client certificate of key pair ssc_client (TLS handshake failed)",
         ),
+        # a Basic pathway presents no key pair of its own: the sentence names none
+        (
+            Failure(TLS, detail=CLIENT_CERTIFICATE_REFUSED),
+            S4,
+            USER_CREDENTIALS,
+            "S4_BASIC",
+            "SAP S/4HANA did not accept the client certificate Cloud Integration presented "
+            "(TLS handshake failed)",
+        ),
         (
             Failure(TLS, detail=SERVER_NOT_TRUSTED),
             S4,

@@ -106,9 +106,19 @@ def svg_geometry(
 
 
 def activity(landscape, limit: int = 30) -> list[dict]:
-    """Runs and audit events of the landscape, newest first, merged into one list of entries."""
+    """Runs and audit events of the landscape, newest first, merged into one list of entries.
+
+    The periodic message checks that succeeded are left out: they run every few minutes, and what they found
+    that matters (a pathway started failing, or recovered) is an audit event here.
+    """
+    from pathways.models import RunKind
+    from pathways.status import RunState
+
+    routine = landscape.runs.filter(kind=RunKind.TRAFFIC, requested_by=None, state=RunState.SUCCEEDED)
     runs = list(
-        landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")[:limit]
+        landscape.runs.exclude(pk__in=routine.values("pk"))
+        .select_related("pathway", "requested_by")
+        .order_by("-created_at", "-id")[:limit]
     )
     events = list(landscape.audit_events.order_by("-at", "-id")[:limit])
     entries = [{"at": run.created_at, "kind": "run", "run": run} for run in runs]

@@ -140,3 +140,16 @@ def test_the_periodic_task_starts_one_message_check_per_landscape_with_confirmed
     # the gate lets one message check of a landscape run at a time
     assert tasks.watch_message_traffic()["busy"] == 1
     assert Run.objects.filter(landscape=landscape, kind="traffic").count() == 1
+
+
+def test_the_timeline_keeps_message_checks_people_started_or_that_failed_not_the_routine_ones(landscape):
+    from pathways import timeline
+
+    person = landscape.memberships.first().user
+    kept = [
+        Run.objects.create(landscape=landscape, kind="traffic", state="succeeded", requested_by=person),
+        Run.objects.create(landscape=landscape, kind="traffic", state="failed", message="CPI answered 403"),
+    ]
+    Run.objects.create(landscape=landscape, kind="traffic", state="succeeded", message="routine")
+    shown = [entry["run"] for entry in timeline.activity(landscape) if entry["kind"] == "run"]
+    assert sorted(run.pk for run in shown) == sorted(run.pk for run in kept)

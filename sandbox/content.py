@@ -362,14 +362,15 @@ def _finish_task(ctx, tenant, task: dict) -> None:
 
 
 def _settle_task(ctx, tenant, task: dict, *, read: bool) -> None:
-    """Move a DEPLOYING task on: by one read (`read`), or when `content_seconds` have passed."""
+    """Move a DEPLOYING task on: by one read (`read`); without reads it ends once its reads are used up or
+    `content_seconds` have passed."""
     if task["status"] != "DEPLOYING" or task["outcome"] is None:
         return
     elapsed = time.monotonic() - task["started"] >= ctx.knobs.content_seconds
     if read and task["polls_left"] > 0 and not elapsed:
         task["polls_left"] -= 1
         return
-    if read or elapsed:
+    if read or elapsed or task["polls_left"] <= 0:
         _finish_task(ctx, tenant, task)
 
 
@@ -384,7 +385,7 @@ def settle_runtime(ctx, tenant, flow_id: str, *, read: bool = False) -> dict | N
     elapsed = time.monotonic() - (artifact.get("started_at") or 0) >= ctx.knobs.content_seconds
     if read and artifact["polls_left"] > 0 and not elapsed:
         artifact["polls_left"] -= 1
-    elif read or elapsed:
+    elif read or elapsed or artifact["polls_left"] <= 0:
         artifact["Status"] = artifact["outcome"]
     return artifact
 

@@ -15,7 +15,15 @@ from .http import Response, empty
 from .tokens import bearer_of
 
 READ, CREDENTIALS, SECURITY = "MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"
-TENANT_RATE, USER_RATE = 12, 10
+TENANT_RATE, USER_RATE = 12, 10  # security content (D-12); the other API classes below (§16.1)
+RATE_CLASSES = {
+    "IntegrationPackages": ("design", 15, 10),
+    "IntegrationDesigntimeArtifacts": ("design", 15, 10),
+    "DeployIntegrationDesigntimeArtifact": ("design", 15, 10),
+    "BuildAndDeployStatus": ("design", 15, 10),
+    "IntegrationRuntimeArtifacts": ("runtime", 120, 50),
+    "MessageProcessingLogs": ("mpl", 1000, 100),
+}
 MAX_SESSIONS = 10000
 ENTITY_SETS = [
     "UserCredentials",
@@ -114,10 +122,14 @@ def handle(ctx, req) -> Response:
     caller = _authenticate(ctx, tenant, req)
     if caller is None:
         return Response(401, b"", [("WWW-Authenticate", 'Bearer realm="cpi"')])
+    first_segment = re.match(r"/api/v1/?([A-Za-z0-9]*)", path)
+    rate_class, tenant_rate, user_rate = RATE_CLASSES.get(
+        first_segment.group(1) if first_segment else "", ("security", TENANT_RATE, USER_RATE)
+    )
     if not BUCKETS.allow(
         [
-            (("tenant", tenant["subdomain"]), TENANT_RATE),
-            (("user", tenant["subdomain"], caller["clientid"]), USER_RATE),
+            (("tenant", rate_class, tenant["subdomain"]), tenant_rate),
+            (("user", rate_class, tenant["subdomain"], caller["clientid"]), user_rate),
         ],
         ctx.knobs.now(),
     ):

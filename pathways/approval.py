@@ -16,13 +16,14 @@ from django.db import transaction
 
 from pathways import catalog
 from pathways.errors import Refused
-from pathways.models import Approval, ApprovalState, AuditEvent, Pathway, Secret, Tier
+from pathways.models import Approval, ApprovalState, AuditEvent, IFlowParameter, Pathway, Secret, Tier
 
 DRAFT_CHANGED = "the draft changed after the request"
 WITHDRAWN_BECAUSE = {
     "draft": "the pathway's draft changed after the request",
     "connection": "the landscape's connection settings changed after the request",
     "tier": "the landscape's tier changed after the request",
+    "iflows": "the iFlow parameters confirmed for the pathway changed after the request",
 }
 
 # What an apply uses of the landscape besides the draft: addresses, identities and trust.
@@ -70,9 +71,11 @@ def fingerprint_parts(
     pathway: Pathway,
     secret_times: dict[str, str] | None = None,
     landscape_times: dict[str, str] | None = None,
+    iflow_mapping: list[list[str]] | None = None,
 ) -> dict[str, str]:
     """What an approval pins, part by part: the draft (method, values, when each typed secret was set —
-    never the values), the landscape's connection settings (and when its secrets were set) and the tier.
+    never the values), the landscape's connection settings (and when its secrets were set), the tier, and
+    the iFlow parameters confirmed for the pathway (only when there are any: those an apply sets).
 
     Only secrets the user types count; what an apply stores for the hand-off sheet does not, so an apply or
     a resume keeps the approval valid. The `*_times` arguments save queries when read in bulk.
@@ -82,12 +85,32 @@ def fingerprint_parts(
         secret_times = secret_times_of([pathway.pk]).get(pathway.pk, {})
     if landscape_times is None:
         landscape_times = landscape_secret_times_of([landscape.pk]).get(landscape.pk, {})
+    if iflow_mapping is None:
+        iflow_mapping = iflow_mappings_of([pathway.pk]).get(pathway.pk, [])
     connection = {name: getattr(landscape, name) for name in CONNECTION_FIELDS}
-    return {
+    parts = {
         "draft": _digest({"method": pathway.method, "draft": pathway.draft, "secrets": secret_times}),
         "connection": _digest({"settings": connection, "secrets": landscape_times}),
         "tier": str(landscape.tier),
     }
+    if iflow_mapping:
+        parts["iflows"] = _digest(iflow_mapping)
+    return parts
+
+
+def iflow_mappings_of(pathway_ids) -> dict[int, list[list[str]]]:
+    """{pathway id: [[iFlow id, parameter key, role], …]} of the parameters confirmed for many pathways, in
+    one query."""
+    mappings: dict[int, list[list[str]]] = {}
+    rows = (
+        IFlowParameter.objects.present()
+        .filter(pathway_id__in=pathway_ids, confirmed_at__isnull=False)
+        .order_by("flow_id", "key")
+        .values_list("pathway_id", "flow_id", "key", "role")
+    )
+    for pathway_id, flow_id, key, role in rows:
+        mappings.setdefault(pathway_id, []).append([flow_id, key, role])
+    return mappings
 
 
 def draft_fingerprint(pathway: Pathway, secret_times: dict[str, str] | None = None, **kwargs) -> str:
@@ -119,7 +142,7 @@ def landscape_secret_times_of(landscape_ids) -> dict[int, dict[str, str]]:
 
 def withdrawn_reason(approval: Approval, parts: dict[str, str]) -> str:
     """Why `approval` no longer matches: the first pinned part that changed, in words."""
-    for name in ("tier", "connection", "draft"):
+    for name in ("tier", "connection", "iflows", "draft"):
         if approval.pinned and approval.pinned.get(name) != parts.get(name):
             return WITHDRAWN_BECAUSE[name]
     return DRAFT_CHANGED
@@ -274,6 +297,7 @@ def still_pending(pending: list[Approval]) -> list[Approval]:
     """The requests of a listed page that still match what they cover (two queries; nothing is written)."""
     times = secret_times_of({a.pathway_id for a in pending})
     landscape_times = landscape_secret_times_of({a.pathway.landscape_id for a in pending})
+    mappings = iflow_mappings_of({a.pathway_id for a in pending})
     return [
         approval
         for approval in pending
@@ -281,6 +305,7 @@ def still_pending(pending: list[Approval]) -> list[Approval]:
             approval.pathway,
             times.get(approval.pathway_id, {}),
             landscape_times=landscape_times.get(approval.pathway.landscape_id, {}),
+            iflow_mapping=mappings.get(approval.pathway_id, []),
         )
         == approval.fingerprint
     ]

@@ -20,7 +20,7 @@ from pathways.landscape_files import PLAIN_FIELDS, export_landscape
 from pathways.models import AuditEvent, Landscape, Secret
 from pathways.models.pathway import METHOD_FIELD, Conflict
 
-PROMOTED_LANDSCAPE_FIELDS = ("endpoint_path", "expiry_threshold_days")
+PROMOTED_LANDSCAPE_FIELDS = ("endpoint_path", "integration_packages", "expiry_threshold_days")
 TIER_ORDER = {"dev": 0, "test": 1, "prod": 2}
 
 

@@ -49,6 +49,7 @@ COLOURS = {
     "update": "amber",
     "replace": "amber",
     "delete": "red",
+    "deploy": "amber",
 }
 LABELS = {
     **dict(PathwayStatus.choices),
@@ -61,6 +62,7 @@ LABELS = {
     "update": "Update",
     "replace": "Replace",
     "delete": "Delete",
+    "deploy": "Deploy",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from pathways.views import handoff, landscapes, members, runs, wizard
+from pathways.views import handoff, iflows, landscapes, members, runs, wizard
 
 urlpatterns = [
     path("", landscapes.home, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("l/<uuid:code>/p/<slug:key>/field/<slug:name>/", wizard.save_field, name="wizard_field"),
     path("l/<uuid:code>/p/<slug:key>/run/<slug:kind>/", runs.start_pathway_run, name="pathway_run"),
     path("l/<uuid:code>/run/<slug:kind>/", runs.start_landscape_run, name="landscape_run"),
+    path("l/<uuid:code>/iflows/", iflows.iflows, name="iflows"),
+    path("l/<uuid:code>/iflows/confirm/", iflows.confirm, name="iflows_confirm"),
     path("runs/<uuid:run_code>/", runs.run_page, name="run"),
     path("runs/<uuid:run_code>/csr/", runs.run_csr, name="run_csr"),
     path("l/<uuid:code>/runs/", runs.landscape_runs, name="landscape_runs"),

@@ -150,6 +150,21 @@ def endpoint_path(value: str) -> str:
     return value
 
 
+def package_ids(value: str) -> str:
+    """Integration package ids, comma separated: technical ids as CPI shows them (letters, digits, . _ -)."""
+    ids = [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+    for package_id in ids:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,99}", package_id):
+            raise ValidationError(
+                f"'{package_id[:100]}' is not an integration package id: letters, digits, '.', '_' and '-', "
+                "as CPI shows it under the package's Overview → Technical Name."
+            )
+    joined = ", ".join(dict.fromkeys(ids))
+    if len(joined) > 500:
+        raise ValidationError("Name at most 500 characters of package ids.")
+    return joined
+
+
 RULES = {
     "btp_name": btp_name,
     "artifact_name": artifact_name,

@@ -13,7 +13,7 @@ from pathways import iflows
 from pathways.errors import EngineError
 from pathways.models import AuditEvent, FoundParameter, IFlowParameter, Landscape, Pathway
 from pathways.sap.errors import SapError
-from pathways.shapes.base import Action, RemoteState, Work
+from pathways.shapes.base import KEEP, Action, RemoteState, Work
 
 if TYPE_CHECKING:
     from pathways.engine.connect import Connection
@@ -165,6 +165,8 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
     data = action.data
     pathway = work.pathway
     flow_id, flow_name = str(data["flow_id"]), str(data.get("flow_name") or data["flow_id"])
+    if action.kind == KEEP:
+        return f"iFlow {flow_name} kept as it is: {action.reason}"
     if action.resource == iflows.IFLOW_PARAMETER:
         key, wanted = str(data["key"]), str(data["to"])
         current = {p.key: p.value for p in connection.content.get_configurations(flow_id, key=key)}
@@ -206,3 +208,23 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
         )
         return f"iFlow {flow_name} deployed (version {status.version}) and started"
     raise EngineError(f"Unknown iFlow action {action.resource}", code="plan_problem")
+
+
+# --- what pages show ---------------------------------------------------------------------------------------
+
+
+def verdicts_for(pathway: Pathway) -> list[iflows.Verdict]:
+    """The pathway's iFlows as last read, each parameter judged against the draft, for the pathway page."""
+    from pathways.engine.state import desired_state
+
+    parameters = stored(pathway)
+    if not parameters:
+        return []
+    return iflows.judge(
+        pathway.key,
+        pathway.method,
+        desired_state(pathway),
+        parameters,
+        known=known(pathway.landscape),
+        created=created_names(pathway.applied or {}),
+    )

@@ -84,6 +84,7 @@ class LandscapeForm(forms.ModelForm):
             "cpi_service_key",
             "runtime_url",
             "endpoint_path",
+            "integration_packages",
             "cf_api_url",
             "cf_uaa_url",
             "cf_org",
@@ -99,6 +100,7 @@ class LandscapeForm(forms.ModelForm):
         labels = {
             "runtime_url": "CPI runtime URL",
             "endpoint_path": "Endpoint that verification calls",
+            "integration_packages": "Integration packages (optional)",
             "cf_api_url": "Cloud Foundry API URL",
             "cf_uaa_url": "Cloud Foundry UAA URL",
             "cf_org": "Cloud Foundry org",
@@ -112,6 +114,8 @@ class LandscapeForm(forms.ModelForm):
         help_texts = {
             "runtime_url": "The url of an integration-flow key, e.g. https://x.it-cpi001-rt.cfapps.eu10.hana.ondemand.com",
             "endpoint_path": "An iFlow address under /http/ or /cxf/ that senders call.",
+            "integration_packages": "Ids of the packages whose iFlows use these pathways, comma separated; "
+            "Discover iFlows lists their authentication parameters.",
             "cf_uaa_url": "Empty: derived from the API URL (api. → uaa.).",
             "ca_bundle": "PEM certificates to trust besides public CAs, e.g. a corporate proxy's root.",
         }
@@ -158,6 +162,9 @@ class LandscapeForm(forms.ModelForm):
 
     def clean_endpoint_path(self) -> str:
         return validators.endpoint_path(self.cleaned_data.get("endpoint_path") or "")
+
+    def clean_integration_packages(self) -> str:
+        return validators.package_ids(self.cleaned_data.get("integration_packages") or "")
 
     def clean_s4_host(self) -> str:
         return validators.host_name(self.cleaned_data.get("s4_host") or "")

@@ -8,6 +8,7 @@ landscape, iFlow and parameter key, across discoveries. Only confirmed parameter
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,7 @@ class IFlowParameterQuerySet(models.QuerySet["IFlowParameter"]):
 
 
 class IFlowParameter(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     landscape = models.ForeignKey(
         "pathways.Landscape", on_delete=models.CASCADE, related_name="iflow_parameters"
     )

@@ -90,10 +90,11 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
     landscape = landscape_for(request, code, "run")
     from pathways import engine
 
-    if kind == "check":
+    if kind in ("check", "discover"):
         try:
-            run = engine.start_run(landscape, RunKind.CHECK, request.user)
+            run = engine.start_run(landscape, RunKind(kind), request.user)
         except Busy as busy:
+            messages.info(request, busy.message)
             run = busy.run
         return redirect(reverse("run", args=[run.code]))
     if kind == "apply-all":

@@ -112,6 +112,9 @@ def _step_context(request: HttpRequest, pathway: Pathway, step: str) -> dict:
         )
         context["last_run"] = pathway.runs.first()
         context["last_plan"] = pathway.runs.filter(kind="plan").first()
+        from pathways.engine.iflows import verdicts_for
+
+        context["iflow_verdicts"] = verdicts_for(pathway)
     elif step != "method":
         step_spec = next(s for s in pathway.method_spec.steps if s.key == step)
         context["step_spec"] = step_spec

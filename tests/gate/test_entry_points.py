@@ -1,9 +1,9 @@
 """Every entry point that starts a run × every reason the gate has to refuse one: the same answer each time.
 
 Entry points: web Apply, Apply all, `manage.py pathway apply`, rotation, retire (a leftover credential), the
-signed-chain upload and the drift check. Reasons: role, readiness, four eyes, an approval withdrawn because
+signed-chain upload, the drift check and the iFlow discovery. Reasons: role, readiness, four eyes, an approval withdrawn because
 the landscape changed, an active run. The expected answer of each pair comes from what the run does (the
-drift check only reads, so readiness and four eyes do not hold it up); the sentence is the gate's own.
+drift check and the discovery only read, so readiness and four eyes do not hold them up); the sentence is the gate's own.
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ def approval_withdrawn(case: Case):
 def active_run(case: Case):
     Run.objects.create(landscape=case.landscape, pathway=case.pathway, kind=RunKind.APPLY, state="running")
     Run.objects.create(landscape=case.landscape, kind=RunKind.DRIFT, state="running")
+    Run.objects.create(landscape=case.landscape, kind=RunKind.DISCOVER, state="running")
     return case.consultant
 
 
@@ -179,6 +180,12 @@ def drift(case, user):
     return response.status_code, response.content.decode()
 
 
+def discover(case, user):
+    url = reverse("landscape_run", args=[case.landscape.code, "discover"])
+    response = client_of(user).post(url, follow=True)
+    return response.status_code, response.content.decode()
+
+
 ENTRY_POINTS = {
     "web apply": (web_apply, RunKind.APPLY),
     "apply all": (apply_all, RunKind.APPLY),
@@ -187,10 +194,13 @@ ENTRY_POINTS = {
     "retire": (retire, RunKind.RETIRE),
     "chain upload": (chain_upload, RunKind.CHAIN),
     "drift": (drift, RunKind.DRIFT),
+    "discover": (discover, RunKind.DISCOVER),
 }
 
 # What holds up a run of each kind: a drift check only reads (role and its own lane only).
-HOLDS = {kind: set(gate.REASONS) for kind in gate.WRITES} | {RunKind.DRIFT: {gate.ROLE, gate.ACTIVE_RUN}}
+HOLDS = {kind: set(gate.REASONS) for kind in gate.WRITES} | {
+    kind: {gate.ROLE, gate.ACTIVE_RUN} for kind in (RunKind.DRIFT, RunKind.DISCOVER)
+}
 
 
 @pytest.mark.parametrize("reason", list(REASONS))
@@ -200,14 +210,14 @@ def test_every_entry_point_gives_the_gates_answer_for_every_reason(entry, reason
     case = make_case(tier)
     user = arrange(case)
     enter, kind = ENTRY_POINTS[entry]
-    target = case.landscape if kind == RunKind.DRIFT else case.pathway
+    target = case.landscape if kind in gate.LANDSCAPE_KINDS else case.pathway
     expected = gate.refusal(target, kind, user)
     before = set(Run.objects.values_list("pk", flat=True))
 
     status, text = enter(case, user)
     text = html.unescape(text)
     started = Run.objects.exclude(pk__in=before).filter(kind=kind)
-    if kind != RunKind.DRIFT:
+    if kind not in gate.LANDSCAPE_KINDS:
         started = started.filter(pathway=case.pathway)
 
     if reason not in HOLDS[kind]:

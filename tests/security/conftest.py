@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from pathways.models import Run
+from pathways.models import FoundParameter, IFlowParameter, ParameterRole, Run
 from tests.factories import LandscapeFactory
 
 LANDSCAPE_NAME = "Zephyr Canary Landscape 7Q"
@@ -45,7 +45,21 @@ def walk_routes(patterns=None, prefix: str = "") -> list[Route]:
 
 @pytest.fixture
 def landscape(db):
-    return LandscapeFactory(name=LANDSCAPE_NAME)
+    """The canary landscape, with one discovered iFlow parameter (so the iFlows page offers its form)."""
+    landscape = LandscapeFactory(name=LANDSCAPE_NAME, integration_packages="CanaryPackage")
+    found = FoundParameter(
+        package_id="CanaryPackage",
+        flow_id="com.example.ReplicateToS4",
+        flow_version="1.0.0",
+        flow_name="Replicate Business Partner to S/4HANA",
+        key="Receiver Credential Name",
+        data_type="xsd:string",
+        role=ParameterRole.CREDENTIAL_NAME,
+        value="S4_OLD",
+        guessed_pathway="cpi_to_s4",
+    )
+    IFlowParameter.record_discovery(landscape, [found])
+    return landscape
 
 
 @pytest.fixture

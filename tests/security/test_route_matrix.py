@@ -100,6 +100,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "run_csr": {"GET": MEMBERS_MISSING, "POST": MEMBERS_MISSING},
     # lowering a production tier is a lead's decision; an empty choice is answered on the landscape page
     "landscape_tier": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 403, 302)},
+    # the landscape's iFlows: members look; consultants confirm which pathway a parameter belongs to
+    "iflows": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "iflows_confirm": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},
 }
 
 # Values for path converters: by (route, converter) first, then by converter name.

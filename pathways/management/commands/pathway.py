@@ -1,4 +1,4 @@
-"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway check
+"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway check|discover
 LANDSCAPE`.
 """
 
@@ -19,9 +19,11 @@ class Command(BaseCommand):
     help = "Queue the same run as the page's button; with --wait, print each step as it finishes."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["plan", "apply", "verify", "check"])
+        parser.add_argument("action", choices=["plan", "apply", "verify", "check", "discover"])
         parser.add_argument("landscape", help="landscape name (or its code)")
-        parser.add_argument("pathway", nargs="?", choices=list(catalog.PATHWAYS), help="not for check")
+        parser.add_argument(
+            "pathway", nargs="?", choices=list(catalog.PATHWAYS), help="not for check or discover"
+        )
         parser.add_argument(
             "--method",
             choices=list(catalog.METHOD_LABELS),
@@ -43,9 +45,9 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["as_user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['as_user']!r}.")
-        if action == "check":
+        if action in ("check", "discover"):
             if options["pathway"]:
-                raise CommandError("check takes a landscape only")
+                raise CommandError(f"{action} takes a landscape only")
             target = landscape
         else:
             if not options["pathway"]:

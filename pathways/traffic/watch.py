@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 from pathways import redact
@@ -120,6 +121,11 @@ def observe(
         completed_at=completed_at,
         messages=messages,
     )
+
+
+def readable(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored messages with their time as a datetime again (they are kept as ISO text)."""
+    return [{**m, "at": parse_datetime(m["at"]) if m.get("at") else None} for m in messages]
 
 
 def cause_of(failure: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -47,12 +46,8 @@ def pathway_messages(request: SignedInRequest, code: UUID, key: str) -> HttpResp
     landscape = pathway.landscape
     stands = standing.of(pathway, landscape)
     shown = [
-        {
-            **m,
-            "at": parse_datetime(m["at"]) if m.get("at") else None,
-            "kind_label": KIND_LABELS.get(m["kind"], ""),
-        }
-        for m in stands.traffic.messages
+        {**m, "kind_label": KIND_LABELS.get(m.get("kind", ""), "")}
+        for m in traffic.readable(stands.traffic.messages)
     ]
     last_check = landscape.runs.filter(kind=RunKind.TRAFFIC).order_by("-created_at", "-id").first()
     return render(

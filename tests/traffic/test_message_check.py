@@ -55,6 +55,10 @@ def test_messages_that_get_through_prove_the_pathway_and_show_on_its_page(watche
     client.force_login(watched.memberships.get().user)
     page = client.get(reverse("pathway_traffic", args=[watched.code, "cpi_to_s4"])).content.decode()
     assert sent[0]["guid"] in page and "COMPLETED" in page and "The last message got through" in page
+    history = client.get(reverse("pathway_history", args=[watched.code, "cpi_to_s4"])).content.decode()
+    assert "Latest messages" in history and "The latest messages got through." in history
+    review = client.get(reverse("wizard_step", args=[watched.code, "cpi_to_s4", "review"])).content.decode()
+    assert "Latest messages" in review and "COMPLETED" in review
 
 
 @pytest.mark.parametrize("failure", sorted(CAUSES))

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
+from pathways import standing
 from pathways.models import MessageWatch, Observation, Pathway, TrafficState
 from pathways.sap.errors import SapError
+from pathways.status import FAILING
 from pathways.traffic import classify, notify
 from pathways.traffic import watch as traffic
 
@@ -119,10 +121,13 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
                 traffic.cause_of(observation.failure) if observation.verdict == TrafficState.FAILING else ""
             )
             watch, _change = MessageWatch.record(pathway, observation, note=note)
-            if watch.is_failing:
+            seen = traffic.from_watch(watch)
+            # The watcher reads the status as every page does: while an apply changes the pathway it is not
+            # called failing, and the e-mail waits for the next check (it is sent once per streak).
+            if standing.status_of(Pathway.objects.get(pk=pathway.pk), seen) == FAILING:
                 failing += 1
                 notify.tell_members(watch, pathway)
-                said.append(f"{pathway.spec.label}: {traffic.from_watch(watch).sentence}")
+                said.append(f"{pathway.spec.label}: {seen.sentence}")
         outcome.message = "; ".join(said) or f"{len(watched)} pathway(s) work or have no telling message"
     run.result = {"checked": len(watched), "failing": failing, "messages": len(logs)}
     return f"{len(watched)} pathway(s) checked against {len(logs)} message(s); {failing} failing"

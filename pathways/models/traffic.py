@@ -81,7 +81,7 @@ class MessageWatch(models.Model):
             watch, _created = cls.objects.select_for_update().get_or_create(pathway=pathway)
             was = watch.state
             fields: dict[str, Any] = {"checked_at": now, "error": observation.error[:500]}
-            if not observation.error:
+            if not observation.error and observation.messages:  # a quiet window keeps the last ones shown
                 fields["messages"] = observation.messages
             if observation.completed_at and (
                 watch.last_completed_at is None or observation.completed_at > watch.last_completed_at

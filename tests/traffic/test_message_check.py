@@ -150,3 +150,17 @@ def test_a_check_that_cannot_read_the_messages_fails_and_says_so_beside_them(wat
     assert run.state == "failed"
     watch = MessageWatch.objects.get(pathway__key="cpi_to_s4", pathway__landscape=watched)
     assert watch.error and watch.checked_at <= timezone.now()
+
+
+def test_while_an_apply_changes_the_pathway_it_is_not_called_failing_and_the_e_mail_waits(
+    watched, sandbox_server
+):
+    pathway = watched.pathways.get(key="cpi_to_s4")
+    pathway.mark_applying()
+    fail_next(sandbox_server, watched, TO_S4, "receiver_401")
+    send(sandbox_server, watched, TO_S4)
+    assert check(watched).result["failing"] == 0
+    assert stands(watched, "cpi_to_s4").status == "applying" and mail.outbox == []
+    pathway.mark_applied({})
+    assert check(watched).result["failing"] == 1
+    assert stands(watched, "cpi_to_s4").status == "failing" and len(mail.outbox) == 1

@@ -143,3 +143,9 @@ def test_an_apply_under_way_shows_as_applying_not_failing(pathway):
     pathway.refresh_from_db()
     pathway.mark_applying()
     assert standing.status_of(type(pathway).objects.get(pk=pathway.pk)) == "applying"
+
+
+def test_a_quiet_window_keeps_the_last_messages_shown(pathway):
+    MessageWatch.record(pathway, Observation(verdict=TrafficState.WORKING, messages=[{"guid": "x"}]))
+    watch, _ = MessageWatch.record(pathway, Observation())
+    assert watch.messages == [{"guid": "x"}] and watch.state == TrafficState.WORKING

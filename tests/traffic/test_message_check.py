@@ -164,3 +164,16 @@ def test_while_an_apply_changes_the_pathway_it_is_not_called_failing_and_the_e_m
     pathway.mark_applied({})
     assert check(watched).result["failing"] == 1
     assert stands(watched, "cpi_to_s4").status == "failing" and len(mail.outbox) == 1
+
+
+def test_the_command_line_runs_a_message_check_like_the_button(watched, sandbox_server, capsys):
+    from django.core.management import call_command
+
+    fail_next(sandbox_server, watched, TO_S4, "credential_not_found")
+    send(sandbox_server, watched, TO_S4)
+    call_command("pathway", "traffic", watched.name)
+    assert "(Message check) is queued." in capsys.readouterr().out
+    engine.execute_run(Run.objects.get(landscape=watched, kind="traffic").id)  # as a worker would
+    assert stands(watched, "cpi_to_s4").traffic.cause == (
+        "Cloud Integration has no User Credentials named S4_BASIC (credential not found)"
+    )

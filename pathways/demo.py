@@ -24,6 +24,7 @@ def landscape_form_data(facts: dict, *, name: str, tier: str = "dev") -> dict:
         "endpoint_path": facts["iflow_addresses"][0]
         if facts.get("iflow_addresses")
         else "/http/authwizard/ping",
+        "integration_packages": ", ".join(facts.get("integration_packages") or []),
         "cf_api_url": facts["cf_api"],
         "cf_uaa_url": facts["uaa_url"],
         "cf_org": facts["org"],

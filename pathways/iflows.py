@@ -52,11 +52,22 @@ def _words(text: str) -> str:
     return re.sub(r"[^a-z0-9/]+", " ", text.lower()).strip()
 
 
-def classify(key: str) -> str | None:
-    """The authentication role of an externalized parameter, from its key; None when it is about something
-    else (a sender address, a proxy type, a schedule…)."""
+# Keys that name a secret or a switch: never read as one of the roles, so never shown or written.
+SECRET_WORDS = ("password", "secret", "token", "passphrase", "pwd")
+SWITCH_TYPES = ("xsd:boolean",)
+SWITCH_VALUES = ("true", "false")
+
+
+def classify(key: str, data_type: str = "", value: str | None = None) -> str | None:
+    """The authentication role of an externalized parameter, from its key (its type and value only rule one
+    out); None when it is about something else (a sender address, a proxy type, a schedule…), holds a
+    secret, or is a switch such as `enableBasicAuthentication` = `true` (a literal AuthWizard never sets)."""
     words = _words(key)
     squashed = words.replace(" ", "")
+    if any(word in squashed for word in SECRET_WORDS):
+        return None
+    if data_type.lower() in SWITCH_TYPES or (value or "").strip().lower() in SWITCH_VALUES:
+        return None
     if any(w in words for w in ("address", "url", "host", "endpoint")):
         return ParameterRole.RECEIVER_ADDRESS if "receiver" in words else None
     if "privatekey" in squashed or "alias" in words:

@@ -66,7 +66,7 @@ def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
                     unread.append(flow.id)
                     continue
                 for parameter in parameters:
-                    role = iflows.classify(parameter.key)
+                    role = iflows.classify(parameter.key, parameter.data_type, parameter.value)
                     if role is None:
                         continue
                     count += 1

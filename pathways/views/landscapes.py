@@ -44,8 +44,13 @@ def detail(request: SignedInRequest, code: UUID) -> HttpResponse:
     from pathways import engine, readiness
 
     check = engine.landscape_check_result(landscape)
+    from pathways.engine.iflows import verdicts_for
+
     for pathway in pathways:
         pathway.missing_rights = readiness.missing_rights(pathway, check)
+        verdicts = verdicts_for(pathway)
+        pathway.iflow_count = len({v.parameter.flow_id for v in verdicts})
+        pathway.iflow_disagreements = sum(not v.agrees for v in verdicts)
     return render(
         request,
         "pathways/landscape.html",

@@ -109,6 +109,9 @@ def test_the_pathway_page_says_in_words_whether_its_iflows_agree(landscape, peop
         "No iFlow parameter is confirmed for this pathway yet" in as_user("viewer").get(url).content.decode()
     )
 
+    page = as_user("viewer").get(reverse("landscape", args=[landscape.code])).content.decode()
+    assert "1 iFlow uses it" in page and "1 parameter disagrees" in page
+
 
 def test_an_approval_is_withdrawn_when_the_confirmed_parameters_of_its_pathway_change(
     landscape, people, as_user

@@ -34,6 +34,19 @@ def test_parameters_are_classified_by_their_key(key, role):
 
 
 @pytest.mark.parametrize(
+    "key, data_type, value",
+    [
+        ("Receiver Auth Password", "xsd:string", "x"),
+        ("Sender Client Secret", "xsd:string", "x"),
+        ("ERP_enableBasicAuthentication_common", "xsd:string", "true"),
+        ("Enable Client Certificate", "xsd:boolean", ""),
+    ],
+)
+def test_secrets_and_switches_are_never_read_as_authentication_parameters(key, data_type, value):
+    assert classify(key, data_type, value) is None
+
+
+@pytest.mark.parametrize(
     "name, flow_id, systems",
     [
         ("Replicate Product from SAP S4HANA", "x", ("s4", "ssc")),

@@ -177,3 +177,49 @@ def test_a_certificate_pathway_sets_the_alias_and_switches_a_basic_receiver_with
     assert after[PRODUCT]["parameters"]["Receiver Private Key Alias"] == alias
     assert after[PRODUCT]["parameters"]["Receiver Credential Name"] == "SSC_PRODUCT"  # not used, not touched
     assert after[CUSTOMER]["runtime_status"] == after[PRODUCT]["runtime_status"] == "STARTED"
+
+
+def test_on_production_the_iflow_writes_wait_for_another_lead_and_a_changed_confirmation_withdraws_it(
+    landscape, discovered, prepare, sandbox_server, sandbox_tenant
+):
+    from pathways import approval as approvals
+    from pathways import gate
+    from pathways.errors import Refused
+    from tests.factories import MembershipFactory
+
+    landscape.tier = "prod"
+    landscape.save()
+    consultant = MembershipFactory(landscape=landscape, role="consultant").user
+    lead = MembershipFactory(landscape=landscape, role="lead").user
+    pathway = prepare("cpi_to_s4", "basic")
+    confirm_guesses(landscape, "cpi_to_s4", consultant)
+
+    with pytest.raises(Refused) as refused:
+        gate.check(pathway, RunKind.APPLY, consultant)
+    assert refused.value.code == gate.FOUR_EYES
+    assert AuditEvent.objects.filter(action="approval.apply_refused", landscape=landscape).exists()
+
+    approvals.decide(approvals.request_approval(pathway, consultant), lead, approve=True)
+    ticket = gate.check(pathway, RunKind.APPLY, consultant)
+    run = Run.objects.create(
+        landscape=landscape,
+        pathway=pathway,
+        kind=RunKind.APPLY,
+        requested_by=consultant,
+        approval=ticket.approval,
+    )
+    engine.execute_run(run.id)
+    run.refresh_from_db()
+    assert run.state == "succeeded", run.message
+    assert (
+        content_of(sandbox_server, sandbox_tenant)[BP]["parameters"]["Receiver Credential Name"] == "S4_BASIC"
+    )
+
+    # The approval still holds; then a parameter of the pathway is confirmed as no pathway's: it goes.
+    assert gate.refusal(pathway, RunKind.APPLY, consultant) is None
+    row = IFlowParameter.objects.get(flow_id=QUOTE, key="Receiver Credential Name")
+    row.confirm(None, user=consultant)
+    approvals.withdraw_changed(landscape)
+    with pytest.raises(Refused) as refused:
+        gate.check(pathway, RunKind.APPLY, consultant)
+    assert refused.value.code == gate.APPROVAL_WITHDRAWN

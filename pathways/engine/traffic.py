@@ -2,10 +2,9 @@
 the error texts of their failures, and each pathway's verdict stored (pathways/traffic/).
 
 Reads only. Per iFlow, the newest `PER_IFLOW` messages of the last `AUTHWIZARD_TRAFFIC_WINDOW_HOURS` (one
-call each, so a busy iFlow cannot hide a quiet one); an error text is read only for a failed message newer
-than its iFlow's last completed one, and never twice (the texts of messages already shown are kept). A
-pathway that starts failing is audited (MessageWatch.record) and its members get one e-mail
-(pathways/traffic/notify.py).
+call each, so a busy iFlow cannot hide a quiet one); the error text of each failed message among the newest
+ones a page shows, never twice (the texts of messages already shown are kept). A pathway that starts
+failing is audited (MessageWatch.record) and its members get one e-mail (pathways/traffic/notify.py).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from pathways import standing
 from pathways.models import MessageWatch, Observation, Pathway, TrafficState
 from pathways.sap.errors import SapError
 from pathways.status import FAILING
-from pathways.traffic import classify, notify
+from pathways.traffic import notify
 from pathways.traffic import watch as traffic
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from pathways.sap.content import MessageLog
 
 PER_IFLOW = 20  # newest messages read per iFlow
-ERRORS_PER_IFLOW = 5  # error texts read per iFlow and check, at most
 
 
 def window() -> timedelta:
@@ -50,14 +48,8 @@ def watched_pathways(landscape_id: int) -> list[tuple[Pathway, list[traffic.Bind
 
 
 def _needs_error(logs: list[MessageLog]) -> list[MessageLog]:
-    """The failed messages newer than the iFlow's newest completed one (the ones that can decide)."""
-    needed = []
-    for log in logs:  # newest first
-        if log.status.upper() == classify.COMPLETED:
-            break
-        if log.failed:
-            needed.append(log)
-    return needed[:ERRORS_PER_IFLOW]
+    """The failed messages among an iFlow's newest ones (those a page shows, and those that can decide)."""
+    return [log for log in logs[: traffic.SHOWN] if log.failed]
 
 
 def _known_errors(pathways: list[Pathway]) -> dict[str, str]:

@@ -75,7 +75,7 @@ def shown(log: Log, binding: Binding | None, failure: classify.Failure | None) -
         "status": log.status,
         "at": log.at.isoformat() if log.at else "",
         "error": redact.log_text(log.error.strip())[:ERROR_CHARS] if log.error else "",
-        "kind": failure.kind if failure else "",
+        "kind": failure.kind if failure and log.error else "",  # a text not read tells no class
     }
 
 

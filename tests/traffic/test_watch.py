@@ -149,3 +149,8 @@ def test_a_quiet_window_keeps_the_last_messages_shown(pathway):
     MessageWatch.record(pathway, Observation(verdict=TrafficState.WORKING, messages=[{"guid": "x"}]))
     watch, _ = MessageWatch.record(pathway, Observation())
     assert watch.messages == [{"guid": "x"}] and watch.state == TrafficState.WORKING
+
+
+def test_a_failed_message_whose_text_was_not_read_is_shown_without_a_class_and_decides_nothing():
+    seen = observe(S4, [RECEIVER], [log(0, "FAILED")])
+    assert seen.verdict == "" and seen.messages[0]["kind"] == ""

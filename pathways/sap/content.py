@@ -493,6 +493,24 @@ class ContentClient(CpiClient):
         )
         return DeployTask(task_id=_task_id(response), flow_id=flow_id, version=flow.version)
 
+    def undeploy(self, flow_id: str) -> bool:
+        """Remove the iFlow from the runtime (`DELETE /IntegrationRuntimeArtifacts('<id>')`, 202); False when
+        it was not deployed. The design-time iFlow stays."""
+        try:
+            self._call(
+                "DELETE",
+                "/IntegrationRuntimeArtifacts" + entity_key(flow_id),
+                what=f"the deployed iFlow {flow_id}",
+                role=ROLE_ARTIFACTS_DEPLOY,
+                expected=(200, 202, 204),
+                idempotent=True,  # a second undeploy finds nothing, which is the outcome wanted
+            )
+        except SapError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
     def _deploy_status(self, task: DeployTask | str) -> tuple[str, float | None]:
         task_id = task.task_id if isinstance(task, DeployTask) else task
         response = self._call(

@@ -440,3 +440,17 @@ def test_each_api_class_has_its_own_rate_limit(cpi, sandbox_server, sandbox_tena
     ]
     assert logs == [200] * 40
     assert reader.call("GET", "/UserCredentials", retry_429=False).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/IntegrationPackages",
+        f"/IntegrationDesigntimeArtifacts(Id='{TO_S4}',Version='active')/Configurations",
+        f"/IntegrationRuntimeArtifacts('{TO_S4}')",
+        "/MessageProcessingLogs",
+    ],
+)
+def test_calls_without_a_token_are_401(sandbox_server, sandbox_tenant, path):
+    response = sandbox_server.session().get(sandbox_tenant["cpi_api_url"] + path)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -241,6 +241,13 @@ def test_a_started_iflow_has_no_error_information_and_an_unknown_one_no_runtime(
     assert content.runtime_error("com.sap.fixture.Unknown") == ""
 
 
+def test_undeploy_removes_the_runtime_artifact_and_a_redeploy_brings_it_back(content):
+    assert content.undeploy(TO_S4) is True
+    assert content.runtime_status(TO_S4) is None
+    assert content.undeploy(TO_S4) is False
+    assert content.wait_until_started(TO_S4, task=content.deploy(TO_S4)).started
+
+
 def test_deploying_an_unknown_iflow_or_reading_an_unknown_task_is_a_404(content):
     with pytest.raises(SapError) as deploy:
         content.deploy("com.sap.fixture.Unknown")

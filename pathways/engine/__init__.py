@@ -8,6 +8,8 @@ Public API (views, commands and tasks use only these):
 - mark_interrupted_runs() -> int
 - landscape_check_result(landscape) -> dict | None
 - desired_state(pathway) -> dict (the planner's input from a draft)
+- iflows.* (the iFlows of a landscape: discovery, a pathway's iFlow parameters in its plan and apply, and
+  `verdicts_for(pathway)`, their agreement in words for pages)
 - rotate.* (rotation of a credential), retire.* (credentials a pathway no longer uses: listed, retired
   by a run), certificates.start_csr / start_chain (a CPI key pair's CSR and CA-signed chain, as runs)
 

@@ -3,9 +3,10 @@
 Each credential shape compares its remote objects with `pathway.applied` (what the last successful apply
 recorded): the it-rt instance and key still there under the same guids and with the same certificate; the
 User Credentials still there with the same user and not redeployed by hand after the apply; the keystore key
-pair and trusted root still there with the fingerprints handed over. Credentials the pathway no longer uses
-(retired or left over from a method switch) are not in `applied`, so they are never flagged. Reads only;
-nothing remote is changed. Findings are stored through `Pathway.record_drift`.
+pair and trusted root still there with the fingerprints handed over; and the confirmed parameters of the
+pathway's iFlows still naming what the apply set (pathways/engine/iflows.py). Credentials the pathway no
+longer uses (retired or left over from a method switch) are not in `applied`, so they are never flagged. Reads
+only; nothing remote is changed. Findings are stored through `Pathway.record_drift`.
 """
 
 from __future__ import annotations
@@ -43,9 +44,12 @@ def parse_time(value: str | None) -> datetime | None:
 
 def differences(connection: Connection, pathway: Pathway) -> list[str]:
     """What differs between the remote objects and `pathway.applied`, one sentence each; [] when in sync."""
+    from pathways.engine import iflows
+
     applied = pathway.applied or {}
     shape = shapes.of_applied(applied)
-    return shape.drift(connection, applied) if shape is not None else []
+    found = shape.drift(connection, applied) if shape is not None else []
+    return found + iflows.drift(connection, pathway)
 
 
 def check_pathways(pathways: Sequence[Pathway]) -> dict[int, dict]:

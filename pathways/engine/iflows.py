@@ -228,3 +228,47 @@ def verdicts_for(pathway: Pathway) -> list[iflows.Verdict]:
         known=known(pathway.landscape),
         created=created_names(pathway.applied or {}),
     )
+
+
+# --- drift -------------------------------------------------------------------------------------------------
+
+
+def drift(connection: Connection, pathway: Pathway) -> list[str]:
+    """After an apply: the confirmed parameters (confirmed before that apply) of the pathway's iFlows that no
+    longer agree with what it applied, read from CPI now, one sentence each. Reads only; [] when none."""
+    from pathways import shapes
+    from pathways.engine.drift import parse_time
+    from pathways.engine.state import desired_state
+
+    applied = pathway.applied or {}
+    applied_at = parse_time(applied.get("applied_at"))
+    if applied_at is None or shapes.of_applied(applied) is not shapes.of(pathway):
+        return []  # nothing applied with the pathway's method: nothing an apply made agree
+    rows = [
+        row
+        for row in IFlowParameter.objects.of_pathway(pathway)
+        if row.confirmed_at is not None and row.confirmed_at <= applied_at
+    ]
+    if not rows:
+        return []
+    current: list[iflows.Parameter] = []
+    by_flow: dict[str, list[IFlowParameter]] = {}
+    for row in rows:
+        by_flow.setdefault(row.flow_id, []).append(row)
+    for flow_id, flow_rows in by_flow.items():
+        values = {p.key: p.value for p in connection.content.get_configurations(flow_id)}
+        current.extend(_parameter(row, values.get(row.key, "")) for row in flow_rows)
+    # What the apply produced wins over a draft changed since: the drift is against the applied credential.
+    desired = {
+        **desired_state(pathway),
+        **{k: applied[k] for k in ("credential_name", "alias") if applied.get(k)},
+    }
+    verdicts = iflows.judge(
+        pathway.key,
+        pathway.method,
+        desired,
+        current,
+        known=known(pathway.landscape),
+        created=created_names(applied),
+    )
+    return [v.sentence for v in verdicts if not v.agrees and v.wanted is not None and v.parameter.key]

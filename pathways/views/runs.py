@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from pathways import catalog
 from pathways.errors import Refused
 from pathways.gate import Busy
-from pathways.models import Run, RunKind
+from pathways.models import AuditEvent, Run, RunKind
 from pathways.views.access import landscape_for, pathway_for
 
 if TYPE_CHECKING:
@@ -96,6 +96,9 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
         except Busy as busy:
             messages.info(request, busy.message)
             run = busy.run
+        else:
+            if kind == "discover":
+                AuditEvent.record(user=request.user, action="iflow.discovery_requested", landscape=landscape)
         return redirect(reverse("run", args=[run.code]))
     if kind == "apply-all":
         runs, refused = engine.apply_all(landscape, request.user)

@@ -1,7 +1,7 @@
-"""A consultant wires CPI → S/4HANA (Basic) into the iFlows that use it, in a real browser against the sandbox
-and a real worker: the landscape names its package, Discover iFlows, confirm the guessed pathways, see the
-mismatch in words, plan, apply (parameter set, deployed, started) and see the iFlow agree. Every page on the
-way is audited with axe-core."""
+"""A consultant wires a pathway into the iFlows that use it, in a real browser against the sandbox and a real
+worker: the landscape names its package, Discover iFlows, confirm the guessed pathways, see the mismatch in
+words, plan, apply (parameters set, deployed, started) and see the iFlows agree — CPI → S/4HANA with Basic,
+and CPI → SSCv2 with a client certificate. Every page on the way is audited with axe-core."""
 
 import pytest
 
@@ -14,6 +14,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 BP = "Replicate Business Partner to SAP S4HANA"
 BP_ID = "com.sap.fixture.ssc2.ReplicateBusinessPartnerToS4HANA"
+CUSTOMER, CUSTOMER_ID = (
+    "Replicate Customer from SAP S4HANA",
+    "com.sap.fixture.ssc2.ReplicateCustomerFromS4HANA",
+)
+PRODUCT, PRODUCT_ID = "Replicate Product from SAP S4HANA", "com.sap.fixture.ssc2.ReplicateProductFromS4HANA"
+
+
+def discover_and_confirm(page, axe, live_server, landscape, tenant) -> str:
+    """Name the package, discover its iFlows and confirm every guess; returns the landscape page URL."""
+    landscape_url = f"{live_server.url}/l/{landscape.code}/"
+    page.goto(landscape_url + "edit/")
+    page.fill("#id_integration_packages", tenant["integration_packages"][0])
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector(f"h1:has-text('{landscape.name}')")
+    page.click("a:has-text('iFlows')")
+    page.click("button:has-text('Discover iFlows')")
+    assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
+    page.goto(landscape_url + "iflows/")
+    page.click("button:has-text('Confirm these pathways')")
+    page.wait_for_selector("text=24 parameter(s) confirmed.")
+    return landscape_url
 
 
 def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
@@ -39,7 +60,7 @@ def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
     assert wait_for_finished_run(page) == "succeeded", page.inner_text("#run-panel")
     assert "24 to confirm" in page.inner_text("#run-panel")
     axe.check(page, "discovery run page")
-    page.goto(landscape_url + "iflows/")
+    page.click("a:has-text('Confirm the parameters')")
     page.wait_for_selector(f"h2:has-text('{BP}')")
     assert "24 parameters are not confirmed yet" in page.inner_text("#unconfirmed")
     credential = page.locator("tr", has=page.locator("code", has_text="Receiver Credential Name")).first
@@ -83,8 +104,53 @@ def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
     assert content[BP_ID]["parameters"]["Receiver Credential Name"] == "S4_BASIC"
     assert content[BP_ID]["runtime_status"] == "STARTED"
     assert AuditEvent.objects.filter(action="iflow.parameter_set", username="ines").count() == 2
+    assert AuditEvent.objects.filter(action="iflow.discovery_requested", username="ines").count() == 1
+    assert AuditEvent.objects.filter(action="iflow.parameter_confirmed", username="ines").count() == 24
 
     page.goto(f"{landscape_url}p/cpi_to_s4/step/review/")
     page.wait_for_selector("#pathway-iflows")
     assert f"iFlow {BP} uses credential S4_BASIC, as this pathway" in page.inner_text("#pathway-iflows")
     axe.check(page, "review step after the apply")
+
+
+def test_a_consultant_wires_cpi_to_sscv2_with_a_client_certificate_into_its_iflows(
+    page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant
+):
+    landscape = landscape_from(sandbox_tenant, "iFlow certificate journey")
+    user = UserFactory(username="ines")
+    Membership.objects.create(landscape=landscape, user=user, role="consultant")
+    log_in(page, live_server, user.username, PASSWORD)
+    landscape_url = discover_and_confirm(page, axe, live_server, landscape, sandbox_tenant)
+
+    # CPI → SSCv2 with a key pair generated in the CPI keystore (the usual method): two iFlows send to SSCv2.
+    page.goto(f"{landscape_url}p/cpi_to_ssc/step/key_pair/")
+    page.select_option("#id_key_type", "EC-256")
+    page.click("button:has-text('Save and continue')")
+    page.wait_for_selector("h2:has-text('Receiver trust')")
+    page.click("button:has-text('Save and continue')")
+    page.wait_for_selector("h2#review-h")
+    words = page.inner_text("#pathway-iflows")
+    assert f"iFlow {CUSTOMER} uses key pair ssc_client_old; this pathway's draft names ssc_client" in words
+    assert f"receiver of iFlow {PRODUCT} authenticates with Basic, pathway is client certificate" in words
+    assert "Apply sets it to Client Certificate and redeploys the iFlow." in words
+    page.wait_for_selector("#plan table.plan", timeout=30_000)
+    axe.check(page, "certificate review step with the iFlows and the plan")
+
+    page.click("form[action$='/run/apply/'] button")
+    page.wait_for_selector("#run-panel")
+    assert wait_for_finished_run(page, timeout=90_000) == "succeeded", page.inner_text("#run-panel")
+    steps = page.inner_text("#run-panel .run-steps")
+    assert f"Receiver Authentication of iFlow {PRODUCT} set to Client Certificate" in steps
+    assert f"iFlow {CUSTOMER} deployed (version 1.0.3) and started" in steps
+    axe.check(page, "certificate apply run page")
+
+    subdomain = sandbox_tenant["subdomain"]
+    content = sandbox_server.state(subdomain)["tenants"][subdomain]["content"]["iflows"]
+    for flow_id in (CUSTOMER_ID, PRODUCT_ID):
+        assert content[flow_id]["parameters"]["Receiver Private Key Alias"] == "ssc_client"
+        assert content[flow_id]["parameters"]["Receiver Authentication"] == "Client Certificate"
+        assert content[flow_id]["runtime_status"] == "STARTED"
+    assert content[PRODUCT_ID]["parameters"]["Receiver Credential Name"] == "SSC_PRODUCT"  # not touched
+
+    page.goto(landscape_url)
+    assert "2 iFlows use it, all agree" in page.inner_text("#iflows-cpi_to_ssc")

@@ -134,3 +134,16 @@ def test_an_approval_is_withdrawn_when_the_confirmed_parameters_of_its_pathway_c
     )
     refusal = gate.refusal(to_s4, RunKind.APPLY, people["consultant"])
     assert refusal is not None and refusal.code == gate.APPROVAL_WITHDRAWN
+
+
+def test_the_command_line_starts_a_discovery_through_the_gate(landscape, people):
+    from django.core.management import CommandError, call_command
+
+    from pathways.models import Run
+
+    call_command("pathway", "discover", landscape.name, "--as-user", people["consultant"].username)
+    assert Run.objects.filter(landscape=landscape, kind=RunKind.DISCOVER, pathway=None).count() == 1
+    with pytest.raises(CommandError, match="discover takes a landscape only"):
+        call_command("pathway", "discover", landscape.name, "cpi_to_s4")
+    with pytest.raises(CommandError, match="Only consultants"):
+        call_command("pathway", "discover", landscape.name, "--as-user", people["lead"].username)

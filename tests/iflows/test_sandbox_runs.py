@@ -223,3 +223,24 @@ def test_on_production_the_iflow_writes_wait_for_another_lead_and_a_changed_conf
     with pytest.raises(Refused) as refused:
         gate.check(pathway, RunKind.APPLY, consultant)
     assert refused.value.code == gate.APPROVAL_WITHDRAWN
+
+
+def test_an_iflow_parameter_changed_in_cpi_after_the_apply_is_drift(
+    landscape, discovered, prepare, sandbox_server, sandbox_tenant
+):
+    from pathways.engine.connect import Connection
+    from pathways.engine.drift import check_pathways
+
+    pathway = prepare("cpi_to_s4", "basic")
+    confirm_guesses(landscape, "cpi_to_s4")
+    assert run_now(pathway, RunKind.APPLY).state == "succeeded"
+    pathway.refresh_from_db()
+    assert check_pathways([pathway])[pathway.pk]["differences"] == []
+
+    with Connection(landscape) as connection:  # someone sets the old credential again in CPI
+        connection.content.update_configuration(BP, "active", "Receiver Credential Name", "S4_OLD")
+    finding = check_pathways([pathway])[pathway.pk]
+    assert finding["differences"] == [
+        "iFlow Replicate Business Partner to SAP S4HANA uses credential S4_OLD; this pathway created S4_BASIC"
+    ]
+    assert AuditEvent.objects.filter(action="drift.found", pathway_key="cpi_to_s4").exists()

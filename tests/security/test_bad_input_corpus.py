@@ -120,6 +120,10 @@ LANDSCAPE_CASES = (
     + [("expiry_threshold_days", value) for value in ("-1", "0", "abc", "1e9", "99999999999")]
     + [("endpoint_path", value) for value in ("../../etc/passwd", "/http/../x", "http://x/y", "/" * 400)]
     + [("name", value) for value in ("", "<b>x</b>" * 20, "\u202etxt", "x" * 200)]
+    + [
+        ("integration_packages", value)
+        for value in ("../x", "<script>x</script>", "a b", "Pkg,/etc/passwd", "x" * 600, "A," * 300)
+    ]
 )
 
 WIZARD_TEXT_CASES = (

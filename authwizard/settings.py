@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pathways.tasks.watch_certificate_expiry",
         "schedule": float(env_int("AUTHWIZARD_EXPIRY_EVERY_SECONDS", 6 * 3600)),
     },
+    "watch-message-traffic": {
+        "task": "pathways.tasks.watch_message_traffic",
+        "schedule": float(env_int("AUTHWIZARD_TRAFFIC_EVERY_SECONDS", 15 * 60)),
+    },
 }
 
 # --- AuthWizard
@@ -236,6 +240,8 @@ AUTHWIZARD_DEPLOY_POLL_SECONDS = env_float("AUTHWIZARD_DEPLOY_POLL_SECONDS", 0.2
 # Runs: a running run without a heartbeat this long is interrupted; a queued one no worker took, failed.
 AUTHWIZARD_RUN_STALE_MINUTES = env_float("AUTHWIZARD_RUN_STALE_MINUTES", 10)
 AUTHWIZARD_RUN_QUEUE_MINUTES = env_float("AUTHWIZARD_RUN_QUEUE_MINUTES", 60)
+# Message checks: how far back the message processing logs of the pathways' iFlows are read.
+AUTHWIZARD_TRAFFIC_WINDOW_HOURS = env_int("AUTHWIZARD_TRAFFIC_WINDOW_HOURS", 24)
 # Drift: a credential redeployed within this many seconds after an apply counts as that apply.
 AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = env_float("AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS", 120)
 

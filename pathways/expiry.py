@@ -223,7 +223,8 @@ def _message(watched: WatchedCertificate, threshold: int, days_left: int) -> tup
     return subject, body
 
 
-def _recipients(pathway: Pathway) -> list[AbstractBaseUser]:
+def recipients(pathway: Pathway) -> list[AbstractBaseUser]:
+    """The landscape's members (every watcher's e-mail goes to them, each in their language)."""
     return [m.user for m in pathway.landscape.memberships.all()]
 
 
@@ -250,7 +251,7 @@ def send_expiry_notices(now: datetime | None = None) -> list[ExpiryNotice]:
                 continue
             try:
                 count = emails.send(
-                    _recipients(pathway),
+                    recipients(pathway),
                     lambda watched=watched, threshold=threshold, days_left=days_left: _message(
                         watched, threshold, days_left
                     ),

@@ -3,8 +3,8 @@
 Every run starts through `pathways.engine.start_run`, which asks `check` here. The answer depends on who asks
 and what the run does:
 
-- role: consultants (and the command line, which acts as the operator) start runs; a drift check may also
-  be started by a lead; an iFlow discovery only reads, like a check;
+- role: consultants (and the command line, which acts as the operator) start runs; a drift check and a
+  message check (both read only) may also be started by a lead; an iFlow discovery only reads, like a check;
 - one active run: a pathway (or a landscape's check / drift check) runs one thing at a time; a plan only
   reads and runs beside the others;
 - readiness: a run that writes or proves (apply, rotation, retire, chain upload, verify, CSR) waits while
@@ -39,7 +39,9 @@ WRITES = frozenset({RunKind.APPLY, RunKind.ROTATE, RunKind.RETIRE, RunKind.CHAIN
 # Runs that need the landscape's rights for the pathway: the writes, and the ones that prove or read them.
 NEEDS_RIGHTS = WRITES | {RunKind.VERIFY, RunKind.CSR}
 PATHWAY_KINDS = NEEDS_RIGHTS | {RunKind.PLAN}
-LANDSCAPE_KINDS = frozenset({RunKind.CHECK, RunKind.DRIFT, RunKind.DISCOVER})
+LANDSCAPE_KINDS = frozenset({RunKind.CHECK, RunKind.DRIFT, RunKind.DISCOVER, RunKind.TRAFFIC})
+# Landscape runs that only read what was applied: a lead may start them too.
+LEADS_MAY_START = frozenset({RunKind.DRIFT, RunKind.TRAFFIC})
 
 ROLE = "role"
 ACTIVE_RUN = "active_run"
@@ -77,7 +79,7 @@ def validate_kind(target: Pathway | Landscape, kind: str) -> RunKind:
     if isinstance(target, Pathway) and kind not in PATHWAY_KINDS:
         raise ValueError(f"a pathway run is one of {', '.join(sorted(PATHWAY_KINDS))}, not {kind}")
     if isinstance(target, Landscape) and kind not in LANDSCAPE_KINDS:
-        raise ValueError("a landscape run is a check, a drift check or an iFlow discovery")
+        raise ValueError("a landscape run is a check, a drift check, an iFlow discovery or a message check")
     return kind
 
 
@@ -89,7 +91,7 @@ def _role(landscape: Landscape, kind: str, user: Actor | None) -> None:
         return
     if landscape.may(user, "run"):
         return
-    if kind == RunKind.DRIFT and landscape.may(user, "approve"):
+    if kind in LEADS_MAY_START and landscape.may(user, "approve"):
         return
     if kind == RunKind.DRIFT:
         raise Refused(

@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A pathway whose real messages fail authentication (pathways/standing.py puts it in place of the status).
+FAILING = "failing"
+
 
 class PathwayStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -37,6 +40,7 @@ SEMANTICS = {
     "verified": "positive",
     "succeeded": "positive",
     "failed": "negative",
+    FAILING: "negative",
     "interrupted": "negative",
     "skipped": "neutral",
     "expiring": "critical",
@@ -64,6 +68,7 @@ ICONS = {
 LABELS = {
     **dict(PathwayStatus.choices),
     **dict(RunState.choices),
+    FAILING: _("Failing"),
     "expiring": _("Expiring"),
     "expired": _("Expired"),
     "drifted": _("Drifted"),

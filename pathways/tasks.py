@@ -45,6 +45,15 @@ def watch_certificate_expiry() -> int:
     return len(expiry.send_expiry_notices())
 
 
+@app.task(name="pathways.tasks.watch_message_traffic", ignore_result=True)
+def watch_message_traffic() -> dict:
+    """Periodic: start a message check (a Run, through the gate) of every landscape whose pathways are
+    confirmed in an iFlow; one already under way is not started twice."""
+    from pathways.traffic import checks
+
+    return checks.start_checks()
+
+
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "mark-interrupted-runs": {

@@ -145,8 +145,15 @@ ACTIVITY_KINDS = (("run", gettext_lazy("Runs")), ("event", gettext_lazy("Changes
 def activity(landscape, limit: int = 30, pathway: str = "", kind: str = "") -> list[dict]:
     """Runs and audit events of the landscape, newest first, merged into one list of entries; `pathway` (a
     pathway key) and `kind` ("run" or "event") narrow it, empty keeps everything.
+
+    The periodic message checks that succeeded are left out: they run every few minutes, and what they found
+    that matters (a pathway started failing, or recovered) is an audit event here.
     """
-    runs = landscape.runs.select_related("pathway", "requested_by").order_by("-created_at", "-id")
+    from pathways.models import RunKind
+    from pathways.status import RunState
+
+    routine = landscape.runs.filter(kind=RunKind.TRAFFIC, requested_by=None, state=RunState.SUCCEEDED)
+    runs = landscape.runs.exclude(pk__in=routine.values("pk")).select_related("pathway", "requested_by").order_by("-created_at", "-id")
     events = landscape.audit_events.order_by("-at", "-id")
     if pathway:
         runs = runs.filter(pathway__key=pathway)

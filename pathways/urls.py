@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("pathways.urls_leads")),
     path("", include("pathways.urls_certs")),
     path("", include("pathways.urls_shapes")),
+    path("", include("pathways.urls_traffic")),
 ]

@@ -308,6 +308,10 @@ def _execute(run: Run) -> None:
                 from pathways.engine import iflows
 
                 _finish_run(run, RunState.SUCCEEDED, iflows.discover(run, recorder, connection), connection)
+            elif run.kind == RunKind.TRAFFIC:
+                from pathways.engine import traffic
+
+                _finish_run(run, RunState.SUCCEEDED, traffic.execute(run, recorder, connection), connection)
             elif run.kind in (RunKind.ROTATE, RunKind.CHAIN, RunKind.CSR):
                 _finish_run(run, RunState.SUCCEEDED, _single(run, recorder, connection), connection)
             else:

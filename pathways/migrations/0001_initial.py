@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,159 +16,397 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Landscape',
+            name="Landscape",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('tier', models.CharField(choices=[('dev', 'Development'), ('test', 'Test'), ('prod', 'Production')], default='dev', max_length=8)),
-                ('cpi_api_url', models.URLField(blank=True)),
-                ('cpi_token_url', models.URLField(blank=True)),
-                ('cpi_client_id', models.CharField(blank=True, max_length=300)),
-                ('cpi_auth', models.CharField(blank=True, max_length=12)),
-                ('cpi_certificate', models.TextField(blank=True)),
-                ('runtime_url', models.URLField(blank=True)),
-                ('endpoint_path', models.CharField(blank=True, default='/http/authwizard/ping', max_length=300)),
-                ('cf_api_url', models.URLField(blank=True)),
-                ('cf_uaa_url', models.URLField(blank=True)),
-                ('cf_org', models.CharField(blank=True, max_length=200)),
-                ('cf_space', models.CharField(blank=True, max_length=200)),
-                ('cf_user', models.CharField(blank=True, max_length=200)),
-                ('sm_url', models.URLField(blank=True)),
-                ('sm_token_url', models.URLField(blank=True)),
-                ('sm_client_id', models.CharField(blank=True, max_length=300)),
-                ('ca_bundle', models.TextField(blank=True, help_text='PEM certificates to trust in addition to public CAs')),
-                ('s4_host', models.CharField(blank=True, max_length=253)),
-                ('ssc_host', models.CharField(blank=True, max_length=253)),
-                ('expiry_threshold_days', models.PositiveSmallIntegerField(default=30)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=80, unique=True)),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[("dev", "Development"), ("test", "Test"), ("prod", "Production")],
+                        default="dev",
+                        max_length=8,
+                    ),
+                ),
+                ("cpi_api_url", models.URLField(blank=True)),
+                ("cpi_token_url", models.URLField(blank=True)),
+                ("cpi_client_id", models.CharField(blank=True, max_length=300)),
+                ("cpi_auth", models.CharField(blank=True, max_length=12)),
+                ("cpi_certificate", models.TextField(blank=True)),
+                ("runtime_url", models.URLField(blank=True)),
+                (
+                    "endpoint_path",
+                    models.CharField(blank=True, default="/http/authwizard/ping", max_length=300),
+                ),
+                ("cf_api_url", models.URLField(blank=True)),
+                ("cf_uaa_url", models.URLField(blank=True)),
+                ("cf_org", models.CharField(blank=True, max_length=200)),
+                ("cf_space", models.CharField(blank=True, max_length=200)),
+                ("cf_user", models.CharField(blank=True, max_length=200)),
+                ("sm_url", models.URLField(blank=True)),
+                ("sm_token_url", models.URLField(blank=True)),
+                ("sm_client_id", models.CharField(blank=True, max_length=300)),
+                (
+                    "ca_bundle",
+                    models.TextField(
+                        blank=True, help_text="PEM certificates to trust in addition to public CAs"
+                    ),
+                ),
+                ("s4_host", models.CharField(blank=True, max_length=253)),
+                ("ssc_host", models.CharField(blank=True, max_length=253)),
+                ("expiry_threshold_days", models.PositiveSmallIntegerField(default=30)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('landscape_name', models.CharField(blank=True, max_length=80)),
-                ('pathway_key', models.CharField(blank=True, max_length=20)),
-                ('action', models.CharField(max_length=40)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('landscape', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_events', to='pathways.landscape')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("landscape_name", models.CharField(blank=True, max_length=80)),
+                ("pathway_key", models.CharField(blank=True, max_length=20)),
+                ("action", models.CharField(max_length=40)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "landscape",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_events",
+                        to="pathways.landscape",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Pathway',
+            name="Pathway",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(choices=[('s4_to_cpi', 'S/4HANA → CPI'), ('cpi_to_ssc', 'CPI → SSCv2'), ('ssc_to_cpi', 'SSCv2 → CPI'), ('cpi_to_s4', 'CPI → S/4HANA')], max_length=20)),
-                ('method', models.CharField(choices=[('basic', 'Basic authentication'), ('certificate', 'Client certificate')], max_length=12)),
-                ('draft', models.JSONField(blank=True, default=dict)),
-                ('draft_meta', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('planned', 'Planned'), ('applying', 'Applying'), ('applied', 'Applied'), ('verified', 'Verified'), ('failed', 'Failed')], default='draft', max_length=12)),
-                ('status_message', models.CharField(blank=True, max_length=500)),
-                ('applied', models.JSONField(blank=True, default=dict)),
-                ('last_verified_at', models.DateTimeField(blank=True, null=True)),
-                ('certificate_not_after', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('landscape', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pathways', to='pathways.landscape')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("s4_to_cpi", "S/4HANA → CPI"),
+                            ("cpi_to_ssc", "CPI → SSCv2"),
+                            ("ssc_to_cpi", "SSCv2 → CPI"),
+                            ("cpi_to_s4", "CPI → S/4HANA"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("basic", "Basic authentication"), ("certificate", "Client certificate")],
+                        max_length=12,
+                    ),
+                ),
+                ("draft", models.JSONField(blank=True, default=dict)),
+                ("draft_meta", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("planned", "Planned"),
+                            ("applying", "Applying"),
+                            ("applied", "Applied"),
+                            ("verified", "Verified"),
+                            ("failed", "Failed"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("status_message", models.CharField(blank=True, max_length=500)),
+                ("applied", models.JSONField(blank=True, default=dict)),
+                ("last_verified_at", models.DateTimeField(blank=True, null=True)),
+                ("certificate_not_after", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "landscape",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pathways",
+                        to="pathways.landscape",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['landscape', 'key'],
+                "ordering": ["landscape", "key"],
             },
         ),
         migrations.CreateModel(
-            name='Run',
+            name="Run",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('check', 'Check landscape'), ('plan', 'Plan'), ('apply', 'Apply'), ('verify', 'Verify'), ('rotate', 'Rotate')], max_length=8)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('interrupted', 'Interrupted'), ('skipped', 'Skipped')], default='queued', max_length=12)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('message', models.CharField(blank=True, max_length=1000)),
-                ('hint', models.CharField(blank=True, max_length=500)),
-                ('http_calls', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('landscape', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='pathways.landscape')),
-                ('pathway', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='pathways.pathway')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("check", "Check landscape"),
+                            ("plan", "Plan"),
+                            ("apply", "Apply"),
+                            ("verify", "Verify"),
+                            ("rotate", "Rotate"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("interrupted", "Interrupted"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("message", models.CharField(blank=True, max_length=1000)),
+                ("hint", models.CharField(blank=True, max_length=500)),
+                ("http_calls", models.PositiveIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "landscape",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="pathways.landscape",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="pathways.pathway",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RunStep',
+            name="RunStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveSmallIntegerField()),
-                ('label', models.CharField(max_length=200)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('interrupted', 'Interrupted'), ('skipped', 'Skipped')], default='queued', max_length=12)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('http_calls', models.PositiveIntegerField(default=0)),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='pathways.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField()),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("interrupted", "Interrupted"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("http_calls", models.PositiveIntegerField(default=0)),
+                ("message", models.CharField(blank=True, max_length=500)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="pathways.run"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'index'],
+                "ordering": ["run", "index"],
             },
         ),
         migrations.CreateModel(
-            name='Secret',
+            name="Secret",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('ciphertext', models.TextField()),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('landscape', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='pathways.landscape')),
-                ('pathway', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='pathways.pathway')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                ("ciphertext", models.TextField()),
+                ("set_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "landscape",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="secrets",
+                        to="pathways.landscape",
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="secrets",
+                        to="pathways.pathway",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('consultant', 'Consultant'), ('lead', 'Lead'), ('viewer', 'Viewer')], max_length=12)),
-                ('landscape', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='pathways.landscape')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("consultant", "Consultant"), ("lead", "Lead"), ("viewer", "Viewer")],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "landscape",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="pathways.landscape",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('landscape', 'user'), name='one_role_per_landscape')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("landscape", "user"), name="one_role_per_landscape")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='pathway',
-            constraint=models.UniqueConstraint(fields=('landscape', 'key'), name='one_pathway_per_key'),
+            model_name="pathway",
+            constraint=models.UniqueConstraint(fields=("landscape", "key"), name="one_pathway_per_key"),
         ),
         migrations.AddConstraint(
-            model_name='runstep',
-            constraint=models.UniqueConstraint(fields=('run', 'index'), name='one_step_per_index'),
+            model_name="runstep",
+            constraint=models.UniqueConstraint(fields=("run", "index"), name="one_step_per_index"),
         ),
         migrations.AddConstraint(
-            model_name='secret',
-            constraint=models.UniqueConstraint(fields=('landscape', 'pathway', 'name'), name='one_secret_per_name'),
+            model_name="secret",
+            constraint=models.UniqueConstraint(
+                fields=("landscape", "pathway", "name"), name="one_secret_per_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='secret',
-            constraint=models.UniqueConstraint(condition=models.Q(('pathway', None)), fields=('landscape', 'name'), name='one_landscape_secret_per_name'),
+            model_name="secret",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("pathway", None)),
+                fields=("landscape", "name"),
+                name="one_landscape_secret_per_name",
+            ),
         ),
     ]

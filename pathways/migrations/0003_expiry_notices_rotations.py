@@ -7,47 +7,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0002_leads_approval_drift_tokens'),
+        ("pathways", "0002_leads_approval_drift_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rotation',
+            name="Rotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('creating', 'Creating the successor'), ('overlap', 'Old and new both active'), ('retiring', 'Retiring the old one'), ('retired', 'Old one retired'), ('failed', 'Failed')], default='creating', max_length=10)),
-                ('old', models.JSONField(blank=True, default=dict)),
-                ('new', models.JSONField(blank=True, default=dict)),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rotations', to='pathways.pathway')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("creating", "Creating the successor"),
+                            ("overlap", "Old and new both active"),
+                            ("retiring", "Retiring the old one"),
+                            ("retired", "Old one retired"),
+                            ("failed", "Failed"),
+                        ],
+                        default="creating",
+                        max_length=10,
+                    ),
+                ),
+                ("old", models.JSONField(blank=True, default=dict)),
+                ("new", models.JSONField(blank=True, default=dict)),
+                ("message", models.CharField(blank=True, max_length=500)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rotations",
+                        to="pathways.pathway",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ExpiryNotice',
+            name="ExpiryNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fingerprint', models.CharField(max_length=100)),
-                ('threshold', models.PositiveSmallIntegerField()),
-                ('not_after', models.DateTimeField()),
-                ('source', models.CharField(blank=True, max_length=120)),
-                ('recipients', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='expiry_notices', to='pathways.pathway')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fingerprint", models.CharField(max_length=100)),
+                ("threshold", models.PositiveSmallIntegerField()),
+                ("not_after", models.DateTimeField()),
+                ("source", models.CharField(blank=True, max_length=120)),
+                ("recipients", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="expiry_notices",
+                        to="pathways.pathway",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('pathway', 'fingerprint', 'threshold'), name='one_notice_per_threshold')],
+                "ordering": ["-sent_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pathway", "fingerprint", "threshold"), name="one_notice_per_threshold"
+                    )
+                ],
             },
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0003_expiry_notices_rotations'),
+        ("pathways", "0003_expiry_notices_rotations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pathway',
-            name='verified_method',
-            field=models.CharField(blank=True, choices=[('basic', 'Basic authentication'), ('certificate', 'Client certificate')], max_length=12),
+            model_name="pathway",
+            name="verified_method",
+            field=models.CharField(
+                blank=True,
+                choices=[("basic", "Basic authentication"), ("certificate", "Client certificate")],
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='pathway',
-            name='verified_proof',
+            model_name="pathway",
+            name="verified_proof",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]

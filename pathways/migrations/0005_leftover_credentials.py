@@ -8,35 +8,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0004_verified_method'),
+        ("pathways", "0004_verified_method"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='run',
-            name='kind',
-            field=models.CharField(choices=[('check', 'Check landscape'), ('plan', 'Plan'), ('apply', 'Apply'), ('verify', 'Verify'), ('rotate', 'Rotate'), ('retire', 'Retire')], max_length=8),
+            model_name="run",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("check", "Check landscape"),
+                    ("plan", "Plan"),
+                    ("apply", "Apply"),
+                    ("verify", "Verify"),
+                    ("rotate", "Rotate"),
+                    ("retire", "Retire"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.CreateModel(
-            name='LeftoverCredential',
+            name="LeftoverCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('shape', models.CharField(max_length=32)),
-                ('facts', models.JSONField(blank=True, default=dict)),
-                ('label', models.CharField(max_length=200)),
-                ('state', models.CharField(choices=[('live', 'Still live'), ('retiring', 'Being retired'), ('retired', 'Retired')], default='live', max_length=10)),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('pathway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leftovers', to='pathways.pathway')),
-                ('retired_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("shape", models.CharField(max_length=32)),
+                ("facts", models.JSONField(blank=True, default=dict)),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("live", "Still live"),
+                            ("retiring", "Being retired"),
+                            ("retired", "Retired"),
+                        ],
+                        default="live",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "pathway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leftovers",
+                        to="pathways.pathway",
+                    ),
+                ),
+                (
+                    "retired_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -5,35 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0005_leftover_credentials'),
+        ("pathways", "0005_leftover_credentials"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='approval',
-            name='pinned',
+            model_name="approval",
+            name="pinned",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='approval',
-            name='plan_run',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='pathways.run'),
+            model_name="approval",
+            name="plan_run",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="pathways.run",
+            ),
         ),
         migrations.AddField(
-            model_name='run',
-            name='approval',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='pathways.approval'),
+            model_name="run",
+            name="approval",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="runs",
+                to="pathways.approval",
+            ),
         ),
         migrations.AddField(
-            model_name='run',
-            name='total_steps',
+            model_name="run",
+            name="total_steps",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='run',
-            name='kind',
-            field=models.CharField(choices=[('check', 'Check landscape'), ('plan', 'Plan'), ('apply', 'Apply'), ('verify', 'Verify'), ('rotate', 'Rotate'), ('retire', 'Retire'), ('csr', 'Signing request'), ('chain', 'Signed chain'), ('drift', 'Drift check')], max_length=8),
+            model_name="run",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("check", "Check landscape"),
+                    ("plan", "Plan"),
+                    ("apply", "Apply"),
+                    ("verify", "Verify"),
+                    ("rotate", "Rotate"),
+                    ("retire", "Retire"),
+                    ("csr", "Signing request"),
+                    ("chain", "Signed chain"),
+                    ("drift", "Drift check"),
+                ],
+                max_length=8,
+            ),
         ),
     ]

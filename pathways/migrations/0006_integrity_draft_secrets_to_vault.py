@@ -12,7 +12,9 @@ def draft_secrets_to_vault(apps, schema_editor):
     Pathway = apps.get_model("pathways", "Pathway")
     Secret = apps.get_model("pathways", "Secret")
     for pathway in Pathway.objects.all().iterator():
-        found = {name: pathway.draft.get(name) for name in SECRET_DRAFT_FIELDS if name in (pathway.draft or {})}
+        found = {
+            name: pathway.draft.get(name) for name in SECRET_DRAFT_FIELDS if name in (pathway.draft or {})
+        }
         if not found:
             continue
         for name, value in found.items():
@@ -20,10 +22,15 @@ def draft_secrets_to_vault(apps, schema_editor):
             pathway.draft_meta.pop(name, None)
             if not isinstance(value, str) or not value:
                 continue
-            stored = Secret.objects.filter(landscape_id=pathway.landscape_id, pathway=pathway, name=name).first()
+            stored = Secret.objects.filter(
+                landscape_id=pathway.landscape_id, pathway=pathway, name=name
+            ).first()
             if stored is None:
                 Secret.objects.create(
-                    landscape_id=pathway.landscape_id, pathway=pathway, name=name, ciphertext=vault.encrypt(value)
+                    landscape_id=pathway.landscape_id,
+                    pathway=pathway,
+                    name=name,
+                    ciphertext=vault.encrypt(value),
                 )
             elif stored.set_at < pathway.updated_at:  # the draft's value came later: it is the one meant
                 stored.ciphertext = vault.encrypt(value)

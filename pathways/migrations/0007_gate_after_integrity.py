@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0006_gate_run_steps_approval_pins'),
-        ('pathways', '0006_integrity_draft_secrets_to_vault'),
+        ("pathways", "0006_gate_run_steps_approval_pins"),
+        ("pathways", "0006_integrity_draft_secrets_to_vault"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathways', '0007_gate_after_integrity'),
+        ("pathways", "0007_gate_after_integrity"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SharedValue',
+            name="SharedValue",
             fields=[
-                ('name', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('value', models.TextField(blank=True, default='')),
-                ('expires_at', models.FloatField(default=0.0)),
-                ('lease_until', models.FloatField(default=0.0)),
+                ("name", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("value", models.TextField(blank=True, default="")),
+                ("expires_at", models.FloatField(default=0.0)),
+                ("lease_until", models.FloatField(default=0.0)),
             ],
         ),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pathways', '0008_shared_values'),
+        ('pathways', '0010_message_watch'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,6 +12,7 @@ from pathways.models.run import Run, RunKind, RunStep
 from pathways.models.secret import Secret
 from pathways.models.shared_value import SharedValue
 from pathways.models.token import ApiToken
+from pathways.models.traffic import MessageWatch, Observation, TrafficState
 
 __all__ = [
     "Actor",
@@ -31,9 +32,12 @@ __all__ = [
     "LeftoverCredential",
     "LeftoverState",
     "Membership",
+    "MessageWatch",
+    "Observation",
     "only_looks",
     "Role",
     "Tier",
+    "TrafficState",
     "Pathway",
     "Run",
     "RunKind",

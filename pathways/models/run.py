@@ -25,6 +25,7 @@ class RunKind(models.TextChoices):
     CHAIN = "chain", _("Signed chain")  # import a CA-signed chain onto a CPI key pair
     DRIFT = "drift", _("Drift check")  # a landscape's applied pathways read back
     DISCOVER = "discover", _("Discover iFlows")  # the landscape's iFlows and their authentication parameters
+    TRAFFIC = "traffic", _("Message check")  # the message processing logs of a landscape's iFlows read
 
 
 class Run(models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from pathways import status
 
 if TYPE_CHECKING:
-    from pathways.models import Landscape
+    from pathways.models import Landscape, Pathway
 
 register = template.Library()
 
@@ -130,3 +130,24 @@ def get_item(mapping: Mapping[str, Value] | None, key: str) -> Value | None:
     if mapping is None:
         return None
     return mapping.get(key)
+
+
+@register.simple_tag
+def status_badge(pathway: Pathway) -> SafeString:
+    """The pathway's one status (pathways/standing.py) as a badge; a failing one says why in its title."""
+    from pathways import standing
+    from pathways.traffic import watch as traffic
+
+    seen = traffic.of(pathway)
+    return badge(standing.status_of(pathway, seen), seen.sentence)
+
+
+@register.inclusion_tag("pathways/traffic/failing.html")
+def failing_sentence(pathway: Pathway) -> dict[str, object]:
+    """ "Failing since 10:42: …" with a link to the pathway's messages, when its messages fail."""
+    from pathways import standing
+    from pathways.traffic import watch as traffic
+
+    seen = traffic.of(pathway)
+    failing = standing.status_of(pathway, seen) == status.FAILING
+    return {"pathway": pathway, "sentence": seen.sentence if failing else ""}

@@ -82,6 +82,8 @@ def status_json(request: HttpRequest) -> JsonResponse:
                         "certificate_not_after": _iso(cell["certificate_not_after"]),
                         "days_left": cell["days_left"],
                         "expiry": cell["expiry"],
+                        "failing_since": _iso(cell["failing_since"]),
+                        "failing": cell["failing"],
                     }
                     for cell in row["cells"]
                     if cell

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from pathways import catalog, expiry, standing
 from pathways.approval import pending_for, still_pending
 from pathways.models import Landscape, Pathway, Tier, only_looks
-from pathways.status import PathwayStatus
+from pathways.status import FAILING, PathwayStatus, label
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -36,12 +36,13 @@ if TYPE_CHECKING:
     from pathways.views.access import SignedInRequest
 
 PAGE_SIZE = 25
-STATUS_FILTERS = [*PathwayStatus.choices, ("drifted", gettext_lazy("Drifted"))]
+STATUS_FILTERS = [*PathwayStatus.choices, (FAILING, label(FAILING)), ("drifted", gettext_lazy("Drifted"))]
 CATALOG_ORDER = list(catalog.PATHWAYS)
 
 
 def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQuerySet, dict[str, object]]:
-    """Visible landscapes narrowed by ?q (name), ?tier, ?status (a pathway status or drifted), ?expiring=1."""
+    """Visible landscapes narrowed by ?q (name), ?tier, ?status (a pathway status as standing.py says it,
+    or drifted), ?expiring=1."""
     landscapes = Landscape.objects.visible_to(user)
     query = (request.GET.get("q") or "").strip()[:80]
     tier = request.GET.get("tier") or ""
@@ -56,8 +57,11 @@ def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQue
     if status == "drifted":
         pathways = pathways.filter(drift__has_key="differences").exclude(drift__differences=[])
         narrowed = True
+    elif status == FAILING:
+        pathways = pathways.filter(FAILING_NOW)
+        narrowed = True
     elif status in PathwayStatus.values:
-        pathways = pathways.filter(status=status)
+        pathways = pathways.filter(status=status).exclude(FAILING_NOW)
         narrowed = True
     if narrowed:
         landscapes = landscapes.filter(pk__in=pathways.values("landscape_id"))
@@ -72,6 +76,10 @@ def filtered_landscapes(request: HttpRequest, user: Actor) -> tuple[LandscapeQue
     return landscapes.order_by("name", "pk"), filters
 
 
+# A pathway whose messages fail shows as failing, except while it is being applied (standing.status_of).
+FAILING_NOW = Q(message_watch__state=FAILING) & ~Q(status=PathwayStatus.APPLYING)
+
+
 def expiring_landscape_ids(landscapes: QuerySet[Landscape]) -> list[int]:
     """Landscapes with a pathway whose standing is expiring or expired (one query)."""
     now = timezone.now()
@@ -79,7 +87,7 @@ def expiring_landscape_ids(landscapes: QuerySet[Landscape]) -> list[int]:
         row_pathways()
         .filter(landscape__in=landscapes.values("pk"))
         .select_related("landscape")
-        .only(*ROW_PATHWAY_FIELDS, "landscape__expiry_threshold_days")
+        .only(*ROW_PATHWAY_FIELDS, *ROW_WATCH_FIELDS, "landscape__expiry_threshold_days")
     )
     return sorted({p.landscape_id for p in pathways if standing.of(p, p.landscape, now).is_expiring})
 
@@ -98,11 +106,17 @@ ROW_PATHWAY_FIELDS = (
     "drift",
 )
 ROW_LANDSCAPE_FIELDS = ("id", "code", "name", "tier", "expiry_threshold_days")
+# What the pathway's messages showed (standing.py reads it for the status and the failing sentence).
+ROW_WATCH_FIELDS = tuple(
+    f"message_watch__{name}"
+    for name in ("state", "failing_since", "failure", "messages", "checked_at", "last_completed_at", "error")
+)
 
 
 def row_pathways() -> QuerySet[Pathway]:
-    """Pathways with only what a row shows (the draft and applied facts hold the certificates)."""
-    return Pathway.objects.only(*ROW_PATHWAY_FIELDS)
+    """Pathways with only what a row shows (the draft and applied facts hold the certificates), and what
+    their messages showed, in the same query."""
+    return Pathway.objects.select_related("message_watch").only(*ROW_PATHWAY_FIELDS, *ROW_WATCH_FIELDS)
 
 
 def with_pathways(landscapes: QuerySet[Landscape]) -> QuerySet[Landscape]:
@@ -127,6 +141,8 @@ def pathway_cell(pathway: Pathway, landscape: Landscape, now: datetime) -> dict:
         "expiry": stands.expiry_level,
         "drifted": stands.drifted,
         "drift_summary": stands.drift_summary,
+        "failing_since": stands.traffic.failing_since if stands.failing else None,
+        "failing": stands.failing_sentence,
     }
 
 
@@ -196,6 +212,8 @@ CSV_COLUMNS = [
     "certificate_not_after",
     "days_left",
     "expiry",
+    "failing_since",
+    "failing",
 ]
 
 
@@ -230,6 +248,8 @@ def overview_csv(request: SignedInRequest) -> HttpResponse:
                         cell["certificate_not_after"].isoformat() if cell["certificate_not_after"] else "",
                         "" if cell["days_left"] is None else cell["days_left"],
                         cell["expiry"],
+                        cell["failing_since"].isoformat() if cell["failing_since"] else "",
+                        cell["failing"],
                     )
                 ]
             )

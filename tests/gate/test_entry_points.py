@@ -1,10 +1,10 @@
 """Every entry point that starts a run × every reason the gate has to refuse one: the same answer each time.
 
 Entry points: web Apply, Apply all, `manage.py pathway apply`, rotation, retire (a leftover credential), the
-signed-chain upload, the drift check and the iFlow discovery. Reasons: role, readiness, four eyes, an
-approval withdrawn because the landscape changed, an active run. The expected answer of each pair comes from
-what the run does (the drift check and the discovery only read, so readiness and four eyes do not hold them
-up); the sentence is the gate's own.
+signed-chain upload, the drift check, the iFlow discovery and the message check. Reasons: role, readiness,
+four eyes, an approval withdrawn because the landscape changed, an active run. The expected answer of each
+pair comes from what the run does (the drift check, the discovery and the message check only read, so
+readiness and four eyes do not hold them up); the sentence is the gate's own.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ def active_run(case: Case):
     Run.objects.create(landscape=case.landscape, pathway=case.pathway, kind=RunKind.APPLY, state="running")
     Run.objects.create(landscape=case.landscape, kind=RunKind.DRIFT, state="running")
     Run.objects.create(landscape=case.landscape, kind=RunKind.DISCOVER, state="running")
+    Run.objects.create(landscape=case.landscape, kind=RunKind.TRAFFIC, state="running")
     return case.consultant
 
 
@@ -187,6 +188,12 @@ def discover(case, user):
     return response.status_code, response.content.decode()
 
 
+def message_check(case, user):
+    url = reverse("landscape_traffic", args=[case.landscape.code])
+    response = client_of(user).post(url, follow=True)
+    return response.status_code, response.content.decode()
+
+
 ENTRY_POINTS = {
     "web apply": (web_apply, RunKind.APPLY),
     "apply all": (apply_all, RunKind.APPLY),
@@ -196,11 +203,12 @@ ENTRY_POINTS = {
     "chain upload": (chain_upload, RunKind.CHAIN),
     "drift": (drift, RunKind.DRIFT),
     "discover": (discover, RunKind.DISCOVER),
+    "message check": (message_check, RunKind.TRAFFIC),
 }
 
 # What holds up a run of each kind: a drift check only reads (role and its own lane only).
 HOLDS = {kind: set(gate.REASONS) for kind in gate.WRITES} | {
-    kind: {gate.ROLE, gate.ACTIVE_RUN} for kind in (RunKind.DRIFT, RunKind.DISCOVER)
+    kind: {gate.ROLE, gate.ACTIVE_RUN} for kind in (RunKind.DRIFT, RunKind.DISCOVER, RunKind.TRAFFIC)
 }
 
 

@@ -28,7 +28,8 @@ def test_csv_lists_only_the_callers_landscapes(as_user, prod, dev, hidden):
     assert {row["landscape"] for row in rows} == {prod.name, dev.name}
     assert len(rows) == 8
     assert as_user("outsider").get(reverse("overview_csv")).content.decode().strip().splitlines() == [
-        "landscape,tier,pathway,method,status,drifted,drift,last_verified_at,certificate_not_after,days_left,expiry"
+        "landscape,tier,pathway,method,status,drifted,drift,last_verified_at,certificate_not_after,days_left,expiry,"
+        "failing_since,failing"
     ]
 
 

@@ -76,6 +76,9 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "POST": _statuses(302, 404, 403, 403, 403),
     },
     "landscape_drift": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 302, 302)},
+    # what the pathway's messages show; a message check only reads, so leads may start one too
+    "pathway_traffic": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
+    "landscape_traffic": {"GET": POST_ONLY_GET, "POST": _statuses(302, 404, 403, 302, 302)},
     "pathway_history": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "approval_panel": {"GET": MEMBERS_READ, "POST": MEMBERS_READ},
     "approval_request": {"GET": POST_ONLY_GET, "POST": CONSULTANT_ONLY_REDIRECT},

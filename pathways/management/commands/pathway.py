@@ -1,5 +1,5 @@
-"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway check|discover
-LANDSCAPE`.
+"""`manage.py pathway plan|apply|verify LANDSCAPE PATHWAY [--method …] [--wait]` and `pathway
+check|discover|traffic LANDSCAPE` (traffic: a message check of the pathways' iFlows).
 """
 
 import time
@@ -19,10 +19,10 @@ class Command(BaseCommand):
     help = "Queue the same run as the page's button; with --wait, print each step as it finishes."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["plan", "apply", "verify", "check", "discover"])
+        parser.add_argument("action", choices=["plan", "apply", "verify", "check", "discover", "traffic"])
         parser.add_argument("landscape", help="landscape name (or its code)")
         parser.add_argument(
-            "pathway", nargs="?", choices=list(catalog.PATHWAYS), help="not for check or discover"
+            "pathway", nargs="?", choices=list(catalog.PATHWAYS), help="not for check, discover or traffic"
         )
         parser.add_argument(
             "--method",
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["as_user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['as_user']!r}.")
-        if action in ("check", "discover"):
+        if action in ("check", "discover", "traffic"):
             if options["pathway"]:
                 raise CommandError(f"{action} takes a landscape only")
             target = landscape

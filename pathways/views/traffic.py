@@ -1,0 +1,94 @@
+"""A pathway's messages (the latest message processing logs of its iFlows and what they prove), and starting
+a message check of the landscape (reads only, through the gate)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_POST
+
+from pathways import standing
+from pathways.errors import Refused
+from pathways.models import AuditEvent, RunKind
+from pathways.traffic import classify
+from pathways.traffic import watch as traffic
+from pathways.views.access import landscape_for, pathway_for
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpResponse
+
+    from pathways.models import Landscape
+    from pathways.views.access import SignedInRequest
+
+KIND_LABELS = {  # the class of a failed message, beside its error text
+    classify.REJECTED: gettext_lazy("rejected by the receiver (HTTP 401/403)"),
+    classify.TLS: gettext_lazy("TLS handshake or certificate"),
+    classify.NOT_FOUND: gettext_lazy("credential or alias not found"),
+    classify.OTHER: gettext_lazy("not an authentication failure"),
+}
+
+
+def may_check(landscape: Landscape, request: SignedInRequest) -> bool:
+    """Consultants and leads start message checks (they only read)."""
+    return landscape.may(request.user, "run") or landscape.may(request.user, "approve")
+
+
+@login_required
+def pathway_messages(request: SignedInRequest, code: UUID, key: str) -> HttpResponse:
+    pathway = pathway_for(request, code, key)
+    landscape = pathway.landscape
+    stands = standing.of(pathway, landscape)
+    shown = [
+        {**m, "kind_label": KIND_LABELS.get(m.get("kind", ""), "")}
+        for m in traffic.readable(stands.traffic.messages)
+    ]
+    last_check = landscape.runs.filter(kind=RunKind.TRAFFIC).order_by("-created_at", "-id").first()
+    return render(
+        request,
+        "pathways/traffic/messages.html",
+        {
+            "landscape": landscape,
+            "pathway": pathway,
+            "spec": pathway.spec,
+            "standing": stands,
+            "traffic": stands.traffic,
+            "shown": shown,
+            "bindings": traffic.bindings_of(pathway),
+            "last_check": last_check,
+            "can_check": may_check(landscape, request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def landscape_check(request: SignedInRequest, code: UUID) -> HttpResponse:
+    """Start a message check of the landscape's pathways (reads only) through the gate."""
+    landscape = landscape_for(request, code)
+    if not may_check(landscape, request):
+        raise PermissionDenied(gettext("Only consultants and leads can start a message check."))
+    from pathways import engine
+    from pathways.gate import Busy
+
+    try:
+        run = engine.start_run(landscape, RunKind.TRAFFIC, request.user)
+    except Busy as busy:
+        messages.info(request, busy.message)
+        return redirect("run", busy.run.code)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect("landscape", code=landscape.code)
+    if run.state == "failed":  # the queue did not take it: nothing was requested
+        messages.error(
+            request, gettext("The message check was not started: %(reason)s.") % {"reason": run.message}
+        )
+        return redirect("landscape", code=landscape.code)
+    AuditEvent.record(user=request.user, action="traffic.check_requested", landscape=landscape)
+    return redirect("run", run.code)

@@ -153,7 +153,11 @@ def activity(landscape, limit: int = 30, pathway: str = "", kind: str = "") -> l
     from pathways.status import RunState
 
     routine = landscape.runs.filter(kind=RunKind.TRAFFIC, requested_by=None, state=RunState.SUCCEEDED)
-    runs = landscape.runs.exclude(pk__in=routine.values("pk")).select_related("pathway", "requested_by").order_by("-created_at", "-id")
+    runs = (
+        landscape.runs.exclude(pk__in=routine.values("pk"))
+        .select_related("pathway", "requested_by")
+        .order_by("-created_at", "-id")
+    )
     events = landscape.audit_events.order_by("-at", "-id")
     if pathway:
         runs = runs.filter(pathway__key=pathway)

@@ -525,5 +525,7 @@ def _describe_remote(remote: planning.RemoteState) -> str:
     parts = [_("%(what)s %(name)s found") % {"what": label, "name": name} for label, name in remote.found()]
     flows = {p.flow_id for p in remote.iflow_parameters}
     if flows:
-        parts.append(ngettext("%(count)d iFlow read", "%(count)d iFlows read", len(flows)) % {"count": len(flows)})
+        parts.append(
+            ngettext("%(count)d iFlow read", "%(count)d iFlows read", len(flows)) % {"count": len(flows)}
+        )
     return "; ".join(parts) if parts else _("nothing of this pathway exists yet")

@@ -1,16 +1,16 @@
 """One e-mail to the landscape's members when a pathway starts failing: once per failing streak (claimed on
 the MessageWatch row, so two checks never both send it), again only after it worked and fails anew. A send
-that fails is released, so the next check tries again; like the expiry notices (pathways/expiry.py)."""
+that fails is released, so the next check tries again; like the expiry notices (pathways/expiry.py); each member reads it in their language (pathways/emails.py)."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
-from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from pathways import emails
 from pathways.expiry import recipients
 from pathways.traffic import watch as traffic
 
@@ -39,7 +39,7 @@ def message(pathway: Pathway, seen: traffic.Traffic) -> tuple[str, str]:
             "The messages of this pathway's iFlows are read periodically; you get this e-mail once when the "
             "pathway starts failing, and again only if it fails anew after it worked."
         ),
-        reverse("pathway_traffic", args=[landscape.code, pathway.key]),
+        emails.link(reverse("pathway_traffic", args=[landscape.code, pathway.key])),
     ]
     return subject, "\n".join(lines) + "\n"
 
@@ -48,10 +48,8 @@ def tell_members(watch: MessageWatch, pathway: Pathway) -> bool:
     """E-mail the members about the pathway's failing streak unless they were told of it; True when sent."""
     if not watch.claim_notice():
         return False
-    addresses = recipients(pathway)
-    subject, body = message(pathway, traffic.from_watch(watch))
     try:
-        send_mass_mail([(subject, body, None, [address]) for address in addresses])
+        emails.send(recipients(pathway), lambda: message(pathway, traffic.from_watch(watch)))
     except Exception as error:  # noqa: BLE001 - a mail server problem must not stop the watch
         logger.warning("failing notice for pathway %s not sent: %s", pathway.pk, type(error).__name__)
         watch.release_notice()

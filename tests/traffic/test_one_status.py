@@ -58,7 +58,7 @@ def test_a_failing_pathway_says_so_with_its_cause_on_every_page_and_export(faili
     ]
     for url in pages:
         body = client.get(url).content.decode()
-        assert sentence in body and "badge-red" in body, url
+        assert sentence in body and 'data-status="failing"' in body, url
     assert failing.name not in client.get(reverse("overview") + "?status=verified").content.decode()
 
     rows = list(csv.DictReader(io.StringIO(client.get(reverse("overview_csv")).content.decode())))

@@ -510,7 +510,7 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
     _finish_run(
         run,
         RunState.SUCCEEDED,
-        f"{done} {pathway.spec.label} ({str(pathway.method_spec.label).lower()}); {proof}",
+        f"{done} {pathway.spec.label} ({pathway.method}); {proof}",
         connection,
     )
 

@@ -176,6 +176,25 @@ def test_the_main_journeys_in_german_show_no_english_ui_string(
     watch.check("Übersicht")
     watch.assert_none()
 
+    # German words are longer: on a phone no page scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = {}
+    for path in (
+        "",
+        "p/s4_to_cpi/step/review/",
+        "p/s4_to_cpi/handoff/",
+        "p/ssc_to_cpi/certificates/",
+        "p/s4_to_cpi/history/",
+        "p/cpi_to_s4/",
+    ):
+        page.goto(f"{landscape_url}{path}")
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        if width > 0:
+            wide[path or "landscape"] = width
+    assert not wide, f"pages wider than 390 px in German (px too wide): {wide}"
+    page.set_viewport_size({"width": 1100, "height": 900})
+
     # The user menu switches to English and back; the choice is the user's, remembered.
     page.click("#user-menu summary")
     page.click("#user-menu button:has-text('English')")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pathways import gate, queue, redact, shapes
+from pathways import certs, gate, queue, redact, shapes
 from pathways import plan as planning
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
@@ -190,15 +190,20 @@ class StepOutcome:
 
 
 class Recorder:
-    """Writes RunSteps (label, state, duration, HTTP calls, one-line message) and the run's heartbeat."""
+    """Writes RunSteps (label, state, duration, HTTP calls, one-line message) and the run's heartbeat.
+
+    A step costs two writes: its row when it starts (the page shows what is under way), and at its end one
+    transaction with the step's outcome and the run's heartbeat and call count together.
+    """
 
     def __init__(self, run: Run, connection: Connection | None = None) -> None:
         self.run = run
         self.connection = connection
         self.index = run.steps.count()
-        self._last_beat = 0.0
+        self._last_beat = time.monotonic()
 
     def beat(self) -> None:
+        """The heartbeat during a long step (polls, rate-limit waits); a step's end beats anyway."""
         now = time.monotonic()
         if now - self._last_beat >= HEARTBEAT_EVERY_SECONDS:
             self._last_beat = now
@@ -209,15 +214,7 @@ class Recorder:
 
     @contextmanager
     def step(self, label: str) -> Iterator[StepOutcome]:
-        self._last_beat = 0.0
-        self.beat()
-        step = RunStep.objects.create(
-            run=self.run,
-            index=self.index,
-            label=label[:200],
-            state=RunState.RUNNING,
-            started_at=timezone.now(),
-        )
+        step = RunStep.begin(self.run, self.index, label)
         self.index += 1
         before, started = self.calls(), time.monotonic()
         outcome = StepOutcome()
@@ -229,13 +226,15 @@ class Recorder:
         self._finish(step, outcome.ended, outcome.message, before, started)
 
     def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
-        step.finish(
-            state,
-            one_line(message),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            http_calls=self.calls() - before,
-        )
-        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), http_calls=self.calls())
+        with transaction.atomic():
+            step.finish(
+                state,
+                one_line(message),
+                duration_ms=int((time.monotonic() - started) * 1000),
+                http_calls=self.calls() - before,
+            )
+            self.run.beat(http_calls=self.calls())
+        self._last_beat = time.monotonic()
 
 
 def _error_message(error: BaseException) -> str:
@@ -285,7 +284,7 @@ def execute_run(run_id: int) -> None:
     connection = Connection(run.landscape, heartbeat=recorder.beat)
     recorder.connection = connection
     try:
-        with connection:
+        with connection, certs.parsed_once():
             if run.kind == RunKind.CHECK:
                 _check(run, recorder, connection)
             elif run.kind == RunKind.DRIFT:

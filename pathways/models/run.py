@@ -139,8 +139,12 @@ class Run(models.Model):
     def save_result(self, result: dict) -> None:
         self._set(result=result)
 
-    def beat(self) -> None:
-        self._set(heartbeat_at=timezone.now())
+    def beat(self, *, http_calls: int | None = None) -> None:
+        """The worker is alive (and, at a step's end, has made `http_calls` calls so far)."""
+        fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+        if http_calls is not None:
+            fields["http_calls"] = http_calls
+        self._set(**fields)
 
     def finish(self, message: str, *, http_calls: int = 0, succeeded: bool = True, hint: str = "") -> None:
         """The run reached its end: succeeded, or failed with findings (a check that found rights missing)."""
@@ -199,6 +203,13 @@ class RunStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index + 1}. {self.label} ({self.state})"
+
+    @classmethod
+    def begin(cls, run: Run, index: int, label: str) -> RunStep:
+        """A step of `run` starts (its row, state running, so the page shows what is under way)."""
+        return cls.objects.create(
+            run=run, index=index, label=label[:200], state=RunState.RUNNING, started_at=timezone.now()
+        )
 
     def finish(self, state: str, message: str, *, duration_ms: int, http_calls: int) -> None:
         """The step ended (succeeded, failed or skipped) with its one-line message."""

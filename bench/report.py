@@ -39,12 +39,14 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 )
             )
         flags = calls.get("flags", {})
+        proofs = calls.get("verification_proof_tokens", 0)
+        wasted = calls["tokens_fetched_while_valid"] - proofs
         table.append(
             (
                 "P1 tokens fetched while a valid one existed, plan → apply → verify (8 pathway-methods)",
-                f"{calls['tokens_fetched_while_valid']}",
+                f"{wasted}; besides, {proofs} by verify runs for the key they prove (anew on purpose)",
                 "0",
-                _verdict(calls["tokens_fetched_while_valid"] == 0),
+                _verdict(wasted == 0),
             )
         )
         table.append(

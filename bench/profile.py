@@ -17,10 +17,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--landscapes", type=int, default=10)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", help="pstats order: tottime or cumulative")
+    parser.add_argument("--dump", default="", help="also write the raw profile to this file")
     options = parser.parse_args(argv)
 
-    from bench.environment import consultant, sandbox_timing, world  # sets Django up first
+    from bench import environment  # sets Django up, before anything imports a model
     from bench.drafts import tenant_landscape
+
+    consultant, sandbox_timing, world = environment.consultant, environment.sandbox_timing, environment.world
 
     with world() as (server, _folder):
         from pathways import engine
@@ -43,7 +47,9 @@ def main(argv: list[str]) -> int:
     for label, seconds in split(stats).items():
         print(f"  {label:<36} {seconds / len(runs) * 1000:7.1f} ms per apply ({seconds / wall:5.1%})")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(options.top)
+    pstats.Stats(profiler, stream=out).sort_stats(options.sort).print_stats(options.top)
+    if options.dump:
+        profiler.dump_stats(options.dump)
     print(out.getvalue())
     return 0
 
@@ -56,9 +62,18 @@ def split(stats: pstats.Stats) -> dict[str, float]:
         total += tottime
         if name in ("<built-in method time.sleep>",):
             sleeping += tottime
-        elif name in ("<method 'recv_into' of '_socket.socket' objects>", "<method 'read' of '_ssl._SSLSocket' objects>", "<method 'do_handshake' of '_ssl._SSLSocket' objects>", "<method 'connect' of '_socket.socket' objects>"):
+        elif name in (
+            "<method 'recv_into' of '_socket.socket' objects>",
+            "<method 'read' of '_ssl._SSLSocket' objects>",
+            "<method 'do_handshake' of '_ssl._SSLSocket' objects>",
+            "<method 'connect' of '_socket.socket' objects>",
+        ):
             sap += tottime
-        elif "psycopg" in filename and name in ("wait", "wait_c", "_wait") or name.startswith("<built-in method psycopg"):
+        elif (
+            "psycopg" in filename
+            and name in ("wait", "wait_c", "_wait")
+            or name.startswith("<built-in method psycopg")
+        ):
             database += tottime
     return {
         "sleeping (polls, rate limit)": sleeping,

@@ -226,14 +226,15 @@ class Recorder:
         self._finish(step, outcome.ended, outcome.message, before, started)
 
     def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
-        with transaction.atomic():
-            step.finish(
-                state,
-                one_line(message),
-                duration_ms=int((time.monotonic() - started) * 1000),
-                http_calls=self.calls() - before,
-            )
-            self.run.beat(http_calls=self.calls())
+        calls = self.calls()
+        step.finish(
+            state,
+            one_line(message),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            http_calls=calls - before,
+            run_calls=calls,
+        )
+        self.run.heartbeat_at, self.run.http_calls = step.finished_at, calls
         self._last_beat = time.monotonic()
 
 
@@ -411,14 +412,14 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             "plan": [action.as_dict() for action in actions_planned],
             "problems": planning.problems(actions_planned),
         }
-        run.save_result(run.result)
         # The steps are known now: read, plan, one per action (apply), the verify checks.
         if run.kind == RunKind.APPLY:
-            run.plan_steps(recorder.index + len(actions_planned) + verify.count_for(work))
+            total = recorder.index + len(actions_planned) + verify.count_for(work)
         elif run.kind == RunKind.VERIFY:
-            run.plan_steps(recorder.index + verify.count_for(work))
+            total = recorder.index + verify.count_for(work)
         else:
-            run.plan_steps(recorder.index)
+            total = recorder.index
+        run.plan_steps(total, result=run.result)
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = f"{changes} to change, {len(actions_planned) - changes} to keep"
         if run.result["problems"] and run.kind == RunKind.APPLY:

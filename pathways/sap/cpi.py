@@ -200,7 +200,7 @@ def written_entry(response: requests.Response, alias: str) -> KeystoreEntry | No
     except (ValueError, AttributeError, TypeError):
         return None
     for item in items:
-        if isinstance(item, dict) and str(item.get("Alias") or "") == alias:
+        if str(item.get("Alias") or "") == alias:
             return KeystoreEntry.from_json(item)
     return None
 

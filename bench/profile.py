@@ -35,15 +35,25 @@ def main(argv: list[str]) -> int:
         for run in engine.apply_all(built[0], user)[0]:  # warm-up: imports, connections, TLS contexts
             engine.execute_run(run.id)
         runs = [run for landscape in built[1:] for run in engine.apply_all(landscape, user)[0]]
+        from django.db import connection
+
+        statements = [0]
+
+        def count(execute, sql, params, many, context):
+            statements[0] += 1
+            return execute(sql, params, many, context)
+
         profiler = cProfile.Profile()
         started = time.perf_counter()
-        profiler.enable()
-        for run in runs:
-            engine.execute_run(run.id)
-        profiler.disable()
+        with connection.execute_wrapper(count):
+            profiler.enable()
+            for run in runs:
+                engine.execute_run(run.id)
+            profiler.disable()
         wall = time.perf_counter() - started
     stats = pstats.Stats(profiler)
     print(f"{len(runs)} applies in {wall:.2f} s: {wall / len(runs) * 1000:.0f} ms each")
+    print(f"  SQL statements per apply (BEGIN/COMMIT not counted): {statements[0] / len(runs):.1f}")
     for label, seconds in split(stats).items():
         print(f"  {label:<36} {seconds / len(runs) * 1000:7.1f} ms per apply ({seconds / wall:5.1%})")
     out = io.StringIO()

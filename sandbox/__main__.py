@@ -50,6 +50,8 @@ def build(args) -> tuple[SandboxServer, Sandbox]:
         tenant_store.ensure_catalog(store)
         if "demo" not in store.tenants:
             tenant_store.create_tenant(ctx, "demo")
+        for tenant in store.tenants.values():
+            tenant_store.ensure_content(tenant)
         store.save()
     return server, ctx
 

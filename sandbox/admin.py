@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from . import certutil
+from . import certutil, content, messages
 from . import tenants as tenant_store
 from .http import Response, json_response
 from .keystore_model import hexalias
@@ -60,21 +60,19 @@ def get_state(ctx, req, body):
     for subdomain, tenant in ctx.store.tenants.items():
         if wanted and subdomain != wanted:
             continue
-        result[subdomain] = _tenant_summary(tenant)
+        result[subdomain] = _tenant_summary(ctx, tenant)
     return json_response(
         200,
         {
             "tenants": result,
             "latency_ms": ctx.knobs.latency_ms,
-            "job_polls": ctx.knobs.job_polls,
-            "job_seconds": ctx.knobs.job_seconds,
-            "deploy_polls": ctx.knobs.deploy_polls,
+            **_async_values(ctx.knobs),
             "faults": ctx.knobs.list_faults(),
         },
     )
 
 
-def _tenant_summary(tenant: dict) -> dict:
+def _tenant_summary(ctx, tenant: dict) -> dict:
     instances = [
         {
             "guid": i["guid"],
@@ -126,6 +124,27 @@ def _tenant_summary(tenant: dict) -> dict:
         "keystores": keystores,
         "iflows": tenant["iflows"],
         "jobs": len(tenant["jobs"]),
+        "content": _content_summary(ctx, tenant),
+    }
+
+
+def _content_summary(ctx, tenant: dict) -> dict:
+    """Packages, iFlows with their design-time parameters, runtime statuses and the number of MPLs."""
+    flows = {}
+    for flow_id, flow in tenant.get("designtime", {}).items():
+        artifact = content.settle_runtime(ctx, tenant, flow_id)
+        flows[flow_id] = {
+            "package": flow["PackageId"],
+            "version": flow["Version"],
+            "draft": flow.get("draft", False),
+            "parameters": {p["ParameterKey"]: p["ParameterValue"] for p in flow["configurations"]},
+            "runtime_status": artifact["Status"] if artifact else None,
+            "endpoint": content.sender_path(artifact) if artifact else None,
+        }
+    return {
+        "packages": sorted(tenant.get("packages", {})),
+        "iflows": flows,
+        "mpls": len(tenant.get("mpls", [])),
     }
 
 
@@ -200,27 +219,28 @@ def delete_faults(ctx, req, body, fault_id=None):
     return json_response(200, {"removed": removed})
 
 
+def _async_values(knobs) -> dict:
+    return {name: getattr(knobs, name) for name in ASYNC_POLLS + ASYNC_SECONDS}
+
+
+ASYNC_POLLS = ("job_polls", "deploy_polls", "build_polls", "start_polls")
+ASYNC_SECONDS = ("job_seconds", "content_seconds")
+
+
 def set_async(ctx, req, body):
     try:
-        if "job_polls" in body:
-            ctx.knobs.job_polls = _int(body, "job_polls")
-        if "deploy_polls" in body:
-            ctx.knobs.deploy_polls = _int(body, "deploy_polls")
-        if "job_seconds" in body:
-            seconds = float(body["job_seconds"])
-            if not 0 <= seconds <= 3600:
-                raise ValueError("job_seconds must be between 0 and 3600")
-            ctx.knobs.job_seconds = seconds
+        for name in ASYNC_POLLS:
+            if name in body:
+                setattr(ctx.knobs, name, _int(body, name))
+        for name in ASYNC_SECONDS:
+            if name in body:
+                seconds = float(body[name])
+                if not 0 <= seconds <= 3600:
+                    raise ValueError(f"{name} must be between 0 and 3600")
+                setattr(ctx.knobs, name, seconds)
     except (ValueError, TypeError) as exc:
         return _error(400, str(exc))
-    return json_response(
-        200,
-        {
-            "job_polls": ctx.knobs.job_polls,
-            "job_seconds": ctx.knobs.job_seconds,
-            "deploy_polls": ctx.knobs.deploy_polls,
-        },
-    )
+    return json_response(200, _async_values(ctx.knobs))
 
 
 def add_iflow(ctx, req, body, subdomain=None):
@@ -237,6 +257,56 @@ def add_iflow(ctx, req, body, subdomain=None):
     return json_response(
         201, {"name": name, "address": address, "url": ctx.landscape.runtime(tenant["subdomain"]) + address}
     )
+
+
+def send_messages(ctx, req, body, subdomain):
+    """Play the iFlow's sender: `count` messages through a started iFlow, each leaving an MPL."""
+    tenant, problem = _tenant_or_404(ctx, subdomain)
+    if problem:
+        return problem
+    flow_id = body.get("iflow")
+    if not isinstance(flow_id, str) or flow_id not in tenant.get("designtime", {}):
+        return _error(404, f"no iFlow {flow_id!r} in tenant {subdomain!r}")
+    try:
+        count = _int(body, "count", 1, minimum=1)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    if count > messages.MAX_LOGS:
+        return _error(400, f"count must be at most {messages.MAX_LOGS}")
+    artifact = content.settle_runtime(ctx, tenant, flow_id)
+    if artifact is None or artifact["Status"] != "STARTED":
+        status = artifact["Status"] if artifact else "not deployed"
+        return _error(409, f"the iFlow {flow_id} is not started ({status})")
+    sender = tenant["designtime"][flow_id].get("Sender")
+    sent = [messages.process(ctx, tenant, artifact, sender) for _ in range(count)]
+    return json_response(
+        201,
+        {
+            "messages": [
+                {
+                    "guid": log["MessageGuid"],
+                    "status": log["Status"],
+                    "failure": log["failure"],
+                    "error": log["error"],
+                }
+                for log in sent
+            ]
+        },
+    )
+
+
+def set_draft(ctx, req, body, subdomain, flow_id):
+    """Mark an iFlow as having an unsaved draft (D-38): its Configurations then answer 400."""
+    tenant, problem = _tenant_or_404(ctx, subdomain)
+    if problem:
+        return problem
+    flow = tenant.get("designtime", {}).get(flow_id)
+    if flow is None:
+        return _error(404, f"no iFlow {flow_id!r} in tenant {subdomain!r}")
+    if not isinstance(body.get("draft"), bool):
+        return _error(400, "draft must be true or false")
+    flow["draft"] = body["draft"]
+    return json_response(200, {"iflow": flow_id, "draft": flow["draft"]})
 
 
 def list_tenants(ctx, req, body):
@@ -308,4 +378,6 @@ ROUTES = [
     ("GET", r"/_sandbox/tenants/([a-z0-9-]+)", get_tenant),
     ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/api-keys", add_api_key),
     ("POST", r"/_sandbox/certificates", issue_certificate),
+    ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/messages", send_messages),
+    ("POST", r"/_sandbox/tenants/([a-z0-9-]+)/designtime/([A-Za-z0-9._-]+)", set_draft),
 ]

@@ -20,7 +20,14 @@ from .state import now_iso
 PLANS = ("integration-flow", "api")
 DEFAULT_ROLES = {
     "integration-flow": ["ESBMessaging.send"],
-    "api": ["MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"],
+    "api": [
+        "MonitoringDataRead",
+        "CredentialsEdit",
+        "SecurityMaterialEdit",
+        "WorkspacePackagesRead",
+        "WorkspacePackagesConfigure",
+        "WorkspaceArtifactsDeploy",
+    ],
 }
 DEFAULT_VALIDITY = {"integration-flow": 3600, "api": 43200}
 KNOWN_GRANTS = {

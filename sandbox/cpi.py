@@ -10,12 +10,20 @@ import re
 import secrets
 import threading
 
-from . import broker, keystore, odata, usercredentials
+from . import broker, content, keystore, messages, odata, usercredentials
 from .http import Response, empty
 from .tokens import bearer_of
 
 READ, CREDENTIALS, SECURITY = "MonitoringDataRead", "CredentialsEdit", "SecurityMaterialEdit"
-TENANT_RATE, USER_RATE = 12, 10
+TENANT_RATE, USER_RATE = 12, 10  # security content (D-12); the other API classes below (§16.1)
+RATE_CLASSES = {
+    "IntegrationPackages": ("design", 15, 10),
+    "IntegrationDesigntimeArtifacts": ("design", 15, 10),
+    "DeployIntegrationDesigntimeArtifact": ("design", 15, 10),
+    "BuildAndDeployStatus": ("design", 15, 10),
+    "IntegrationRuntimeArtifacts": ("runtime", 120, 50),
+    "MessageProcessingLogs": ("mpl", 1000, 100),
+}
 MAX_SESSIONS = 10000
 ENTITY_SETS = [
     "UserCredentials",
@@ -29,6 +37,7 @@ ENTITY_SETS = [
     "RSAKeyGenerationRequests",
     "ServiceEndpoints",
     "MessageProcessingLogs",
+    *content.ENTITY_SETS,
 ]
 
 
@@ -113,10 +122,14 @@ def handle(ctx, req) -> Response:
     caller = _authenticate(ctx, tenant, req)
     if caller is None:
         return Response(401, b"", [("WWW-Authenticate", 'Bearer realm="cpi"')])
+    first_segment = re.match(r"/api/v1/?([A-Za-z0-9]*)", path)
+    rate_class, tenant_rate, user_rate = RATE_CLASSES.get(
+        first_segment.group(1) if first_segment else "", ("security", TENANT_RATE, USER_RATE)
+    )
     if not BUCKETS.allow(
         [
-            (("tenant", tenant["subdomain"]), TENANT_RATE),
-            (("user", tenant["subdomain"], caller["clientid"]), USER_RATE),
+            (("tenant", rate_class, tenant["subdomain"]), tenant_rate),
+            (("user", rate_class, tenant["subdomain"], caller["clientid"]), user_rate),
         ],
         ctx.knobs.now(),
     ):
@@ -201,16 +214,28 @@ def _route(ctx, req, tenant, caller, rest: str) -> Response:
         return keystore.handle(ctx, req, tenant, caller, entity_set, key_segment, tail)
     if entity_set == "ServiceEndpoints" and req.method == "GET":
         return require(caller, READ) or _service_endpoints(ctx, req, tenant)
-    if entity_set == "MessageProcessingLogs" and req.method == "GET":
-        return require(caller, READ) or _message_logs(req, tenant, key_segment)
+    if entity_set in content.ENTITY_SETS:
+        return content.handle(ctx, req, tenant, caller, entity_set, key_segment, tail)
+    if entity_set == "MessageProcessingLogs":
+        if req.method != "GET":
+            return odata.error(405, "Method not allowed")
+        return (
+            content.forbidden()
+            if READ not in caller["roles"]
+            else messages.handle(ctx, req, tenant, key_segment, tail)
+        )
     return odata.error(404, f"Resource not found for the segment '{entity_set}'.")
 
 
 def _service_endpoints(ctx, req, tenant) -> Response:
     base = ctx.landscape.runtime(tenant["subdomain"])
     expand = "EntryPoints" in (req.arg("$expand") or "")
+    flows = [dict(f) for f in tenant["iflows"]]
+    flows += [
+        {"name": a["Id"], "address": content.sender_path(a)} for a in content.started_artifacts(ctx, tenant)
+    ]
     results = []
-    for flow in tenant["iflows"]:
+    for flow in flows:
         entity = {
             "Name": flow["name"],
             "Id": f"{flow['name']}$endpointAddress={flow['address']}",
@@ -234,21 +259,3 @@ def _service_endpoints(ctx, req, tenant) -> Response:
             }
         results.append(entity)
     return odata.collection(req, results)
-
-
-def _message_logs(req, tenant, key_segment) -> Response:
-    logs = list(reversed(tenant.get("mpls", [])))
-    if key_segment:
-        guid = odata.parse_key(key_segment)
-        found = [log for log in logs if log["MessageGuid"] == guid]
-        return odata.entity(req, found[0]) if found else odata.error(404, "Message processing log not found")
-    flow = re.search(r"IntegrationFlowName eq '([^']*)'", req.arg("$filter") or "")
-    if flow:
-        logs = [log for log in logs if log["IntegrationFlowName"] == flow.group(1)]
-    top = req.arg("$top")
-    if top and top.isdigit():
-        logs = logs[: int(top)]
-    body = {"d": {"results": logs}}
-    if req.arg("$inlinecount") == "allpages":
-        body["d"]["__count"] = str(len(logs))
-    return odata.payload(req, 200, body)

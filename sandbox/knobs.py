@@ -13,12 +13,32 @@ from .hosts import HOST_KINDS
 
 DEFAULT_JOB_POLLS = 2  # a CF job completes at the third read of it (or of its resource) ...
 DEFAULT_JOB_SECONDS = 3.0  # ... or this long after it started, whichever comes first
+DEFAULT_BUILD_POLLS = 1  # an iFlow deployment task answers DEPLOYING this many times ...
+DEFAULT_START_POLLS = 1  # ... then its runtime artifact STARTING this many times ...
+DEFAULT_CONTENT_SECONDS = 3.0  # ... each step also ending this long after it began
+# Classes of authentication failure a `fail_message` fault gives the next messages through an iFlow.
+MESSAGE_FAILURES = (
+    "receiver_401",
+    "receiver_403",
+    "tls_handshake",
+    "certificate_rejected",
+    "credential_not_found",
+    "alias_not_found",
+)
 REQUEST_FAULTS = ("status", "hang", "drop")
 AFTER_FAULTS = ("status_after", "drop_after")  # the request is carried out, then the answer is lost
 FAULT_KINDS = (
     REQUEST_FAULTS
     + AFTER_FAULTS
-    + ("expire_token", "expire_csrf", "fail_job", "job_forever", "keystore_locked")
+    + (
+        "expire_token",
+        "expire_csrf",
+        "fail_job",
+        "job_forever",
+        "keystore_locked",
+        "fail_start",
+        "fail_message",
+    )
 )
 SECRET_QUERY_NAMES = {
     "client_secret",
@@ -55,6 +75,10 @@ def _validated_fault(spec: dict) -> dict:
         raise FaultError("times must be a positive integer or null (unlimited)")
     if kind in ("status", "status_after") and not isinstance(spec.get("status"), int):
         raise FaultError("a status fault needs an integer status")
+    if kind == "fail_message" and spec.get("failure") not in MESSAGE_FAILURES:
+        raise FaultError(f"failure must be one of {', '.join(MESSAGE_FAILURES)}")
+    if kind != "fail_message" and "failure" in spec:
+        raise FaultError("failure belongs to a fail_message fault")
     if kind == "hang" and not isinstance(spec.get("seconds", 0), int | float):
         raise FaultError("seconds must be a number")
     allowed = {
@@ -70,6 +94,7 @@ def _validated_fault(spec: dict) -> dict:
         "retry_after",
         "seconds",
         "headers",
+        "failure",
     }
     unknown = set(spec) - allowed
     if unknown:
@@ -92,6 +117,9 @@ class Knobs:
         self.job_polls = DEFAULT_JOB_POLLS
         self.job_seconds = DEFAULT_JOB_SECONDS
         self.deploy_polls = 1
+        self.build_polls = DEFAULT_BUILD_POLLS
+        self.start_polls = DEFAULT_START_POLLS
+        self.content_seconds = DEFAULT_CONTENT_SECONDS
         self.calls: deque = deque(maxlen=10000)
         self._fault_ids = itertools.count(1)
         self._call_seq = itertools.count(1)
@@ -104,6 +132,9 @@ class Knobs:
             self.job_polls = DEFAULT_JOB_POLLS
             self.job_seconds = DEFAULT_JOB_SECONDS
             self.deploy_polls = 1
+            self.build_polls = DEFAULT_BUILD_POLLS
+            self.start_polls = DEFAULT_START_POLLS
+            self.content_seconds = DEFAULT_CONTENT_SECONDS
             self.clock_stopped_at = None
 
     def now(self) -> float:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import hmac
-import uuid
 
-from . import broker
-from .http import Response, empty, json_response
-from .keystore_model import now_ms
+from . import broker, content, messages
+from .http import Response, empty, json_response, text_response
 from .tokens import basic_of, bearer_of
 
 SEND_ROLE = "ESBMessaging.send"
-MAX_LOGS = 200
+MPL_HEADER = "SAP_MessageProcessingLogID"
 
 
 def handle(ctx, req) -> Response:
@@ -24,6 +22,9 @@ def handle(ctx, req) -> Response:
     key, how = _authenticate(ctx, tenant, req)
     if key is None:
         return Response(401, b"", [("WWW-Authenticate", 'Basic realm="SAP Cloud Integration"')])
+    artifact = _content_flow_for(ctx, tenant, req.path)
+    if artifact is not None:
+        return _through_content_flow(ctx, req, tenant, key, how, artifact)
     flow = _flow_for(tenant, req.path)
     if flow is None:
         return empty(404)
@@ -34,17 +35,7 @@ def handle(ctx, req) -> Response:
         or SEND_ROLE not in broker.instance_roles(instance)
     ):
         return empty(403)
-    log = {
-        "MessageGuid": uuid.uuid4().hex,
-        "IntegrationFlowName": flow["name"],
-        "Status": "COMPLETED",
-        "LogStart": f"/Date({now_ms()})/",
-        "LogEnd": f"/Date({now_ms()})/",
-        "Sender": key["clientid"],
-        "CorrelationId": uuid.uuid4().hex,
-    }
-    tenant.setdefault("mpls", []).append(log)
-    del tenant["mpls"][:-MAX_LOGS]
+    log = messages.simple_log(tenant, flow["name"], key["clientid"])
     req.context["dirty"] = True
     body = {
         "status": "ok",
@@ -61,8 +52,53 @@ def handle(ctx, req) -> Response:
             f"<ping><status>ok</status><iflow>{flow['name']}</iflow><auth>{how}</auth>"
             f"<messageGuid>{log['MessageGuid']}</messageGuid></ping>"
         )
-        return Response(200, xml.encode(), [("Content-Type", "text/xml; charset=utf-8")])
-    return json_response(200, body)
+        return Response(
+            200, xml.encode(), [("Content-Type", "text/xml; charset=utf-8"), (MPL_HEADER, log["MessageGuid"])]
+        )
+    return json_response(200, body, [(MPL_HEADER, log["MessageGuid"])])
+
+
+def _content_flow_for(ctx, tenant: dict, path: str) -> dict | None:
+    """The started content iFlow whose sender endpoint is `path` (addresses compare case-insensitively)."""
+    wanted = path.rstrip("/").lower()
+    for artifact in content.started_artifacts(ctx, tenant):
+        if content.sender_path(artifact).rstrip("/").lower() == wanted:
+            return artifact
+    return None
+
+
+def sender_refusal(tenant: dict, artifact: dict, key: dict, how: str) -> bool:
+    """True when the iFlow's deployed sender authorization refuses this caller (→ 403, no message)."""
+    instance = tenant["instances"].get(key["instance_guid"])
+    if instance is None or instance["plan"] != "integration-flow":
+        return True
+    authorization = content.parameter(artifact, "Sender Authorization").strip().lower()
+    if authorization == "client certificate":
+        return how != "certificate"
+    role = content.parameter(artifact, "Sender User Role").strip() or SEND_ROLE
+    return role not in broker.instance_roles(instance)
+
+
+def _through_content_flow(ctx, req, tenant: dict, key: dict, how: str, artifact: dict) -> Response:
+    """A message through a content iFlow: the sender checks, then the receiver call and its MPL."""
+    if sender_refusal(tenant, artifact, key, how):
+        return empty(403)
+    flow = tenant.get("designtime", {}).get(artifact["Id"], {})
+    log = messages.process(ctx, tenant, artifact, sender=flow.get("Sender"))
+    req.context["dirty"] = True
+    headers = [(MPL_HEADER, log["MessageGuid"])]
+    if log["Status"] != "COMPLETED":
+        response = text_response(500, log["error"] or "Processing failed")
+        response.headers.extend(headers)
+        return response
+    body = {
+        "status": "ok",
+        "iflow": artifact["Id"],
+        "auth": how,
+        "authenticated_as": key["clientid"],
+        "message_guid": log["MessageGuid"],
+    }
+    return json_response(200, body, headers)
 
 
 def _flow_for(tenant: dict, path: str) -> dict | None:

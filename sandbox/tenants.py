@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import broker, certutil
+from . import broker, certutil, content_seed
 from .keystore_model import make_entry
 from .state import new_guid, now_iso
 from .tls import key_pem, utcnow
@@ -171,6 +171,7 @@ def seed_content(ctx, tenant: dict) -> None:
         ),
     ):
         system[entry["alias"].encode().hex().upper()] = entry
+    content_seed.seed(tenant)
     tenant["oauth2_credentials"] = {
         "SSC_OAuth2_Client": {
             "Name": "SSC_OAuth2_Client",
@@ -180,6 +181,12 @@ def seed_content(ctx, tenant: dict) -> None:
             "deployed_on": now_iso(),
         }
     }
+
+
+def ensure_content(tenant: dict) -> None:
+    """Integration content for a tenant kept in a state file written before the sandbox had it."""
+    if "designtime" not in tenant:
+        content_seed.seed(tenant)
 
 
 def create_tenant(ctx, subdomain: str) -> dict:
@@ -263,6 +270,11 @@ def facts(ctx, tenant: dict) -> dict:
         "sm_binding": sm_binding_json(ctx, tenant),
         "runtime_url": land.runtime(sd),
         "iflow_addresses": [f["address"] for f in tenant["iflows"]],
+        "integration_packages": [content_seed.PACKAGE_ID],
+        "content_iflows": [
+            {"id": flow["Id"], "name": flow["Name"], "pathway": flow["pathway"], "package": flow["PackageId"]}
+            for flow in tenant.get("designtime", {}).values()
+        ],
         "ca_path": str(auth.ca_path),
         "client_ca_path": str(auth.client_ca_path),
         "client_ca_key_path": str(auth.client_ca_key_path),

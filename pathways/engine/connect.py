@@ -16,6 +16,7 @@ from pathways import netguard
 from pathways.engine.shared import cpi_throttle, shared_tokens
 from pathways.errors import EngineError
 from pathways.sap.cloudfoundry import CloudFoundry, JobPolling, Space
+from pathways.sap.content import ContentClient
 from pathways.sap.cpi import CpiClient, DeployWait
 from pathways.sap.errors import SapError
 from pathways.sap.http import RetryPolicy, SapHttp, Timeouts
@@ -190,6 +191,22 @@ class Connection:
             deploy_wait=DeployWait(
                 interval=self.tuning.deploy_poll_seconds,
                 max_interval=max(self.tuning.deploy_poll_seconds, self.tuning.job_poll_max_seconds),
+                sleep=self.sleep,
+            ),
+        )
+
+    @cached_property
+    def content(self) -> ContentClient:
+        """The integration content and message monitoring client, on the same `api`-plan key as `cpi`."""
+        return ContentClient(
+            self.http,
+            cpi_api_key(self.landscape),
+            tokens=self.tokens,
+            polling=JobPolling(
+                first_interval=self.tuning.deploy_poll_seconds,
+                max_interval=max(self.tuning.deploy_poll_seconds, min(3.0, self.tuning.job_poll_max_seconds)),
+                min_interval=self.tuning.job_poll_min_seconds,
+                instance_timeout=300.0,
                 sleep=self.sleep,
             ),
         )

@@ -291,8 +291,12 @@ def test_invalid_key_pair_input_is_refused_before_any_call(cpi, http):
 
 def test_service_endpoints_give_the_iflow_url(cpi, sandbox_tenant):
     endpoints = {endpoint.name: endpoint for endpoint in cpi.service_endpoints()}
-    assert set(endpoints) == {"AuthWizard_Ping_HTTP", "AuthWizard_Ping_SOAP"}
+    assert {"AuthWizard_Ping_HTTP", "AuthWizard_Ping_SOAP"} <= set(endpoints)
     assert cpi.endpoint_url("AuthWizard_Ping_SOAP") == sandbox_tenant["runtime_url"] + "/cxf/authwizard/ping"
+    # the started iFlows of the integration content have endpoints too, from their Sender Address
+    assert cpi.endpoint_url("com.sap.fixture.ssc2.ReplicateProductFromS4HANA") == (
+        sandbox_tenant["runtime_url"] + "/cxf/S4HANA/ReplicateProduct"
+    )
     with pytest.raises(SapError, match="No deployed endpoint"):
         cpi.endpoint_url("Unknown_Flow")
 

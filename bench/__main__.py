@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:
         "database": database_kind(),
         "broker": "redis" if os.environ.get("REDIS_URL") else "filesystem",
         "cpus": os.cpu_count(),
+        "load": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
         "note": options.note,
     }
     with world() as (server, folder):

@@ -145,3 +145,28 @@ def _wait_for_http(base: str, process: subprocess.Popen, timeout: float = 60) ->
         except requests.RequestException:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {timeout} s")
+
+
+def cpu_seconds(root_pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes and every descendant still running (Linux
+    /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    table: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the name: state ppid … utime (14th field overall) stime (15th)
+        table[int(entry.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    wanted, total = set(root_pids), 0.0
+    grew = True
+    while grew:
+        grew = False
+        for pid, (parent, _) in table.items():
+            if parent in wanted and pid not in wanted:
+                wanted.add(pid)
+                grew = True
+    for pid in wanted:
+        total += table.get(pid, (0, 0.0))[1]
+    return total

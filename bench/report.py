@@ -115,7 +115,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                     f"P5 {throughput['pathways']} applies by {throughput['workers']} shipped workers "
                     f"(concurrency {throughput['worker_concurrency']} each), Redis, PostgreSQL, 0 ms",
                     f"{throughput['pathways_per_second']} pathways/s; {throughput['errors']} errors; "
-                    f"{throughput['answered_429']} × 429; {throughput['seconds']} s",
+                    f"{throughput['answered_429']} × 429; {throughput['seconds']} s"
+                    + _cpu(throughput.get("cpu_ms_per_apply")),
                     f"≥ {throughput['target_per_second']}/s, 0 errors, 0 × 429",
                     _verdict(throughput["passed"]),
                 )
@@ -140,6 +141,12 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
     return table
 
 
+def _cpu(per_apply: dict | None) -> str:
+    if not per_apply:
+        return ""
+    return "; CPU per apply: " + ", ".join(f"{name} {ms} ms" for name, ms in per_apply.items())
+
+
 def markdown(results: dict) -> str:
     lines = ["| Figure | Measured | Target | Result |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
@@ -149,6 +156,7 @@ def markdown(results: dict) -> str:
         lines.append(
             f"Measured {meta.get('at', '')} on {meta.get('database', '?')}, broker "
             f"{meta.get('broker', '?')}, {meta.get('cpus', '?')} CPUs"
+            + (f", load average {meta['load']} at the start" if meta.get("load") else "")
             + (f"; {meta['note']}" if meta.get("note") else "")
             + "."
         )

@@ -11,7 +11,7 @@ import time
 
 from bench.drafts import tenant_landscape
 from bench.environment import consultant, database_kind, last_call, sandbox_timing
-from bench.processes import shipped_concurrency, workers
+from bench.processes import cpu_seconds, shipped_concurrency, workers
 
 TARGET_PER_SECOND = 20.0
 
@@ -26,15 +26,19 @@ def measure(server, folder, landscapes: int = 200, worker_count: int = 2, timeou
     sandbox_timing(server, latency_ms=0, job_polls=0, deploy_polls=0)
     warm_up = tenant_landscape(server, user, "Throughput warm-up")
     built = [tenant_landscape(server, user, f"Throughput {n:04d}") for n in range(landscapes)]
-    with workers(folder, worker_count):
+    with workers(folder, worker_count) as processes:
         engine.apply_all(warm_up, user)
         _wait(Run, timeout)
         since = last_call(server)
+        pools = [process.pid for process in processes]
+        cpu_before = cpu_seconds(pools), cpu_seconds([server.process.pid]), time.process_time()
         started = time.perf_counter()
         for landscape in built:
             engine.apply_all(landscape, user)
         finished = _wait(Run, timeout)
+        cpu_after = cpu_seconds(pools), cpu_seconds([server.process.pid]), time.process_time()
     elapsed = finished - started
+    cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
     calls = server.calls(since)
     runs = Run.objects.filter(kind="apply", landscape__in=built)
     total = runs.count()
@@ -52,6 +56,11 @@ def measure(server, folder, landscapes: int = 200, worker_count: int = 2, timeou
         "sandbox_calls": len(calls),
         "answered_429": too_many,
         "seconds": round(elapsed, 1),
+        # CPU per apply: the worker pools, the sandbox (SAP's side) and this process (queueing, watching).
+        "cpu_ms_per_apply": {
+            name: round(seconds / max(total, 1) * 1000, 1)
+            for name, seconds in zip(("workers", "sandbox", "bench"), cpu, strict=True)
+        },
         "pathways_per_second": rate,
         "target_per_second": TARGET_PER_SECOND,
         "passed": rate >= TARGET_PER_SECOND and total == succeeded and too_many == 0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -71,10 +72,16 @@ def sandbox(folder: Path):
 @contextlib.contextmanager
 def world():
     """Everything a measurement needs: (sandbox handle, scratch folder), the database ready."""
-    with tempfile.TemporaryDirectory(prefix="authwizard-bench-") as scratch:
-        folder = Path(scratch)
-        with throwaway_database(folder), sandbox(folder) as server:
-            yield server, folder
+    from django.conf import settings
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="authwizard-bench-") as scratch:
+            folder = Path(scratch)
+            with throwaway_database(folder), sandbox(folder) as server:
+                yield server, folder
+    finally:
+        if Path(settings.VAR_DIR).name.startswith("authwizard-bench-var-"):  # made by bench/settings.py
+            shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
 
 
 def sandbox_timing(server, *, latency_ms: int = 0, job_polls: int = 0, deploy_polls: int = 0) -> None:

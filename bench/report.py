@@ -144,7 +144,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
 def _cpu(per_apply: dict | None) -> str:
     if not per_apply:
         return ""
-    return "; CPU per apply: " + ", ".join(f"{name} {ms} ms" for name, ms in per_apply.items())
+    order = [name for name in ("workers", "sandbox", "bench") if name in per_apply]
+    return "; CPU per apply: " + ", ".join(f"{name} {per_apply[name]} ms" for name in order)
 
 
 def markdown(results: dict) -> str:

@@ -1,9 +1,11 @@
-"""The benchmark's world: Django on a throwaway database, the sandbox in a subprocess, helper landscapes."""
+"""The benchmark's world: Django on a throwaway database, the sandbox in a subprocess, landscapes on its
+tenants (made through the landscape form, as a consultant makes them)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,7 +25,7 @@ def database_kind() -> str:
 
 
 def database_url() -> str:
-    """A URL for the benchmark database, for worker processes that share it."""
+    """A URL for the benchmark database, for worker and web processes that share it."""
     settings = connection.settings_dict
     if connection.vendor == "postgresql":
         user = settings.get("USER") or ""
@@ -36,7 +38,7 @@ def database_url() -> str:
 
 @contextlib.contextmanager
 def throwaway_database(folder: Path):
-    """A fresh database for the run (a file for SQLite, `test_<name>` on PostgreSQL), dropped afterwards."""
+    """A fresh database for the run (a file for SQLite, `bench_<name>` on PostgreSQL), dropped afterwards."""
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     test = connection.settings_dict.setdefault("TEST", {})
@@ -56,13 +58,12 @@ def throwaway_database(folder: Path):
 
 @contextlib.contextmanager
 def sandbox(folder: Path):
-    """The sandbox in a subprocess; `*.localhost` names resolve to it for this process's admin calls."""
-    from tests.fixtures.sandbox import SandboxProcess, localhost_resolution
+    """The sandbox in a subprocess; `*.localhost` names resolve to it in this process."""
+    from sandbox.process import SandboxProcess, localhost_resolution
 
     with localhost_resolution():
         server = SandboxProcess(folder / "sandbox")
         try:
-            server.admin("POST", "async", {"job_polls": 0, "deploy_polls": 0})
             yield server
         finally:
             server.stop()
@@ -70,19 +71,36 @@ def sandbox(folder: Path):
 
 @contextlib.contextmanager
 def world():
-    """Everything a measurement needs: (database ready, sandbox handle, scratch folder)."""
-    with tempfile.TemporaryDirectory(prefix="authwizard-bench-") as scratch:
-        folder = Path(scratch)
-        with throwaway_database(folder), sandbox(folder) as server:
-            yield server, folder
+    """Everything a measurement needs: (sandbox handle, scratch folder), the database ready."""
+    from django.conf import settings
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="authwizard-bench-") as scratch:
+            folder = Path(scratch)
+            with throwaway_database(folder), sandbox(folder) as server:
+                yield server, folder
+    finally:
+        if Path(settings.VAR_DIR).name.startswith("authwizard-bench-var-"):  # made by bench/settings.py
+            shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
 
 
-def tenant_landscape(server, name: str):
-    """A landscape on a fresh sandbox tenant, with every pathway's draft filled on its default method."""
-    from tests.faults.harness import fill_draft, landscape_from
+def sandbox_timing(server, *, latency_ms: int = 0, job_polls: int = 0, deploy_polls: int = 0) -> None:
+    """The sandbox's latency and how many polls its async jobs and deployments need before they end."""
+    server.admin("POST", "latency", {"ms": latency_ms}).raise_for_status()
+    server.admin(
+        "POST", "async", {"job_polls": job_polls, "deploy_polls": deploy_polls, "job_seconds": 3.0}
+    ).raise_for_status()
 
-    tenant = server.new_tenant("bench")
-    landscape = landscape_from(tenant, name)
-    for pathway in landscape.pathways.all():
-        fill_draft(landscape, tenant, server, pathway.key, pathway.spec.default_method)
-    return landscape, tenant
+
+def consultant():
+    """The consultant who makes the benchmark's landscapes (one per run)."""
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-consultant")
+    return user
+
+
+def last_call(server) -> int:
+    """The sequence number of the sandbox's latest logged call (0 when none)."""
+    calls = server.calls()
+    return calls[-1]["seq"] if calls else 0

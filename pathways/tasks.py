@@ -6,6 +6,7 @@ from authwizard.celery import app
 from pathways import engine
 
 MARK_INTERRUPTED_EVERY_SECONDS = 60.0
+PURGE_SHARED_VALUES_EVERY_SECONDS = 3600.0
 
 
 @app.task(
@@ -25,6 +26,14 @@ def execute_run(run_id: int) -> None:
 def mark_interrupted_runs() -> int:
     """Periodic: runs whose heartbeat stopped are shown as interrupted."""
     return engine.mark_interrupted_runs()
+
+
+@app.task(name="pathways.tasks.purge_shared_values", ignore_result=True)
+def purge_shared_values() -> int:
+    """Periodic: shared tokens, leases and rate-limit buckets that ended are deleted from the database."""
+    from pathways.engine.shared import purge_expired
+
+    return purge_expired()
 
 
 @app.task(name="pathways.tasks.detect_drift", ignore_result=True)
@@ -59,5 +68,9 @@ app.conf.beat_schedule = {
     "mark-interrupted-runs": {
         "task": "pathways.tasks.mark_interrupted_runs",
         "schedule": MARK_INTERRUPTED_EVERY_SECONDS,
+    },
+    "purge-shared-values": {
+        "task": "pathways.tasks.purge_shared_values",
+        "schedule": PURGE_SHARED_VALUES_EVERY_SECONDS,
     },
 }

@@ -152,7 +152,18 @@ def list_spaces(ctx, req, tenant, user):
     items = filter_by(items, req, "guids", lambda s: s["guid"])
     items = filter_by(items, req, "organization_guids", lambda s: tenant["org"]["guid"])
     base = ctx.landscape.cf_api()
-    return paginate(base, req, items, lambda s: space_json(base, s, tenant["org"]["guid"]))
+    included = None
+    include = req.arg("include")
+    if include is not None:  # CF v3: `include=organization` puts each listed space's organization beside it
+        if include != "organization":
+            return cf_error(
+                "BadQueryParameter", "The query parameter is invalid: Invalid included resource: " + include
+            )
+
+        def included(chunk: list[dict]) -> dict:
+            return {"organizations": [org_json(base, tenant["org"])] if chunk else []}
+
+    return paginate(base, req, items, lambda s: space_json(base, s, tenant["org"]["guid"]), included)
 
 
 def get_space(ctx, req, tenant, user, guid):

@@ -64,8 +64,9 @@ def _int_arg(req, name: str, default: int) -> int:
         raise QueryError(f"{name.replace('_', ' ').capitalize()} must be an integer") from None
 
 
-def paginate(base_url: str, req, items: list[dict], render) -> Response:
-    """The CF v3 list envelope over `items` (already filtered), honouring page/per_page/order_by."""
+def paginate(base_url: str, req, items: list[dict], render, included=None) -> Response:
+    """The CF v3 list envelope over `items` (already filtered), honouring page/per_page/order_by;
+    `included(chunk)` gives the `included` resources of the page's items when the request asked for them."""
     try:
         page = _int_arg(req, "page", 1)
         per_page = _int_arg(req, "per_page", 50)
@@ -94,20 +95,20 @@ def paginate(base_url: str, req, items: list[dict], render) -> Response:
         }
 
     chunk = ordered[(page - 1) * per_page : page * per_page]
-    return json_response(
-        200,
-        {
-            "pagination": {
-                "total_results": total,
-                "total_pages": pages,
-                "first": href(1),
-                "last": href(pages),
-                "next": href(page + 1) if page < pages else None,
-                "previous": href(page - 1) if page > 1 else None,
-            },
-            "resources": [render(item) for item in chunk],
+    body = {
+        "pagination": {
+            "total_results": total,
+            "total_pages": pages,
+            "first": href(1),
+            "last": href(pages),
+            "next": href(page + 1) if page < pages else None,
+            "previous": href(page - 1) if page > 1 else None,
         },
-    )
+        "resources": [render(item) for item in chunk],
+    }
+    if included is not None:
+        body["included"] = included(chunk)
+    return json_response(200, body)
 
 
 def _link(base: str, path: str) -> dict:

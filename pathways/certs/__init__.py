@@ -3,7 +3,8 @@
 Import from here; the submodules are an implementation detail.
 
 - Reading: `parse_certificates(data, passphrase=None, keep_private_key=False) -> ParsedCertificates`
-  (PEM, DER, base64 DER, PKCS#7, PKCS#12; chain leaf first) and `load_private_key(data, passphrase)`.
+  (PEM, DER, base64 DER, PKCS#7, PKCS#12; chain leaf first) and `load_private_key(data, passphrase)`;
+  inside `parsed_once()` (a run) each input is parsed once.
   Both raise only `CertificateError(message)`.
 - Checking: `check_certificates(parsed, purpose, now=..., threshold_days=30, private_key=None,
   known_fingerprints=()) -> list[Finding]`.
@@ -48,7 +49,7 @@ from .model import (
     PrivateKeyMaterial,
     Purpose,
 )
-from .parse import load_private_key, parse_certificates
+from .parse import load_private_key, parse_certificates, parsed_once
 
 __all__ = [
     "CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES",
@@ -89,5 +90,6 @@ __all__ = [
     "normalize_fingerprint",
     "order_chain",
     "parse_certificates",
+    "parsed_once",
     "parse_csr",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -327,6 +330,22 @@ def _read_any(raw: bytes, passphrase: bytes | None) -> _Read:
     raise CertificateError(NOT_A_CERTIFICATE_FILE)
 
 
+# What one run parsed, by a digest of the input: a run reads each certificate and PKCS#12 once.
+_parsed_in_run: ContextVar[dict[bytes, ParsedCertificates | CertificateError] | None] = ContextVar(
+    "parsed_in_run", default=None
+)
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within this block (a run), parsing the same input again returns the first result (or refusal)."""
+    token = _parsed_in_run.set({})
+    try:
+        yield
+    finally:
+        _parsed_in_run.reset(token)
+
+
 def parse_certificates(
     data: bytes | bytearray | memoryview | str,
     passphrase: str | bytes | None = None,
@@ -337,7 +356,29 @@ def parse_certificates(
 
     A PKCS#12 file's private key is returned only with keep_private_key=True, else dropped with a note.
     A private key on its own or beside PEM certificates is refused, never read as a certificate.
+    Inside `parsed_once()` each input is parsed once.
     """
+    seen = _parsed_in_run.get()
+    if seen is None:
+        return _parse_certificates(data, passphrase, keep_private_key)
+    digest = hashlib.sha256()
+    for part in (_as_bytes(data), _passphrase_bytes(passphrase) or b"", b"k" if keep_private_key else b""):
+        digest.update(hashlib.sha256(part).digest())
+    name = digest.digest()
+    if name not in seen:
+        try:
+            seen[name] = _parse_certificates(data, passphrase, keep_private_key)
+        except CertificateError as error:
+            seen[name] = error
+    found = seen[name]
+    if isinstance(found, CertificateError):
+        raise CertificateError(str(found))
+    return found
+
+
+def _parse_certificates(
+    data: bytes | bytearray | memoryview | str, passphrase: str | bytes | None, keep_private_key: bool
+) -> ParsedCertificates:
     try:
         raw = _as_bytes(data)
         _check_size(raw)

@@ -218,8 +218,7 @@ class Connection:
 
     def space(self) -> Space:
         if self._space is None:
-            organization = self.cf.get_organization(self.landscape.cf_org)
-            self._space = self.cf.get_space(organization, self.landscape.cf_space)
+            self._space = self.cf.find_space(self.landscape.cf_org, self.landscape.cf_space)
         return self._space
 
     def integration_flow_plan_guid(self) -> str:

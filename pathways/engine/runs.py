@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pathways import emails, gate, language, queue, redact, shapes
+from pathways import certs, emails, gate, language, queue, redact, shapes
 from pathways import plan as planning
 from pathways.engine import actions, check, verify
 from pathways.engine.connect import Connection
@@ -193,15 +193,20 @@ class StepOutcome:
 
 
 class Recorder:
-    """Writes RunSteps (label, state, duration, HTTP calls, one-line message) and the run's heartbeat."""
+    """Writes RunSteps (label, state, duration, HTTP calls, one-line message) and the run's heartbeat.
+
+    A step costs two writes: its row when it starts (the page shows what is under way), and at its end one
+    transaction with the step's outcome and the run's heartbeat and call count together.
+    """
 
     def __init__(self, run: Run, connection: Connection | None = None) -> None:
         self.run = run
         self.connection = connection
         self.index = run.steps.count()
-        self._last_beat = 0.0
+        self._last_beat = time.monotonic()
 
     def beat(self) -> None:
+        """The heartbeat during a long step (polls, rate-limit waits); a step's end beats anyway."""
         now = time.monotonic()
         if now - self._last_beat >= HEARTBEAT_EVERY_SECONDS:
             self._last_beat = now
@@ -212,15 +217,7 @@ class Recorder:
 
     @contextmanager
     def step(self, label: str) -> Iterator[StepOutcome]:
-        self._last_beat = 0.0
-        self.beat()
-        step = RunStep.objects.create(
-            run=self.run,
-            index=self.index,
-            label=label[:200],
-            state=RunState.RUNNING,
-            started_at=timezone.now(),
-        )
+        step = RunStep.begin(self.run, self.index, label)
         self.index += 1
         before, started = self.calls(), time.monotonic()
         outcome = StepOutcome()
@@ -232,13 +229,16 @@ class Recorder:
         self._finish(step, outcome.ended, outcome.message, before, started)
 
     def _finish(self, step: RunStep, state: str, message: str, before: int, started: float) -> None:
+        calls = self.calls()
         step.finish(
             state,
             one_line(message),
             duration_ms=int((time.monotonic() - started) * 1000),
-            http_calls=self.calls() - before,
+            http_calls=calls - before,
+            run_calls=calls,
         )
-        Run.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), http_calls=self.calls())
+        self.run.heartbeat_at, self.run.http_calls = step.finished_at, calls
+        self._last_beat = time.monotonic()
 
 
 def _error_message(error: BaseException) -> str:
@@ -299,7 +299,7 @@ def _execute(run: Run) -> None:
     connection = Connection(run.landscape, heartbeat=recorder.beat)
     recorder.connection = connection
     try:
-        with connection:
+        with connection, certs.parsed_once():
             if run.kind == RunKind.CHECK:
                 _check(run, recorder, connection)
             elif run.kind == RunKind.DRIFT:
@@ -454,14 +454,14 @@ def _pathway_run(run: Run, recorder: Recorder, connection: Connection) -> None:
             "plan": [action.as_dict() for action in actions_planned],
             "problems": planning.problems(actions_planned),
         }
-        run.save_result(run.result)
         # The steps are known now: read, plan, one per action (apply), the verify checks.
         if run.kind == RunKind.APPLY:
-            run.plan_steps(recorder.index + len(actions_planned) + verify.count_for(work))
+            total = recorder.index + len(actions_planned) + verify.count_for(work)
         elif run.kind == RunKind.VERIFY:
-            run.plan_steps(recorder.index + verify.count_for(work))
+            total = recorder.index + verify.count_for(work)
         else:
-            run.plan_steps(recorder.index)
+            total = recorder.index
+        run.plan_steps(total, result=run.result)
         changes = sum(action.changes_remote for action in actions_planned)
         outcome.message = _("%(change)s to change, %(keep)s to keep") % {
             "change": changes,

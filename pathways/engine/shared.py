@@ -131,6 +131,11 @@ def _unseal(sealed: str) -> str:
         raise ValueError(str(error)) from error
 
 
+def purge_expired() -> int:
+    """Delete what ended in the `SharedValue` table (Redis lets its keys expire by themselves)."""
+    return SharedValue.purge_expired(time.time())
+
+
 def cpi_throttle() -> SharedThrottle:
     """The CPI rate limit shared by every run and worker: one bucket per tenant host."""
     slots: Any = store()

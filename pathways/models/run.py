@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -136,13 +136,14 @@ class Run(models.Model):
             hint="Check that a worker is running (the page shows it), then start the run again.",
         )
 
-    def plan_steps(self, total: int) -> None:
-        """The plan is made: the run has `total` steps from now on (set once, never grown)."""
+    def plan_steps(self, total: int, *, result: dict | None = None) -> None:
+        """The plan is made: the run has `total` steps from now on (set once, never grown); `result` (the
+        plan) is saved with it in the same write."""
+        fields: dict[str, Any] = {} if result is None else {"result": result}
         if self.total_steps is None:
-            self._set(total_steps=total)
-
-    def save_result(self, result: dict) -> None:
-        self._set(result=result)
+            fields["total_steps"] = total
+        if fields:
+            self._set(**fields)
 
     def beat(self) -> None:
         self._set(heartbeat_at=timezone.now())
@@ -205,8 +206,54 @@ class RunStep(models.Model):
     def __str__(self) -> str:
         return f"{self.index + 1}. {self.label} ({self.state})"
 
-    def finish(self, state: str, message: str, *, duration_ms: int, http_calls: int) -> None:
-        """The step ended (succeeded, failed or skipped) with its one-line message."""
+    @classmethod
+    def begin(cls, run: Run, index: int, label: str) -> RunStep:
+        """A step of `run` starts (its row, state running, so the page shows what is under way)."""
+        return cls.objects.create(
+            run=run, index=index, label=label[:200], state=RunState.RUNNING, started_at=timezone.now()
+        )
+
+    def finish(
+        self, state: str, message: str, *, duration_ms: int, http_calls: int, run_calls: int | None = None
+    ) -> None:
+        """The step ended (succeeded, failed or skipped) with its one-line message. With `run_calls` the
+        run's heartbeat and call count are written in the same transaction (on PostgreSQL in one
+        statement: one round trip and one commit per step)."""
         self.state, self.message, self.finished_at = state, message[:500], timezone.now()
         self.duration_ms, self.http_calls = duration_ms, http_calls
-        self.save(update_fields=["state", "message", "finished_at", "duration_ms", "http_calls"])
+        fields = ["state", "message", "finished_at", "duration_ms", "http_calls"]
+        if run_calls is None:
+            self.save(update_fields=fields)
+            return
+        connection = connections[router.db_for_write(RunStep)]
+        if connection.vendor != "postgresql":
+            with transaction.atomic(using=connection.alias):
+                self.save(update_fields=fields)
+                Run.objects.filter(pk=self.run_id).update(heartbeat_at=self.finished_at, http_calls=run_calls)
+            return
+        quote = connection.ops.quote_name
+
+        def column(model: type[models.Model], name: str) -> str:
+            field = model._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            return quote(field.column)
+
+        step_table, run_table = quote(RunStep._meta.db_table), quote(Run._meta.db_table)
+        assignments = ", ".join(f"{column(RunStep, name)} = %s" for name in fields)
+        # Only the models' own (quoted) table and column names are formatted in; every value is a parameter.
+        sql = (
+            f"WITH step AS (UPDATE {step_table} SET {assignments} WHERE {column(RunStep, 'id')} = %s) "  # noqa: S608
+            f"UPDATE {run_table} SET {column(Run, 'heartbeat_at')} = %s, {column(Run, 'http_calls')} = %s "
+            f"WHERE {column(Run, 'id')} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [
+                    *(getattr(self, name) for name in fields),
+                    self.pk,
+                    self.finished_at,
+                    run_calls,
+                    self.run_id,
+                ],
+            )

@@ -14,3 +14,10 @@ class SharedValue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def purge_expired(cls, now: float, grace: float = 60.0) -> int:
+        """Delete the rows whose value and lease both ended more than `grace` seconds before `now` (epoch
+        seconds): an empty rate-limit bucket, a token past its life, a lease let go. Returns how many."""
+        deleted, _ = cls.objects.filter(expires_at__lt=now - grace, lease_until__lt=now - grace).delete()
+        return deleted

@@ -43,11 +43,19 @@ class JobPolling:
             yield interval
             interval = min(self.max_interval, interval * self.factor)
 
-    def wait(self, planned: float, retry_after: float | None) -> float:
+    def wait(self, planned: float, retry_after: float | None, since: float | None = None) -> float:
         """Sleep before the next poll: the planned wait, or the server's `Retry-After` when longer (up to
-        `max_interval`), never less than the floor; returns the seconds slept."""
+        `max_interval`), never less than the floor; returns the seconds slept.
+
+        `since` (this clock) is when the previous poll, or the write, was sent: the planned wait runs from
+        then, start to start, so a slow answer is not waited for twice. A `Retry-After` runs from now.
+        """
         seconds = planned if retry_after is None else max(planned, min(retry_after, self.max_interval))
         seconds = max(seconds, self.min_interval)
+        if since is not None and retry_after is None:
+            seconds -= self.clock() - since
+        if seconds <= 0:
+            return 0.0
         self.sleep(seconds)
         return seconds
 
@@ -354,6 +362,29 @@ class CloudFoundry:
             )
         return Space(guid=found[0]["guid"], name=found[0]["name"], organization_guid=organization.guid)
 
+    def find_space(self, organization: str, name: str) -> Space:
+        """The space `name` of the organization named `organization`, in one request: the spaces of that
+        name with their organizations included (CF v3 `include=organization`). When none matches, the
+        organization and the space are looked up one by one, for a message that names what is missing."""
+        resources: list[dict[str, Any]] = []
+        organizations: dict[str, str] = {}
+        url: str | None = "/v3/spaces"
+        query: dict[str, Any] | None = {"names": name, "include": "organization"}
+        while url:
+            body = self._call("GET", url, what=f"the space {name}", params=query).json()
+            resources.extend(body.get("resources") or [])
+            for org in (body.get("included") or {}).get("organizations") or []:
+                organizations[org.get("guid", "")] = org.get("name", "")
+            url = ((body.get("pagination") or {}).get("next") or {}).get("href")
+            query = None
+        for found in resources:
+            org_guid = (((found.get("relationships") or {}).get("organization") or {}).get("data") or {}).get(
+                "guid"
+            )
+            if org_guid and organizations.get(org_guid) == organization:
+                return Space(guid=found["guid"], name=found["name"], organization_guid=org_guid)
+        return self.get_space(self.get_organization(organization), name)
+
     def is_space_developer(self, space: Space) -> bool:
         if self.user_guid is None:
             self.login()
@@ -404,12 +435,15 @@ class CloudFoundry:
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
 
-    def wait_for_job(self, location: str, *, timeout: float, what: str) -> Job:
-        """Poll the job until COMPLETE (returned) or FAILED (SapError with the broker's detail, D-36)."""
+    def wait_for_job(self, location: str, *, timeout: float, what: str, since: float | None = None) -> Job:
+        """Poll the job until COMPLETE (returned) or FAILED (SapError with the broker's detail, D-36).
+        `since`: when the write that started the job was sent (default: now)."""
         started = self.polling.clock()
+        sent = started if since is None else since
         retry_after: float | None = None
         for planned in self.polling.waits():
-            self.polling.wait(planned, retry_after)
+            self.polling.wait(planned, retry_after, since=sent)
+            sent = self.polling.clock()
             job = self.get_job(location)
             if job.state == JOB_COMPLETE:
                 return job
@@ -435,14 +469,18 @@ class CloudFoundry:
         guid: str | None = None,
         space_guid: str | None = None,
         name: str | None = None,
+        since: float | None = None,
     ) -> ServiceInstance:
         """Poll the instance itself (by name until its guid is known) until its `last_operation` is no
         longer `in progress`: one call per poll, and the last poll is the read the caller needs. Only a
-        failure reads the job, for the broker's error; an instance not listed falls back to the job."""
+        failure reads the job, for the broker's error; an instance not listed falls back to the job.
+        `since`: when the write was sent (the first poll follows it by the first interval)."""
         started = self.polling.clock()
+        sent = started if since is None else since
         retry_after: float | None = None
         for planned in self.polling.waits():
-            self.polling.wait(planned, retry_after)
+            self.polling.wait(planned, retry_after, since=sent)
+            sent = self.polling.clock()
             if guid is None:
                 assert space_guid is not None and name is not None
                 found = self.find_instance(space_guid, name)
@@ -528,6 +566,7 @@ class CloudFoundry:
         def landed() -> requests.Response | ServiceInstance | None:
             return self.find_instance(space_guid, name)
 
+        sent_at = self.polling.clock()
         try:
             sent = send_once(send, landed, **self._resend)
         except SapError as error:
@@ -545,7 +584,11 @@ class CloudFoundry:
         if response.status_code == 202:
             location = self._job_location(response, what)
             return self._await_instance(
-                what=f"the creation of {what}", location=location, space_guid=space_guid, name=name
+                what=f"the creation of {what}",
+                location=location,
+                space_guid=space_guid,
+                name=name,
+                since=sent_at,
             )
         instance = self.find_instance(space_guid, name)
         if instance is None:
@@ -561,6 +604,7 @@ class CloudFoundry:
     def update_instance_parameters(self, guid: str, parameters: dict[str, Any]) -> ServiceInstance:
         """PATCH the instance parameters (202 + job, or 200), then re-read the instance."""
         what = "the update of the service instance"
+        sent_at = self.polling.clock()
         response = self._call(
             "PATCH",
             f"/v3/service_instances/{guid}",
@@ -569,7 +613,9 @@ class CloudFoundry:
             json={"parameters": parameters},
         )
         if response.status_code == 202:
-            return self._await_instance(what=what, location=self._job_location(response, what), guid=guid)
+            return self._await_instance(
+                what=what, location=self._job_location(response, what), guid=guid, since=sent_at
+            )
         return self._require_succeeded(self.get_instance(guid), what)
 
     def instance_parameters(self, guid: str) -> dict[str, Any] | None:
@@ -588,6 +634,7 @@ class CloudFoundry:
     def delete_instance(self, guid: str) -> None:
         """Delete the instance (and its keys) and wait; an already missing instance counts as deleted."""
         what = "the deletion of the service instance"
+        sent_at = self.polling.clock()
         try:
             response = self._call("DELETE", f"/v3/service_instances/{guid}", what=what, expected=(202, 204))
         except SapError as error:
@@ -595,8 +642,12 @@ class CloudFoundry:
                 return
             raise
         if response.status_code == 202:
-            self.wait_for_job(
-                self._job_location(response, what), timeout=self.polling.instance_timeout, what=what
+            self._await_gone(
+                f"/v3/service_instances/{guid}",
+                location=self._job_location(response, what),
+                timeout=self.polling.instance_timeout,
+                what=what,
+                since=sent_at,
             )
 
     # --- service keys (credential bindings of type key) --------------------------------------------------
@@ -642,6 +693,7 @@ class CloudFoundry:
         def landed() -> requests.Response | KeyBinding | None:
             return self.find_key(instance_guid, name)
 
+        sent_at = self.polling.clock()
         try:
             sent = send_once(send, landed, **self._resend)
         except SapError as error:
@@ -655,6 +707,7 @@ class CloudFoundry:
                 location=self._job_location(response, what),
                 instance_guid=instance_guid,
                 name=name,
+                since=sent_at,
             )
         key = self.find_key(instance_guid, name)
         if key is None:
@@ -671,14 +724,19 @@ class CloudFoundry:
             )
         return key
 
-    def _await_key(self, *, what: str, location: str, instance_guid: str, name: str) -> KeyBinding:
+    def _await_key(
+        self, *, what: str, location: str, instance_guid: str, name: str, since: float | None = None
+    ) -> KeyBinding:
         """Poll the new key itself (by name, then by guid) until its `last_operation` ends; a key without
-        a `last_operation` (brokers may leave it null) and a failure are followed on the job instead."""
+        a `last_operation` (brokers may leave it null) and a failure are followed on the job instead.
+        `since`: when the write was sent."""
         started = self.polling.clock()
+        sent = started if since is None else since
         retry_after: float | None = None
         guid: str | None = None
         for planned in self.polling.waits():
-            self.polling.wait(planned, retry_after)
+            self.polling.wait(planned, retry_after, since=sent)
+            sent = self.polling.clock()
             if guid is None:
                 found = self.find_key(instance_guid, name)
                 if found is None or found.last_operation is None:
@@ -773,6 +831,7 @@ class CloudFoundry:
     def delete_key(self, guid: str) -> None:
         """Delete a service key and wait; an already missing key counts as deleted."""
         what = "the deletion of the service key"
+        sent_at = self.polling.clock()
         try:
             response = self._call(
                 "DELETE", f"/v3/service_credential_bindings/{guid}", what=what, expected=(202, 204)
@@ -782,4 +841,42 @@ class CloudFoundry:
                 return
             raise
         if response.status_code == 202:
-            self.wait_for_job(self._job_location(response, what), timeout=self.polling.key_timeout, what=what)
+            self._await_gone(
+                f"/v3/service_credential_bindings/{guid}",
+                location=self._job_location(response, what),
+                timeout=self.polling.key_timeout,
+                what=what,
+                since=sent_at,
+            )
+
+    def _await_gone(
+        self, path: str, *, location: str, timeout: float, what: str, since: float | None = None
+    ) -> None:
+        """Poll a resource being deleted until it answers 404: one call per poll. A failed deletion (its
+        `last_operation` says so) is read from the job, for the broker's reason. `since`: when the
+        DELETE was sent."""
+        started = self.polling.clock()
+        sent = started if since is None else since
+        retry_after: float | None = None
+        for planned in self.polling.waits():
+            self.polling.wait(planned, retry_after, since=sent)
+            sent = self.polling.clock()
+            try:
+                response = self._call("GET", path, what=what)
+            except SapError as error:
+                if error.status == 404:
+                    return
+                raise
+            operation = LastOperation.from_json(response.json().get("last_operation"))
+            if operation is not None and operation.type == "delete" and operation.state == "failed":
+                self.wait_for_job(location, timeout=timeout, what=what)
+                raise SapError(
+                    f"Cloud Foundry could not complete {what}: {operation.description or 'no reason given'}",
+                    retryable=False,
+                    code="last_operation_failed",
+                    remote_message=operation.description,
+                )
+            if self.polling.clock() - started >= timeout:
+                raise _still_running(what, timeout)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise AssertionError("unreachable: the waits never end")

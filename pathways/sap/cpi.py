@@ -190,6 +190,21 @@ def fingerprints_match(left: str | None, right: str | None) -> bool:
     return left.replace(":", "").lower() == right.replace(":", "").lower()
 
 
+def written_entry(response: requests.Response, alias: str) -> KeystoreEntry | None:
+    """The entry `alias` from a keystore write's answer (200 with `returnKeystoreEntries=true`); None when
+    the answer lists none (204)."""
+    if response.status_code != 200 or not response.content:
+        return None
+    try:
+        items = results(response.json())
+    except (ValueError, AttributeError, TypeError):
+        return None
+    for item in items:
+        if str(item.get("Alias") or "") == alias:
+            return KeystoreEntry.from_json(item)
+    return None
+
+
 @dataclass(eq=False)
 class CpiClient:
     """Calls the CPI OData API of one tenant with the `api`-plan key, through the run's SapHttp."""
@@ -646,18 +661,18 @@ class CpiClient:
             raise SapError("A key pair needs a common name and a two-letter country code")
 
         def send() -> KeystoreEntry | None:
-            self._call(
+            response = self._call(
                 "POST",
                 "/KeyPairGenerationRequests",
                 what=f"the key pair {request.alias}",
                 role=ROLE_SECURITY_MATERIAL,
                 expected=(200, 201, 204),
-                params={"returnKeystoreEntries": "false"},
+                params={"returnKeystoreEntries": "true"},
                 json=request.to_json(),
                 alias=request.alias,
                 keystore_write=True,
             )
-            return None
+            return written_entry(response, request.alias)
 
         try:
             landed = send_once(send, lambda: self.get_keystore_entry(request.alias), **self._resend)
@@ -675,9 +690,10 @@ class CpiClient:
         params: dict[str, str],
         expected_fingerprint_sha256: str | None,
         **body: Any,
-    ) -> None:
+    ) -> KeystoreEntry | None:
         """A keystore write that may answer 409 (no trust path): repeated with `fingerprintVerified=true`
-        only when the certificate CPI shows has the SHA-256 fingerprint the caller expects."""
+        only when the certificate CPI shows has the SHA-256 fingerprint the caller expects. Returns the
+        written entry when CPI's answer lists it (`returnKeystoreEntries=true`), so no read follows."""
         for verified in (False, True):
             response = self._call(
                 method,
@@ -688,17 +704,18 @@ class CpiClient:
                 params={
                     **params,
                     "fingerprintVerified": str(verified).lower(),
-                    "returnKeystoreEntries": "false",
+                    "returnKeystoreEntries": "true",
                 },
                 alias=alias,
                 keystore_write=True,
                 **body,
             )
             if response.status_code != 409:
-                return
+                return written_entry(response, alias)
             if verified:
                 raise odata_error(response, what=what)
             self._confirm_untrusted(response, alias, expected_fingerprint_sha256)
+        return None
 
     def _explain_write_refusal(self, error: SapError, alias: str, update: bool) -> SapError:
         if error.status != 400:
@@ -732,7 +749,7 @@ class CpiClient:
         check_name(alias, label="alias", max_length=250)
 
         def send() -> KeystoreEntry | None:
-            self._trusted_write(
+            return self._trusted_write(
                 "PUT",
                 f"/CertificateResources('{hex_alias(alias)}')/$value",
                 alias=alias,
@@ -742,7 +759,6 @@ class CpiClient:
                 data=pem.encode("ascii"),
                 content_type="application/pkix-cert",
             )
-            return None
 
         try:
             landed = send_once(
@@ -817,7 +833,7 @@ class CpiClient:
 
         `expected_fingerprint_sha256` confirms the chain's top certificate when CPI does not trust it (409).
         """
-        self._trusted_write(
+        written = self._trusted_write(
             "PUT",
             f"/CertificateChainResources('{hex_alias(alias)}')/$value",
             alias=alias,
@@ -827,7 +843,7 @@ class CpiClient:
             data=pem_chain.encode("ascii"),
             content_type="application/x-pem-file",
         )
-        return self._require_entry(alias)
+        return written or self._require_entry(alias)
 
     def import_pkcs12(
         self,
@@ -848,7 +864,7 @@ class CpiClient:
         }
 
         def send() -> KeystoreEntry | None:
-            self._trusted_write(
+            return self._trusted_write(
                 "POST",
                 "/KeyPairResources",
                 alias=alias,
@@ -857,7 +873,6 @@ class CpiClient:
                 expected_fingerprint_sha256=expected_fingerprint_sha256,
                 json=body,
             )
-            return None
 
         try:
             landed = send_once(

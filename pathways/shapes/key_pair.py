@@ -360,30 +360,33 @@ class KeyPair(Shape):
         cpi, data, pathway = connection.cpi, action.data, work.pathway
         alias = data["alias"]
         message = _("kept %(alias)s") % {"alias": alias}
+        entry: KeystoreEntry | None = None
+        imported: str | None = None  # the PKCS#12's own certificate, when that is what CPI now holds
         if action.kind in (CREATE, REPLACE):
             if data["source"] == "import":
                 bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
-                cpi.import_pkcs12(
+                entry = cpi.import_pkcs12(
                     alias,
                     base64.b64decode(bundle.reveal()),
                     passphrase.reveal() if passphrase else "",
                     update=action.kind == REPLACE,
                 )
+                imported = _pkcs12_certificate(pathway, entry)
                 message = _("imported the PKCS#12 key pair as %(alias)s") % {"alias": alias}
             else:
                 if action.kind == REPLACE:
                     cpi.delete_keystore_entry(alias)
                     work.removed.append(dict(data.get("replaces") or {"alias": alias}))
-                message = _generate(cpi, data)
+                message, entry = _generate(cpi, data)
                 if action.kind == REPLACE:
                     message = _("replaced: %(message)s") % {"message": message}
-        entry = cpi.get_keystore_entry(alias)
+        entry = entry or cpi.get_keystore_entry(alias)
         if entry is None:
             raise SapError(
                 _("The keystore entry %(alias)s is missing after it was written") % {"alias": alias},
                 retryable=True,
             )
-        certificate = cpi.download_certificate(alias)
+        certificate = imported or cpi.download_certificate(alias)
         store_handoff(pathway, HANDOFF_CERTIFICATE, certificate)
         work.applied.update(
             shape=self.key,
@@ -787,18 +790,38 @@ def _work(pathway: Pathway, alias: str, fingerprint: str) -> Work:
     return Work(pathway=pathway, desired={"alias": alias}, applied={"fingerprint": fingerprint})
 
 
-def _generate(cpi: CpiClient, data: dict) -> str:
+def _generate(cpi: CpiClient, data: dict) -> tuple[str, KeystoreEntry | None]:
+    """(what was done, the entry CPI answered with)."""
     try:
-        cpi.generate_key_pair(generation_request(data, data["alias"], datetime.now(UTC)))
+        entry = cpi.generate_key_pair(generation_request(data, data["alias"], datetime.now(UTC)))
     except SapError as error:
         if error.code != "duplicate_alias":
             raise
-        return _("adopted the existing key pair %(alias)s") % {"alias": data["alias"]}
+        return _("adopted the existing key pair %(alias)s") % {"alias": data["alias"]}, None
     return _("generated %(key_type)s %(key_size)s key pair %(alias)s") % {
         "key_type": data["key_type"],
         "key_size": data["key_size"],
         "alias": data["alias"],
-    }
+    }, entry
+
+
+def _pkcs12_certificate(pathway: Pathway, entry: KeystoreEntry | None) -> str | None:
+    """The imported PKCS#12's leaf certificate as PEM when CPI's entry has its fingerprint (so the hand-off
+    needs no download); None when it cannot tell."""
+    bundle, passphrase = pathway.secret("pkcs12"), pathway.secret("pkcs12_passphrase")
+    if entry is None or bundle is None:
+        return None
+    try:
+        leaf = certs.parse_certificates(
+            base64.b64decode(bundle.reveal()), passphrase.reveal() if passphrase else None
+        ).leaf
+    except (certs.CertificateError, ValueError):
+        return None
+    return (
+        leaf.pem.decode("ascii")
+        if same_fingerprint(entry.fingerprint_sha256, leaf.fingerprint_sha256)
+        else None
+    )
 
 
 def _key_pair_valid(connection: Connection, work: Work, findings: Findings) -> str:

@@ -1,6 +1,7 @@
 """One e-mail to the landscape's members when a pathway starts failing: once per failing streak (claimed on
 the MessageWatch row, so two checks never both send it), again only after it worked and fails anew. A send
-that fails is released, so the next check tries again; like the expiry notices (pathways/expiry.py); each member reads it in their language (pathways/emails.py)."""
+that fails is released, so the next check tries again; like the expiry notices (pathways/expiry.py).
+Each member reads it in their language, with absolute links (pathways/emails.py)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,35 @@ def test_org_and_space_are_found_by_name(cf, sandbox_tenant):
     assert spaces.json()["resources"][0]["guid"] == sandbox_tenant["space_guid"]
 
 
+def test_a_space_listing_can_include_its_organization(cf, sandbox_tenant):
+    listed = cf.get(f"/v3/spaces?names={sandbox_tenant['space']}&include=organization").json()
+    space = listed["resources"][0]
+    assert space["relationships"]["organization"]["data"]["guid"] == sandbox_tenant["org_guid"]
+    assert [(o["guid"], o["name"]) for o in listed["included"]["organizations"]] == [
+        (sandbox_tenant["org_guid"], sandbox_tenant["org"])
+    ]
+    assert "included" not in cf.get(f"/v3/spaces?names={sandbox_tenant['space']}").json()
+    refused = cf.get("/v3/spaces?include=apps")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["title"] == "CF-BadQueryParameter"
+
+
+def test_a_client_waiting_by_listing_instances_sees_the_instance_succeed(cf, sandbox_tenant, sandbox_server):
+    sandbox_server.admin("POST", "async", {"job_polls": 2, "job_seconds": 3600}).raise_for_status()
+    body = {
+        "type": "managed",
+        "name": "listed-only",
+        "parameters": IFLOW_PARAMETERS,
+        "relationships": {
+            "space": {"data": {"guid": sandbox_tenant["space_guid"]}},
+            "service_plan": {"data": {"guid": cf.plan_guid()}},
+        },
+    }
+    assert cf.call("POST", "/v3/service_instances", json=body).status_code == 202
+    listing = f"/v3/service_instances?names=listed-only&space_guids={sandbox_tenant['space_guid']}"
+    states = [cf.get(listing).json()["resources"][0]["last_operation"]["state"] for _ in range(3)]
+    assert states == ["in progress", "in progress", "succeeded"]
+
+
 def test_roles_show_the_user_is_space_developer_and_the_other_is_not(cf, sandbox_tenant):
     space, user = sandbox_tenant["space_guid"], sandbox_tenant["cf_user"]["guid"]
     mine = cf.get(f"/v3/roles?types=space_developer&space_guids={space}&user_guids={user}").json()

@@ -222,14 +222,34 @@ def test_stuck_job_gives_up_after_the_timeout_and_is_retryable(
 
 
 def test_job_polling_backs_off_from_first_to_max_interval(cf, space, flow_plan, faults):
-    waits = []
-    cf.polling.sleep = waits.append
+    waits: list[float] = []
+    now = [1000.0]  # a clock only the sleeps move: the calls take no time on it
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    cf.polling.sleep, cf.polling.clock = sleep, lambda: now[0]
     faults.set_async(job_polls=4)
     cf.create_instance(space.guid, flow_plan.guid, "slow", INSTANCE_PARAMETERS)
     assert waits[0] == 0.01
     assert waits == sorted(waits)
     assert max(waits) <= 0.02
     assert len(waits) >= 4
+
+
+def test_a_poll_waits_from_the_start_of_the_previous_one_and_never_under_the_floor():
+    now = [50.0]
+    slept: list[float] = []
+    polling = JobPolling(first_interval=0.25, min_interval=0.2, sleep=slept.append, clock=lambda: now[0])
+    sent = now[0]
+    now[0] += 0.2  # the write's answer took 0.2 s
+    assert polling.wait(0.25, None, since=sent) == pytest.approx(0.05)
+    now[0] += 0.6  # a slow poll: the next planned wait has passed already
+    assert polling.wait(0.5, None, since=now[0] - 0.6) == 0.0
+    assert polling.wait(0.1, None, since=now[0]) == pytest.approx(0.2)  # the floor, start to start
+    assert polling.wait(0.25, 3.0, since=now[0] - 1.0) == pytest.approx(3.0)  # Retry-After runs from now
+    assert slept == pytest.approx([0.05, 0.2, 3.0])
 
 
 def test_expired_cf_token_is_refreshed_once_and_the_call_succeeds(cf, space, faults, http):
@@ -268,3 +288,40 @@ def test_a_key_found_while_still_in_creation_is_waited_for_before_use(cf, inboun
     ready = cf.wait_for_key(found)
     assert ready.last_operation.state == "succeeded"
     assert cf.key_details(ready.guid).clientsecret
+
+
+def test_the_space_and_its_organization_are_found_in_one_request(cf, sandbox_tenant, http):
+    cf.login()
+    before = len(http.calls)
+    space = cf.find_space(sandbox_tenant["org"], sandbox_tenant["space"])
+    sent = [call.url for call in http.calls[before:]]
+    assert space.guid == sandbox_tenant["space_guid"]
+    assert space.organization_guid == sandbox_tenant["org_guid"]
+    assert len(sent) == 1 and "/v3/spaces?" in sent[0] and "include=organization" in sent[0]
+
+
+def test_a_space_not_found_with_its_organization_is_explained_by_name(cf, sandbox_tenant):
+    with pytest.raises(SapError, match="organization nope was not found"):
+        cf.find_space("nope", sandbox_tenant["space"])
+    with pytest.raises(SapError, match="space nope was not found"):
+        cf.find_space(sandbox_tenant["org"], "nope")
+
+
+def test_deletions_are_followed_on_the_resource_until_it_is_gone_not_on_the_job(
+    cf, space, inbound_instance, faults, http
+):
+    key = cf.create_key(inbound_instance.guid, "to-delete")
+    faults.set_async(job_polls=2)
+    before = len(http.calls)
+    cf.delete_key(key.guid)
+    cf.delete_instance(inbound_instance.guid)
+    sent = http.calls[before:]
+    assert not [call for call in sent if "/v3/jobs/" in call.url]
+    key_reads = [call.status for call in sent if call.method == "GET" and key.guid in call.url]
+    instance_reads = [
+        call.status for call in sent if call.method == "GET" and inbound_instance.guid in call.url
+    ]
+    assert key_reads[-1] == 404 and instance_reads[-1] == 404
+    assert set(key_reads[:-1]) == {200} and len(key_reads) >= 3  # polled while the broker worked
+    assert set(instance_reads[:-1]) == {200} and len(instance_reads) >= 3
+    assert cf.find_instance(space.guid, "s4-inbound") is None

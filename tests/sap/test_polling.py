@@ -12,8 +12,15 @@ from .conftest import INSTANCE_PARAMETERS
 
 @pytest.fixture
 def careful(http, sandbox_tenant):
-    """A CF client with the shipped polling defaults whose sleeps are recorded instead of slept."""
+    """A CF client with the shipped polling defaults whose sleeps are recorded instead of slept, on a clock
+    only those sleeps move (a poll's own time does not shorten the next wait here)."""
     waits: list[float] = []
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
     user = sandbox_tenant["cf_user"]
     client = CloudFoundry(
         http,
@@ -21,7 +28,7 @@ def careful(http, sandbox_tenant):
         username=user["username"],
         password=user["password"],
         uaa_url=sandbox_tenant["uaa_url"],
-        polling=JobPolling(sleep=waits.append),
+        polling=JobPolling(sleep=sleep, clock=lambda: now[0]),
     )
     return client, waits
 

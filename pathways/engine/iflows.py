@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from pathways import iflows
 from pathways.errors import EngineError
 from pathways.models import AuditEvent, FoundParameter, IFlowParameter, Landscape, Pathway
@@ -27,7 +30,7 @@ CONTENT_NAME_PARTS = ("sap sales cloud and sap service cloud version 2 integrati
 def _candidates(connection: Connection) -> str:
     """Packages on the tenant that look like the S/4HANA ↔ SSCv2 content, in words, for a message."""
     found = [
-        f"{package.name} (id {package.id})"
+        _("%(name)s (id %(id)s)") % {"name": package.name, "id": package.id}
         for package in connection.content.list_packages()
         if all(part in package.name.lower() for part in CONTENT_NAME_PARTS)
     ]
@@ -40,12 +43,17 @@ def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
     landscape = run.landscape
     package_ids = landscape.package_ids()
     if not package_ids:
-        with recorder.step("Find the integration packages") as outcome:
+        with recorder.step(_("Find the integration packages")) as outcome:
             candidates = _candidates(connection)
-            outcome.message = candidates or "no package of the S/4HANA ↔ SSCv2 content found"
-        hint = f" Packages that look like it: {candidates}." if candidates else ""
+            outcome.message = candidates or _("no package of the S/4HANA ↔ SSCv2 content found")
+        hint = (
+            " " + _("Packages that look like it: %(candidates)s.") % {"candidates": candidates}
+            if candidates
+            else ""
+        )
         raise EngineError(
-            "The landscape names no integration package yet; enter its id in the landscape settings." + hint,
+            _("The landscape names no integration package yet; enter its id in the landscape settings.")
+            + hint,
             code="not_configured",
         )
     run.plan_steps(len(package_ids) + 1)
@@ -53,7 +61,7 @@ def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
     unread: list[str] = []
     flows_seen = 0
     for package_id in package_ids:
-        with recorder.step(f"Read the iFlows of package {package_id}") as outcome:
+        with recorder.step(_("Read the iFlows of package %(package)s") % {"package": package_id}) as outcome:
             flows = connection.content.list_flows(package_id)
             flows_seen += len(flows)
             count = 0
@@ -83,10 +91,14 @@ def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
                             guessed_pathway=iflows.guess_pathway(flow.name, flow.id, role),
                         )
                     )
-            outcome.message = f"{len(flows)} iFlow(s), {count} authentication parameter(s)"
-    with recorder.step("Remember what was found") as outcome:
+            outcome.message = ngettext("%(count)d iFlow", "%(count)d iFlows", len(flows)) % {
+                "count": len(flows)
+            } + ngettext(
+                ", %(count)d authentication parameter", ", %(count)d authentication parameters", count
+            ) % {"count": count}
+    with recorder.step(_("Remember what was found")) as outcome:
         counts = IFlowParameter.record_discovery(landscape, found, unread_flows=unread)
-        outcome.message = f"{counts['new']} new, {counts['known']} known, {counts['missing']} no longer found"
+        outcome.message = _("%(new)d new, %(known)d known, %(missing)d no longer found") % counts
     run.result = {
         "packages": package_ids,
         "flows": flows_seen,
@@ -98,10 +110,15 @@ def discover(run: Run, recorder: Recorder, connection: Connection) -> str:
         IFlowParameter.objects.present().filter(landscape=landscape, confirmed_at__isnull=True).count()
     )
     message = (
-        f"{flows_seen} iFlow(s) read, {len(found)} authentication parameter(s); {unconfirmed} to confirm"
+        ngettext("%(count)d iFlow read", "%(count)d iFlows read", flows_seen) % {"count": flows_seen}
+        + ngettext(
+            ", %(count)d authentication parameter", ", %(count)d authentication parameters", len(found)
+        )
+        % {"count": len(found)}
+        + _("; %(count)d to confirm") % {"count": unconfirmed}
     )
     if unread:
-        message += f"; not read (a draft is open in CPI): {', '.join(unread)}"
+        message += _("; not read (a draft is open in CPI): %(flows)s") % {"flows": ", ".join(unread)}
     return message
 
 
@@ -145,8 +162,11 @@ def read_for_plan(connection: Connection, work: Work, remote: RemoteState) -> Re
         for row in flow_rows:
             if row.key not in values:
                 raise EngineError(
-                    f"The iFlow {row.flow_name} has no parameter {row.key!r} any more; discover the iFlows "
-                    "again and confirm their parameters",
+                    _(
+                        "The iFlow %(flow)s has no parameter '%(key)s' any more; discover the iFlows again "
+                        "and confirm their parameters"
+                    )
+                    % {"flow": row.flow_name, "key": row.key},
                     code="plan_problem",
                 )
             if values[row.key] != row.value:
@@ -166,12 +186,16 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
     pathway = work.pathway
     flow_id, flow_name = str(data["flow_id"]), str(data.get("flow_name") or data["flow_id"])
     if action.kind == KEEP:
-        return f"iFlow {flow_name} kept as it is: {action.reason}"
+        return _("iFlow %(flow)s kept as it is: %(reason)s") % {"flow": flow_name, "reason": action.reason}
     if action.resource == iflows.IFLOW_PARAMETER:
         key, wanted = str(data["key"]), str(data["to"])
         current = {p.key: p.value for p in connection.content.get_configurations(flow_id, key=key)}
         if current.get(key) == wanted:
-            return f"{key} of iFlow {flow_name} is already {wanted}"
+            return _("%(key)s of iFlow %(flow)s is already %(value)s") % {
+                "key": key,
+                "flow": flow_name,
+                "value": wanted,
+            }
         connection.content.update_configuration(flow_id, "active", key, wanted)
         row = IFlowParameter.objects.filter(landscape=pathway.landscape, flow_id=flow_id, key=key).first()
         if row is not None:
@@ -184,7 +208,11 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
             changes={f"{flow_id} {key}": [current.get(key, ""), wanted]},
             note=flow_name,
         )
-        return f"{key} of iFlow {flow_name} set to {wanted}"
+        return _("%(key)s of iFlow %(flow)s set to %(value)s") % {
+            "key": key,
+            "flow": flow_name,
+            "value": wanted,
+        }
     if action.resource == iflows.IFLOW:
         task = connection.content.deploy(flow_id)
         try:
@@ -206,7 +234,10 @@ def execute(connection: Connection, work: Work, action: Action) -> str:
             changes={flow_id: ["", f"{status.status} {status.version}"]},
             note=flow_name,
         )
-        return f"iFlow {flow_name} deployed (version {status.version}) and started"
+        return _("iFlow %(flow)s deployed (version %(version)s) and started") % {
+            "flow": flow_name,
+            "version": status.version,
+        }
     raise EngineError(f"Unknown iFlow action {action.resource}", code="plan_problem")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from pathways import standing
 from pathways.models import MessageWatch, Observation, Pathway, TrafficState
@@ -68,33 +69,42 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
     watched = watched_pathways(run.landscape_id)
     run.plan_steps(3 if watched else 1)
     if not watched:
-        with recorder.step("Find the iFlows the pathways are confirmed in") as outcome:
-            outcome.message = "No iFlow parameter is confirmed for a pathway of this landscape yet"
+        with recorder.step(gettext("Find the iFlows the pathways are confirmed in")) as outcome:
+            outcome.message = gettext("No iFlow parameter is confirmed for a pathway of this landscape yet")
         run.result = {"checked": 0, "failing": 0}
-        return "Nothing to check: no pathway is confirmed in an iFlow yet"
+        return gettext("Nothing to check: no pathway is confirmed in an iFlow yet")
     flows = sorted({b.iflow_id for _, bindings in watched for b in bindings})
     since = timezone.now() - window()
     logs: list[MessageLog] = []
     errors: dict[str, str] = {}
     try:
-        with recorder.step(f"Read the latest messages of {len(flows)} iFlow(s)") as outcome:
+        reading = ngettext(
+            "Read the latest messages of %(count)d iFlow",
+            "Read the latest messages of %(count)d iFlows",
+            len(flows),
+        )
+        with recorder.step(reading % {"count": len(flows)}) as outcome:
             for flow_id in flows:
                 logs.extend(connection.content.message_logs([flow_id], since, top=PER_IFLOW))
-            outcome.message = f"{len(logs)} message(s) since {since:%Y-%m-%d %H:%M} UTC"
-        with recorder.step("Read the error texts of failed messages") as outcome:
+            outcome.message = ngettext(
+                "%(count)d message since %(since)s UTC", "%(count)d messages since %(since)s UTC", len(logs)
+            ) % {"count": len(logs), "since": f"{since:%Y-%m-%d %H:%M}"}
+        with recorder.step(gettext("Read the error texts of failed messages")) as outcome:
             known = _known_errors([p for p, _ in watched])
             for flow_id in flows:
                 for log in _needs_error([entry for entry in logs if entry.iflow_id == flow_id]):
                     if log.guid not in known:
                         known[log.guid] = connection.content.message_error(log.guid)
                     errors[log.guid] = known[log.guid]
-            outcome.message = f"{len(errors)} failed message(s) read"
+            outcome.message = ngettext(
+                "%(count)d failed message read", "%(count)d failed messages read", len(errors)
+            ) % {"count": len(errors)}
     except SapError as failure:
         for pathway, _ in watched:
             MessageWatch.record(pathway, Observation(error=failure.message))
         raise
     failing = 0
-    with recorder.step("Record what the messages show") as outcome:
+    with recorder.step(gettext("Record what the messages show")) as outcome:
         said = []
         read = [
             traffic.Log(
@@ -120,6 +130,16 @@ def execute(run: Run, recorder: Recorder, connection: Connection) -> str:
                 failing += 1
                 notify.tell_members(watch, pathway)
                 said.append(f"{pathway.spec.label}: {seen.sentence}")
-        outcome.message = "; ".join(said) or f"{len(watched)} pathway(s) work or have no telling message"
+        outcome.message = "; ".join(said) or ngettext(
+            "%(count)d pathway works or has no telling message",
+            "%(count)d pathways work or have no telling message",
+            len(watched),
+        ) % {"count": len(watched)}
     run.result = {"checked": len(watched), "failing": failing, "messages": len(logs)}
-    return f"{len(watched)} pathway(s) checked against {len(logs)} message(s); {failing} failing"
+    return ngettext("%(count)d pathway checked", "%(count)d pathways checked", len(watched)) % {
+        "count": len(watched)
+    } + ngettext(
+        " against %(count)d message; %(failing)d failing",
+        " against %(count)d messages; %(failing)d failing",
+        len(logs),
+    ) % {"count": len(logs), "failing": failing}

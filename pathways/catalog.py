@@ -19,7 +19,7 @@ INBOUND = "inbound"
 OUTBOUND = "outbound"
 DIRECTION_LABELS = {INBOUND: gettext_lazy("inbound"), OUTBOUND: gettext_lazy("outbound")}
 BTP_SERVICE_KEY = gettext_lazy("BTP service key (it-rt instance, plan integration-flow)")
-CPI_SECURITY_MATERIAL = "CPI security material (Monitor → Manage Security)"
+CPI_SECURITY_MATERIAL = gettext_lazy("CPI security material (Monitor → Manage Security)")
 
 S4 = "SAP S/4HANA"
 CPI = "SAP Cloud Integration"

@@ -3,17 +3,17 @@ sets up a pathway through the wizard (plan, apply, verify), hands it over and lo
 history, members and the overview — and no page shows an English UI string.
 
 English is recognised by the words of the English messages that no German translation uses (so "Status" or
-"Test", the same in both, do not count), beside product names, identifiers and what the user typed, which
-are allowed. Finally the language is switched to English and back in the user menu, and it is remembered.
+"Test", the same in both, do not count), beside product names, identifiers, what the user typed and what the
+tenant holds (iFlow names, parameter keys and values), which are allowed. Finally the language is switched to English and back in the user menu, and it is remembered.
 """
 
 import re
 
 import pytest
 
-from pathways import translations
+from pathways import catalog, translations
 from pathways.demo import landscape_form_data, landscape_from_facts
-from pathways.models import LanguagePreference
+from pathways.models import IFlowParameter, LanguagePreference
 from tests.browser.conftest import wait_for_finished_run
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
@@ -80,11 +80,19 @@ class EnglishWatch:
         self.page = page
         self.vocabulary = english_vocabulary()
         self.found: dict[str, list[str]] = {}
+        self.tenant_names: list[str] = []  # the tenant's own names, in SAP's English: not UI strings
+
+    def allow_iflow_names(self) -> None:
+        """The names the discovered iFlows carry (flow names, parameter keys and values), longest first."""
+        names = set()
+        for row in IFlowParameter.objects.all():
+            names |= {row.flow_name, row.key, row.value}
+        self.tenant_names = sorted((n for n in names if n), key=len, reverse=True)
 
     def check(self, where: str) -> None:
         self.page.wait_for_load_state("networkidle")
         for line in self.page.evaluate(PAGE_TEXT).splitlines():
-            for product in PRODUCTS:
+            for product in (*self.tenant_names, *PRODUCTS):
                 line = line.replace(product, " ")
             tokens = [t for t in line.split() if not identifier(t)]
             english = sorted({w for t in tokens for w in _words(t)} & self.vocabulary)
@@ -172,6 +180,37 @@ def test_the_main_journeys_in_german_show_no_english_ui_string(
     ):
         page.goto(f"{landscape_url}{path}")
         watch.check(where)
+
+    # The iFlows of the landscape's package: discover (read only), confirm the guesses, see the verdicts.
+    page.goto(f"{landscape_url}iflows/")
+    watch.check("iFlows vor der Ermittlung")
+    page.click("button:has-text('iFlows ermitteln')")
+    assert wait_for_finished_run(page) == "erfolgreich", page.inner_text("#run-panel")
+    watch.check("Lauf: iFlows ermitteln")
+    watch.allow_iflow_names()
+    page.click("a:has-text('Pfade der Parameter')")
+    page.wait_for_selector("#unconfirmed")
+    watch.check("iFlows mit Vermutungen")
+    page.click("button:has-text('Diese Pfade bestätigen')")
+    page.wait_for_selector("text=Parameter bestätigt.")
+    watch.check("iFlows bestätigt")
+    # The draft's default description is a value written to CPI as it is, not a UI string.
+    watch.tenant_names.append(catalog.get("cpi_to_s4").default("description", "basic"))
+    page.goto(f"{landscape_url}p/cpi_to_s4/step/review/")
+    page.wait_for_selector("#pathway-iflows")
+    watch.check("Assistent: iFlows des Pfads")
+    page.goto(landscape_url)
+    watch.check("Landschaft mit iFlows")
+
+    # A pathway's messages, and a message check run from there.
+    page.goto(f"{landscape_url}p/cpi_to_s4/messages/")
+    watch.check("Nachrichten")
+    page.click("button:has-text('Nachrichten jetzt prüfen')")
+    assert wait_for_finished_run(page) == "erfolgreich", page.inner_text("#run-panel")
+    watch.check("Lauf: Nachrichtenprüfung")
+    page.goto(f"{landscape_url}p/cpi_to_s4/messages/")
+    watch.check("Nachrichten nach der Prüfung")
+
     page.goto(f"{base}/overview/")
     watch.check("Übersicht")
     watch.assert_none()

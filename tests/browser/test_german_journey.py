@@ -1,10 +1,12 @@
 """The main journeys in German: a consultant whose browser asks for German creates and checks a landscape,
 sets up a pathway through the wizard (plan, apply, verify), hands it over and looks at its certificates,
-history, members and the overview — and no page shows an English UI string.
+history, members, the iFlows of the landscape (discovered and confirmed), a pathway's messages and the
+overview — and no page shows an English UI string.
 
 English is recognised by the words of the English messages that no German translation uses (so "Status" or
 "Test", the same in both, do not count), beside product names, identifiers, what the user typed and what the
-tenant holds (iFlow names, parameter keys and values), which are allowed. Finally the language is switched to English and back in the user menu, and it is remembered.
+tenant holds (iFlow names, parameter keys and values), which are allowed. Finally the language is switched
+to English and back in the user menu, and it is remembered.
 """
 
 import re

@@ -55,6 +55,8 @@ def pages(landscape, pathway, run) -> dict[str, str]:
         "hand-off": f"{base}/p/{pathway.key}/handoff/",
         "certificates": f"{base}/p/{pathway.key}/certificates/",
         "history": f"{base}/p/{pathway.key}/history/",
+        "iflows": f"{base}/iflows/",
+        "messages": f"{base}/p/{pathway.key}/messages/",
         "timeline filtered": f"{base}/?pathway={pathway.key}&kind=run#activity-h",
         "promote": f"{base}/promote/",
         "api tokens": "/api/tokens/",

@@ -21,7 +21,7 @@ def test_apply_with_wait_prints_each_step_and_the_result(celery_worker, prepare,
     )
     assert " 1. Read the remote state — succeeded" in output
     assert "Create User Credentials S4_BASIC — succeeded" in output
-    assert "Applied and verified CPI → S/4HANA (basic authentication)" in output
+    assert "Applied and verified CPI → S/4HANA (basic)" in output
 
 
 def test_method_option_switches_the_pathway_before_planning(celery_worker, prepare, landscape):

@@ -227,6 +227,8 @@ def test_the_main_journeys_in_german_show_no_english_ui_string(
         "p/ssc_to_cpi/certificates/",
         "p/s4_to_cpi/history/",
         "p/cpi_to_s4/",
+        "iflows/",
+        "p/cpi_to_s4/messages/",
     ):
         page.goto(f"{landscape_url}{path}")
         page.wait_for_load_state("networkidle")

@@ -11,9 +11,13 @@ class PathwaysConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_save
+        from django.utils.translation import gettext, ngettext
 
         from authwizard.celery import ensure_broker_folders
-        from pathways import checks  # noqa: F401  (registers the checks)
+        from pathways import (
+            checks,  # noqa: F401  (registers the checks)
+            wording,
+        )
         from pathways.approval import withdraw_on_change
         from pathways.language import remember_at_login
         from pathways.models import Landscape, Pathway, Secret
@@ -22,5 +26,6 @@ class PathwaysConfig(AppConfig):
         for model in (Landscape, Pathway, Secret):  # an approval is withdrawn when what it covers changes
             post_save.connect(withdraw_on_change, sender=model, dispatch_uid=f"withdraw-on-{model.__name__}")
         ensure_broker_folders()
+        wording.use(gettext, ngettext)  # certs/ and sap/ speak the reader's language without importing Django
         user_locked_out.connect(audit_lockout, dispatch_uid="authwizard-audit-lockout")
         user_logged_in.connect(remember_at_login, dispatch_uid="authwizard-language-at-login")

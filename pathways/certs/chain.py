@@ -11,6 +11,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
+from pathways.wording import gettext as _
+
 from .model import CertificateInfo, ChainOrder, ParsedCertificates
 
 
@@ -80,7 +82,11 @@ def order_chain(
 ) -> tuple[tuple[CertificateInfo, ...], ChainOrder, list[str]]:
     """(chain leaf first, how it was given, notes for the user). Unrelated certificates stay as given."""
     unique, duplicates = _without_duplicates(certs)
-    notes = [f"{duplicates} duplicate certificate(s) removed."] if duplicates else []
+    notes = (
+        [_("%(duplicates)s duplicate certificate(s) removed.") % {"duplicates": duplicates}]
+        if duplicates
+        else []
+    )
     if len(unique) == 1:
         return tuple(unique), ChainOrder.SINGLE, notes
     if _issued_in_sequence(unique):
@@ -100,13 +106,18 @@ def order_chain(
         if len(path) == len(unique):
             ordered = tuple(unique[i] for i in path)
             notes.append(
-                "The certificates were not in chain order; they have been put leaf first, "
-                f"each issued by the next, starting with {ordered[0].label()}."
+                _(
+                    "The certificates were not in chain order; they have been put leaf first, each "
+                    "issued by the next, starting with %(label)s."
+                )
+                % {"label": ordered[0].label()}
             )
             return ordered, ChainOrder.REORDERED, notes
     notes.append(
-        "These certificates do not form one chain (leaf first, each issued by the next); "
-        "they are kept as given."
+        _(
+            "These certificates do not form one chain (leaf first, each issued by the next); they are"
+            " kept as given."
+        )
     )
     return tuple(unique), ChainOrder.NOT_ONE_CHAIN, notes
 
@@ -132,7 +143,10 @@ def leaf_only(
     if isinstance(chain, ParsedCertificates):
         if len(chain.chain) == 1:
             return chain
-        note = f"Only the leaf certificate {chain.leaf.label()} was kept; the {len(chain.chain) - 1} issuing "
-        note += "certificate(s) were dropped."
+        note = _("Only the leaf certificate %(label)s was kept; the %(value)s issuing ") % {
+            "label": chain.leaf.label(),
+            "value": len(chain.chain) - 1,
+        }
+        note += _("certificate(s) were dropped.")
         return replace(chain, chain=(chain.leaf,), order=ChainOrder.SINGLE, notes=(*chain.notes, note))
     return (chain[0],)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, datetime
 
+from pathways.wording import gettext as _
+from pathways.wording import ngettext
+
 from .chain import is_self_signed, missing_issuer
 from .describe import days_left, key_matches_certificate, normalize_fingerprint
 from .model import (
@@ -26,7 +29,7 @@ CLIENT_AUTH_OK = {"clientAuth", "anyExtendedKeyUsage"}
 
 
 def _name(cert: CertificateInfo, chain: tuple[CertificateInfo, ...]) -> str:
-    role = "The certificate" if cert is chain[0] else "The issuing certificate"
+    role = _("The certificate") if cert is chain[0] else _("The issuing certificate")
     return f"{role} {cert.label()}"
 
 
@@ -41,20 +44,40 @@ def check_validity(chain: tuple[CertificateInfo, ...], now: datetime, threshold_
         name = _name(cert, chain)
         if now < cert.not_before:
             wait = (cert.not_before - now).days
-            when = "within a day" if wait < 1 else f"in {_plural(wait, 'day')}"
-            message = (
-                f"{name} is not valid yet: it becomes valid on {cert.not_before:%Y-%m-%d %H:%M} UTC "
-                f"({when}). Wait until then, or check the issuing CA's clock."
+            when = (
+                _("within a day")
+                if wait < 1
+                else ngettext("in %(days)s day", "in %(days)s days", wait) % {"days": wait}
             )
+            message = _(
+                "%(name)s is not valid yet: it becomes valid on %(date)s UTC (%(when)s). Wait until then, "
+                "or check the issuing CA's clock."
+            ) % {"name": name, "date": f"{cert.not_before:%Y-%m-%d %H:%M}", "when": when}
             findings.append(Finding(ERROR, "not_yet_valid", message))
         elif now >= cert.not_after:
             ago = (now - cert.not_after).days
-            since = "less than a day ago" if ago < 1 else f"{_plural(ago, 'day')} ago"
-            message = f"{name} expired on {cert.not_after:%Y-%m-%d} ({since}); have a new one issued."
+            since = (
+                _("less than a day ago")
+                if ago < 1
+                else ngettext("%(days)s day ago", "%(days)s days ago", ago) % {"days": ago}
+            )
+            message = _("%(name)s expired on %(date)s (%(since)s); have a new one issued.") % {
+                "name": name,
+                "date": f"{cert.not_after:%Y-%m-%d}",
+                "since": since,
+            }
             findings.append(Finding(ERROR, "expired", message))
         elif (left := days_left(cert, now)) < threshold_days:
-            when = "in less than a day" if left < 1 else f"in {_plural(left, 'day')}"
-            message = f"{name} expires {when}, on {cert.not_after:%Y-%m-%d}; plan its renewal now."
+            when = (
+                _("in less than a day")
+                if left < 1
+                else ngettext("in %(days)s day", "in %(days)s days", left) % {"days": left}
+            )
+            message = _("%(name)s expires %(when)s, on %(date)s; plan its renewal now.") % {
+                "name": name,
+                "when": when,
+                "date": f"{cert.not_after:%Y-%m-%d}",
+            }
             findings.append(Finding(WARNING, "expiring", message))
     return findings
 
@@ -65,17 +88,22 @@ def check_strength(chain: tuple[CertificateInfo, ...]) -> list[Finding]:
     for cert in chain:
         name = _name(cert, chain)
         if cert.key_type in {"RSA", "DSA"} and cert.key_size is not None and cert.key_size < MINIMUM_RSA_BITS:
-            message = (
-                f"{name} has a {cert.key_size}-bit {cert.key_type} key; at least {MINIMUM_RSA_BITS} "
+            message = _(
+                "%(name)s has a %(key_size)s-bit %(key_type)s key; at least %(minimum_rsa_bits)s "
                 "bits are required. Have it re-issued with a 2048-bit or larger key."
-            )
+            ) % {
+                "name": name,
+                "key_size": cert.key_size,
+                "key_type": cert.key_type,
+                "minimum_rsa_bits": MINIMUM_RSA_BITS,
+            }
             findings.append(Finding(ERROR, "weak_key", message))
         if cert.signature_hash in WEAK_HASHES and not (cert.is_ca and is_self_signed(cert)):
             hash_label = cert.signature_hash.upper().replace("SHA", "SHA-")
-            message = (
-                f"{name} is signed with {hash_label} ({cert.signature_algorithm}), which TLS clients "
-                "and SAP refuse; have it re-issued with SHA-256."
-            )
+            message = _(
+                "%(name)s is signed with %(hash_label)s (%(signature_algorithm)s), which TLS "
+                "clients and SAP refuse; have it re-issued with SHA-256."
+            ) % {"name": name, "hash_label": hash_label, "signature_algorithm": cert.signature_algorithm}
             findings.append(Finding(ERROR, "weak_signature", message))
     return findings
 
@@ -84,33 +112,33 @@ def check_client_auth(leaf: CertificateInfo, level: str) -> list[Finding]:
     """The TLS client authentication EKU (1.3.6.1.5.5.7.3.2) on a client certificate."""
     usages = leaf.extended_key_usages
     if usages is None:
-        message = (
-            f"The certificate {leaf.label()} has no extended key usage; SAP expects the clientAuth "
-            "usage on client certificates. Ask your CA for one with clientAuth if the logon fails."
-        )
+        message = _(
+            "The certificate %(label)s has no extended key usage; SAP expects the clientAuth "
+            "usage on client certificates. Ask your CA for one with clientAuth if the logon "
+            "fails."
+        ) % {"label": leaf.label()}
         return [Finding(WARNING, "no_eku", message)]
     if CLIENT_AUTH_OK & set(usages):
         return []
-    message = (
-        f"The certificate {leaf.label()} is not allowed for client authentication (its extended "
-        f"key usages are {', '.join(usages) or 'none'}); ask your CA for a certificate with the "
-        "clientAuth usage."
-    )
+    message = _(
+        "The certificate %(label)s is not allowed for client authentication (its extended key "
+        "usages are %(value)s); ask your CA for a certificate with the clientAuth usage."
+    ) % {"label": leaf.label(), "value": ", ".join(usages) or "none"}
     return [Finding(level, "no_client_auth", message)]
 
 
 def check_chain_order(parsed: ParsedCertificates, unrelated_level: str) -> list[Finding]:
     """A chain given out of order (reordered) or certificates that do not form one chain."""
     if parsed.order == ChainOrder.REORDERED:
-        message = (
+        message = _(
             "The certificates were not in order (leaf first, each issued by the next); they have "
-            f"been reordered, starting with {parsed.leaf.label()}."
-        )
+            "been reordered, starting with %(label)s."
+        ) % {"label": parsed.leaf.label()}
         return [Finding(WARNING, "chain_reordered", message)]
     if parsed.order == ChainOrder.NOT_ONE_CHAIN:
-        message = (
-            "These certificates do not form one chain: each must be issued by the next. "
-            "Remove certificates that do not belong, or add the missing intermediate CA."
+        message = _(
+            "These certificates do not form one chain: each must be issued by the next. Remove "
+            "certificates that do not belong, or add the missing intermediate CA."
         )
         return [Finding(unrelated_level, "chain_broken", message)]
     return []
@@ -123,10 +151,10 @@ def check_chain_complete(parsed: ParsedCertificates) -> list[Finding]:
     top = missing_issuer(parsed.chain)
     if top is None:
         return []
-    message = (
-        f"The chain is incomplete: the issuer '{top.issuer}' of {top.label()} is not included. "
-        "Add the intermediate and root CA certificates, unless the receiver already trusts them."
-    )
+    message = _(
+        "The chain is incomplete: the issuer '%(issuer)s' of %(label)s is not included. Add the "
+        "intermediate and root CA certificates, unless the receiver already trusts them."
+    ) % {"issuer": top.issuer, "label": top.label()}
     return [Finding(WARNING, "chain_incomplete", message)]
 
 
@@ -135,10 +163,10 @@ def check_leaf_only(parsed: ParsedCertificates) -> list[Finding]:
     extra = len(parsed.chain) - 1
     if extra < 1:
         return []
-    message = (
-        "An External Certificate service key accepts only the leaf certificate, not the whole chain; "
-        f"keep just {parsed.leaf.label()} and drop the {_plural(extra, 'issuing certificate')}?"
-    )
+    message = _(
+        "An External Certificate service key accepts only the leaf certificate, not the whole "
+        "chain; keep just %(label)s and drop the %(plural)s?"
+    ) % {"label": parsed.leaf.label(), "plural": _plural(extra, "issuing certificate")}
     return [Finding(ERROR, "chain_not_accepted", message, fix="keep_leaf_only")]
 
 
@@ -168,11 +196,15 @@ def check_size(
     if measured is None or measured[0] <= measured[1]:
         return []
     size, limit = measured
-    what = "certificate upload" if purpose == Purpose.SERVER_TRUST else "key pair (PKCS#12 or chain) upload"
-    message = (
-        f"This is {size:,} bytes, but CPI refuses a {what} over {limit:,} bytes; remove certificates "
-        "that are not needed or use a certificate with fewer extensions."
+    what = (
+        _("certificate upload")
+        if purpose == Purpose.SERVER_TRUST
+        else _("key pair (PKCS#12 or chain) upload")
     )
+    message = _(
+        "This is %(size)s bytes, but CPI refuses a %(what)s over %(limit)s bytes; remove certificates "
+        "that are not needed or use a certificate with fewer extensions."
+    ) % {"size": f"{size:,}", "what": what, "limit": f"{limit:,}"}
     return [Finding(ERROR, "too_large_for_cpi", message)]
 
 
@@ -181,45 +213,45 @@ def check_not_in_use(leaf: CertificateInfo, known_fingerprints: Collection[str])
     known = {normalize_fingerprint(fingerprint) for fingerprint in known_fingerprints}
     if leaf.fingerprint_sha256 not in known:
         return []
-    message = (
-        f"The certificate {leaf.label()} is already used in another service key; SAP accepts each "
-        "certificate only once across all instances. Use a new certificate, or add the roles to the "
-        "instance that already has this certificate."
-    )
+    message = _(
+        "The certificate %(label)s is already used in another service key; SAP accepts each "
+        "certificate only once across all instances. Use a new certificate, or add the roles to "
+        "the instance that already has this certificate."
+    ) % {"label": leaf.label()}
     return [Finding(ERROR, "certificate_in_use", message)]
 
 
 def check_key_pair(leaf: CertificateInfo, private_key: PrivateKeyMaterial | None) -> list[Finding]:
     """A key pair needs a private key that belongs to the leaf certificate."""
     if private_key is None:
-        message = (
-            "A key pair needs its private key: upload a PKCS#12 file, or the private key together "
-            "with the certificate."
+        message = _(
+            "A key pair needs its private key: upload a PKCS#12 file, or the private key together"
+            " with the certificate."
         )
         return [Finding(ERROR, "private_key_missing", message)]
     if key_matches_certificate(private_key, leaf):
         return []
-    message = (
-        f"The private key does not belong to the certificate {leaf.label()}; "
-        "upload the key that was used to create the certificate's request."
-    )
+    message = _(
+        "The private key does not belong to the certificate %(label)s; upload the key that was "
+        "used to create the certificate's request."
+    ) % {"label": leaf.label()}
     return [Finding(ERROR, "key_mismatch", message)]
 
 
 def check_trust_upload(parsed: ParsedCertificates) -> list[Finding]:
     """CPI stores one certificate per alias; trusting a server's own certificate breaks at its renewal."""
     if len(parsed.chain) > 1:
-        message = (
-            f"CPI stores one certificate per keystore alias; the {len(parsed.chain)} certificates "
-            "need one upload each (usually only the root CA is needed)."
-        )
+        message = _(
+            "CPI stores one certificate per keystore alias; the %(len)s certificates need one "
+            "upload each (usually only the root CA is needed)."
+        ) % {"len": len(parsed.chain)}
         return [Finding(WARNING, "one_certificate_per_alias", message)]
     if parsed.leaf.is_ca or parsed.leaf.is_self_issued:
         return []
-    message = (
-        f"{parsed.leaf.label()} is a server's own certificate; trust stops working when it is "
-        f"renewed. Consider trusting its root CA instead (issuer '{parsed.leaf.issuer}')."
-    )
+    message = _(
+        "%(label)s is a server's own certificate; trust stops working when it is renewed. "
+        "Consider trusting its root CA instead (issuer '%(issuer)s')."
+    ) % {"label": parsed.leaf.label(), "issuer": parsed.leaf.issuer}
     return [Finding(WARNING, "server_leaf_trusted", message)]
 
 
@@ -227,10 +259,10 @@ def check_self_signed_client(leaf: CertificateInfo) -> list[Finding]:
     """The CPI load balancer only accepts client certificates from the CAs it supports."""
     if not is_self_signed(leaf):
         return []
-    message = (
-        f"The certificate {leaf.label()} is self-signed; the CPI load balancer accepts only client "
+    message = _(
+        "The certificate %(label)s is self-signed; the CPI load balancer accepts only client "
         "certificates from the CAs it supports (SAP Note 2801396)."
-    )
+    ) % {"label": leaf.label()}
     return [Finding(WARNING, "self_signed_client", message)]
 
 

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
+from pathways.wording import gettext as _
+
 from .model import CertificateError, CertificateInfo, PrivateKeyMaterial
 
 SIGNATURE_NAMES = {
@@ -227,8 +229,10 @@ def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
         raise
     except Exception:
         raise CertificateError(
-            "The certificate is malformed (its names, dates or extensions cannot be read); "
-            "export it again from the system that issued it."
+            _(
+                "The certificate is malformed (its names, dates or extensions cannot be read); export"
+                " it again from the system that issued it."
+            )
         )
 
 
@@ -236,7 +240,7 @@ def describe_private_key(key: PrivateKeyTypes) -> PrivateKeyMaterial:
     """A private key object → PrivateKeyMaterial holding unencrypted PKCS#8 PEM."""
     key_type, key_size, key_curve = describe_public_key(key)
     if key_type == "unknown":
-        raise CertificateError("This private key type is not supported; use an RSA or EC key.")
+        raise CertificateError(_("This private key type is not supported; use an RSA or EC key."))
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -258,7 +262,7 @@ def certificate_object(cert: CertificateInfo | x509.Certificate | bytes | str) -
             return x509.load_pem_x509_certificate(data)
         return x509.load_der_x509_certificate(data)
     except Exception:
-        raise CertificateError("This is not a single PEM or DER certificate.")
+        raise CertificateError(_("This is not a single PEM or DER certificate."))
 
 
 def public_key_pem_of(cert: CertificateInfo | x509.Certificate) -> bytes:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from pathways.wording import gettext as _
+
 from .describe import certificate_object, key_matches_certificate
 from .generate import private_key_object
 from .model import CertificateError, CertificateInfo, ParsedCertificates, PrivateKeyMaterial
@@ -17,7 +19,7 @@ PKCS12_KDF_ROUNDS = 100_000
 def _chain_infos(chain: ParsedCertificates | Sequence[CertificateInfo]) -> tuple[CertificateInfo, ...]:
     infos = chain.chain if isinstance(chain, ParsedCertificates) else tuple(chain)
     if not infos:
-        raise CertificateError("There is no certificate to export.")
+        raise CertificateError(_("There is no certificate to export."))
     return infos
 
 
@@ -29,10 +31,12 @@ def export_pkcs12(
 ) -> bytes:
     """A PKCS#12 file (DER) with the key and chain (leaf first), AES-256 (PBES2) and SHA-256 MAC protected."""
     if not passphrase:
-        raise CertificateError("Enter a passphrase to protect the PKCS#12 file.")
+        raise CertificateError(_("Enter a passphrase to protect the PKCS#12 file."))
     infos = _chain_infos(chain)
     if not key_matches_certificate(private_key, infos[0]):
-        raise CertificateError(f"The private key does not belong to the certificate {infos[0].label()}.")
+        raise CertificateError(
+            _("The private key does not belong to the certificate %(label)s.") % {"label": infos[0].label()}
+        )
     encryption = (
         serialization.PrivateFormat.PKCS12.encryption_builder()
         .kdf_rounds(PKCS12_KDF_ROUNDS)
@@ -56,7 +60,7 @@ def export_certificate(cert: CertificateInfo, encoding: str = "PEM") -> bytes:
         return cert.pem
     if encoding.upper() == "DER":
         return cert.der
-    raise CertificateError("Choose PEM or DER.")
+    raise CertificateError(_("Choose PEM or DER."))
 
 
 def export_chain_pem(chain: ParsedCertificates | Sequence[CertificateInfo]) -> bytes:

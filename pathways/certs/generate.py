@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from pathways.wording import gettext as _
+
 from .describe import describe_private_key, describe_public_key, general_name_text, name_text
 from .model import CertificateError, PrivateKeyMaterial, SignatureHash, SigningKey
 
@@ -49,15 +51,15 @@ class DistinguishedName:
         """The validated x509.Name (C, ST, L, O, OU, CN, emailAddress); CertificateError on bad fields."""
         common_name = self.common_name.strip()
         if not common_name:
-            raise CertificateError("Enter a common name (CN), e.g. the host or system name.")
+            raise CertificateError(_("Enter a common name (CN), e.g. the host or system name."))
         if len(common_name) > 64:
-            raise CertificateError("The common name (CN) may have at most 64 characters.")
+            raise CertificateError(_("The common name (CN) may have at most 64 characters."))
         country = self.country.strip().upper()
         if country and not re.fullmatch(r"[A-Z]{2}", country):
-            raise CertificateError("The country (C) must be a two-letter ISO code such as DE or US.")
+            raise CertificateError(_("The country (C) must be a two-letter ISO code such as DE or US."))
         email = self.email.strip()
         if email and not EMAIL.fullmatch(email):
-            raise CertificateError("The e-mail address is not valid.")
+            raise CertificateError(_("The e-mail address is not valid."))
         fields = [
             (NameOID.COUNTRY_NAME, country),
             (NameOID.STATE_OR_PROVINCE_NAME, self.state.strip()),
@@ -67,9 +69,9 @@ class DistinguishedName:
             (NameOID.COMMON_NAME, common_name),
             (NameOID.EMAIL_ADDRESS, email),
         ]
-        for _, value in fields:
+        for _oid, value in fields:
             if len(value) > 128:
-                raise CertificateError("Each name field may have at most 128 characters.")
+                raise CertificateError(_("Each name field may have at most 128 characters."))
         return x509.Name([x509.NameAttribute(oid, value) for oid, value in fields if value])
 
     def rfc4514(self) -> str:
@@ -99,7 +101,7 @@ class CsrInfo:
 def generate_private_key(algorithm: str = "RSA-2048") -> PrivateKeyMaterial:
     """A new RSA (2048/3072/4096) or EC (P-256/P-384) private key, e.g. `generate_private_key("EC-P256")`."""
     if algorithm not in KEY_ALGORITHMS:
-        raise CertificateError(f"Choose a key type among {', '.join(KEY_ALGORITHMS)}.")
+        raise CertificateError(_("Choose a key type among %(join)s.") % {"join": ", ".join(KEY_ALGORITHMS)})
     parameter = KEY_ALGORITHMS[algorithm]
     key: SigningKey
     if isinstance(parameter, int):
@@ -119,14 +121,14 @@ def private_key_object(key: PrivateKeyMaterial | bytes | str | object) -> Signin
         try:
             key = serialization.load_pem_private_key(key, None)
         except Exception:
-            raise CertificateError("The private key must be unencrypted PEM here.") from None
+            raise CertificateError(_("The private key must be unencrypted PEM here.")) from None
         if not isinstance(key, SigningKey):
             raise CertificateError(
-                "This private key type cannot sign certificates here; use an RSA or EC key."
+                _("This private key type cannot sign certificates here; use an RSA or EC key.")
             )
     if isinstance(key, SigningKey):
         return key
-    raise CertificateError("This is not a private key.")
+    raise CertificateError(_("This is not a private key."))
 
 
 def signature_hash(key: SigningKey, hash_name: str) -> SignatureHash | None:
@@ -134,14 +136,16 @@ def signature_hash(key: SigningKey, hash_name: str) -> SignatureHash | None:
     if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return None
     if hash_name not in SIGNATURE_HASHES:
-        raise CertificateError(f"Choose a signature hash among {', '.join(SIGNATURE_HASHES)}.")
+        raise CertificateError(
+            _("Choose a signature hash among %(join)s.") % {"join": ", ".join(SIGNATURE_HASHES)}
+        )
     return SIGNATURE_HASHES[hash_name]()
 
 
 def general_name(text: str) -> x509.GeneralName:
     """`DNS:host`, `IP:10.0.0.1`, `email:a@b.c`, `URI:https://…`, or a bare host/IP/e-mail → GeneralName."""
     value = text.strip()
-    prefix, _, rest = value.partition(":")
+    prefix, _colon, rest = value.partition(":")
     kind = prefix.upper()
     if kind == "DNS" and rest:
         value, kind = rest.strip(), "DNS"
@@ -158,13 +162,15 @@ def general_name(text: str) -> x509.GeneralName:
             return x509.IPAddress(ipaddress.ip_address(value))
         except ValueError:
             if kind == "IP":
-                raise CertificateError(f"'{value}' is not an IP address.") from None
+                raise CertificateError(_("'%(value)s' is not an IP address.") % {"value": value}) from None
     if kind == "EMAIL":
         if not EMAIL.fullmatch(value):
-            raise CertificateError(f"'{value}' is not an e-mail address.")
+            raise CertificateError(_("'%(value)s' is not an e-mail address.") % {"value": value})
         return x509.RFC822Name(value)
     if not value or len(value) > 253 or not DNS_NAME.fullmatch(value):
-        raise CertificateError(f"'{value}' is not a host name; use letters, digits, '-' and '.' only.")
+        raise CertificateError(
+            _("'%(value)s' is not a host name; use letters, digits, '-' and '.' only.") % {"value": value}
+        )
     return x509.DNSName(value.lower())
 
 
@@ -203,13 +209,13 @@ def load_csr(data: bytes | str | x509.CertificateSigningRequest) -> x509.Certifi
         try:
             csr = x509.load_pem_x509_csr(raw) if b"-----BEGIN" in raw else x509.load_der_x509_csr(raw)
         except Exception:
-            raise CertificateError("This certificate signing request (CSR) cannot be read.") from None
+            raise CertificateError(_("This certificate signing request (CSR) cannot be read.")) from None
     try:
         valid = csr.is_signature_valid
     except Exception:
         valid = False
     if not valid:
-        raise CertificateError("The CSR's signature is not valid; generate the CSR again.")
+        raise CertificateError(_("The CSR's signature is not valid; generate the CSR again."))
     return csr
 
 
@@ -226,4 +232,4 @@ def parse_csr(data: bytes | str) -> CsrInfo:
         pem = csr.public_bytes(serialization.Encoding.PEM)
         return CsrInfo(name_text(csr.subject), names, key_type, key_size, key_curve, pem)
     except Exception:
-        raise CertificateError("This CSR is malformed (its names or extensions cannot be read).") from None
+        raise CertificateError(_("This CSR is malformed (its names or extensions cannot be read).")) from None

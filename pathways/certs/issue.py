@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from pathways.wording import gettext as _
+
 from .describe import (
     EKU_OIDS_BY_NAME,
     certificate_object,
@@ -23,7 +25,7 @@ from .model import CertifiableKey, CertificateError, CertificateInfo, PrivateKey
 
 def _certifiable(key: PublicKeyTypes) -> CertifiableKey:
     if not isinstance(key, CertifiableKey):
-        raise CertificateError("Certificates are made here for RSA, EC, Ed25519 and Ed448 keys only.")
+        raise CertificateError(_("Certificates are made here for RSA, EC, Ed25519 and Ed448 keys only."))
     return key
 
 
@@ -38,18 +40,18 @@ def _public_key_and_request(
     if isinstance(source, bytes | str):
         raw = source.encode() if isinstance(source, str) else source
         if b"PRIVATE KEY" in raw:
-            raise CertificateError("Give the CSR or the public key, never the private key.")
+            raise CertificateError(_("Give the CSR or the public key, never the private key."))
         if b"PUBLIC KEY-----" in raw:
             try:
                 public_key = serialization.load_pem_public_key(raw)
             except Exception:
-                raise CertificateError("This public key cannot be read; paste it again as PEM.") from None
+                raise CertificateError(_("This public key cannot be read; paste it again as PEM.")) from None
             return _certifiable(public_key), None
         csr = load_csr(raw)
         return _certifiable(csr.public_key()), csr
     if isinstance(source, CertifiableKey):
         return source, None
-    raise CertificateError("Give a CSR (PEM or DER) or a public key to certify.")
+    raise CertificateError(_("Give a CSR (PEM or DER) or a public key to certify."))
 
 
 def _spki(public_key: PublicKeyTypes) -> bytes:
@@ -77,7 +79,7 @@ def issue_certificate(
     (empty for no EKU extension); validity runs `days` from `not_before` (default: now).
     """
     if days < 1:
-        raise CertificateError("The validity must be at least one day.")
+        raise CertificateError(_("The validity must be at least one day."))
     public_key, csr = _public_key_and_request(csr_or_public_key)
     signing_key = private_key_object(ca_key)
     if subject is not None:
@@ -85,15 +87,17 @@ def issue_certificate(
     elif csr is not None:
         subject_name = csr.subject
     else:
-        raise CertificateError("Give the subject (at least a common name) for a certificate made from a key.")
+        raise CertificateError(
+            _("Give the subject (at least a common name) for a certificate made from a key.")
+        )
     if ca_cert is None:
         issuer_name, issuer_public_key = subject_name, signing_key.public_key()
         if _spki(issuer_public_key) != _spki(public_key):
-            raise CertificateError("A self-signed certificate must be signed with its own private key.")
+            raise CertificateError(_("A self-signed certificate must be signed with its own private key."))
     else:
         issuer = certificate_object(ca_cert)
         if not key_matches_certificate(describe_private_key(signing_key), issuer):
-            raise CertificateError("The CA's private key does not belong to the CA certificate.")
+            raise CertificateError(_("The CA's private key does not belong to the CA certificate."))
         issuer_name, issuer_public_key = issuer.subject, _certifiable(issuer.public_key())
     start = not_before or datetime.now(UTC)
     start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
@@ -143,7 +147,7 @@ def _eku_oid(name: str) -> x509.ObjectIdentifier:
         return x509.ObjectIdentifier(name)
     except ValueError:
         raise CertificateError(
-            f"Unknown extended key usage '{name}'; use e.g. clientAuth or serverAuth."
+            _("Unknown extended key usage '%(name)s'; use e.g. clientAuth or serverAuth.") % {"name": name}
         ) from None
 
 

@@ -10,6 +10,8 @@ from typing import TypeAlias
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from pathways.wording import gettext as _
+
 # CPI OData security-content limits (docs/sap-apis.md §8, §10.3).
 CPI_CERTIFICATE_UPLOAD_LIMIT_BYTES = 10240
 CPI_CHAIN_OR_PKCS12_UPLOAD_LIMIT_BYTES = 30072
@@ -87,7 +89,7 @@ class CertificateInfo:
         return self.key_type
 
     def label(self) -> str:
-        return f"'{self.subject}'" if self.subject else "(no subject)"
+        return f"'{self.subject}'" if self.subject else _("(no subject)")
 
 
 @dataclass(frozen=True)

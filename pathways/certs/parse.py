@@ -16,6 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
+
 from . import pkcs12_limits
 from .chain import order_chain
 from .describe import describe_certificate, describe_private_key
@@ -26,25 +29,33 @@ from .model import (
     PrivateKeyMaterial,
 )
 
-PRIVATE_KEY_PASTED = "This is a private key, not a certificate — never paste private keys here."
-PRIVATE_KEY_IN_BUNDLE = (
+PRIVATE_KEY_PASTED = gettext_noop("This is a private key, not a certificate — never paste private keys here.")
+PRIVATE_KEY_IN_BUNDLE = gettext_noop(
     "This file holds a private key as well as certificates — never paste private keys here; "
     "upload the certificates only."
 )
-WRONG_PKCS12_PASSPHRASE = "The passphrase does not open this PKCS#12 file; check it and try again."
-PKCS12_NEEDS_PASSPHRASE = "This is a PKCS#12 file protected by a passphrase; enter the passphrase to open it."
-NOT_A_CERTIFICATE_FILE = (
+WRONG_PKCS12_PASSPHRASE = gettext_noop(
+    "The passphrase does not open this PKCS#12 file; check it and try again."
+)
+PKCS12_NEEDS_PASSPHRASE = gettext_noop(
+    "This is a PKCS#12 file protected by a passphrase; enter the passphrase to open it."
+)
+NOT_A_CERTIFICATE_FILE = gettext_noop(
     "This is not a certificate file; upload PEM (-----BEGIN CERTIFICATE-----), DER (.cer/.crt), "
     "PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx)."
 )
-PKCS12_DAMAGED = "This PKCS#12 file is damaged and cannot be read; export it again."
-DER_DAMAGED = (
+PKCS12_DAMAGED = gettext_noop("This PKCS#12 file is damaged and cannot be read; export it again.")
+DER_DAMAGED = gettext_noop(
     "This binary file is cut off or damaged, or it is neither a certificate nor a PKCS#7 chain; "
     "export it again as PEM or DER."
 )
-PKCS12_KEY_DROPPED = "The PKCS#12 file also holds a private key; it is not needed here and was not kept."
-CERTIFICATE_NOT_KEY = "This is a certificate, not a private key; paste the private key here."
-UNREADABLE = "This file could not be read as a certificate; export it again as PEM or DER and upload that."
+PKCS12_KEY_DROPPED = gettext_noop(
+    "The PKCS#12 file also holds a private key; it is not needed here and was not kept."
+)
+CERTIFICATE_NOT_KEY = gettext_noop("This is a certificate, not a private key; paste the private key here.")
+UNREADABLE = gettext_noop(
+    "This file could not be read as a certificate; export it again as PEM or DER and upload that."
+)
 
 PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 #._]{1,40})-----")
 BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
@@ -66,7 +77,7 @@ def _as_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8", errors="replace")
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+        raise CertificateError(_(NOT_A_CERTIFICATE_FILE))
     raw = bytes(data)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # PEM saved as "Unicode" by Windows editors
         try:
@@ -84,13 +95,16 @@ def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
 
 def _check_size(raw: bytes) -> None:
     if not raw.strip():
-        raise CertificateError("The upload is empty; choose the certificate file or paste its PEM text.")
+        raise CertificateError(_("The upload is empty; choose the certificate file or paste its PEM text."))
     from pathways.upload_limit import file_limit  # the one upload limit (AUTHWIZARD_MAX_UPLOAD_BYTES)
 
     if len(raw) > file_limit():
         raise CertificateError(
-            f"The upload is {len(raw) // 1024} kB; certificate files are a few kilobytes, "
-            "so this is probably not the right file."
+            _(
+                "The upload is %(value)s kB; certificate files are a few kilobytes, so this is "
+                "probably not the right file."
+            )
+            % {"value": len(raw) // 1024}
         )
 
 
@@ -148,7 +162,11 @@ def _decode_base64(body: str, block_number: int) -> bytes:
         return base64.b64decode("".join("".join(lines).split()), validate=True)
     except (binascii.Error, ValueError):
         raise CertificateError(
-            f"PEM block {block_number} is damaged (its base64 text is broken); copy it again without changes."
+            _(
+                "PEM block %(block_number)s is damaged (its base64 text is broken); copy it again "
+                "without changes."
+            )
+            % {"block_number": block_number}
         )
 
 
@@ -162,8 +180,11 @@ def _load_der_certificate(der: bytes, block_number: int) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except Exception:
         raise CertificateError(
-            f"Certificate {block_number} is damaged and cannot be read; "
-            "copy or export it again without changes."
+            _(
+                "Certificate %(block_number)s is damaged and cannot be read; copy or export it again "
+                "without changes."
+            )
+            % {"block_number": block_number}
         )
 
 
@@ -177,24 +198,27 @@ def _pem_blocks(text: str) -> list[tuple[str, str]]:
         end = text.find(end_marker, begin.end())
         if end < 0:
             raise CertificateError(
-                f"The PEM text is cut off: '{end_marker}' is missing. Copy the whole block, "
-                "from -----BEGIN to -----END."
+                _(
+                    "The PEM text is cut off: '%(end_marker)s' is missing. Copy the whole block, from"
+                    " -----BEGIN to -----END."
+                )
+                % {"end_marker": end_marker}
             )
         blocks.append((label, text[begin.end() : end]))
         if len(blocks) > MAX_CERTIFICATES:
             raise CertificateError(_too_many(len(blocks)))
         position = end + len(end_marker)
     if not blocks:
-        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+        raise CertificateError(_(NOT_A_CERTIFICATE_FILE))
     return blocks
 
 
 def _too_many(count: int) -> str:
-    more = "more than " if count > MAX_CERTIFICATES else ""
-    return (
-        f"This holds {more}{min(count, MAX_CERTIFICATES)} certificates; a chain has only a few. "
-        "Upload just the certificate and the CAs that issued it."
-    )
+    more = _("more than ") if count > MAX_CERTIFICATES else ""
+    return _(
+        "This holds %(more)s%(min)s certificates; a chain has only a few. Upload just the "
+        "certificate and the CAs that issued it."
+    ) % {"more": more, "min": min(count, MAX_CERTIFICATES)}
 
 
 def _read_pem(text: str) -> _Read:
@@ -202,7 +226,7 @@ def _read_pem(text: str) -> _Read:
     labels = [label for label, _ in blocks]
     has_certificates = any(label in CERTIFICATE_LABELS | PKCS7_LABELS for label in labels)
     if any("PRIVATE KEY" in label for label in labels):
-        raise CertificateError(PRIVATE_KEY_IN_BUNDLE if has_certificates else PRIVATE_KEY_PASTED)
+        raise CertificateError(_(PRIVATE_KEY_IN_BUNDLE) if has_certificates else _(PRIVATE_KEY_PASTED))
     if not has_certificates:
         raise CertificateError(_refusal_for_label(labels[0]))
     certificates: list[x509.Certificate] = []
@@ -216,27 +240,29 @@ def _read_pem(text: str) -> _Read:
         elif label in PKCS7_LABELS:
             certificates.extend(_load_pkcs7(_decode_base64(body, number)))
             used_pkcs7 = True
-    return _Read(certificates, "PKCS#7 (PEM)" if used_pkcs7 else "PEM")
+    return _Read(certificates, _("PKCS#7 (PEM)") if used_pkcs7 else "PEM")
 
 
 def _refusal_for_label(label: str) -> str:
     if label in CSR_LABELS:
-        return (
-            "This is a certificate signing request (CSR), not a certificate; have it signed by your CA "
-            "and upload the certificate the CA returns."
+        return _(
+            "This is a certificate signing request (CSR), not a certificate; have it signed by "
+            "your CA and upload the certificate the CA returns."
         )
     if label in PUBLIC_KEY_LABELS:
-        return "This is a bare public key, not a certificate; upload the certificate that contains it."
-    return f"This PEM block is a '{label}', not a certificate; upload a -----BEGIN CERTIFICATE----- block."
+        return _("This is a bare public key, not a certificate; upload the certificate that contains it.")
+    return _(
+        "This PEM block is a '%(label)s', not a certificate; upload a -----BEGIN CERTIFICATE----- block."
+    ) % {"label": label}
 
 
 def _load_pkcs7(der: bytes) -> list[x509.Certificate]:
     try:
         certificates = pkcs7.load_der_pkcs7_certificates(der)
     except Exception:
-        raise CertificateError("The PKCS#7 chain is damaged and cannot be read; export it again.")
+        raise CertificateError(_("The PKCS#7 chain is damaged and cannot be read; export it again."))
     if not certificates:
-        raise CertificateError("The PKCS#7 file holds no certificate.")
+        raise CertificateError(_("The PKCS#7 file holds no certificate."))
     return list(certificates)
 
 
@@ -255,11 +281,13 @@ def _read_pkcs12(raw: bytes, passphrase: bytes | None) -> _Read:
         certificates = [loaded.cert.certificate] if loaded.cert is not None else []
         certificates += [extra.certificate for extra in loaded.additional_certs]
         if not certificates:
-            raise CertificateError("This PKCS#12 file holds no certificate, only a key.")
+            raise CertificateError(_("This PKCS#12 file holds no certificate, only a key."))
         return _Read(certificates, "PKCS#12", loaded.key)
     if damaged:
-        raise CertificateError(PKCS12_DAMAGED)
-    raise CertificateError(WRONG_PKCS12_PASSPHRASE if passphrase is not None else PKCS12_NEEDS_PASSPHRASE)
+        raise CertificateError(_(PKCS12_DAMAGED))
+    raise CertificateError(
+        _(WRONG_PKCS12_PASSPHRASE) if passphrase is not None else _(PKCS12_NEEDS_PASSPHRASE)
+    )
 
 
 def _is_private_key_der(raw: bytes) -> bool:
@@ -274,7 +302,7 @@ def _is_private_key_der(raw: bytes) -> bool:
 
 def _refusal_for_der(raw: bytes) -> str:
     if _is_private_key_der(raw):
-        return PRIVATE_KEY_PASTED
+        return _(PRIVATE_KEY_PASTED)
     try:
         x509.load_der_x509_csr(raw)
         return _refusal_for_label("CERTIFICATE REQUEST")
@@ -284,7 +312,7 @@ def _refusal_for_der(raw: bytes) -> str:
         serialization.load_der_public_key(raw)
         return _refusal_for_label("PUBLIC KEY")
     except Exception:
-        return DER_DAMAGED
+        return _(DER_DAMAGED)
 
 
 def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read:
@@ -292,7 +320,7 @@ def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read
         return _read_pkcs12(raw, passphrase)
     elements = _split_der(raw)
     if elements is None:
-        raise CertificateError(DER_DAMAGED)
+        raise CertificateError(_(DER_DAMAGED))
     certificates = []
     for element in elements:
         try:
@@ -302,11 +330,11 @@ def _read_der(raw: bytes, passphrase: bytes | None, source_format: str) -> _Read
             pass
         try:
             certificates.extend(pkcs7.load_der_pkcs7_certificates(element))
-            source_format = "PKCS#7 (DER)"
+            source_format = _("PKCS#7 (DER)")
         except Exception:
             raise CertificateError(_refusal_for_der(element))
     if not certificates:
-        raise CertificateError(NOT_A_CERTIFICATE_FILE)
+        raise CertificateError(_(NOT_A_CERTIFICATE_FILE))
     return _Read(certificates, source_format)
 
 
@@ -314,7 +342,7 @@ def _read_any(raw: bytes, passphrase: bytes | None) -> _Read:
     if b"-----BEGIN" in raw:
         return _read_pem(_pem_text(raw))
     if raw.lstrip(b"\xef\xbb\xbf").startswith((b"ssh-rsa ", b"ssh-ed25519 ", b"ecdsa-sha2-")):
-        raise CertificateError("This is an SSH public key, not an X.509 certificate.")
+        raise CertificateError(_("This is an SSH public key, not an X.509 certificate."))
     if raw[:1] == b"\x30":
         return _read_der(raw, passphrase, "DER")
     if BASE64_TEXT.fullmatch(raw):
@@ -323,11 +351,11 @@ def _read_any(raw: bytes, passphrase: bytes | None) -> _Read:
         except (binascii.Error, ValueError):
             der = b""
         if der[:1] == b"\x30":
-            read = _read_der(der, passphrase, "base64 DER")
+            read = _read_der(der, passphrase, _("base64 DER"))
             if read.source_format == "DER":
-                read.source_format = "base64 DER"
+                read.source_format = _("base64 DER")
             return read
-    raise CertificateError(NOT_A_CERTIFICATE_FILE)
+    raise CertificateError(_(NOT_A_CERTIFICATE_FILE))
 
 
 # What one run parsed, by a digest of the input: a run reads each certificate and PKCS#12 once.
@@ -392,7 +420,7 @@ def _parse_certificates(
             if keep_private_key:
                 private_key = describe_private_key(read.private_key)
             else:
-                notes.append(PKCS12_KEY_DROPPED)
+                notes.append(_(PKCS12_KEY_DROPPED))
         return ParsedCertificates(chain, read.source_format, order, len(raw), tuple(notes), private_key)
     except CertificateError:
         raise
@@ -407,10 +435,10 @@ def _key_from_pem(text: str, passphrase: bytes | None) -> PrivateKeyTypes:
     blocks = [(label, body) for label, body in all_blocks if "PRIVATE KEY" in label]
     if not blocks:
         if any(label in CERTIFICATE_LABELS for label, _ in all_blocks):
-            raise CertificateError(CERTIFICATE_NOT_KEY)
-        raise CertificateError("No private key found; paste a -----BEGIN PRIVATE KEY----- block.")
+            raise CertificateError(_(CERTIFICATE_NOT_KEY))
+        raise CertificateError(_("No private key found; paste a -----BEGIN PRIVATE KEY----- block."))
     if len(blocks) > 1:
-        raise CertificateError("This holds several private keys; paste exactly one.")
+        raise CertificateError(_("This holds several private keys; paste exactly one."))
     label, body = blocks[0]
     block = f"-----BEGIN {label}-----{body}-----END {label}-----\n".encode("latin-1")
     if label == "OPENSSH PRIVATE KEY":
@@ -425,12 +453,14 @@ def _with_passphrase(
         return load(passphrase)
     except TypeError:
         if passphrase is None:
-            raise CertificateError("This private key is encrypted; enter its passphrase.")
+            raise CertificateError(_("This private key is encrypted; enter its passphrase."))
         return load(None)  # a passphrase was given for a key that has none
     except ValueError:
         if passphrase is not None:
-            raise CertificateError("The passphrase does not open this private key; check it and try again.")
-        raise CertificateError("This private key is damaged or of an unsupported kind; export it again.")
+            raise CertificateError(
+                _("The passphrase does not open this private key; check it and try again.")
+            )
+        raise CertificateError(_("This private key is damaged or of an unsupported kind; export it again."))
 
 
 def load_private_key(
@@ -446,22 +476,22 @@ def load_private_key(
         elif _looks_like_pkcs12(raw):
             read = _read_pkcs12(raw, password)
             if read.private_key is None:
-                raise CertificateError("This PKCS#12 file holds no private key.")
+                raise CertificateError(_("This PKCS#12 file holds no private key."))
             key = read.private_key
         elif raw[:1] == b"\x30":
             try:
                 x509.load_der_x509_certificate(raw)
-                raise CertificateError(CERTIFICATE_NOT_KEY)
+                raise CertificateError(_(CERTIFICATE_NOT_KEY))
             except CertificateError:
                 raise
             except Exception:
                 key = _with_passphrase(lambda pw: serialization.load_der_private_key(raw, pw), password)
         else:
-            raise CertificateError("No private key found; paste a -----BEGIN PRIVATE KEY----- block.")
+            raise CertificateError(_("No private key found; paste a -----BEGIN PRIVATE KEY----- block."))
         return describe_private_key(key)
     except CertificateError:
         raise
     except SYSTEM_EXITS:
         raise
     except BaseException:
-        raise CertificateError("This private key could not be read; export it again as PEM.") from None
+        raise CertificateError(_("This private key could not be read; export it again as PEM.")) from None

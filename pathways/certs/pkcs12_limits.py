@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
+
 MAX_ROUNDS = 1_000_000
 MAX_PARTS = 8
 MAX_BAGS = 16
@@ -25,12 +28,14 @@ OID_DATA = bytes.fromhex("2a864886f70d010701")
 OID_ENCRYPTED_DATA = bytes.fromhex("2a864886f70d010706")
 OID_SHROUDED_KEY_BAG = bytes.fromhex("2a864886f70d010c0a0102")
 
-NO_MAC = (
-    "This PKCS#12 file has no integrity check (MAC), so nothing vouches for its contents; export it again "
-    "with a passphrase."
+NO_MAC = gettext_noop(
+    "This PKCS#12 file has no integrity check (MAC), so nothing vouches for its contents; export "
+    "it again with a passphrase."
 )
-TOO_MANY_PARTS = "This PKCS#12 file holds more parts than a certificate and its key need; export only those."
-MALFORMED = "This PKCS#12 file is damaged and cannot be read; export it again."
+TOO_MANY_PARTS = gettext_noop(
+    "This PKCS#12 file holds more parts than a certificate and its key need; export only those."
+)
+MALFORMED = gettext_noop("This PKCS#12 file is damaged and cannot be read; export it again.")
 
 
 @dataclass(frozen=True)
@@ -180,11 +185,11 @@ def refusal(raw: bytes, attempts: int = 1) -> str | None:
     try:
         work = measure(raw)
     except (Malformed, IndexError, ValueError):
-        return MALFORMED
+        return _(MALFORMED)
     if work.mac_rounds == 0:
-        return NO_MAC
+        return _(NO_MAC)
     if work.parts > MAX_PARTS or work.bags > MAX_BAGS:
-        return TOO_MANY_PARTS
+        return _(TOO_MANY_PARTS)
     rounds = work.mac_rounds * attempts + work.other_rounds
     if rounds > MAX_ROUNDS:
         return (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from pathways.wording import gettext, gettext_noop
+
 # The one list of HTTP statuses worth another try: the transport retries them (reads also a 500), and a run
 # that failed on one of them, or on a locked keystore (423), says it may simply be resumed.
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -13,38 +15,46 @@ RESUMABLE_STATUSES = RETRYABLE_STATUSES | {423}
 T = TypeVar("T")
 
 _CF_TITLE_MESSAGES = {
-    "CF-InvalidAuthToken": "the Cloud Foundry login has expired or is invalid; log in again",
-    "CF-NotAuthenticated": "the Cloud Foundry API was called without a login",
-    "CF-NotAuthorized": "the Cloud Foundry user is not allowed to do this (a Space Developer role is needed)",
-    "CF-ResourceNotFound": "{what} was not found in Cloud Foundry",
-    "CF-BadQueryParameter": "the Cloud Foundry API refused a query parameter",
-    "CF-MessageParseError": "the Cloud Foundry API could not read the request body",
-    "CF-UnprocessableEntity": "Cloud Foundry refused the request for {what}",
-    "CF-RateLimitExceeded": "the Cloud Foundry API rate limit was reached; try again in a minute",
-    "CF-ServiceUnavailable": "the Cloud Foundry platform is unavailable; try again later",
-    "CF-UnableToPerform": "the service broker could not complete the operation on {what}",
-    "CF-ServiceFetchInstanceParametersNotSupported": "the service does not allow reading instance parameters",
-    "CF-ServiceFetchBindingParametersNotSupported": "the service does not allow reading key parameters",
+    "CF-InvalidAuthToken": gettext_noop("the Cloud Foundry login has expired or is invalid; log in again"),
+    "CF-NotAuthenticated": gettext_noop("the Cloud Foundry API was called without a login"),
+    "CF-NotAuthorized": gettext_noop(
+        "the Cloud Foundry user is not allowed to do this (a Space Developer role is needed)"
+    ),
+    "CF-ResourceNotFound": gettext_noop("{what} was not found in Cloud Foundry"),
+    "CF-BadQueryParameter": gettext_noop("the Cloud Foundry API refused a query parameter"),
+    "CF-MessageParseError": gettext_noop("the Cloud Foundry API could not read the request body"),
+    "CF-UnprocessableEntity": gettext_noop("Cloud Foundry refused the request for {what}"),
+    "CF-RateLimitExceeded": gettext_noop(
+        "the Cloud Foundry API rate limit was reached; try again in a minute"
+    ),
+    "CF-ServiceUnavailable": gettext_noop("the Cloud Foundry platform is unavailable; try again later"),
+    "CF-UnableToPerform": gettext_noop("the service broker could not complete the operation on {what}"),
+    "CF-ServiceFetchInstanceParametersNotSupported": gettext_noop(
+        "the service does not allow reading instance parameters"
+    ),
+    "CF-ServiceFetchBindingParametersNotSupported": gettext_noop(
+        "the service does not allow reading key parameters"
+    ),
 }
 
 _STATUS_MESSAGES = {
-    400: "{service} refused the request for {what} as invalid",
-    401: "{service} did not accept the credentials (wrong or expired)",
-    403: "{service} denied access to {what}: the caller lacks a role",
-    404: "{what} was not found",
-    405: "{service} does not allow this operation on {what}",
-    409: "{what} conflicts with what already exists in {service}",
-    410: "{what} is gone from {service}",
-    412: "{what} was changed at the same time by someone else; try again",
-    413: "{what} is too large for {service}",
-    415: "{service} could not read the format sent for {what}",
-    422: "{service} could not process the request for {what}",
-    423: "the keystore in {service} is locked by another user; try again in a minute",
-    429: "{service} is receiving too many requests; try again in a minute",
-    500: "{service} failed with an internal error while handling {what}",
-    502: "{service} is unreachable behind its gateway; try again later",
-    503: "{service} is temporarily unavailable; try again later",
-    504: "{service} did not answer in time; try again later",
+    400: gettext_noop("{service} refused the request for {what} as invalid"),
+    401: gettext_noop("{service} did not accept the credentials (wrong or expired)"),
+    403: gettext_noop("{service} denied access to {what}: the caller lacks a role"),
+    404: gettext_noop("{what} was not found"),
+    405: gettext_noop("{service} does not allow this operation on {what}"),
+    409: gettext_noop("{what} conflicts with what already exists in {service}"),
+    410: gettext_noop("{what} is gone from {service}"),
+    412: gettext_noop("{what} was changed at the same time by someone else; try again"),
+    413: gettext_noop("{what} is too large for {service}"),
+    415: gettext_noop("{service} could not read the format sent for {what}"),
+    422: gettext_noop("{service} could not process the request for {what}"),
+    423: gettext_noop("the keystore in {service} is locked by another user; try again in a minute"),
+    429: gettext_noop("{service} is receiving too many requests; try again in a minute"),
+    500: gettext_noop("{service} failed with an internal error while handling {what}"),
+    502: gettext_noop("{service} is unreachable behind its gateway; try again later"),
+    503: gettext_noop("{service} is temporarily unavailable; try again later"),
+    504: gettext_noop("{service} did not answer in time; try again later"),
 }
 
 
@@ -89,8 +99,8 @@ def translate_failure(
     """
     template = _CF_TITLE_MESSAGES.get(code or "") or _STATUS_MESSAGES.get(status)
     if template is None:
-        template = "{service} answered HTTP {status} for {what}"
-    message = template.format(service=service, what=what, status=status)
+        template = gettext_noop("{service} answered HTTP {status} for {what}")
+    message = gettext(template).format(service=service, what=what, status=status)
     message = message[0].upper() + message[1:]
     return SapError(
         message,

@@ -23,6 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 from pathways import redact
+from pathways.wording import gettext as _
 
 from . import tls
 from .errors import RETRYABLE_STATUSES, RETRYABLE_STATUSES_FOR_READS, SapError
@@ -303,7 +304,7 @@ class SapHttp:
         """Raise SapError when the URL is not https/http or the app's guard refuses it."""
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise SapError(f"The address {redact.url(url)} is not a valid web address")
+            raise SapError(_("The address %(url)s is not a valid web address") % {"url": redact.url(url)})
         if self.url_guard is None:
             return
         try:
@@ -311,9 +312,14 @@ class SapHttp:
         except SapError:
             raise
         except Exception as exc:
-            raise SapError(f"The destination {redact.url(url)} is not allowed: {exc}") from exc
+            raise SapError(
+                _("The destination %(url)s is not allowed: %(error)s")
+                % {"url": redact.url(url), "error": exc}
+            ) from exc
         if allowed is False:
-            raise SapError(f"The destination {redact.url(url)} is not allowed for this landscape")
+            raise SapError(
+                _("The destination %(url)s is not allowed for this landscape") % {"url": redact.url(url)}
+            )
 
     def request(
         self,
@@ -373,8 +379,11 @@ class SapHttp:
             except requests.exceptions.SSLError as exc:
                 self._log(method, url, params, None, started, attempt, "TLS failure", waited)
                 raise SapError(
-                    f"The TLS connection to {host} failed (certificate not trusted, or client "
-                    f"certificate refused); check the landscape's CA bundle and certificates",
+                    _(
+                        "The TLS connection to %(host)s failed (certificate not trusted, or client "
+                        "certificate refused); check the landscape's CA bundle and certificates"
+                    )
+                    % {"host": host},
                     retryable=False,
                     code="tls",
                     remote_message=redact.exception_text(exc),
@@ -384,16 +393,22 @@ class SapHttp:
                 self._log(method, url, params, None, started, attempt, kind, waited)
                 if not repeatable and not _never_sent(exc):
                     raise SapError(
-                        f"{service} at {host} dropped the connection ({kind}) after the request was sent; "
-                        f"whether it was carried out is unknown",
+                        _(
+                            "%(service)s at %(host)s dropped the connection (%(kind)s) after the request was "
+                            "sent; whether it was carried out is unknown"
+                        )
+                        % {"service": service, "host": host, "kind": kind},
                         retryable=True,
                         code=UNCERTAIN,
                         remote_message=redact.exception_text(exc),
                     ) from exc
                 if attempt >= tries:
                     raise SapError(
-                        f"{service} at {host} could not be reached ({kind}) after {attempt} attempts; "
-                        f"try again later",
+                        _(
+                            "%(service)s at %(host)s could not be reached (%(kind)s) after %(attempt)s "
+                            "attempts; try again later"
+                        )
+                        % {"service": service, "host": host, "kind": kind, "attempt": attempt},
                         retryable=True,
                         code=kind,
                         remote_message=redact.exception_text(exc),

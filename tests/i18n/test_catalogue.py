@@ -53,3 +53,15 @@ def test_the_compiled_catalogue_speaks_sap_german():
         assert translation.gettext("User Credentials") == "Benutzeranmeldedaten"
         assert translation.gettext("Keystore alias") == "Alias im Schlüsselspeicher"
         assert translation.gettext("Verified") == "Verifiziert"
+
+
+def test_certificate_checks_speak_the_readers_language_though_certs_knows_no_django():
+    from pathways import certs
+
+    with translation.override("de"), pytest.raises(certs.CertificateError) as refused:
+        certs.parse_certificates("hello, this is no certificate")
+    assert str(refused.value).startswith("Dies ist keine Zertifikatsdatei")
+    with pytest.raises(certs.CertificateError) as refused:
+        certs.parse_certificates("hello, this is no certificate")
+    assert str(refused.value).startswith("This is not a certificate file")
+    assert "django" not in (translations.root() / "pathways" / "certs" / "parse.py").read_text()

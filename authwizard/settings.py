@@ -242,6 +242,8 @@ AUTHWIZARD_RUN_STALE_MINUTES = env_float("AUTHWIZARD_RUN_STALE_MINUTES", 10)
 AUTHWIZARD_RUN_QUEUE_MINUTES = env_float("AUTHWIZARD_RUN_QUEUE_MINUTES", 60)
 # Message checks: how far back the message processing logs of the pathways' iFlows are read.
 AUTHWIZARD_TRAFFIC_WINDOW_HOURS = env_int("AUTHWIZARD_TRAFFIC_WINDOW_HOURS", 24)
+# Succeeded periodic message checks are deleted after this many days (failed ones and requested ones stay).
+AUTHWIZARD_ROUTINE_CHECKS_KEEP_DAYS = env_int("AUTHWIZARD_ROUTINE_CHECKS_KEEP_DAYS", 7)
 # Drift: a credential redeployed within this many seconds after an apply counts as that apply.
 AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS = env_float("AUTHWIZARD_DRIFT_CLOCK_SKEW_SECONDS", 120)
 

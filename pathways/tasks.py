@@ -63,11 +63,29 @@ def watch_message_traffic() -> dict:
     return checks.start_checks()
 
 
+@app.task(name="pathways.tasks.prune_routine_checks", ignore_result=True)
+def prune_routine_checks() -> int:
+    """Periodic: delete succeeded periodic message checks older than AUTHWIZARD_ROUTINE_CHECKS_KEEP_DAYS."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from pathways.models import Run
+
+    keep = timedelta(days=settings.AUTHWIZARD_ROUTINE_CHECKS_KEEP_DAYS)
+    return Run.prune_routine_checks(timezone.now() - keep)
+
+
 app.conf.beat_schedule = {
     **(app.conf.beat_schedule or {}),
     "mark-interrupted-runs": {
         "task": "pathways.tasks.mark_interrupted_runs",
         "schedule": MARK_INTERRUPTED_EVERY_SECONDS,
+    },
+    "prune-routine-checks": {
+        "task": "pathways.tasks.prune_routine_checks",
+        "schedule": 6 * 3600.0,
     },
     "purge-shared-values": {
         "task": "pathways.tasks.purge_shared_values",

@@ -136,6 +136,19 @@ class Run(models.Model):
             hint="Check that a worker is running (the page shows it), then start the run again.",
         )
 
+    @classmethod
+    def prune_routine_checks(cls, finished_before: datetime) -> int:
+        """Delete the periodic message checks nobody asked for that succeeded before `finished_before`, with
+        their steps: one per landscape every few minutes adds up, and what they found that matters (a pathway
+        started failing, or recovered) is kept as an audit event. Returns how many runs went."""
+        deleted, per_model = cls.objects.filter(
+            kind=RunKind.TRAFFIC,
+            requested_by__isnull=True,
+            state=RunState.SUCCEEDED,
+            finished_at__lt=finished_before,
+        ).delete()
+        return per_model.get(cls._meta.label, 0)
+
     def plan_steps(self, total: int, *, result: dict | None = None) -> None:
         """The plan is made: the run has `total` steps from now on (set once, never grown); `result` (the
         plan) is saved with it in the same write."""

@@ -153,3 +153,33 @@ def test_the_timeline_keeps_message_checks_people_started_or_that_failed_not_the
     Run.objects.create(landscape=landscape, kind="traffic", state="succeeded", message="routine")
     shown = [entry["run"] for entry in timeline.activity(landscape) if entry["kind"] == "run"]
     assert sorted(run.pk for run in shown) == sorted(run.pk for run in kept)
+
+
+def test_routine_message_checks_that_succeeded_are_deleted_after_the_kept_days_the_rest_stays(
+    landscape, settings
+):
+    from django.utils import timezone
+
+    settings.AUTHWIZARD_ROUTINE_CHECKS_KEEP_DAYS = 7
+    person = landscape.memberships.first().user
+    old = timezone.now() - timedelta(days=8)
+
+    def check(**fields) -> Run:
+        run = Run.objects.create(landscape=landscape, kind="traffic", **fields)
+        run.steps.create(index=1, label="Read the message processing logs", state="succeeded")
+        return run
+
+    routine_old = check(state="succeeded", finished_at=old)
+    kept = [
+        check(state="succeeded", finished_at=timezone.now() - timedelta(days=6)),  # routine, still recent
+        check(state="succeeded", finished_at=old, requested_by=person),  # someone asked for it
+        check(state="failed", finished_at=old, message="CPI answered 403"),  # a failure stays on record
+        Run.objects.create(landscape=landscape, kind="drift", state="succeeded", finished_at=old),
+    ]
+
+    assert tasks.prune_routine_checks() == 1
+    assert not Run.objects.filter(pk=routine_old.pk).exists()
+    assert sorted(Run.objects.values_list("pk", flat=True)) == sorted(run.pk for run in kept)
+    assert (
+        tasks.app.conf.beat_schedule["prune-routine-checks"]["task"] == "pathways.tasks.prune_routine_checks"
+    )

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from pathways import approval as approvals
 from pathways import drift
-from pathways.errors import Refused
 from pathways.models import AuditEvent, RunKind
 from pathways.views.access import landscape_for, pathway_for, safe_next
+from pathways.views.runs import start_landscape_read
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -160,19 +160,10 @@ def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     landscape = landscape_for(request, code)
     if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
         raise PermissionDenied(_("Only consultants and leads can start a drift check."))
-    from pathways import engine
-    from pathways.gate import Busy
-
-    try:
-        run = engine.start_run(landscape, RunKind.DRIFT, request.user)
-    except Busy as busy:
-        messages.info(request, busy.message)
-        return redirect("run", busy.run.code)
-    except Refused as refused:
-        messages.error(request, refused.message)
-        return redirect("landscape", code=landscape.code)
-    if run.state == "failed":  # the queue did not take it: nothing was requested
-        messages.error(request, f"The drift check was not started: {run.message}.")
-        return redirect("landscape", code=landscape.code)
-    AuditEvent.record(user=request.user, action="drift.check_requested", landscape=landscape)
-    return redirect("run", run.code)
+    return start_landscape_read(
+        request,
+        landscape,
+        RunKind.DRIFT,
+        _("The drift check was not started: %(reason)s."),
+        "drift.check_requested",
+    )

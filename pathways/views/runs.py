@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -18,6 +19,7 @@ from pathways import catalog
 from pathways.errors import Refused
 from pathways.gate import Busy
 from pathways.models import AuditEvent, Run, RunKind
+from pathways.status import RunState
 from pathways.views.access import landscape_for, pathway_for
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
     from django.http import HttpRequest
 
+    from pathways.models import Landscape
     from pathways.views.access import SignedInRequest
 
 PATHWAY_RUN_KINDS = {RunKind.PLAN, RunKind.APPLY, RunKind.VERIFY}
@@ -85,6 +88,29 @@ def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str)
     return redirect(target)
 
 
+def start_landscape_read(
+    request: SignedInRequest, landscape: Landscape, kind: RunKind, not_started: str, audit_action: str
+) -> HttpResponse:
+    """Start a landscape run that only reads (a drift or message check) through the gate and show it. A run
+    under way is shown instead; a refusal, or a queue that did not take the run, is said on the landscape
+    page with `not_started` (a sentence with %(reason)s). The request is audited as `audit_action`."""
+    from pathways import engine
+
+    try:
+        run = engine.start_run(landscape, kind, request.user)
+    except Busy as busy:
+        messages.info(request, busy.message)
+        return redirect("run", busy.run.code)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect("landscape", code=landscape.code)
+    if run.state == RunState.FAILED:  # the queue did not take it: nothing was requested
+        messages.error(request, not_started % {"reason": run.message})
+        return redirect("landscape", code=landscape.code)
+    AuditEvent.record(user=request.user, action=audit_action, landscape=landscape)
+    return redirect("run", run.code)
+
+
 @login_required
 @require_POST
 def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> HttpResponse:
@@ -104,9 +130,21 @@ def start_landscape_run(request: SignedInRequest, code: UUID, kind: str) -> Http
     if kind == "apply-all":
         runs, refused = engine.apply_all(landscape, request.user)
         for key, refusal in refused.items():
-            messages.warning(request, f"{catalog.PATHWAYS[key].label} was not started: {refusal.message}")
+            messages.warning(
+                request,
+                _("%(pathway)s was not started: %(reason)s")
+                % {"pathway": catalog.PATHWAYS[key].label, "reason": refusal.message},
+            )
         if runs:
-            messages.info(request, f"Started {len(runs)} applies; they run side by side.")
+            messages.info(
+                request,
+                ngettext(
+                    "Started %(count)d apply.",
+                    "Started %(count)d applies; they run side by side.",
+                    len(runs),
+                )
+                % {"count": len(runs)},
+            )
         return redirect("landscape", code=landscape.code)
     raise Http404(_("No such run kind"))
 

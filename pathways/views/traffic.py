@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pathways import standing
-from pathways.errors import Refused
-from pathways.models import AuditEvent, RunKind
+from pathways.models import RunKind
 from pathways.traffic import classify
 from pathways.traffic import watch as traffic
 from pathways.views.access import landscape_for, pathway_for
+from pathways.views.runs import start_landscape_read
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -74,21 +73,10 @@ def landscape_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     landscape = landscape_for(request, code)
     if not may_check(landscape, request):
         raise PermissionDenied(gettext("Only consultants and leads can start a message check."))
-    from pathways import engine
-    from pathways.gate import Busy
-
-    try:
-        run = engine.start_run(landscape, RunKind.TRAFFIC, request.user)
-    except Busy as busy:
-        messages.info(request, busy.message)
-        return redirect("run", busy.run.code)
-    except Refused as refused:
-        messages.error(request, refused.message)
-        return redirect("landscape", code=landscape.code)
-    if run.state == "failed":  # the queue did not take it: nothing was requested
-        messages.error(
-            request, gettext("The message check was not started: %(reason)s.") % {"reason": run.message}
-        )
-        return redirect("landscape", code=landscape.code)
-    AuditEvent.record(user=request.user, action="traffic.check_requested", landscape=landscape)
-    return redirect("run", run.code)
+    return start_landscape_read(
+        request,
+        landscape,
+        RunKind.TRAFFIC,
+        gettext("The message check was not started: %(reason)s."),
+        "traffic.check_requested",
+    )

@@ -114,3 +114,11 @@ def wait_for_finished_run(page, timeout: float = 60_000) -> str:
     """On a run page: wait until the panel stops polling (the run left queued/running); returns its state."""
     page.wait_for_selector("#run-panel:not([hx-get])", timeout=timeout)
     return page.inner_text("#run-panel .badge >> nth=0").strip().lower()
+
+
+def check_messages(page, messages_url: str) -> None:
+    """Press "Check messages now" on a pathway's messages page, follow the run, and come back."""
+    page.goto(messages_url)
+    page.click("button:has-text('Check messages now')")
+    assert wait_for_finished_run(page) == "succeeded"
+    page.goto(messages_url)

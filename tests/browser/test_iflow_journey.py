@@ -6,9 +6,10 @@ and CPI → SSCv2 with a client certificate. Every page on the way is audited wi
 import pytest
 
 from pathways.models import AuditEvent, Membership
-from tests.browser.conftest import log_in, wait_for_finished_run
+from tests.browser.conftest import check_messages, log_in, wait_for_finished_run
 from tests.factories import PASSWORD, UserFactory
 from tests.fixtures.landscapes import landscape_from
+from tests.traffic.conftest import BASIC_CAUSE, CERTIFICATE_CAUSE, fail_next, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +36,28 @@ def discover_and_confirm(page, axe, live_server, landscape, tenant) -> str:
     page.click("button:has-text('Confirm these pathways')")
     page.wait_for_selector("text=24 parameter(s) confirmed.")
     return landscape_url
+
+
+def messages_prove(
+    page, axe, sandbox_server, landscape, landscape_url: str, key: str, flow_id: str, failure: str, cause: str
+):
+    """Traffic through the wired iFlow: its message completes and a message check shows the pathway
+    working; the sandbox's knob fails the next message, and the next check turns the pathway failing with
+    `cause`."""
+    messages_url = f"{landscape_url}p/{key}/messages/"
+    [sent] = send(sandbox_server, landscape, flow_id)
+    assert sent["status"] == "COMPLETED", sent
+    check_messages(page, messages_url)
+    page.wait_for_selector("#working-sentence")
+    latest = page.inner_text("#messages")
+    assert sent["guid"] in latest and "COMPLETED" in latest
+    fail_next(sandbox_server, landscape, flow_id, failure)
+    [failed] = send(sandbox_server, landscape, flow_id)
+    assert failed["status"] == "FAILED", failed
+    check_messages(page, messages_url)
+    sentence = page.inner_text("#failing-sentence")
+    assert sentence.startswith("Failing since ") and cause in sentence, sentence
+    axe.check(page, f"messages page of the failing {key}")
 
 
 def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
@@ -112,6 +135,10 @@ def test_a_consultant_wires_cpi_to_s4hana_basic_into_its_iflows(
     assert f"iFlow {BP} uses credential S4_BASIC, as this pathway" in page.inner_text("#pathway-iflows")
     axe.check(page, "review step after the apply")
 
+    messages_prove(
+        page, axe, sandbox_server, landscape, landscape_url, "cpi_to_s4", BP_ID, "receiver_401", BASIC_CAUSE
+    )
+
 
 def test_a_consultant_wires_cpi_to_sscv2_with_a_client_certificate_into_its_iflows(
     page, live_server, axe, celery_worker, fast_waits, sandbox_server, sandbox_tenant
@@ -154,3 +181,15 @@ def test_a_consultant_wires_cpi_to_sscv2_with_a_client_certificate_into_its_iflo
 
     page.goto(landscape_url)
     assert "2 iFlows use it, all agree" in page.inner_text("#iflows-cpi_to_ssc")
+
+    messages_prove(
+        page,
+        axe,
+        sandbox_server,
+        landscape,
+        landscape_url,
+        "cpi_to_ssc",
+        CUSTOMER_ID,
+        "certificate_rejected",
+        CERTIFICATE_CAUSE,
+    )

@@ -9,25 +9,11 @@ import pytest
 from django.core import mail
 
 from pathways.models import Membership, Role
-from tests.browser.conftest import log_in, wait_for_finished_run
+from tests.browser.conftest import check_messages, log_in
 from tests.factories import PASSWORD, UserFactory
-from tests.traffic.conftest import TO_S4, TO_SSC, fail_next, send, wire
+from tests.traffic.conftest import BASIC_CAUSE, CERTIFICATE_CAUSE, TO_S4, TO_SSC, fail_next, send, wire
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-BASIC_CAUSE = "SAP S/4HANA rejected the user of credential S4_BASIC (HTTP 401)"
-CERTIFICATE_CAUSE = (
-    "SAP Sales and Service Cloud V2 did not accept the client certificate of key pair ssc_client "
-    "(TLS handshake failed)"
-)
-
-
-def check_messages(page, messages_url: str) -> None:
-    """Press "Check messages now" on a pathway's messages page, follow the run, and come back."""
-    page.goto(messages_url)
-    page.click("button:has-text('Check messages now')")
-    assert wait_for_finished_run(page) == "succeeded"
-    page.goto(messages_url)
 
 
 def test_the_failure_knob_turns_pathways_failing_with_their_cause_and_they_recover(

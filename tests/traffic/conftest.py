@@ -13,6 +13,11 @@ from tests.factories import UserFactory
 TO_S4 = "com.sap.fixture.ssc2.ReplicateBusinessPartnerToS4HANA"
 TO_SSC = "com.sap.fixture.ssc2.ReplicateCustomerFromS4HANA"
 S4, SSC = "SAP S/4HANA", "SAP Sales and Service Cloud V2"
+# The causes the failure knob's receiver_401 and certificate_rejected give the two wired pathways.
+BASIC_CAUSE = f"{S4} rejected the user of credential S4_BASIC (HTTP 401)"
+CERTIFICATE_CAUSE = (
+    f"{SSC} did not accept the client certificate of key pair ssc_client (TLS handshake failed)"
+)
 
 
 @pytest.fixture

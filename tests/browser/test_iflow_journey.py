@@ -1,7 +1,8 @@
 """A consultant wires a pathway into the iFlows that use it, in a real browser against the sandbox and a real
 worker: the landscape names its package, Discover iFlows, confirm the guessed pathways, see the mismatch in
 words, plan, apply (parameters set, deployed, started) and see the iFlows agree — CPI → S/4HANA with Basic,
-and CPI → SSCv2 with a client certificate. Every page on the way is audited with axe-core."""
+and CPI → SSCv2 with a client certificate; then a message through the iFlow completes, and the sandbox's
+failure knob turns the pathway failing with its cause. Every page on the way is audited with axe-core."""
 
 import pytest
 

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
 
 from .errors import SapError, send_once, translate_failure
 from .http import SapHttp, parse_retry_after
@@ -17,7 +18,7 @@ from .keys import ServiceKey, parse_service_key
 from .tokencache import SharedTokens
 from .xsuaa import AccessToken, decode_jwt_payload
 
-SERVICE = "The Cloud Foundry API"
+SERVICE = gettext_noop("The Cloud Foundry API")
 JOB_COMPLETE = "COMPLETE"
 JOB_FAILED = "FAILED"
 
@@ -178,7 +179,7 @@ def cf_error(response: requests.Response, *, what: str) -> SapError:
     except (ValueError, AttributeError, IndexError, TypeError):
         pass
     return translate_failure(
-        response.status_code, service=SERVICE, what=what, code=title, remote_message=detail
+        response.status_code, service=_(SERVICE), what=what, code=title, remote_message=detail
     )
 
 
@@ -222,7 +223,7 @@ class CloudFoundry:
     def uaa_token_url(self) -> str:
         """The UAA token URL: the one given, else `links.uaa.href` from `GET /` of the CF API."""
         if self._uaa_url is None:
-            response = self.http.request("GET", self.api_url + "/", service=SERVICE)
+            response = self.http.request("GET", self.api_url + "/", service=_(SERVICE))
             if response.status_code != 200:
                 raise cf_error(response, what=_("the API root"))
             self._uaa_url = response.json()["links"]["uaa"]["href"]
@@ -316,7 +317,7 @@ class CloudFoundry:
             response = self.http.request(
                 method,
                 self._url(path_or_url),
-                service=SERVICE,
+                service=_(SERVICE),
                 params=params,
                 json=json,
                 headers={"Authorization": f"bearer {self._token}", "Accept": "application/json"},

@@ -9,13 +9,16 @@ from typing import Any
 
 import requests
 
+from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
+
 from .errors import SapError, send_once, translate_failure
 from .http import SapHttp, parse_retry_after
 from .keys import ServiceKey, parse_service_key
 from .tokencache import SharedTokens
 from .xsuaa import AccessToken, decode_jwt_payload
 
-SERVICE = "The Cloud Foundry API"
+SERVICE = gettext_noop("The Cloud Foundry API")
 JOB_COMPLETE = "COMPLETE"
 JOB_FAILED = "FAILED"
 
@@ -151,10 +154,16 @@ class Job:
     retry_after: float | None = None
 
 
+def _capitalized(sentence: str) -> str:
+    return sentence[0].upper() + sentence[1:]
+
+
 def _still_running(what: str, timeout: float) -> SapError:
     return SapError(
-        f"{what[0].upper() + what[1:]} is still running after {int(timeout // 60)} min "
-        f"({int(timeout)} s); run the step again later",
+        _capitalized(
+            _("%(what)s is still running after %(minutes)s min (%(seconds)s s); run the step again later")
+            % {"what": what, "minutes": int(timeout // 60), "seconds": int(timeout)}
+        ),
         retryable=True,
         code="job_timeout",
     )
@@ -170,7 +179,7 @@ def cf_error(response: requests.Response, *, what: str) -> SapError:
     except (ValueError, AttributeError, IndexError, TypeError):
         pass
     return translate_failure(
-        response.status_code, service=SERVICE, what=what, code=title, remote_message=detail
+        response.status_code, service=_(SERVICE), what=what, code=title, remote_message=detail
     )
 
 
@@ -214,9 +223,9 @@ class CloudFoundry:
     def uaa_token_url(self) -> str:
         """The UAA token URL: the one given, else `links.uaa.href` from `GET /` of the CF API."""
         if self._uaa_url is None:
-            response = self.http.request("GET", self.api_url + "/", service=SERVICE)
+            response = self.http.request("GET", self.api_url + "/", service=_(SERVICE))
             if response.status_code != 200:
-                raise cf_error(response, what="the API root")
+                raise cf_error(response, what=_("the API root"))
             self._uaa_url = response.json()["links"]["uaa"]["href"]
         base = self._uaa_url.rstrip("/")
         return base if base.endswith("/oauth/token") else base + "/oauth/token"
@@ -256,21 +265,24 @@ class CloudFoundry:
             except (ValueError, AttributeError):
                 pass
             raise SapError(
-                f"The Cloud Foundry login was refused for user {self.username} "
-                f"({description or 'bad credentials'}); check the user, password and passcode",
+                _(
+                    "The Cloud Foundry login was refused for user %(user)s (%(reason)s); "
+                    "check the user, password and passcode"
+                )
+                % {"user": self.username, "reason": description or _("bad credentials")},
                 status=response.status_code,
                 code="unauthorized",
                 remote_message=description,
             )
         if response.status_code != 200:
             raise translate_failure(
-                response.status_code, service="The Cloud Foundry login (UAA)", what="login"
+                response.status_code, service=_("The Cloud Foundry login (UAA)"), what=_("login")
             )
         body = response.json()
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise SapError(
-                "The Cloud Foundry login (UAA) answered without an access token",
+                _("The Cloud Foundry login (UAA) answered without an access token"),
                 status=response.status_code,
                 code="no_access_token",
             )
@@ -305,7 +317,7 @@ class CloudFoundry:
             response = self.http.request(
                 method,
                 self._url(path_or_url),
-                service=SERVICE,
+                service=_(SERVICE),
                 params=params,
                 json=json,
                 headers={"Authorization": f"bearer {self._token}", "Accept": "application/json"},
@@ -333,17 +345,25 @@ class CloudFoundry:
     def _job_location(self, response: requests.Response, what: str) -> str:
         location = response.headers.get("Location")
         if not location:
-            raise SapError(f"Cloud Foundry accepted the request for {what} but named no job to follow")
+            raise SapError(
+                _("Cloud Foundry accepted the request for %(what)s but named no job to follow")
+                % {"what": what}
+            )
         return location
 
     # --- org, space, role, plan --------------------------------------------------------------------------
 
     def get_organization(self, name: str) -> Organization:
-        found = self._list("/v3/organizations", {"names": name}, what=f"the organization {name}")
+        found = self._list(
+            "/v3/organizations", {"names": name}, what=_("the organization %(name)s") % {"name": name}
+        )
         if not found:
             raise SapError(
-                f"The Cloud Foundry organization {name} was not found, or the user {self.username} "
-                f"is not a member of it",
+                _(
+                    "The Cloud Foundry organization %(name)s was not found, or the user %(user)s "
+                    "is not a member of it"
+                )
+                % {"name": name, "user": self.username},
                 code="not_found",
             )
         return Organization(guid=found[0]["guid"], name=found[0]["name"])
@@ -352,12 +372,15 @@ class CloudFoundry:
         found = self._list(
             "/v3/spaces",
             {"names": name, "organization_guids": organization.guid},
-            what=f"the space {name}",
+            what=_("the space %(name)s") % {"name": name},
         )
         if not found:
             raise SapError(
-                f"The Cloud Foundry space {name} was not found in organization {organization.name}, "
-                f"or the user {self.username} cannot see it",
+                _(
+                    "The Cloud Foundry space %(name)s was not found in organization %(organization)s, "
+                    "or the user %(user)s cannot see it"
+                )
+                % {"name": name, "organization": organization.name, "user": self.username},
                 code="not_found",
             )
         return Space(guid=found[0]["guid"], name=found[0]["name"], organization_guid=organization.guid)
@@ -371,7 +394,7 @@ class CloudFoundry:
         url: str | None = "/v3/spaces"
         query: dict[str, Any] | None = {"names": name, "include": "organization"}
         while url:
-            body = self._call("GET", url, what=f"the space {name}", params=query).json()
+            body = self._call("GET", url, what=_("the space %(name)s") % {"name": name}, params=query).json()
             resources.extend(body.get("resources") or [])
             for org in (body.get("included") or {}).get("organizations") or []:
                 organizations[org.get("guid", "")] = org.get("name", "")
@@ -389,11 +412,11 @@ class CloudFoundry:
         if self.user_guid is None:
             self.login()
         if not self.user_guid:
-            raise SapError("The Cloud Foundry login token does not name the user (no user_id claim)")
+            raise SapError(_("The Cloud Foundry login token does not name the user (no user_id claim)"))
         roles = self._list(
             "/v3/roles",
             {"types": "space_developer", "space_guids": space.guid, "user_guids": self.user_guid},
-            what="the space roles",
+            what=_("the space roles"),
         )
         return bool(roles)
 
@@ -401,8 +424,11 @@ class CloudFoundry:
         """Raise unless the logged-in user holds Space Developer in `space`."""
         if not self.is_space_developer(space):
             raise SapError(
-                f"The Cloud Foundry user {self.username} is not a Space Developer in space {space.name}; "
-                f"ask a space manager to add the role",
+                _(
+                    "The Cloud Foundry user %(user)s is not a Space Developer in space %(space)s; "
+                    "ask a space manager to add the role"
+                )
+                % {"user": self.username, "space": space.name},
                 status=403,
                 code="not_space_developer",
             )
@@ -411,12 +437,15 @@ class CloudFoundry:
         found = self._list(
             "/v3/service_plans",
             {"names": plan, "service_offering_names": offering},
-            what=f"the service plan {offering}/{plan}",
+            what=_("the service plan %(offering)s/%(plan)s") % {"offering": offering, "plan": plan},
         )
         if not found:
             raise SapError(
-                f"The service plan {plan} of {offering} is not available; check the subaccount's "
-                f"entitlements for Process Integration Runtime",
+                _(
+                    "The service plan %(plan)s of %(offering)s is not available; check the subaccount's "
+                    "entitlements for Process Integration Runtime"
+                )
+                % {"plan": plan, "offering": offering},
                 code="plan_missing",
             )
         return ServicePlan(guid=found[0]["guid"], name=found[0]["name"], offering_name=offering)
@@ -424,7 +453,7 @@ class CloudFoundry:
     # --- jobs --------------------------------------------------------------------------------------------
 
     def get_job(self, location: str) -> Job:
-        response = self._call("GET", location, what="the job")
+        response = self._call("GET", location, what=_("the job"))
         body = response.json()
         return Job(
             guid=body.get("guid", ""),
@@ -451,7 +480,8 @@ class CloudFoundry:
                 first = job.errors[0] if job.errors else {}
                 title, detail = first.get("title"), first.get("detail")
                 raise SapError(
-                    f"Cloud Foundry could not complete {what}: {detail or title or 'no reason given'}",
+                    _("Cloud Foundry could not complete %(what)s: %(reason)s")
+                    % {"what": what, "reason": detail or title or _("no reason given")},
                     retryable=False,
                     code=title or "job_failed",
                     remote_message=detail,
@@ -488,10 +518,12 @@ class CloudFoundry:
                     self.wait_for_job(location, timeout=self.polling.instance_timeout, what=what)
                     found = self.find_instance(space_guid, name)
                 if found is None:
-                    raise SapError(f"{what} ended but the instance cannot be found", retryable=True)
+                    raise SapError(
+                        _("%(what)s ended but the instance cannot be found") % {"what": what}, retryable=True
+                    )
                 instance, guid = found, found.guid
             else:
-                response = self._call("GET", f"/v3/service_instances/{guid}", what="the service instance")
+                response = self._call("GET", f"/v3/service_instances/{guid}", what=_("the service instance"))
                 instance = ServiceInstance.from_json(response.json())
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             state = instance.last_operation.state if instance.last_operation else None
@@ -509,7 +541,7 @@ class CloudFoundry:
         found = self._list(
             "/v3/service_instances",
             {"names": name, "space_guids": space_guid},
-            what=f"the service instance {name}",
+            what=_("the service instance %(name)s") % {"name": name},
         )
         return ServiceInstance.from_json(found[0]) if found else None
 
@@ -517,11 +549,11 @@ class CloudFoundry:
         params = {"space_guids": space_guid}
         if plan_name:
             params["service_plan_names"] = plan_name
-        found = self._list("/v3/service_instances", params, what="the service instances")
+        found = self._list("/v3/service_instances", params, what=_("the service instances"))
         return [ServiceInstance.from_json(item) for item in found]
 
     def get_instance(self, guid: str) -> ServiceInstance:
-        body = self._call("GET", f"/v3/service_instances/{guid}", what="the service instance").json()
+        body = self._call("GET", f"/v3/service_instances/{guid}", what=_("the service instance")).json()
         return ServiceInstance.from_json(body)
 
     def _require_succeeded(self, instance: ServiceInstance, what: str) -> ServiceInstance:
@@ -529,7 +561,7 @@ class CloudFoundry:
         if state not in (None, "succeeded"):
             description = instance.last_operation.description if instance.last_operation else None
             raise SapError(
-                f"{what[0].upper() + what[1:]} ended in state '{state}'"
+                _capitalized(_("%(what)s ended in state '%(state)s'") % {"what": what, "state": state})
                 + (f": {description}" if description else ""),
                 retryable=state == "in progress",
                 code="last_operation_" + str(state).replace(" ", "_"),
@@ -558,7 +590,7 @@ class CloudFoundry:
             body["parameters"] = parameters
         if labels:
             body["metadata"] = {"labels": labels}
-        what = f"the service instance {name}"
+        what = _("the service instance %(name)s") % {"name": name}
 
         def send() -> requests.Response | ServiceInstance:
             return self._call("POST", "/v3/service_instances", what=what, expected=(201, 202), json=body)
@@ -572,19 +604,19 @@ class CloudFoundry:
         except SapError as error:
             if error.status == 422 and self.find_instance(space_guid, name) is not None:
                 raise SapError(
-                    f"The service instance name {name} is already used in this space",
+                    _("The service instance name %(name)s is already used in this space") % {"name": name},
                     status=422,
                     code="duplicate_instance_name",
                     remote_message=error.remote_message,
                 ) from error
             raise
         if isinstance(sent, ServiceInstance):  # the lost answer's instance is there: follow it
-            return self._follow_instance(sent, what=f"the creation of {what}")
+            return self._follow_instance(sent, what=_("the creation of %(what)s") % {"what": what})
         response = sent
         if response.status_code == 202:
             location = self._job_location(response, what)
             return self._await_instance(
-                what=f"the creation of {what}",
+                what=_("the creation of %(what)s") % {"what": what},
                 location=location,
                 space_guid=space_guid,
                 name=name,
@@ -592,8 +624,11 @@ class CloudFoundry:
             )
         instance = self.find_instance(space_guid, name)
         if instance is None:
-            raise SapError(f"The service instance {name} was created but cannot be found", retryable=True)
-        return self._require_succeeded(instance, f"the creation of {what}")
+            raise SapError(
+                _("The service instance %(name)s was created but cannot be found") % {"name": name},
+                retryable=True,
+            )
+        return self._require_succeeded(instance, _("the creation of %(what)s") % {"what": what})
 
     def _follow_instance(self, instance: ServiceInstance, *, what: str) -> ServiceInstance:
         """An instance whose write got no certain answer but which is there: wait for its operation."""
@@ -603,7 +638,7 @@ class CloudFoundry:
 
     def update_instance_parameters(self, guid: str, parameters: dict[str, Any]) -> ServiceInstance:
         """PATCH the instance parameters (202 + job, or 200), then re-read the instance."""
-        what = "the update of the service instance"
+        what = _("the update of the service instance")
         sent_at = self.polling.clock()
         response = self._call(
             "PATCH",
@@ -622,7 +657,7 @@ class CloudFoundry:
         """The broker's copy of the parameters, or None when the broker does not support fetching (D-29)."""
         try:
             response = self._call(
-                "GET", f"/v3/service_instances/{guid}/parameters", what="the instance parameters"
+                "GET", f"/v3/service_instances/{guid}/parameters", what=_("the instance parameters")
             )
         except SapError as error:
             if error.status in (400, 404, 502):
@@ -633,7 +668,7 @@ class CloudFoundry:
 
     def delete_instance(self, guid: str) -> None:
         """Delete the instance (and its keys) and wait; an already missing instance counts as deleted."""
-        what = "the deletion of the service instance"
+        what = _("the deletion of the service instance")
         sent_at = self.polling.clock()
         try:
             response = self._call("DELETE", f"/v3/service_instances/{guid}", what=what, expected=(202, 204))
@@ -656,7 +691,7 @@ class CloudFoundry:
         found = self._list(
             "/v3/service_credential_bindings",
             {"service_instance_guids": instance_guid, "type": "key"},
-            what="the service keys",
+            what=_("the service keys"),
         )
         return [KeyBinding.from_json(item) for item in found]
 
@@ -664,12 +699,12 @@ class CloudFoundry:
         found = self._list(
             "/v3/service_credential_bindings",
             {"names": name, "service_instance_guids": instance_guid, "type": "key"},
-            what=f"the service key {name}",
+            what=_("the service key %(name)s") % {"name": name},
         )
         return KeyBinding.from_json(found[0]) if found else None
 
     def get_key(self, guid: str) -> KeyBinding:
-        body = self._call("GET", f"/v3/service_credential_bindings/{guid}", what="the service key").json()
+        body = self._call("GET", f"/v3/service_credential_bindings/{guid}", what=_("the service key")).json()
         return KeyBinding.from_json(body)
 
     def create_key(
@@ -683,7 +718,7 @@ class CloudFoundry:
         }
         if parameters:
             body["parameters"] = parameters
-        what = f"the service key {name}"
+        what = _("the service key %(name)s") % {"name": name}
 
         def send() -> requests.Response | KeyBinding:
             return self._call(
@@ -703,7 +738,7 @@ class CloudFoundry:
         response = sent
         if response.status_code == 202:
             return self._await_key(
-                what=f"the creation of {what}",
+                what=_("the creation of %(what)s") % {"what": what},
                 location=self._job_location(response, what),
                 instance_guid=instance_guid,
                 name=name,
@@ -711,14 +746,17 @@ class CloudFoundry:
             )
         key = self.find_key(instance_guid, name)
         if key is None:
-            raise SapError(f"The service key {name} was created but cannot be found", retryable=True)
+            raise SapError(
+                _("The service key %(name)s was created but cannot be found") % {"name": name}, retryable=True
+            )
         return self._require_key_ready(key)
 
     def _require_key_ready(self, key: KeyBinding) -> KeyBinding:
         state = key.last_operation.state if key.last_operation else None
         if state not in (None, "succeeded"):
             raise SapError(
-                f"The creation of the service key {key.name} ended in state '{state}'",
+                _("The creation of the service key %(name)s ended in state '%(state)s'")
+                % {"name": key.name, "state": state},
                 retryable=state in ("in progress", "initial"),
                 code="last_operation_" + str(state).replace(" ", "_"),
             )
@@ -744,13 +782,14 @@ class CloudFoundry:
                     found = found or self.find_key(instance_guid, name)
                     if found is None:
                         raise SapError(
-                            f"The service key {name} was created but cannot be found", retryable=True
+                            _("The service key %(name)s was created but cannot be found") % {"name": name},
+                            retryable=True,
                         )
                     return self._require_key_ready(found)
                 key, guid = found, found.guid
             else:
                 response = self._call(
-                    "GET", f"/v3/service_credential_bindings/{guid}", what="the service key"
+                    "GET", f"/v3/service_credential_bindings/{guid}", what=_("the service key")
                 )
                 key = KeyBinding.from_json(response.json())
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -772,7 +811,8 @@ class CloudFoundry:
         while key.last_operation and key.last_operation.state in ("in progress", "initial"):
             if self.polling.clock() - started >= self.polling.key_timeout:
                 raise SapError(
-                    f"The service key {key.name} is still being created; run the step again later",
+                    _("The service key %(name)s is still being created; run the step again later")
+                    % {"name": key.name},
                     retryable=True,
                     code="job_timeout",
                 )
@@ -780,7 +820,8 @@ class CloudFoundry:
             key = self.get_key(key.guid)
         if key.last_operation and key.last_operation.state == "failed":
             raise SapError(
-                f"The creation of the service key {key.name} failed; delete it and apply again",
+                _("The creation of the service key %(name)s failed; delete it and apply again")
+                % {"name": key.name},
                 code="last_operation_failed",
             )
         return key
@@ -791,7 +832,8 @@ class CloudFoundry:
             return error
         if self.find_key(instance_guid, name) is not None:
             return SapError(
-                f"The service key name {name} is already used in this instance; choose another name",
+                _("The service key name %(name)s is already used in this instance; choose another name")
+                % {"name": name},
                 status=422,
                 code="duplicate_key_name",
                 remote_message=error.remote_message,
@@ -799,8 +841,11 @@ class CloudFoundry:
         instance = self.get_instance(instance_guid)
         if instance.in_progress:
             return SapError(
-                f"An operation is still in progress on the service instance {instance.name}; "
-                f"try again when it has finished",
+                _(
+                    "An operation is still in progress on the service instance %(name)s; "
+                    "try again when it has finished"
+                )
+                % {"name": instance.name},
                 retryable=True,
                 status=422,
                 code="instance_busy",
@@ -811,7 +856,7 @@ class CloudFoundry:
     def key_details(self, guid: str) -> ServiceKey:
         """The key's credentials (`/details`), parsed; secrets stay out of repr and logs."""
         body = self._call(
-            "GET", f"/v3/service_credential_bindings/{guid}/details", what="the service key details"
+            "GET", f"/v3/service_credential_bindings/{guid}/details", what=_("the service key details")
         ).json()
         return parse_service_key(body, require_authentication=False)
 
@@ -819,7 +864,7 @@ class CloudFoundry:
         """The parameters the key was created with, or None when the broker cannot tell (D-29)."""
         try:
             response = self._call(
-                "GET", f"/v3/service_credential_bindings/{guid}/parameters", what="the key parameters"
+                "GET", f"/v3/service_credential_bindings/{guid}/parameters", what=_("the key parameters")
             )
         except SapError as error:
             if error.status in (400, 404, 502):
@@ -830,7 +875,7 @@ class CloudFoundry:
 
     def delete_key(self, guid: str) -> None:
         """Delete a service key and wait; an already missing key counts as deleted."""
-        what = "the deletion of the service key"
+        what = _("the deletion of the service key")
         sent_at = self.polling.clock()
         try:
             response = self._call(
@@ -871,7 +916,8 @@ class CloudFoundry:
             if operation is not None and operation.type == "delete" and operation.state == "failed":
                 self.wait_for_job(location, timeout=timeout, what=what)
                 raise SapError(
-                    f"Cloud Foundry could not complete {what}: {operation.description or 'no reason given'}",
+                    _("Cloud Foundry could not complete %(what)s: %(reason)s")
+                    % {"what": what, "reason": operation.description or _("no reason given")},
                     retryable=False,
                     code="last_operation_failed",
                     remote_message=operation.description,

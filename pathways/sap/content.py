@@ -15,6 +15,9 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
+
 from .cloudfoundry import JobPolling
 from .cpi import CpiClient
 from .errors import SapError
@@ -54,7 +57,7 @@ MPL_DISCARDED = "DISCARDED"
 MPL_ABANDONED = "ABANDONED"
 MPL_FINAL_STATUSES = frozenset({MPL_COMPLETED, MPL_ESCALATED, MPL_FAILED, MPL_CANCELLED, MPL_DISCARDED})
 
-DRAFT_MESSAGE = "iFlow has a draft or is locked; save or cancel it in the CPI UI"
+DRAFT_MESSAGE = gettext_noop("iFlow has a draft or is locked; save or cancel it in the CPI UI")
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
 
@@ -348,7 +351,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/IntegrationPackages",
-                what="the integration packages",
+                what=_("the integration packages"),
                 role=ROLE_PACKAGES_READ,
                 params={"$top": str(PACKAGE_PAGE), "$skip": str(skip)},
             )
@@ -364,7 +367,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/IntegrationPackages" + entity_key(package_id),
-                what=f"the integration package {package_id}",
+                what=_("the integration package %(package)s") % {"package": package_id},
                 role=ROLE_PACKAGES_READ,
             )
         except SapError as error:
@@ -377,7 +380,7 @@ class ContentClient(CpiClient):
         """The iFlows of a package, each with its concrete version. An unknown package raises (404)."""
         items = self._collect(
             "/IntegrationPackages" + entity_key(package_id) + "/IntegrationDesigntimeArtifacts",
-            what=f"the iFlows of the integration package {package_id}",
+            what=_("the iFlows of the integration package %(package)s") % {"package": package_id},
             role=ROLE_PACKAGES_READ,
         )
         return [IntegrationFlow.from_json(item) for item in items]
@@ -390,7 +393,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/IntegrationDesigntimeArtifacts" + flow_key(flow_id, version),
-                what=f"the iFlow {flow_id}",
+                what=_("the iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_PACKAGES_READ,
             )
         except SapError as error:
@@ -403,7 +406,7 @@ class ContentClient(CpiClient):
         """A Configurations call refused while the iFlow is edited: say so, and do not retry (D-38)."""
         if error.status in (400, 409, 423, 500):
             return SapError(
-                f"{DRAFT_MESSAGE} (iFlow {flow_id})",
+                _(DRAFT_MESSAGE) + f" (iFlow {flow_id})",
                 status=error.status,
                 code="draft",
                 remote_message=error.remote_message,
@@ -424,7 +427,7 @@ class ContentClient(CpiClient):
         try:
             items = self._collect(
                 "/IntegrationDesigntimeArtifacts" + flow_key(flow_id, version) + "/Configurations",
-                what=f"the configuration of the iFlow {flow_id}",
+                what=_("the configuration of the iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_PACKAGES_READ,
                 params=query(params),
             )
@@ -448,7 +451,7 @@ class ContentClient(CpiClient):
             self._call(
                 "PUT",
                 path,
-                what=f"the parameter {key!r} of the iFlow {flow_id}",
+                what=_("the parameter %(key)s of the iFlow %(flow)s") % {"key": repr(key), "flow": flow_id},
                 role=ROLE_PACKAGES_CONFIGURE,
                 expected=(200, 201, 202, 204),
                 json={"ParameterValue": value},
@@ -457,7 +460,8 @@ class ContentClient(CpiClient):
         except SapError as error:
             if error.status == 404 and self.get_flow(flow_id, version) is not None:
                 raise SapError(
-                    f"The iFlow {flow_id} has no externalized parameter {key!r}",
+                    _("The iFlow %(flow)s has no externalized parameter %(key)s")
+                    % {"flow": flow_id, "key": repr(key)},
                     status=404,
                     code="unknown_parameter",
                     remote_message=error.remote_message,
@@ -467,7 +471,8 @@ class ContentClient(CpiClient):
         current = next((item for item in found if item.key == key), None)
         if current is None or current.value != value:
             raise SapError(
-                f"CPI accepted the parameter {key!r} of the iFlow {flow_id} but it does not read back as set",
+                _("CPI accepted the parameter %(key)s of the iFlow %(flow)s but it does not read back as set")
+                % {"key": repr(key), "flow": flow_id},
                 retryable=True,
                 code="not_applied",
             )
@@ -482,11 +487,13 @@ class ContentClient(CpiClient):
         """
         flow = self.get_flow(flow_id, version)
         if flow is None:
-            raise SapError(f"The iFlow {flow_id} was not found in CPI", status=404, code="not_found")
+            raise SapError(
+                _("The iFlow %(flow)s was not found in CPI") % {"flow": flow_id}, status=404, code="not_found"
+            )
         response = self._call(
             "POST",
             "/DeployIntegrationDesigntimeArtifact",
-            what=f"the deployment of the iFlow {flow_id}",
+            what=_("the deployment of the iFlow %(flow)s") % {"flow": flow_id},
             role=ROLE_ARTIFACTS_DEPLOY,
             expected=(200, 201, 202),
             params=query({"Id": _literal(flow_id), "Version": _literal(_version(version))}),
@@ -500,7 +507,7 @@ class ContentClient(CpiClient):
             self._call(
                 "DELETE",
                 "/IntegrationRuntimeArtifacts" + entity_key(flow_id),
-                what=f"the deployed iFlow {flow_id}",
+                what=_("the deployed iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_ARTIFACTS_DEPLOY,
                 expected=(200, 202, 204),
                 idempotent=True,  # a second undeploy finds nothing, which is the outcome wanted
@@ -516,7 +523,7 @@ class ContentClient(CpiClient):
         response = self._call(
             "GET",
             f"/BuildAndDeployStatus(TaskId={_literal(task_id)})",
-            what=f"the deployment task {task_id}",
+            what=_("the deployment task %(task)s") % {"task": task_id},
             role=ROLE_ARTIFACTS_DEPLOY,
         )
         status = str(entity(response.json()).get("Status") or "").upper()
@@ -532,7 +539,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/IntegrationRuntimeArtifacts" + entity_key(flow_id),
-                what=f"the runtime status of the iFlow {flow_id}",
+                what=_("the runtime status of the iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_MONITORING_READ,
             )
         except SapError as error:
@@ -559,7 +566,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/IntegrationRuntimeArtifacts" + entity_key(flow_id) + "/ErrorInformation/$value",
-                what=f"the error information of the iFlow {flow_id}",
+                what=_("the error information of the iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_MONITORING_READ,
                 expected=(200, 204),
             )
@@ -596,17 +603,19 @@ class ContentClient(CpiClient):
         started = self.polling.clock()
         retry_after: float | None = None
         build = BUILD_SUCCESS if task is None else BUILD_DEPLOYING
-        last = "not deployed"
+        last = _("not deployed")
         for planned in self.polling.waits():
             self.polling.wait(planned, retry_after)
             if build == BUILD_DEPLOYING:
                 assert task is not None
                 build, retry_after = self._deploy_status(task)
-                last = f"build {build}"
+                last = _("build %(build)s") % {"build": build}
                 if build.startswith(BUILD_FAIL):
                     text = self.runtime_error(flow_id)
                     raise SapError(
-                        f"CPI could not deploy the iFlow {flow_id} ({build})" + (f": {text}" if text else ""),
+                        _("CPI could not deploy the iFlow %(flow)s (%(build)s)")
+                        % {"flow": flow_id, "build": build}
+                        + (f": {text}" if text else ""),
                         code="deploy_failed",
                         remote_message=text or None,
                     )
@@ -615,11 +624,15 @@ class ContentClient(CpiClient):
             else:
                 status, retry_after = self._runtime(flow_id)
                 if status is not None:
-                    last = f"{status.status} version {status.version}"
+                    last = _("%(status)s version %(version)s") % {
+                        "status": status.status,
+                        "version": status.version,
+                    }
                     if status.failed:
                         text = status.error_text or ""
                         raise SapError(
-                            f"The iFlow {flow_id} failed to start" + (f": {text}" if text else ""),
+                            _("The iFlow %(flow)s failed to start") % {"flow": flow_id}
+                            + (f": {text}" if text else ""),
                             code="start_failed",
                             remote_message=text or None,
                         )
@@ -627,7 +640,8 @@ class ContentClient(CpiClient):
                         return status
             if self.polling.clock() - started >= limit:
                 raise SapError(
-                    f"The iFlow {flow_id} was not started within {int(limit)} s (last seen: {last})",
+                    _("The iFlow %(flow)s was not started within %(seconds)s s (last seen: %(last)s)")
+                    % {"flow": flow_id, "seconds": int(limit), "last": last},
                     retryable=True,
                     code="not_started",
                 )
@@ -654,7 +668,7 @@ class ContentClient(CpiClient):
             params["$top"] = str(top)
         items = self._collect(
             "/MessageProcessingLogs",
-            what="the message processing logs",
+            what=_("the message processing logs"),
             role=ROLE_MONITORING_READ,
             params=query(params),
         )
@@ -667,7 +681,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/MessageProcessingLogs" + entity_key(guid),
-                what=f"the message processing log {guid}",
+                what=_("the message processing log %(guid)s") % {"guid": guid},
                 role=ROLE_MONITORING_READ,
             )
         except SapError as error:
@@ -683,7 +697,7 @@ class ContentClient(CpiClient):
             response = self._call(
                 "GET",
                 "/MessageProcessingLogs" + entity_key(guid) + "/ErrorInformation/$value",
-                what=f"the error of the message {guid}",
+                what=_("the error of the message %(guid)s") % {"guid": guid},
                 role=ROLE_MONITORING_READ,
                 expected=(200, 204),
                 accept_json=False,
@@ -712,6 +726,8 @@ def _task_id(response: requests.Response) -> str:
     task_id = text.strip().strip('"').strip()
     if not task_id:
         raise SapError(
-            "CPI accepted the deployment but sent no task id", status=response.status_code, code="no_task_id"
+            _("CPI accepted the deployment but sent no task id"),
+            status=response.status_code,
+            code="no_task_id",
         )
     return task_id

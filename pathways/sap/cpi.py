@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from pathways.wording import gettext as _
+
 from .errors import SapError, send_once
 from .http import SapHttp
 from .keys import ServiceKey
@@ -286,11 +288,11 @@ class CpiClient:
             self._refresh_token()
             response = self._send("GET", self.root + "/", headers=headers)
         if response.status_code != 200:
-            raise odata_error(response, what="the CSRF token")
+            raise odata_error(response, what=_("the CSRF token"))
         token = response.headers.get("X-CSRF-Token")
         if not token or token.lower() == "required":
             raise SapError(
-                "CPI did not hand out a CSRF token; the API client may lack the role MonitoringDataRead"
+                _("CPI did not hand out a CSRF token; the API client may lack the role MonitoringDataRead")
             )
         self._csrf_token = token
         assert self.tokens is not None
@@ -384,20 +386,23 @@ class CpiClient:
         status = response.status_code
         if status == 403:
             if (response.headers.get("X-CSRF-Token") or "").lower() == "required":
-                message = "CPI refused the CSRF token twice; try again"
+                message = _("CPI refused the CSRF token twice; try again")
                 code = "csrf"
             elif alias is not None and is_reserved_alias(alias):
-                message = (
-                    f"The alias {alias} is reserved for SAP and cannot be written or deleted; choose another"
-                )
+                message = _(
+                    "The alias %(alias)s is reserved for SAP and cannot be written or deleted; choose another"
+                ) % {"alias": alias}
                 code = "reserved_alias"
             else:
-                message = f"The CPI API client lacks the role {role} (needed for {what})"
+                message = _("The CPI API client lacks the role %(role)s (needed for %(what)s)") % {
+                    "role": role,
+                    "what": what,
+                }
                 code = "role_missing"
             return SapError(message, status=403, code=code, remote_message=error.remote_message)
         if keystore_write and status in (423, 503):
             return SapError(
-                "The CPI keystore is locked by another user; try again in a minute",
+                _("The CPI keystore is locked by another user; try again in a minute"),
                 retryable=True,
                 status=status,
                 code="keystore_locked",
@@ -405,7 +410,7 @@ class CpiClient:
             )
         if status == 429:
             return SapError(
-                "CPI is receiving too many requests for this tenant; try again in a minute",
+                _("CPI is receiving too many requests for this tenant; try again in a minute"),
                 retryable=True,
                 status=429,
                 code=error.code,
@@ -429,7 +434,7 @@ class CpiClient:
 
     def list_user_credentials(self) -> list[UserCredential]:
         """User Credentials only: other artifacts in the list (Kind null) are left out (D-20)."""
-        items = self._collect("/UserCredentials", what="the User Credentials list", role=ROLE_READ)
+        items = self._collect("/UserCredentials", what=_("the User Credentials list"), role=ROLE_READ)
         return [UserCredential.from_json(item) for item in items if item.get("Kind") in USER_CREDENTIAL_KINDS]
 
     def get_user_credential(self, name: str, *, fresh: bool = False) -> UserCredential | None:
@@ -441,7 +446,7 @@ class CpiClient:
             response = self._call(
                 "GET",
                 "/UserCredentials" + entity_key(name),
-                what=f"the User Credentials {name}",
+                what=_("the User Credentials %(name)s") % {"name": name},
                 role=ROLE_READ,
             )
         except SapError as error:
@@ -456,13 +461,14 @@ class CpiClient:
     def _credential_body(
         self, name: str, user: str, password: str, description: str, kind: str, company_id: str | None
     ) -> dict[str, Any]:
-        check_name(name, label="User Credentials name", max_length=150)
+        check_name(name, label=_("User Credentials name"), max_length=150)
         if kind not in USER_CREDENTIAL_KINDS:
             raise SapError(
-                f"The User Credentials kind {kind!r} is not one of {sorted(USER_CREDENTIAL_KINDS)}"
+                _("The User Credentials kind %(kind)s is not one of %(kinds)s")
+                % {"kind": repr(kind), "kinds": sorted(USER_CREDENTIAL_KINDS)}
             )
         if len(password) > 255:
-            raise SapError("The password is longer than the 255 characters CPI accepts")
+            raise SapError(_("The password is longer than the 255 characters CPI accepts"))
         return {
             "Name": name,
             "Kind": kind,
@@ -489,7 +495,7 @@ class CpiClient:
             self._call(
                 "POST",
                 "/UserCredentials",
-                what=f"the User Credentials {name}",
+                what=_("the User Credentials %(name)s") % {"name": name},
                 role=ROLE_CREDENTIALS,
                 expected=(201, 202, 204),
                 json=body,
@@ -503,8 +509,12 @@ class CpiClient:
         except SapError as error:
             if error.status == 409:
                 raise SapError(
-                    f"A User Credentials artifact named {name} already exists in CPI; choose another name "
-                    f"or update it",
+                    _(
+                        "A User Credentials artifact named %(name)s already exists in CPI; "
+                        "choose another name "
+                        "or update it"
+                    )
+                    % {"name": name},
                     status=409,
                     code="duplicate_credential",
                     remote_message=error.remote_message,
@@ -527,7 +537,7 @@ class CpiClient:
             self._call(
                 "PUT",
                 "/UserCredentials" + entity_key(name),
-                what=f"the User Credentials {name}",
+                what=_("the User Credentials %(name)s") % {"name": name},
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
                 json=body,
@@ -536,7 +546,8 @@ class CpiClient:
         except SapError as error:
             if error.status in (404, 409):
                 raise SapError(
-                    f"There is no User Credentials artifact named {name} in CPI to update",
+                    _("There is no User Credentials artifact named %(name)s in CPI to update")
+                    % {"name": name},
                     status=error.status,
                     code="credential_missing",
                     remote_message=error.remote_message,
@@ -550,7 +561,7 @@ class CpiClient:
             self._call(
                 "DELETE",
                 "/UserCredentials" + entity_key(name),
-                what=f"the User Credentials {name}",
+                what=_("the User Credentials %(name)s") % {"name": name},
                 role=ROLE_CREDENTIALS,
                 expected=(200, 202, 204),
             )
@@ -578,8 +589,11 @@ class CpiClient:
             if self.deploy_wait.clock() - started >= self.deploy_wait.timeout:
                 state = credential.status if credential else "missing"
                 raise SapError(
-                    f"The User Credentials {name} did not reach DEPLOYED within "
-                    f"{int(self.deploy_wait.timeout)} s (status: {state})",
+                    _(
+                        "The User Credentials %(name)s did not reach DEPLOYED within "
+                        "%(seconds)s s (status: %(state)s)"
+                    )
+                    % {"name": name, "seconds": int(self.deploy_wait.timeout), "state": state},
                     retryable=True,
                     code="not_deployed",
                 )
@@ -593,7 +607,10 @@ class CpiClient:
 
     def list_keystore_entries(self, keystore: str = DEFAULT_KEYSTORE) -> list[KeystoreEntry]:
         items = self._collect(
-            "/KeystoreEntries", what="the keystore entries", role=ROLE_READ, params={"keystoreName": keystore}
+            "/KeystoreEntries",
+            what=_("the keystore entries"),
+            role=ROLE_READ,
+            params={"keystoreName": keystore},
         )
         return [KeystoreEntry.from_json(item) for item in items]
 
@@ -606,7 +623,7 @@ class CpiClient:
             response = self._call(
                 "GET",
                 self._entry_path(alias),
-                what=f"the keystore entry {alias}",
+                what=_("the keystore entry %(alias)s") % {"alias": alias},
                 role=ROLE_READ,
                 params={"keystoreName": keystore},
             )
@@ -623,7 +640,8 @@ class CpiClient:
         entry = self.get_keystore_entry(alias)
         if entry is None:
             raise SapError(
-                f"The keystore entry {alias} is missing right after it was written", retryable=True
+                _("The keystore entry %(alias)s is missing right after it was written") % {"alias": alias},
+                retryable=True,
             )
         return entry
 
@@ -634,7 +652,7 @@ class CpiClient:
             self._call(
                 "DELETE",
                 self._entry_path(alias),
-                what=f"the keystore entry {alias}",
+                what=_("the keystore entry %(alias)s") % {"alias": alias},
                 role=ROLE_SECURITY_MATERIAL,
                 expected=(200, 204),
                 params={"keystoreName": keystore},
@@ -656,15 +674,15 @@ class CpiClient:
 
     def generate_key_pair(self, request: KeyPairRequest) -> KeystoreEntry:
         """Generate a self-signed key pair under `request.alias` and return the entry read back."""
-        check_name(request.alias, label="alias", max_length=250)
+        check_name(request.alias, label=_("alias"), max_length=250)
         if not request.common_name or len(request.country or "") != 2:
-            raise SapError("A key pair needs a common name and a two-letter country code")
+            raise SapError(_("A key pair needs a common name and a two-letter country code"))
 
         def send() -> KeystoreEntry | None:
             response = self._call(
                 "POST",
                 "/KeyPairGenerationRequests",
-                what=f"the key pair {request.alias}",
+                what=_("the key pair %(alias)s") % {"alias": request.alias},
                 role=ROLE_SECURITY_MATERIAL,
                 expected=(200, 201, 204),
                 params={"returnKeystoreEntries": "true"},
@@ -723,14 +741,18 @@ class CpiClient:
         exists = self.get_keystore_entry(alias) is not None
         if exists and not update:
             return SapError(
-                f"The keystore already has an entry with alias {alias}; choose another alias or replace it",
+                _(
+                    "The keystore already has an entry with alias %(alias)s; "
+                    "choose another alias or replace it"
+                )
+                % {"alias": alias},
                 status=400,
                 code="duplicate_alias",
                 remote_message=error.remote_message,
             )
         if not exists and update:
             return SapError(
-                f"There is no keystore entry {alias} to replace",
+                _("There is no keystore entry %(alias)s to replace") % {"alias": alias},
                 status=400,
                 code="alias_missing",
                 remote_message=error.remote_message,
@@ -746,14 +768,14 @@ class CpiClient:
         matches `expected_fingerprint_sha256`, the upload is repeated with `fingerprintVerified=true`.
         Otherwise a SapError with code `notTrusted` names the fingerprint for the user to check.
         """
-        check_name(alias, label="alias", max_length=250)
+        check_name(alias, label=_("alias"), max_length=250)
 
         def send() -> KeystoreEntry | None:
             return self._trusted_write(
                 "PUT",
                 f"/CertificateResources('{hex_alias(alias)}')/$value",
                 alias=alias,
-                what=f"the certificate {alias}",
+                what=_("the certificate %(alias)s") % {"alias": alias},
                 params={"update": str(update).lower()},
                 expected_fingerprint_sha256=expected_fingerprint_sha256,
                 data=pem.encode("ascii"),
@@ -784,8 +806,11 @@ class CpiClient:
         if expected_fingerprint and fingerprints_match(offered, expected_fingerprint):
             return
         raise SapError(
-            f"CPI cannot build a trust path for the certificate {alias} (fingerprint SHA-256 "
-            f"{offered or 'unknown'}); check the fingerprint and confirm it to upload anyway",
+            _(
+                "CPI cannot build a trust path for the certificate %(alias)s (fingerprint SHA-256 "
+                "%(fingerprint)s); check the fingerprint and confirm it to upload anyway"
+            )
+            % {"alias": alias, "fingerprint": offered or _("unknown")},
             status=409,
             code="notTrusted",
         )
@@ -800,7 +825,7 @@ class CpiClient:
         response = self._call(
             "GET",
             self._entry_path(alias) + "/Certificate/$value",
-            what=f"the certificate of {alias}",
+            what=_("the certificate of %(alias)s") % {"alias": alias},
             role=ROLE_READ,
             params=params,
             accept_json=False,
@@ -810,7 +835,7 @@ class CpiClient:
     def chain_certificates(self, alias: str) -> list[KeystoreEntry]:
         items = self._collect(
             self._entry_path(alias) + "/ChainCertificates",
-            what=f"the certificate chain of {alias}",
+            what=_("the certificate chain of %(alias)s") % {"alias": alias},
             role=ROLE_READ,
         )
         return sorted((KeystoreEntry.from_json(item) for item in items), key=lambda item: item.index or 0)
@@ -820,7 +845,7 @@ class CpiClient:
         response = self._call(
             "GET",
             self._entry_path(alias) + "/SigningRequest/$value",
-            what=f"the signing request of {alias}",
+            what=_("the signing request of %(alias)s") % {"alias": alias},
             role=ROLE_READ,
             accept_json=False,
         )
@@ -837,7 +862,7 @@ class CpiClient:
             "PUT",
             f"/CertificateChainResources('{hex_alias(alias)}')/$value",
             alias=alias,
-            what=f"the signed certificate chain for {alias}",
+            what=_("the signed certificate chain for %(alias)s") % {"alias": alias},
             params={},
             expected_fingerprint_sha256=expected_fingerprint_sha256,
             data=pem_chain.encode("ascii"),
@@ -855,7 +880,7 @@ class CpiClient:
         expected_fingerprint_sha256: str | None = None,
     ) -> KeystoreEntry:
         """Import a PKCS#12 key pair under `alias` (or replace it with `update`)."""
-        check_name(alias, label="alias", max_length=250)
+        check_name(alias, label=_("alias"), max_length=250)
         body = {
             "Hexalias": "00",
             "Alias": alias,
@@ -868,7 +893,7 @@ class CpiClient:
                 "POST",
                 "/KeyPairResources",
                 alias=alias,
-                what=f"the key pair import {alias}",
+                what=_("the key pair import %(alias)s") % {"alias": alias},
                 params={"update": str(update).lower()},
                 expected_fingerprint_sha256=expected_fingerprint_sha256,
                 json=body,
@@ -887,7 +912,7 @@ class CpiClient:
     def service_endpoints(self) -> list[ServiceEndpoint]:
         items = self._collect(
             "/ServiceEndpoints",
-            what="the service endpoints",
+            what=_("the service endpoints"),
             role=ROLE_READ,
             params={"$expand": "EntryPoints"},
         )
@@ -911,5 +936,7 @@ class CpiClient:
                 if endpoint.urls:
                     return endpoint.urls[0]
         raise SapError(
-            f"No deployed endpoint was found for the iFlow {iflow_id}; check it is deployed", code="not_found"
+            _("No deployed endpoint was found for the iFlow %(iflow)s; check it is deployed")
+            % {"iflow": iflow_id},
+            code="not_found",
         )

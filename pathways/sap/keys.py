@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pathways.wording import gettext as _
+
 from .errors import SapError
 
 KIND_SECRET = "secret"
@@ -30,7 +32,9 @@ def parse_iso_datetime(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise SapError(f"The service key has an unreadable date {value!r}") from exc
+        raise SapError(
+            _("The service key has an unreadable date %(value)s") % {"value": repr(value)}
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -102,10 +106,12 @@ def _load(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
         data = json.loads(raw)
     except (TypeError, ValueError) as exc:
         raise SapError(
-            "The service key is not valid JSON; paste the whole key as shown in the cockpit"
+            _("The service key is not valid JSON; paste the whole key as shown in the cockpit")
         ) from exc
     if not isinstance(data, dict):
-        raise SapError("The service key must be a JSON object; paste the whole key as shown in the cockpit")
+        raise SapError(
+            _("The service key must be a JSON object; paste the whole key as shown in the cockpit")
+        )
     return data
 
 
@@ -131,7 +137,8 @@ def parse_service_key(
         value = creds.get(name)
         if not isinstance(value, str) or not value.strip():
             raise SapError(
-                f"The service key has no '{name}' field; paste the whole key as shown in the cockpit"
+                _("The service key has no '%(name)s' field; paste the whole key as shown in the cockpit")
+                % {"name": name}
             )
     certificate = unescape_pem(creds.get("certificate"))
     private_key = unescape_pem(creds.get("key"))
@@ -139,13 +146,17 @@ def parse_service_key(
     if require_authentication and not secret:
         if certificate and not private_key:
             raise SapError(
-                "The service key has a 'certificate' but no 'key' field (private key); "
-                "an external-certificate key cannot be used by AuthWizard itself"
+                _(
+                    "The service key has a 'certificate' but no 'key' field (private key); "
+                    "an external-certificate key cannot be used by AuthWizard itself"
+                )
             )
         if not certificate:
             raise SapError(
-                "The service key has no 'clientsecret' field and no 'certificate' and 'key' fields; "
-                "paste the whole key as shown in the cockpit"
+                _(
+                    "The service key has no 'clientsecret' field and no 'certificate' and 'key' fields; "
+                    "paste the whole key as shown in the cockpit"
+                )
             )
     return ServiceKey(
         clientid=creds["clientid"].strip(),

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import requests
 
+from pathways.wording import gettext as _
+
 from .errors import SapError, translate_failure
 
 _DATE_PATTERN = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
@@ -43,7 +45,7 @@ def parse_odata_date(value: str | None) -> datetime | None:
         return None
     match = _DATE_PATTERN.match(value.strip())
     if not match:
-        raise SapError(f"CPI sent an unreadable date {value!r}")
+        raise SapError(_("CPI sent an unreadable date %(value)s") % {"value": repr(value)})
     return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
 
 
@@ -59,7 +61,8 @@ def check_name(value: str, *, label: str, max_length: int) -> str:
     """Refuse artifact names and aliases outside `[A-Za-z0-9._-]` or over their length (D-21)."""
     if not value or len(value) > max_length or not NAME_PATTERN.match(value):
         raise SapError(
-            f"The {label} {value!r} must be 1 to {max_length} characters of letters, digits, '.', '_' or '-'",
+            _("The %(label)s %(value)s must be 1 to %(max)s characters of letters, digits, '.', '_' or '-'")
+            % {"label": label, "value": repr(value), "max": max_length},
             code="invalid_name",
         )
     return value

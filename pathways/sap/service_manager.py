@@ -8,6 +8,8 @@ from typing import Any
 
 import requests
 
+from pathways.wording import gettext as _
+
 from .errors import SapError, translate_failure
 from .http import SapHttp
 from .xsuaa import TokenClient
@@ -39,14 +41,14 @@ class ServiceManagerBinding:
         try:
             data = json.loads(raw) if isinstance(raw, str | bytes) else dict(raw)
         except ValueError as exc:
-            raise SapError("The Service Manager binding is not valid JSON") from exc
+            raise SapError(_("The Service Manager binding is not valid JSON")) from exc
         if not isinstance(data, dict):
-            raise SapError("The Service Manager binding must be a JSON object")
+            raise SapError(_("The Service Manager binding must be a JSON object"))
         while isinstance(data.get("credentials"), dict):
             data = data["credentials"]
         for name in ("sm_url", "url", "clientid", "clientsecret"):
             if not isinstance(data.get(name), str) or not data[name]:
-                raise SapError(f"The Service Manager binding has no '{name}' field")
+                raise SapError(_("The Service Manager binding has no '%(name)s' field") % {"name": name})
         return cls(
             sm_url=data["sm_url"].rstrip("/"),
             url=data["url"].rstrip("/"),
@@ -161,7 +163,7 @@ class ServiceManager:
 
     def offerings(self, name: str | None = None) -> list[Offering]:
         query = f"catalog_name eq {quote_literal(name)}" if name else None
-        found = self._get_all("/v1/service_offerings", field_query=query, what="the service offerings")
+        found = self._get_all("/v1/service_offerings", field_query=query, what=_("the service offerings"))
         return [
             Offering(id=item["id"], name=item.get("catalog_name") or item.get("name", "")) for item in found
         ]
@@ -170,7 +172,7 @@ class ServiceManager:
         query = f"service_offering_id in ({quote_literal(offering_id)})"
         if name:
             query = f"catalog_name eq {quote_literal(name)} and " + query
-        found = self._get_all("/v1/service_plans", field_query=query, what="the service plans")
+        found = self._get_all("/v1/service_plans", field_query=query, what=_("the service plans"))
         return [
             Plan(
                 id=item["id"],
@@ -187,7 +189,7 @@ class ServiceManager:
         if plan_id:
             parts.append(f"service_plan_id eq {quote_literal(plan_id)}")
         found = self._get_all(
-            "/v1/service_instances", field_query=" and ".join(parts) or None, what="the service instances"
+            "/v1/service_instances", field_query=" and ".join(parts) or None, what=_("the service instances")
         )
         return [
             Instance(
@@ -208,7 +210,7 @@ class ServiceManager:
         if instance_id:
             parts.append(f"service_instance_id eq {quote_literal(instance_id)}")
         found = self._get_all(
-            "/v1/service_bindings", field_query=" and ".join(parts) or None, what="the service bindings"
+            "/v1/service_bindings", field_query=" and ".join(parts) or None, what=_("the service bindings")
         )
         return [
             Binding(

@@ -36,10 +36,12 @@ def _new_context(extra_pem: str) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cadata=extra_pem)
         except (ssl.SSLError, ValueError) as error:
+            from pathways.wording import gettext as _
+
             from .errors import SapError
 
             raise SapError(
-                "The landscape's CA bundle cannot be read as PEM certificates; check it in the settings",
+                _("The landscape's CA bundle cannot be read as PEM certificates; check it in the settings"),
                 code="tls",
             ) from error
     return context

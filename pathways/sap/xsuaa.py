@@ -11,6 +11,9 @@ from typing import Any
 
 import requests
 
+from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
+
 from .errors import SapError, translate_failure
 from .http import SapHttp
 from .keys import ServiceKey
@@ -18,7 +21,7 @@ from .tlsfiles import client_certificate_files
 from .tokencache import MemoryStore, SharedTokens
 
 TOKEN_EARLY_EXPIRY_S = 60
-SERVICE = "The token service (XSUAA)"
+SERVICE = gettext_noop("The token service (XSUAA)")
 
 
 def decode_jwt_payload(token: str) -> dict[str, Any]:
@@ -91,19 +94,19 @@ def token_from_response(response: requests.Response, *, obtained_at: float) -> A
     if response.status_code in (400, 401):
         description = _oauth_error(response)
         raise SapError(
-            f"The token service refused the client credentials ({description or 'bad credentials'}); "
-            f"check the service key",
+            _("The token service refused the client credentials (%(reason)s); check the service key")
+            % {"reason": description or _("bad credentials")},
             status=response.status_code,
             code="invalid_client",
             remote_message=description,
         )
     if response.status_code != 200:
-        raise translate_failure(response.status_code, service=SERVICE, what="the token request")
+        raise translate_failure(response.status_code, service=_(SERVICE), what=_("the token request"))
     try:
         body = response.json()
         access_token = body["access_token"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise SapError("The token service answered without an access token") from exc
+        raise SapError(_("The token service answered without an access token")) from exc
     claims = decode_jwt_payload(access_token)
     scope_text = body.get("scope")
     if isinstance(scope_text, str) and scope_text.strip():
@@ -182,7 +185,7 @@ class TokenClient:
             response = self.http.request(
                 "POST",
                 tokenurl,
-                service=SERVICE,
+                service=_(SERVICE),
                 idempotent=True,
                 headers={"Accept": "application/json"},
                 data={
@@ -205,7 +208,7 @@ class TokenClient:
                 response = self.http.request(
                     "POST",
                     mtls_tokenurl,
-                    service=SERVICE,
+                    service=_(SERVICE),
                     idempotent=True,
                     headers={"Accept": "application/json"},
                     data={"grant_type": "client_credentials", "client_id": clientid},
@@ -224,7 +227,7 @@ class TokenClient:
         if key.certificate and key.key:
             return self.by_certificate(key.mtls_tokenurl, key.clientid, key.certificate, key.key)
         raise SapError(
-            "The service key has neither a client secret nor a private key, so it cannot fetch a token"
+            _("The service key has neither a client secret nor a private key, so it cannot fetch a token")
         )
 
     def invalidate_key(self, key: ServiceKey) -> None:

@@ -252,7 +252,7 @@ class CloudFoundry:
         response = self.http.request(
             "POST",
             token_url,
-            service="The Cloud Foundry login (UAA)",
+            service=gettext_noop("The Cloud Foundry login (UAA)"),
             idempotent=True,
             headers={"Accept": "application/json"},
             auth=("cf", ""),

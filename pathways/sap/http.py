@@ -24,10 +24,14 @@ from urllib3.util import connection as urllib3_connection
 
 from pathways import redact
 from pathways.wording import gettext as _
+from pathways.wording import gettext_noop
 
 from . import tls
 from .errors import RETRYABLE_STATUSES, RETRYABLE_STATUSES_FOR_READS, SapError
 from .throttle import SharedThrottle
+
+# Who answered, in the sentences about a failed call, when the caller names nobody (translated where used).
+REMOTE_SYSTEM = gettext_noop("The remote system")
 
 
 def _installed_version() -> str:
@@ -326,7 +330,7 @@ class SapHttp:
         method: str,
         url: str,
         *,
-        service: str = "The remote system",
+        service: str = REMOTE_SYSTEM,
         params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
         data: Any = None,
@@ -397,7 +401,7 @@ class SapHttp:
                             "%(service)s at %(host)s dropped the connection (%(kind)s) after the request was "
                             "sent; whether it was carried out is unknown"
                         )
-                        % {"service": service, "host": host, "kind": kind},
+                        % {"service": _(service), "host": host, "kind": kind},
                         retryable=True,
                         code=UNCERTAIN,
                         remote_message=redact.exception_text(exc),
@@ -408,7 +412,7 @@ class SapHttp:
                             "%(service)s at %(host)s could not be reached (%(kind)s) after %(attempt)s "
                             "attempts; try again later"
                         )
-                        % {"service": service, "host": host, "kind": kind, "attempt": attempt},
+                        % {"service": _(service), "host": host, "kind": kind, "attempt": attempt},
                         retryable=True,
                         code=kind,
                         remote_message=redact.exception_text(exc),

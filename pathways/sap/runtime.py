@@ -11,7 +11,6 @@ from .errors import SapError
 from .http import SapHttp
 from .tlsfiles import client_certificate_files
 
-SERVICE = "The CPI runtime"
 OK = "ok"
 UNAUTHORIZED = "unauthorized"
 FORBIDDEN = "forbidden"
@@ -27,6 +26,9 @@ def gettext_noop(text: str) -> str:
 
 def _as_is(text: str) -> str:
     return text
+
+
+SERVICE = gettext_noop("The CPI runtime")
 
 
 def classify_status(status: int) -> str:

@@ -361,20 +361,37 @@ class ContentClient(CpiClient):
                 return packages
             skip += len(page)
 
-    def get_package(self, package_id: str) -> IntegrationPackage | None:
-        """One package; None when CPI does not know it (404)."""
+    def _read_or_none(self, path: str, *, what: str, role: str) -> requests.Response | None:
+        """GET one entity; None when CPI does not know it (404)."""
         try:
-            response = self._call(
-                "GET",
-                "/IntegrationPackages" + entity_key(package_id),
-                what=_("the integration package %(package)s") % {"package": package_id},
-                role=ROLE_PACKAGES_READ,
-            )
+            return self._call("GET", path, what=what, role=role)
         except SapError as error:
             if error.status == 404:
                 return None
             raise
-        return IntegrationPackage.from_json(entity(response.json()))
+
+    def _error_text(self, path: str, *, what: str, role: str, accept_json: bool = True) -> str:
+        """GET an `ErrorInformation/$value` body as UTF-8 text; "" when there is none (204 or 404)."""
+        try:
+            response = self._call(
+                "GET", path, what=what, role=role, expected=(200, 204), accept_json=accept_json
+            )
+        except SapError as error:
+            if error.status == 404:
+                return ""
+            raise
+        if response.status_code == 204:
+            return ""
+        return response.content.decode("utf-8", errors="replace")
+
+    def get_package(self, package_id: str) -> IntegrationPackage | None:
+        """One package; None when CPI does not know it (404)."""
+        response = self._read_or_none(
+            "/IntegrationPackages" + entity_key(package_id),
+            what=_("the integration package %(package)s") % {"package": package_id},
+            role=ROLE_PACKAGES_READ,
+        )
+        return None if response is None else IntegrationPackage.from_json(entity(response.json()))
 
     def list_flows(self, package_id: str) -> list[IntegrationFlow]:
         """The iFlows of a package, each with its concrete version. An unknown package raises (404)."""
@@ -389,18 +406,12 @@ class ContentClient(CpiClient):
 
     def get_flow(self, flow_id: str, version: str = ACTIVE) -> IntegrationFlow | None:
         """The design-time iFlow (`active` resolves to its concrete version); None when unknown (404)."""
-        try:
-            response = self._call(
-                "GET",
-                "/IntegrationDesigntimeArtifacts" + flow_key(flow_id, version),
-                what=_("the iFlow %(flow)s") % {"flow": flow_id},
-                role=ROLE_PACKAGES_READ,
-            )
-        except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return IntegrationFlow.from_json(entity(response.json()))
+        response = self._read_or_none(
+            "/IntegrationDesigntimeArtifacts" + flow_key(flow_id, version),
+            what=_("the iFlow %(flow)s") % {"flow": flow_id},
+            role=ROLE_PACKAGES_READ,
+        )
+        return None if response is None else IntegrationFlow.from_json(entity(response.json()))
 
     def _configuration_failure(self, error: SapError, flow_id: str) -> SapError:
         """A Configurations call refused while the iFlow is edited: say so, and do not retry (D-38)."""
@@ -535,23 +546,18 @@ class ContentClient(CpiClient):
         return self._deploy_status(task)[0]
 
     def _runtime(self, flow_id: str) -> tuple[RuntimeStatus | None, float | None]:
-        try:
-            response = self._call(
-                "GET",
-                "/IntegrationRuntimeArtifacts" + entity_key(flow_id),
-                what=_("the runtime status of the iFlow %(flow)s") % {"flow": flow_id},
-                role=ROLE_MONITORING_READ,
-            )
-        except SapError as error:
-            if error.status == 404:
-                return None, None
-            raise
+        response = self._read_or_none(
+            "/IntegrationRuntimeArtifacts" + entity_key(flow_id),
+            what=_("the runtime status of the iFlow %(flow)s") % {"flow": flow_id},
+            role=ROLE_MONITORING_READ,
+        )
+        if response is None:
+            return None, None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        status = RuntimeStatus.from_json(entity(response.json()))
+        data = entity(response.json())
+        status = RuntimeStatus.from_json(data)
         if status.failed:
-            status = RuntimeStatus.from_json(
-                entity(response.json()), error_text=self.runtime_error(flow_id) or None
-            )
+            status = RuntimeStatus.from_json(data, error_text=self.runtime_error(flow_id) or None)
         return status, retry_after
 
     def runtime_status(self, flow_id: str) -> RuntimeStatus | None:
@@ -562,21 +568,13 @@ class ContentClient(CpiClient):
     def runtime_error(self, flow_id: str) -> str:
         """The readable error information of a deployed iFlow (D-44); "" when CPI has none (204, an empty
         body, 404)."""
-        try:
-            response = self._call(
-                "GET",
+        return error_information_text(
+            self._error_text(
                 "/IntegrationRuntimeArtifacts" + entity_key(flow_id) + "/ErrorInformation/$value",
                 what=_("the error information of the iFlow %(flow)s") % {"flow": flow_id},
                 role=ROLE_MONITORING_READ,
-                expected=(200, 204),
             )
-        except SapError as error:
-            if error.status == 404:
-                return ""
-            raise
-        if response.status_code == 204:
-            return ""
-        return error_information_text(response.content.decode("utf-8", errors="replace"))
+        )
 
     def wait_until_started(
         self,
@@ -677,38 +675,22 @@ class ContentClient(CpiClient):
 
     def message_log(self, guid: str) -> MessageLog | None:
         """One MPL by its `MessageGuid`; None when CPI does not know it (404)."""
-        try:
-            response = self._call(
-                "GET",
-                "/MessageProcessingLogs" + entity_key(guid),
-                what=_("the message processing log %(guid)s") % {"guid": guid},
-                role=ROLE_MONITORING_READ,
-            )
-        except SapError as error:
-            if error.status == 404:
-                return None
-            raise
-        return MessageLog.from_json(entity(response.json()))
+        response = self._read_or_none(
+            "/MessageProcessingLogs" + entity_key(guid),
+            what=_("the message processing log %(guid)s") % {"guid": guid},
+            role=ROLE_MONITORING_READ,
+        )
+        return None if response is None else MessageLog.from_json(entity(response.json()))
 
     def message_error(self, guid: str) -> str:
         """The error text of an MPL (`ErrorInformation/$value`, read as UTF-8 text); "" when it has none
         (204, 404 or an empty body, D-45)."""
-        try:
-            response = self._call(
-                "GET",
-                "/MessageProcessingLogs" + entity_key(guid) + "/ErrorInformation/$value",
-                what=_("the error of the message %(guid)s") % {"guid": guid},
-                role=ROLE_MONITORING_READ,
-                expected=(200, 204),
-                accept_json=False,
-            )
-        except SapError as error:
-            if error.status == 404:
-                return ""
-            raise
-        if response.status_code == 204:
-            return ""
-        return response.content.decode("utf-8", errors="replace").strip()
+        return self._error_text(
+            "/MessageProcessingLogs" + entity_key(guid) + "/ErrorInformation/$value",
+            what=_("the error of the message %(guid)s") % {"guid": guid},
+            role=ROLE_MONITORING_READ,
+            accept_json=False,
+        ).strip()
 
 
 def _task_id(response: requests.Response) -> str:

@@ -7,21 +7,12 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from pathways import certs
+from pathways import catalog, certs
 from pathways.demo import landscape_from_facts
 from pathways.models import Landscape, Membership, Pathway, Role, Secret
 
 PKCS12_PASSPHRASE = "pkcs12-Passphrase-42"
-COMBINATIONS = (
-    ("s4_to_cpi", "basic"),
-    ("s4_to_cpi", "certificate"),
-    ("ssc_to_cpi", "basic"),
-    ("ssc_to_cpi", "certificate"),
-    ("cpi_to_s4", "basic"),
-    ("cpi_to_s4", "certificate"),
-    ("cpi_to_ssc", "basic"),
-    ("cpi_to_ssc", "certificate"),
-)
+COMBINATIONS = catalog.COMBINATIONS
 
 
 def tenant_landscape(server, user, name: str, *, methods: dict[str, str] | None = None) -> Landscape:

@@ -464,3 +464,7 @@ METHOD_CHOICES = list(METHOD_LABELS.items())
 
 def get(key: str) -> Pathway:
     return PATHWAYS[key]
+
+
+# Every pathway with each of its methods, in catalog order: what the tests and the benchmark go through.
+COMBINATIONS = tuple((key, method) for key, spec in PATHWAYS.items() for method in spec.methods)

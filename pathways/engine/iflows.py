@@ -154,11 +154,7 @@ def read_for_plan(connection: Connection, work: Work, remote: RemoteState) -> Re
     if not rows:
         return remote
     current: list[iflows.Parameter] = []
-    by_flow: dict[str, list[IFlowParameter]] = {}
-    for row in rows:
-        by_flow.setdefault(row.flow_id, []).append(row)
-    for flow_id, flow_rows in by_flow.items():
-        values = {p.key: p.value for p in connection.content.get_configurations(flow_id)}
+    for flow_rows, values in _read_by_flow(connection, rows):
         for row in flow_rows:
             if row.key not in values:
                 raise EngineError(
@@ -178,6 +174,20 @@ def read_for_plan(connection: Connection, work: Work, remote: RemoteState) -> Re
         iflow_known=tuple(known(pathway.landscape)),
         created_names=created_names(work.applied),
     )
+
+
+def _read_by_flow(
+    connection: Connection, rows: list[IFlowParameter]
+) -> list[tuple[list[IFlowParameter], dict[str, str]]]:
+    """The rows grouped by iFlow, each group with its iFlow's parameter values as CPI has them now (one read
+    of each iFlow's configurations)."""
+    by_flow: dict[str, list[IFlowParameter]] = {}
+    for row in rows:
+        by_flow.setdefault(row.flow_id, []).append(row)
+    return [
+        (flow_rows, {p.key: p.value for p in connection.content.get_configurations(flow_id)})
+        for flow_id, flow_rows in by_flow.items()
+    ]
 
 
 def execute(connection: Connection, work: Work, action: Action) -> str:
@@ -283,11 +293,7 @@ def drift(connection: Connection, pathway: Pathway) -> list[str]:
     if not rows:
         return []
     current: list[iflows.Parameter] = []
-    by_flow: dict[str, list[IFlowParameter]] = {}
-    for row in rows:
-        by_flow.setdefault(row.flow_id, []).append(row)
-    for flow_id, flow_rows in by_flow.items():
-        values = {p.key: p.value for p in connection.content.get_configurations(flow_id)}
+    for flow_rows, values in _read_by_flow(connection, rows):
         current.extend(_parameter(row, values.get(row.key, "")) for row in flow_rows)
     # What the apply produced wins over a draft changed since: the drift is against the applied credential.
     desired = {

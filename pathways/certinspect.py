@@ -35,22 +35,22 @@ class Inspection:
 def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
     """SHA-256 fingerprints of client certificates held, or about to be held, by External Certificate keys:
     other pathways' applied keys and drafts in all landscapes, and old keys still live during a rotation."""
-    from pathways import shapes
-    from pathways.models import Pathway, Rotation
+    from django.db.models import Q
 
-    known: set[str] = set()
-    rows = Pathway.objects.exclude(pk=exclude_pathway_id).values_list("applied", "draft", "key", "method")
-    for applied, draft, key, method in rows:
-        if (applied or {}).get("key_kind") == EXTERNAL_KIND and applied.get("fingerprint"):
-            known.add(certs.normalize_fingerprint(applied["fingerprint"]))
-        drafted = shapes.of_method(key, method).sender_fingerprint(draft or {}, method)
-        if drafted:
-            known.add(certs.normalize_fingerprint(drafted))
+    from pathways.models import Pathway, Rotation
     from pathways.models.certificates import OPEN_ROTATION_STATES
 
-    for old in Rotation.objects.filter(state__in=OPEN_ROTATION_STATES).values_list("old", flat=True):
-        if (old or {}).get("key_kind") == EXTERNAL_KIND and old.get("fingerprint"):
-            known.add(certs.normalize_fingerprint(old["fingerprint"]))
+    rows = list(
+        Pathway.objects.exclude(pk=exclude_pathway_id)
+        .filter(Q(applied__key_kind=EXTERNAL_KIND) | ~Q(sender_fingerprint=""))
+        .values_list("applied", "sender_fingerprint")
+    )
+    known: set[str] = {drafted for _applied, drafted in rows if drafted}
+    held = [applied for applied, _drafted in rows]
+    held += Rotation.objects.filter(state__in=OPEN_ROTATION_STATES).values_list("old", flat=True)
+    for key in held:
+        if (key or {}).get("key_kind") == EXTERNAL_KIND and key.get("fingerprint"):
+            known.add(certs.normalize_fingerprint(key["fingerprint"]))
     return known
 
 

@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -358,8 +359,11 @@ def _read_any(raw: bytes, passphrase: bytes | None) -> _Read:
     raise CertificateError(_(NOT_A_CERTIFICATE_FILE))
 
 
+_T = TypeVar("_T")
+
 # What one run parsed, by a digest of the input: a run reads each certificate and PKCS#12 once.
-_parsed_in_run: ContextVar[dict[bytes, ParsedCertificates | CertificateError] | None] = ContextVar(
+_Parsed = tuple[ParsedCertificates, PrivateKeyTypes | None]
+_parsed_in_run: ContextVar[dict[bytes, _Parsed | CertificateError] | None] = ContextVar(
     "parsed_in_run", default=None
 )
 
@@ -388,26 +392,34 @@ def parse_certificates(
     """
     seen = _parsed_in_run.get()
     if seen is None:
-        return _parse_certificates(data, passphrase, keep_private_key)
-    digest = hashlib.sha256()
-    for part in (_as_bytes(data), _passphrase_bytes(passphrase) or b"", b"k" if keep_private_key else b""):
-        digest.update(hashlib.sha256(part).digest())
-    name = digest.digest()
-    if name not in seen:
-        try:
-            seen[name] = _parse_certificates(data, passphrase, keep_private_key)
-        except CertificateError as error:
-            seen[name] = error
-    found = seen[name]
-    if isinstance(found, CertificateError):
-        raise CertificateError(str(found))
-    return found
+        parsed, key = _parse_certificates(data, passphrase)
+    else:
+        digest = hashlib.sha256()
+        for part in (_as_bytes(data), _passphrase_bytes(passphrase) or b""):
+            digest.update(hashlib.sha256(part).digest())
+        name = digest.digest()
+        if name not in seen:
+            try:
+                seen[name] = _parse_certificates(data, passphrase)
+            except CertificateError as error:
+                seen[name] = error
+        found = seen[name]
+        if isinstance(found, CertificateError):
+            raise CertificateError(str(found))
+        parsed, key = found
+    if key is None:
+        return parsed
+    if keep_private_key:
+        return replace(parsed, private_key=_guarded(lambda: describe_private_key(key)))
+    return replace(parsed, notes=(*parsed.notes, _(PKCS12_KEY_DROPPED)))
 
 
 def _parse_certificates(
-    data: bytes | bytearray | memoryview | str, passphrase: str | bytes | None, keep_private_key: bool
-) -> ParsedCertificates:
-    try:
+    data: bytes | bytearray | memoryview | str, passphrase: str | bytes | None
+) -> _Parsed:
+    """The upload's certificates, and the private key it held (if any) still to be kept or dropped."""
+
+    def parse() -> _Parsed:
         raw = _as_bytes(data)
         _check_size(raw)
         read = _read_any(raw, _passphrase_bytes(passphrase))
@@ -415,13 +427,15 @@ def _parse_certificates(
             raise CertificateError(_too_many(len(read.certificates)))
         infos = [describe_certificate(cert) for cert in read.certificates]
         chain, order, notes = order_chain(infos)
-        private_key = None
-        if read.private_key is not None:
-            if keep_private_key:
-                private_key = describe_private_key(read.private_key)
-            else:
-                notes.append(_(PKCS12_KEY_DROPPED))
-        return ParsedCertificates(chain, read.source_format, order, len(raw), tuple(notes), private_key)
+        return ParsedCertificates(chain, read.source_format, order, len(raw), tuple(notes)), read.private_key
+
+    return _guarded(parse)
+
+
+def _guarded(work: Callable[[], _T]) -> _T:
+    """`work()`, with anything but a CertificateError (or an exit) turned into the unreadable-file refusal."""
+    try:
+        return work()
     except CertificateError:
         raise
     except SYSTEM_EXITS:

@@ -25,6 +25,7 @@ from pathways.engine.connect import Connection
 from pathways.errors import EngineError, Refused
 from pathways.models import Actor, AuditEvent, Pathway, Rotation, RotationState, Run, RunKind
 from pathways.models.certificates import OPEN_ROTATION_STATES
+from pathways.models.pathway import drafted_sender_fingerprint
 from pathways.sap.errors import SapError
 from pathways.shapes import it_rt_key
 from pathways.shapes.base import Work
@@ -300,7 +301,12 @@ def move_pathway(
             version = fresh.version + 1
             for name in changed:
                 meta[name] = {"version": version, "by": "rotation", "at": now.isoformat(timespec="seconds")}
-            Pathway.objects.filter(pk=pathway.pk).update(draft=draft, draft_meta=meta, version=version)
+            Pathway.objects.filter(pk=pathway.pk).update(
+                draft=draft,
+                draft_meta=meta,
+                version=version,
+                sender_fingerprint=drafted_sender_fingerprint(fresh.key, fresh.method, draft),
+            )
             pathway.draft, pathway.draft_meta, pathway.version = draft, meta, version
         pathway.mark_applied(applied)
         pathway.mark_verified(proof=proof, not_after=not_after)

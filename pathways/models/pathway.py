@@ -39,6 +39,9 @@ class Pathway(models.Model):
     method = models.CharField(max_length=12, choices=catalog.METHOD_CHOICES)
     draft = models.JSONField(default=dict, blank=True)  # {field: value as typed}, secrets excluded
     draft_meta = models.JSONField(default=dict, blank=True)  # {field: {"version", "by", "at"}}
+    # The fingerprint (AB:CD:…) of the sender certificate the draft puts into an External Certificate key,
+    # kept with the draft so "is this certificate in use elsewhere?" is one indexed lookup.
+    sender_fingerprint = models.CharField(max_length=95, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=PathwayStatus.choices, default=PathwayStatus.DRAFT)
     status_message = models.CharField(max_length=500, blank=True)
     applied = models.JSONField(default=dict, blank=True)  # what the last successful apply produced
@@ -59,6 +62,13 @@ class Pathway(models.Model):
 
     def __str__(self) -> str:
         return f"{self.landscape} {self.spec.label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sender_fingerprint = drafted_sender_fingerprint(self.key, self.method, self.draft)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"draft", "method"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "sender_fingerprint"}
+        super().save(*args, **kwargs)
 
     @property
     def spec(self) -> catalog.Pathway:
@@ -195,3 +205,11 @@ class Pathway(models.Model):
             changes={"drift": [True, False]},
             note=note,
         )
+
+
+def drafted_sender_fingerprint(key: str, method: str, draft: dict[str, Any]) -> str:
+    """The normalized fingerprint of the External Certificate a draft holds, or "" (none, or unreadable)."""
+    from pathways import certs, shapes
+
+    fingerprint = shapes.of_method(key, method).sender_fingerprint(draft or {}, method)
+    return certs.normalize_fingerprint(fingerprint) if fingerprint else ""

@@ -85,7 +85,7 @@ def world():
 
 
 def sandbox_timing(server, *, latency_ms: int = 0, job_polls: int = 0, deploy_polls: int = 0) -> None:
-    """The sandbox's latency and how many polls its async jobs and deployments need before they end."""
+    """The sandbox's latency, and how many polls of its async jobs and deployments still find them running."""
     server.admin("POST", "latency", {"ms": latency_ms}).raise_for_status()
     server.admin(
         "POST", "async", {"job_polls": job_polls, "deploy_polls": deploy_polls, "job_seconds": 3.0}

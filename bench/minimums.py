@@ -108,8 +108,9 @@ AVOIDABLE = (
 
 
 def minimum(pathway: str, method: str, *, job_polls: int = 0, deploy_polls: int = 0) -> int:
-    """Calls for a first apply and its verification when each CF job needs `job_polls` polls before it
-    ends and each CPI deployment `deploy_polls` (0: ended by the first read)."""
+    """Calls for a first apply and its verification when `job_polls` polls of each CF job still find it
+    running and `deploy_polls` reads of each CPI deployment find it not yet deployed (0: ended by the first
+    read)."""
     calls = MINIMUM_CALLS[(pathway, method)]
     cf_polls = sum(call in (INSTANCE_POLL, KEY_POLL) for call in calls)
     deploy_reads = pathway.startswith("cpi_") and method == "basic"

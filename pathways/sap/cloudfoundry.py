@@ -25,9 +25,10 @@ JOB_FAILED = "FAILED"
 
 @dataclass
 class JobPolling:
-    """How async work is polled: the first poll after 0.25 s, the wait doubling up to `max_interval`; a
-    `Retry-After` from the server is honoured; never faster than `min_interval` (0.2 s) on the same job.
-    Timeouts (D-28): 15 min for instances, 5 min for keys.
+    """How async work is polled: the first poll 0.25 s after the write, then each poll at twice the time
+    since the write (0.25, 0.5, 1, 2, 4 … s), so the gap between polls doubles after the first, up to
+    `max_interval`; a `Retry-After` from the server is honoured; never faster than `min_interval` (0.2 s)
+    on the same job. Timeouts (D-28): 15 min for instances, 5 min for keys.
     """
 
     first_interval: float = 0.25
@@ -40,11 +41,13 @@ class JobPolling:
     clock: Callable[[], float] = time.monotonic
 
     def waits(self) -> Iterator[float]:
-        """The successive waits before each poll, before any `Retry-After` is applied."""
-        interval = self.first_interval
+        """The successive waits before each poll (start to start), before any `Retry-After` is applied:
+        0.25, 0.25, 0.5, 1, 2 … s, each wait making the time since the write `factor` times longer."""
+        elapsed, interval = 0.0, self.first_interval
         while True:
             yield interval
-            interval = min(self.max_interval, interval * self.factor)
+            elapsed += interval
+            interval = min(self.max_interval, elapsed * (self.factor - 1))
 
     def wait(self, planned: float, retry_after: float | None, since: float | None = None) -> float:
         """Sleep before the next poll: the planned wait, or the server's `Retry-After` when longer (up to

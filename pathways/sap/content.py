@@ -324,7 +324,7 @@ class MessageLog:
 
 
 def _deploy_polling() -> JobPolling:
-    """Deployment polls: first after 0.25 s, doubling up to 3 s (D-42/D-43), 5 minutes in all."""
+    """Deployment polls 0.25, 0.5, 1 and 2 s after the deploy, then every 3 s (D-42/D-43), 5 min in all."""
     return JobPolling(max_interval=3.0, instance_timeout=300.0, key_timeout=300.0)
 
 

@@ -192,7 +192,7 @@ def test_stuck_job_gives_up_after_the_timeout_and_is_retryable(
     http, sandbox_tenant, space, flow_plan, faults
 ):
     user = sandbox_tenant["cf_user"]
-    clock = MovableClock()  # the job is polled as in production (0.25 s doubling to 10 s) without waiting
+    clock = MovableClock()  # the job is polled as in production (0.25, 0.5, 1, 2 … s) without waiting
     impatient = CloudFoundry(
         http,
         sandbox_tenant["cf_api"],
@@ -207,12 +207,9 @@ def test_stuck_job_gives_up_after_the_timeout_and_is_retryable(
     assert caught.value.retryable
     assert caught.value.code == "job_timeout"
     assert str(caught.value).endswith("is still running after 1 min (60 s); run the step again later")
-    # 0.25 s doubling up to 10 s (JobPolling's documented schedule) until the 60 s timeout has passed
-    expected, wait = [], 0.25
-    while sum(expected) < 60:
-        expected.append(wait)
-        wait = min(10.0, wait * 2)
-    assert clock.waits == expected
+    # JobPolling's documented schedule until the 60 s timeout has passed: polls 0.25, 0.5, 1, 2, 4, 8 and
+    # 16 s after the write, then every 10 s
+    assert clock.waits == [0.25, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0, 10.0, 10.0]
     assert impatient.find_instance(space.guid, "stuck").in_progress
     with pytest.raises(SapError) as busy:
         impatient.create_key(impatient.find_instance(space.guid, "stuck").guid, "early-key")

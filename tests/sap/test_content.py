@@ -270,8 +270,8 @@ def test_waiting_honours_retry_after_and_the_floor(http, api_key, tokens, faults
     )
     assert client.wait_until_started(TO_S4, task=task).started
     # 0.01 s is raised to the 0.2-style floor; the answer's Retry-After (capped at max_interval) comes next;
-    # then the plan doubles on.
-    assert sleeps.waits[:3] == [0.02, 0.5, 0.04]
+    # then the plan goes on (0.02 s planned, at the floor) and doubles.
+    assert sleeps.waits[:4] == [0.02, 0.5, 0.02, 0.04]
 
 
 # --- messages and their logs -------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ def export_pkcs12(
     chain: ParsedCertificates | Sequence[CertificateInfo],
     passphrase: str,
     friendly_name: str = "",
+    kdf_rounds: int = PKCS12_KDF_ROUNDS,
 ) -> bytes:
-    """A PKCS#12 file (DER) with the key and chain (leaf first), AES-256 (PBES2) and SHA-256 MAC protected."""
+    """A PKCS#12 file (DER) with the key and chain (leaf first), AES-256 (PBES2) and SHA-256 MAC protected,
+    the passphrase stretched over `kdf_rounds` (OpenSSL's own export uses 2,048)."""
     if not passphrase:
         raise CertificateError(_("Enter a passphrase to protect the PKCS#12 file."))
     infos = _chain_infos(chain)
@@ -39,7 +41,7 @@ def export_pkcs12(
         )
     encryption = (
         serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(PKCS12_KDF_ROUNDS)
+        .kdf_rounds(kdf_rounds)
         .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
         .hmac_hash(hashes.SHA256())
         .build(passphrase.encode("utf-8"))

@@ -40,17 +40,15 @@ def known_fingerprints(exclude_pathway_id: int | None = None) -> set[str]:
     from pathways.models import Pathway, Rotation
     from pathways.models.certificates import OPEN_ROTATION_STATES
 
-    rows = list(
-        Pathway.objects.exclude(pk=exclude_pathway_id)
-        .filter(Q(applied__key_kind=EXTERNAL_KIND) | ~Q(sender_fingerprint=""))
-        .values_list("applied", "sender_fingerprint")
+    rows = Pathway.objects.exclude(pk=exclude_pathway_id).filter(
+        Q(applied__key_kind=EXTERNAL_KIND) | ~Q(sender_fingerprint="")
     )
-    known: set[str] = {drafted for _applied, drafted in rows if drafted}
-    held = [applied for applied, _drafted in rows]
-    held += Rotation.objects.filter(state__in=OPEN_ROTATION_STATES).values_list("old", flat=True)
-    for key in held:
-        if (key or {}).get("key_kind") == EXTERNAL_KIND and key.get("fingerprint"):
-            known.add(certs.normalize_fingerprint(key["fingerprint"]))
+    known = {drafted for drafted in rows.values_list("sender_fingerprint", flat=True) if drafted}
+    held = rows.filter(applied__key_kind=EXTERNAL_KIND).values_list("applied__fingerprint", flat=True)
+    old = Rotation.objects.filter(state__in=OPEN_ROTATION_STATES, old__key_kind=EXTERNAL_KIND)
+    for fingerprint in [*held, *old.values_list("old__fingerprint", flat=True)]:
+        if fingerprint:
+            known.add(certs.normalize_fingerprint(fingerprint))
     return known
 
 

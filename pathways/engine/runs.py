@@ -24,6 +24,7 @@ from pathways.engine.connect import Connection
 from pathways.engine.state import Work, desired_state, read_remote_state
 from pathways.errors import EngineError, Refused
 from pathways.models import Actor, Landscape, Pathway, Run, RunKind, RunStep
+from pathways.models.secret import secrets_kept
 from pathways.sap.errors import SapError
 from pathways.status import ACTIVE_RUN_STATES, PathwayStatus, RunState
 
@@ -299,7 +300,7 @@ def _execute(run: Run) -> None:
     connection = Connection(run.landscape, heartbeat=recorder.beat)
     recorder.connection = connection
     try:
-        with connection, certs.parsed_once():
+        with connection, certs.parsed_once(), secrets_kept():
             if run.kind == RunKind.CHECK:
                 _check(run, recorder, connection)
             elif run.kind == RunKind.DRIFT:

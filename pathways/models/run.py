@@ -122,7 +122,10 @@ class Run(models.Model):
         )
         if not updated:
             return None
-        return cls.objects.select_related("landscape", "pathway").get(pk=run_id)
+        run = cls.objects.select_related("landscape", "pathway", "requested_by").get(pk=run_id)
+        if run.pathway is not None:
+            run.pathway.landscape = run.landscape  # one landscape object for the run, not a second read
+        return run
 
     @classmethod
     def expire_unclaimed(cls, created_before: datetime) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -14,6 +17,30 @@ if TYPE_CHECKING:
     from pathways.models.audit import Actor
     from pathways.models.landscape import Landscape
     from pathways.models.pathway import Pathway
+
+
+# Within a run, one owner's secrets (a landscape's, or one pathway's) are read together once and kept until
+# a Secret of that owner is saved or deleted.
+_kept: ContextVar[dict[tuple[int, int | None], dict[str, Secret]] | None] = ContextVar(
+    "secrets_kept", default=None
+)
+
+
+@contextmanager
+def secrets_kept() -> Iterator[None]:
+    """Within this block (a run), `Secret.lookup` reads each owner's secrets in one query."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
+def forget_kept(sender: Any, instance: Secret, **kwargs: Any) -> None:
+    """post_save / post_delete of a Secret: the next lookup of its owner reads the database again."""
+    kept = _kept.get()
+    if kept is not None:
+        kept.pop((instance.landscape_id, instance.pathway_id), None)
 
 
 class Secret(models.Model):
@@ -103,4 +130,12 @@ class Secret(models.Model):
 
     @classmethod
     def lookup(cls, *, landscape: Landscape, name: str, pathway: Pathway | None = None) -> Secret | None:
-        return cls.objects.filter(landscape=landscape, pathway=pathway, name=name).first()
+        kept = _kept.get()
+        if kept is None:
+            return cls.objects.filter(landscape=landscape, pathway=pathway, name=name).first()
+        owner = (landscape.pk, pathway.pk if pathway is not None else None)
+        if owner not in kept:
+            kept[owner] = {
+                secret.name: secret for secret in cls.objects.filter(landscape=landscape, pathway=pathway)
+            }
+        return kept[owner].get(name)

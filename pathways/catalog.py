@@ -4,6 +4,7 @@ Templates, forms, the planner and the hand-off sheet read this catalog; nothing 
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
@@ -80,6 +81,11 @@ class Method:
     def label(self) -> str:
         return METHOD_LABELS[self.key]
 
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        """The fields of every step, in order (gathered once: pages read them for every pathway shown)."""
+        return tuple(f for step in self.steps for f in step.fields)
+
 
 @dataclass(frozen=True)
 class Pathway:
@@ -119,7 +125,7 @@ class Pathway:
         return self.methods[method].shape
 
     def fields(self, method: str) -> tuple[Field, ...]:
-        return tuple(f for step in self.methods[method].steps for f in step.fields)
+        return self.methods[method].fields
 
     def all_fields(self) -> dict[str, Field]:
         return {f.name: f for m in self.methods for f in self.fields(m)}

@@ -124,11 +124,11 @@ def _applied_certificate(pathway: Pathway) -> WatchedCertificate | None:
 
 def _draft_certificates(pathway: Pathway) -> list[WatchedCertificate]:
     found = []
-    for spec in pathway.active_fields():
+    for spec in pathway.spec.fields(pathway.method):
         if spec.kind != "certificate":
             continue
         text = (pathway.draft.get(spec.name) or "").strip()
-        if not text:
+        if not text or not pathway.applies(spec):
             continue
         try:
             leaf = certs.parse_certificates(text).leaf

@@ -88,9 +88,13 @@ class Pathway(models.Model):
             raise KeyError(f"The {self.key} pathway has no field {name!r}")
         return spec_field.default
 
+    def applies(self, field: catalog.Field) -> bool:
+        """Whether the field is asked given the other answers (see `active_fields`)."""
+        return not field.when or self.value(field.when[0]) == field.when[1]
+
     def active_fields(self) -> list[catalog.Field]:
         """The fields of the chosen method that apply given the other answers (e.g. only external certs)."""
-        return [f for f in self.spec.fields(self.method) if not f.when or self.value(f.when[0]) == f.when[1]]
+        return [f for f in self.spec.fields(self.method) if self.applies(f)]
 
     def secret(self, name: str) -> Secret | None:
         return Secret.lookup(landscape=self.landscape, pathway=self, name=name)

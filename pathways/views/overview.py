@@ -1,7 +1,7 @@
 """The leads' overview: every visible landscape × the four pathways, filtered, searched, paged, or as CSV.
 
 The page costs the same number of SQL queries for 10 or 1,000 landscapes: one count, one page of
-landscapes, one prefetch of their pathways, one for pending approvals (and one for the "expiring" filter's
+landscapes, one for their pathways, one for pending approvals (and one for the "expiring" filter's
 pathways). The CSV and the JSON read all rows in two queries: the landscapes, and their pathways by
 subquery. Status and expiry come from `standing.of`, as on every other page.
 """
@@ -9,23 +9,28 @@ subquery. Status and expiry come from `standing.of`, as on every other page.
 from __future__ import annotations
 
 import csv
+from functools import cache
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from pathways import catalog, expiry, standing
 from pathways.approval import pending_for, still_pending
 from pathways.models import Landscape, Pathway, Tier, only_looks
 from pathways.status import FAILING, PathwayStatus, label
+from pathways.templatetags.authwizard import badge, tier_marker
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from django.db.models import QuerySet
@@ -115,13 +120,11 @@ ROW_WATCH_FIELDS = tuple(
 
 def row_pathways() -> QuerySet[Pathway]:
     """Pathways with only what a row shows (the draft and applied facts hold the certificates), and what
-    their messages showed, in the same query."""
-    return Pathway.objects.select_related("message_watch").only(*ROW_PATHWAY_FIELDS, *ROW_WATCH_FIELDS)
-
-
-def with_pathways(landscapes: QuerySet[Landscape]) -> QuerySet[Landscape]:
-    return landscapes.only(*ROW_LANDSCAPE_FIELDS).prefetch_related(
-        Prefetch("pathways", queryset=row_pathways().order_by("key"))
+    their messages showed, in the same query; unordered (a row puts its cells in catalog order)."""
+    return (
+        Pathway.objects.select_related("message_watch")
+        .only(*ROW_PATHWAY_FIELDS, *ROW_WATCH_FIELDS)
+        .order_by()
     )
 
 
@@ -148,26 +151,22 @@ def pathway_cell(pathway: Pathway, landscape: Landscape, now: datetime) -> dict:
 
 def all_rows(landscapes: QuerySet[Landscape]) -> list[dict]:
     """Rows of every landscape of the queryset in two queries (landscapes; their pathways by subquery)."""
-    grouped: dict[int, list[Pathway]] = {}
-    for pathway in (
-        row_pathways().filter(landscape__in=landscapes.values("pk")).order_by("landscape_id", "key")
-    ):
-        grouped.setdefault(pathway.landscape_id, []).append(pathway)
-    return landscape_rows(list(landscapes.only(*ROW_LANDSCAPE_FIELDS)), grouped)
+    return landscape_rows(
+        list(landscapes.only(*ROW_LANDSCAPE_FIELDS)),
+        row_pathways().filter(landscape__in=landscapes.values("pk")),
+    )
 
 
-def landscape_rows(
-    landscapes: Iterable[Landscape], grouped: dict[int, list[Pathway]] | None = None
-) -> list[dict]:
-    """One row per landscape with its four cells in catalog order (a missing pathway is an empty cell).
-
-    Pathways come from `grouped` ({landscape id: pathways}) when given, else from a prefetch.
-    """
+def landscape_rows(landscapes: list[Landscape], pathways: Iterable[Pathway]) -> list[dict]:
+    """One row per landscape with its four cells in catalog order (a missing pathway is an empty cell);
+    `pathways` are theirs, read in one query."""
     now = timezone.now()
+    by_landscape: dict[int, dict[str, Pathway]] = {}
+    for pathway in pathways:
+        by_landscape.setdefault(pathway.landscape_id, {})[pathway.key] = pathway
     rows = []
     for landscape in landscapes:
-        pathways = grouped.get(landscape.pk, []) if grouped is not None else landscape.pathways.all()
-        by_key = {p.key: p for p in pathways}
+        by_key = by_landscape.get(landscape.pk, {})
         cells = [
             pathway_cell(by_key[key], landscape, now) if key in by_key else None for key in CATALOG_ORDER
         ]
@@ -175,19 +174,96 @@ def landscape_rows(
     return rows
 
 
+NIL = UUID(int=0)
+EXPIRY_BADGES = {"expired": "expired", "critical": "expiring", "expiring": "expiring"}
+
+
+def landscape_url(name: str, *args: str) -> Callable[[UUID], str]:
+    """The named URL of any landscape by its code, reversed once (with the nil UUID in the code's place)."""
+    url, nil = reverse(name, args=[NIL, *args]), str(NIL)
+    return lambda code: url.replace(nil, str(code))
+
+
+class PageRows:
+    """What the page shows of each row, with what rows share worked out once per page: one reverse per
+    route, one badge per status and title, one tier marker per tier, one short date per day, the sentences
+    translated once."""
+
+    def __init__(self) -> None:
+        self.landscape = landscape_url("landscape")
+        self.history = {key: landscape_url("pathway_history", key) for key in CATALOG_ORDER}
+        self.traffic = {key: landscape_url("pathway_traffic", key) for key in CATALOG_ORDER}
+        self.badge = cache(badge)
+        self.markers: dict[str, SafeString] = {}
+        self.labels = {key: str(spec.label) for key, spec in catalog.PATHWAYS.items()}
+        self.methods = {key: str(label) for key, label in catalog.METHOD_LABELS.items()}
+        self.history_label = gettext("— %(label)s of %(name)s, history")
+        self.expired = gettext("Certificate expired %(certificate_not_after)s")
+        self.day = cache(lambda day: formats.date_format(day, "SHORT_DATE_FORMAT"))
+        self.days_left = cache(
+            lambda days: (
+                ngettext("Certificate: %(counter)s day left", "Certificate: %(counter)s days left", days)
+                % {"counter": formats.localize(days)}
+            )
+        )
+
+    def short_date(self, moment: datetime) -> str:
+        return self.day(timezone.template_localtime(moment).date())
+
+    def row(self, row: dict) -> dict:
+        landscape = row["landscape"]
+        if landscape.tier not in self.markers:
+            self.markers[landscape.tier] = tier_marker(landscape)
+        return {
+            **row,
+            "url": self.landscape(landscape.code),
+            "tier_marker": self.markers[landscape.tier],
+            "cells": [self.cell(cell, landscape) if cell else None for cell in row["cells"]],
+        }
+
+    def cell(self, cell: dict, landscape: Landscape) -> dict:
+        """The cell as the page shows it (a link to the pathway's history, its badges and sentences)."""
+        key, days_left, verified = cell["key"], cell["days_left"], cell["last_verified_at"]
+        expiry_badge = EXPIRY_BADGES.get(cell["expiry"])
+        return {
+            "history_url": self.history[key](landscape.code),
+            "badge": self.badge(cell["status"], cell["failing"]),
+            "history_label": self.history_label % {"label": self.labels[key], "name": landscape.name},
+            "drift_badge": self.badge("drifted", cell["drift_summary"]) if cell["drifted"] else "",
+            "expiry_badge": self.badge(expiry_badge) if expiry_badge else "",
+            "failing": cell["failing"],
+            "traffic_url": self.traffic[key](landscape.code) if cell["failing"] else "",
+            "method": self.methods.get(cell["verified_method"], cell["verified_method"]),
+            "verified_at": timezone.template_localtime(verified).isoformat() if verified else "",
+            "verified_on": self.short_date(verified) if verified else "",
+            "expiry": cell["expiry"],
+            "days_left": days_left,
+            "certificate": (
+                ""
+                if days_left is None
+                else self.expired % {"certificate_not_after": self.short_date(cell["certificate_not_after"])}
+                if days_left < 0
+                else self.days_left(days_left)
+            ),
+        }
+
+
 @login_required
 def overview(request: SignedInRequest) -> HttpResponse:
     landscapes, filters = filtered_landscapes(request, request.user)
-    page = Paginator(with_pathways(landscapes), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(landscapes.only(*ROW_LANDSCAPE_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    rows = landscape_rows(listed, row_pathways().filter(landscape__in=[landscape.pk for landscape in listed]))
     pending = still_pending(list(pending_for(request.user)[:20]))
     query = request.GET.copy()
     query.pop("page", None)
+    shown = PageRows()
     return render(
         request,
         "pathways/leads/overview.html",
         {
             "page": page,
-            "rows": landscape_rows(page.object_list),
+            "rows": [shown.row(row) for row in rows],
             "filters": filters,
             "catalog": catalog.PATHWAYS,
             "tiers": Tier.choices,

@@ -42,8 +42,10 @@ class Store:
         """Ask the autosave thread to write soon (writes are coalesced)."""
         self._dirty.set()
 
-    def start_autosave(self, delay_s: float = 0.1) -> None:
-        """Write the document shortly after changes, in a daemon thread; `close` writes the last state."""
+    def start_autosave(self, delay_s: float = 0.1, interval_s: float = 2.0) -> None:
+        """Write the document `delay_s` after a change, in a daemon thread, and at most once every
+        `interval_s` while changes keep coming (each write serialises every tenant, so writing after every
+        request of a busy sandbox would cost more than the requests); `close` writes the last state."""
 
         def loop():
             while not self._closed:
@@ -52,7 +54,9 @@ class Store:
                     return
                 time.sleep(delay_s)
                 self._dirty.clear()
+                started = time.monotonic()
                 self.save()
+                time.sleep(max(0.0, interval_s - delay_s - (time.monotonic() - started)))
 
         threading.Thread(target=loop, name="sandbox-autosave", daemon=True).start()
 

@@ -42,6 +42,7 @@ def handle(ctx, req) -> Response:
     if found is None:
         return cf_error("InvalidAuthToken", "Invalid Auth Token")
     tenant, user = found
+    req.context["tenant"] = tenant
     cf_jobs.advance(ctx, tenant)
     for method, pattern, view in ROUTES:
         match = re.fullmatch(pattern, req.path.rstrip("/"))

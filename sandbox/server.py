@@ -203,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
             response = HANDLERS[req.kind](ctx, req)
             if req.method not in ("GET", "HEAD") or req.kind == "cf" or req.context.get("dirty"):
                 ctx.store.data["revision"] = before + 1
-                ctx.store.mark_dirty()
+                ctx.store.mark_dirty(_changed_tenants(req))
         if req.kind != "admin":
             lost = ctx.knobs.take(
                 AFTER_FAULTS, host=req.kind, method=req.method, path=req.path, subdomain=req.subdomain
@@ -240,6 +240,20 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
+
+
+def _changed_tenants(req: Request) -> tuple[str, ...] | None:
+    """The tenants whose records a request may have changed: the one its host names (XSUAA, CPI, runtime),
+    the one the CF handler found for its user (none when it found none), none for the UAA and Service
+    Manager (they only read tenants), any (None) for the knobs."""
+    if req.kind == "admin":
+        return None
+    if req.kind == "cf":
+        tenant = req.context.get("tenant")
+        return (tenant["subdomain"],) if tenant else ()
+    if req.kind in ("uaa", "sm") or not req.subdomain:
+        return ()
+    return (req.subdomain,)
 
 
 def _fault_response(fault: dict) -> Response:

@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from .tls import utcnow
@@ -37,15 +38,23 @@ class Store:
         self.data.setdefault("secret", secrets.token_hex(32))
         self.data.setdefault("tenants", {})
         self.data.setdefault("catalog", {})
+        self._tenant_texts: dict[str, str] = {}  # subdomain → the tenant's JSON as last written
+        self._changed: set[str] | None = set()  # tenants changed since the last write; None: any may have
 
-    def mark_dirty(self) -> None:
-        """Ask the autosave thread to write soon (writes are coalesced)."""
+    def mark_dirty(self, tenants: Iterable[str] | None = None) -> None:
+        """Ask the autosave thread to write soon (writes are coalesced). `tenants`: the subdomains whose
+        records changed, None when any may have; the document's other parts are serialised on every write."""
+        with self.lock:
+            if tenants is None:
+                self._changed = None
+            elif self._changed is not None:
+                self._changed.update(tenants)
         self._dirty.set()
 
     def start_autosave(self, delay_s: float = 0.1, interval_s: float = 2.0) -> None:
         """Write the document `delay_s` after a change, in a daemon thread, and at most once every
-        `interval_s` while changes keep coming (each write serialises every tenant, so writing after every
-        request of a busy sandbox would cost more than the requests); `close` writes the last state."""
+        `interval_s` while changes keep coming (each write puts the whole document on disk, so writing after
+        every request of a busy sandbox would cost more than the requests); `close` writes the last state."""
 
         def loop():
             while not self._closed:
@@ -61,8 +70,9 @@ class Store:
         threading.Thread(target=loop, name="sandbox-autosave", daemon=True).start()
 
     def close(self) -> None:
+        """Write the whole document anew (every tenant serialised again) and stop the autosave thread."""
         self._closed = True
-        self._dirty.set()
+        self.mark_dirty(None)
         self.save()
 
     @property
@@ -75,7 +85,7 @@ class Store:
     def save(self) -> None:
         """Write the whole document to a temporary file and rename it over the old one."""
         with self.lock:
-            text = json.dumps(self.data, separators=(",", ":"))
+            text = self._text()
             handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
             try:
                 with os.fdopen(handle, "w") as out:
@@ -86,3 +96,29 @@ class Store:
                 if os.path.exists(temp):
                     os.unlink(temp)
                 raise
+
+    def _text(self) -> str:
+        """`json.dumps(data)` (compact), serialising again only the tenants changed since the last write."""
+        if self._changed is None:
+            self._tenant_texts.clear()
+        else:
+            for subdomain in self._changed:
+                self._tenant_texts.pop(subdomain, None)
+        self._changed = set()
+        texts = {
+            subdomain: self._tenant_texts.get(subdomain) or _compact(tenant)
+            for subdomain, tenant in self.tenants.items()
+        }
+        self._tenant_texts = texts
+        parts = []
+        for key, value in self.data.items():
+            if key == "tenants":
+                inner = ",".join(f"{_compact(subdomain)}:{text}" for subdomain, text in texts.items())
+                parts.append(f"{_compact(key)}:{{{inner}}}")
+            else:
+                parts.append(f"{_compact(key)}:{_compact(value)}")
+        return "{" + ",".join(parts) + "}"
+
+
+def _compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"))

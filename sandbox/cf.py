@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from . import broker, cf_jobs
@@ -27,6 +28,7 @@ from .state import now_iso
 GUID = r"([0-9a-fA-F-]{36})"
 IN_PROGRESS_INSTANCE = "There is an operation in progress for the service instance."
 IN_PROGRESS_BINDING = "There is an operation in progress for the service credential binding."
+_USER_TENANTS: dict[str, str] = {}  # user guid → subdomain of the tenant it was last found in
 
 
 def handle(ctx, req) -> Response:
@@ -73,12 +75,15 @@ def root_links(ctx) -> dict:
 
 
 def _user_of(ctx, claims: dict):
+    """(tenant, user) of a CF token's user; the tenant last found for the user guid is looked at first."""
     user_id = claims.get("user_id")
     if not user_id or claims.get("client_id") != "cf":
         return None
-    for tenant in ctx.store.tenants.values():
+    known = ctx.store.tenant(_USER_TENANTS.get(user_id))
+    for tenant in itertools.chain([known] if known else [], ctx.store.tenants.values()):
         for user in tenant["users"].values():
             if user["guid"] == user_id:
+                _USER_TENANTS[user_id] = tenant["subdomain"]
                 return tenant, user
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
@@ -24,8 +25,9 @@ class Request:
     peer_cert_der: bytes | None = None
     context: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def query(self) -> dict[str, list[str]]:
+        """The query string parsed once (handlers read it only)."""
         return parse_qs(self.query_string, keep_blank_values=True)
 
     def arg(self, name: str, default: str | None = None) -> str | None:

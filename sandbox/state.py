@@ -38,7 +38,7 @@ class Store:
         self.data.setdefault("secret", secrets.token_hex(32))
         self.data.setdefault("tenants", {})
         self.data.setdefault("catalog", {})
-        self._tenant_texts: dict[str, str] = {}  # subdomain → the tenant's JSON as last written
+        self._tenant_texts: dict[str, bytes] = {}  # subdomain → `"<subdomain>":<JSON>` as last written
         self._changed: set[str] | None = set()  # tenants changed since the last write; None: any may have
 
     def mark_dirty(self, tenants: Iterable[str] | None = None) -> None:
@@ -85,11 +85,11 @@ class Store:
     def save(self) -> None:
         """Write the whole document to a temporary file and rename it over the old one."""
         with self.lock:
-            text = self._text()
+            chunks = self._chunks()
             handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".json")
             try:
-                with os.fdopen(handle, "w") as out:
-                    out.write(text)
+                with os.fdopen(handle, "wb") as out:
+                    out.writelines(chunks)
                 os.chmod(temp, 0o600)
                 os.replace(temp, self.path)
             except BaseException:
@@ -97,27 +97,33 @@ class Store:
                     os.unlink(temp)
                 raise
 
-    def _text(self) -> str:
-        """`json.dumps(data)` (compact), serialising again only the tenants changed since the last write."""
+    def _chunks(self) -> list[bytes]:
+        """`json.dumps(data)` (compact) in pieces; each tenant's piece (`"<subdomain>":{…}`) is kept and
+        serialised again only when the tenant changed since the last write."""
         if self._changed is None:
             self._tenant_texts.clear()
         else:
             for subdomain in self._changed:
                 self._tenant_texts.pop(subdomain, None)
         self._changed = set()
-        texts = {
-            subdomain: self._tenant_texts.get(subdomain) or _compact(tenant)
+        self._tenant_texts = {
+            subdomain: self._tenant_texts.get(subdomain)
+            or f"{_compact(subdomain)}:{_compact(tenant)}".encode()
             for subdomain, tenant in self.tenants.items()
         }
-        self._tenant_texts = texts
-        parts = []
+        chunks = [b"{"]
         for key, value in self.data.items():
+            if len(chunks) > 1:
+                chunks.append(b",")
             if key == "tenants":
-                inner = ",".join(f"{_compact(subdomain)}:{text}" for subdomain, text in texts.items())
-                parts.append(f"{_compact(key)}:{{{inner}}}")
+                chunks.append(f"{_compact(key)}:{{".encode())
+                for number, piece in enumerate(self._tenant_texts.values()):
+                    chunks.extend((b",", piece) if number else (piece,))
+                chunks.append(b"}")
             else:
-                parts.append(f"{_compact(key)}:{_compact(value)}")
-        return "{" + ",".join(parts) + "}"
+                chunks.append(f"{_compact(key)}:{_compact(value)}".encode())
+        chunks.append(b"}")
+        return chunks
 
 
 def _compact(value) -> str:

@@ -14,7 +14,10 @@ def _written(store: Store) -> dict:
 
 def test_a_write_serialises_the_changed_tenants_anew_and_equals_a_full_dump(tmp_path):
     store = Store(tmp_path)
+    store.save()
+    assert store.path.read_text() == json.dumps(store.data, separators=(",", ":"))
     store.tenants.update(a={"n": 1, "list": [1, "ü"]}, b={"n": 1})
+    store.mark_dirty(["a", "b"])
     store.save()
     store.tenants["a"]["n"] = 2
     store.tenants["c"] = {"n": 3}

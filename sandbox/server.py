@@ -201,9 +201,10 @@ class Handler(BaseHTTPRequestHandler):
         with ctx.store.lock:
             before = ctx.store.data.get("revision", 0)
             response = HANDLERS[req.kind](ctx, req)
-            if req.method not in ("GET", "HEAD") or req.kind == "cf" or req.context.get("dirty"):
+            write = req.method not in ("GET", "HEAD") or req.kind == "cf" or bool(req.context.get("dirty"))
+            if write:
                 ctx.store.data["revision"] = before + 1
-                ctx.store.mark_dirty(_changed_tenants(req))
+            ctx.store.mark_dirty(_changed_tenants(req), write=write)
         if req.kind != "admin":
             lost = ctx.knobs.take(
                 AFTER_FAULTS, host=req.kind, method=req.method, path=req.path, subdomain=req.subdomain
@@ -243,9 +244,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _changed_tenants(req: Request) -> tuple[str, ...] | None:
-    """The tenants whose records a request may have changed: the one its host names (XSUAA, CPI, runtime),
-    the one the CF handler found for its user (none when it found none), none for the UAA and Service
-    Manager (they only read tenants), any (None) for the knobs."""
+    """The tenants whose records a request may have changed (a read too: time-driven states move on when
+    read): the one its host names (XSUAA, CPI, runtime), the one the CF handler found for its user (none when
+    it found none), none for the UAA and Service Manager (they only read tenants), any (None) for the knobs.
+    """
     if req.kind == "admin":
         return None
     if req.kind == "cf":

@@ -41,15 +41,17 @@ class Store:
         self._tenant_texts: dict[str, bytes] = {}  # subdomain → `"<subdomain>":<JSON>` as last written
         self._changed: set[str] | None = set()  # tenants changed since the last write; None: any may have
 
-    def mark_dirty(self, tenants: Iterable[str] | None = None) -> None:
-        """Ask the autosave thread to write soon (writes are coalesced). `tenants`: the subdomains whose
-        records changed, None when any may have; the document's other parts are serialised on every write."""
+    def mark_dirty(self, tenants: Iterable[str] | None = None, *, write: bool = True) -> None:
+        """Note that the records of `tenants` (subdomains; None: any tenant) may have changed, so the next
+        write serialises them again (the document's other parts are serialised on every write); with
+        `write`, ask the autosave thread to write soon (writes are coalesced)."""
         with self.lock:
             if tenants is None:
                 self._changed = None
             elif self._changed is not None:
                 self._changed.update(tenants)
-        self._dirty.set()
+        if write:
+            self._dirty.set()
 
     def start_autosave(self, delay_s: float = 0.1, interval_s: float = 2.0) -> None:
         """Write the document `delay_s` after a change, in a daemon thread, and at most once every

@@ -6,9 +6,8 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
+from pathways.runmemo import RunMemo
 from pathways.wording import gettext as _
 from pathways.wording import gettext_noop
 
@@ -363,19 +363,12 @@ _T = TypeVar("_T")
 
 # What one run parsed, by a digest of the input: a run reads each certificate and PKCS#12 once.
 _Parsed = tuple[ParsedCertificates, PrivateKeyTypes | None]
-_parsed_in_run: ContextVar[dict[bytes, _Parsed | CertificateError] | None] = ContextVar(
-    "parsed_in_run", default=None
-)
+_parsed_in_run: RunMemo[bytes, _Parsed | CertificateError] = RunMemo("parsed_in_run")
 
 
-@contextmanager
-def parsed_once() -> Iterator[None]:
+def parsed_once() -> AbstractContextManager[None]:
     """Within this block (a run), parsing the same input again returns the first result (or refusal)."""
-    token = _parsed_in_run.set({})
-    try:
-        yield
-    finally:
-        _parsed_in_run.reset(token)
+    return _parsed_in_run.block()
 
 
 def parse_certificates(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,6 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from pathways import vault
+from pathways.runmemo import RunMemo
 
 if TYPE_CHECKING:
     from pathways.models.audit import Actor
@@ -21,19 +20,12 @@ if TYPE_CHECKING:
 
 # Within a run, one owner's secrets (a landscape's, or one pathway's) are read together once and kept until
 # a Secret of that owner is saved or deleted.
-_kept: ContextVar[dict[tuple[int, int | None], dict[str, Secret]] | None] = ContextVar(
-    "secrets_kept", default=None
-)
+_kept: RunMemo[tuple[int, int | None], dict[str, Secret]] = RunMemo("secrets_kept")
 
 
-@contextmanager
-def secrets_kept() -> Iterator[None]:
+def secrets_kept() -> AbstractContextManager[None]:
     """Within this block (a run), `Secret.lookup` reads each owner's secrets in one query."""
-    token = _kept.set({})
-    try:
-        yield
-    finally:
-        _kept.reset(token)
+    return _kept.block()
 
 
 def forget_kept(sender: Any, instance: Secret, **kwargs: Any) -> None:

@@ -147,6 +147,17 @@ def _wait_for_http(base: str, process: subprocess.Popen, timeout: float = 60) ->
     raise RuntimeError(f"gunicorn did not answer within {timeout} s")
 
 
+def database_backends() -> list[int]:
+    """The process ids of the PostgreSQL backends serving this database now (empty on another database)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
 def cpu_seconds(root_pids: list[int]) -> float:
     """CPU time (user + system) used so far by these processes and every descendant still running (Linux
     /proc; 0 elsewhere)."""

@@ -144,7 +144,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
 def _cpu(per_apply: dict | None) -> str:
     if not per_apply:
         return ""
-    order = [name for name in ("workers", "sandbox", "bench") if name in per_apply]
+    order = [name for name in ("workers", "sandbox", "postgresql", "bench") if name in per_apply]
     return "; CPU per apply: " + ", ".join(f"{name} {per_apply[name]} ms" for name in order)
 
 

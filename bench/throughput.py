@@ -11,7 +11,7 @@ import time
 
 from bench.drafts import tenant_landscape
 from bench.environment import consultant, database_kind, last_call, sandbox_timing
-from bench.processes import cpu_seconds, shipped_concurrency, workers
+from bench.processes import cpu_seconds, database_backends, shipped_concurrency, workers
 
 TARGET_PER_SECOND = 20.0
 
@@ -31,14 +31,18 @@ def measure(server, folder, landscapes: int = 200, worker_count: int = 2, timeou
         _wait(Run, timeout)
         since = last_call(server)
         pools = [process.pid for process in processes]
+        backends = {pid: cpu_seconds([pid]) for pid in database_backends()}
         cpu_before = cpu_seconds(pools), cpu_seconds([server.process.pid]), time.process_time()
         started = time.perf_counter()
         for landscape in built:
             engine.apply_all(landscape, user)
         finished = _wait(Run, timeout)
         cpu_after = cpu_seconds(pools), cpu_seconds([server.process.pid]), time.process_time()
+        # PostgreSQL's side: the backends serving this database at the end (the workers keep theirs open),
+        # less what each had used before the applies began.
+        database = sum(cpu_seconds([pid]) - backends.get(pid, 0.0) for pid in database_backends())
     elapsed = finished - started
-    cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
+    cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)] + [database]
     calls = server.calls(since)
     runs = Run.objects.filter(kind="apply", landscape__in=built)
     total = runs.count()
@@ -56,10 +60,11 @@ def measure(server, folder, landscapes: int = 200, worker_count: int = 2, timeou
         "sandbox_calls": len(calls),
         "answered_429": too_many,
         "seconds": round(elapsed, 1),
-        # CPU per apply: the worker pools, the sandbox (SAP's side) and this process (queueing, watching).
+        # CPU per apply: the worker pools, the sandbox (SAP's side), this process (queueing, watching) and
+        # PostgreSQL's backends for this database.
         "cpu_ms_per_apply": {
             name: round(seconds / max(total, 1) * 1000, 1)
-            for name, seconds in zip(("workers", "sandbox", "bench"), cpu, strict=True)
+            for name, seconds in zip(("workers", "sandbox", "bench", "postgresql"), cpu, strict=True)
         },
         "pathways_per_second": rate,
         "target_per_second": TARGET_PER_SECOND,

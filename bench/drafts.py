@@ -8,7 +8,7 @@ import base64
 from pathlib import Path
 
 from pathways import catalog, certs
-from pathways.demo import landscape_from_facts
+from pathways.demo import landscape_from_facts, sandbox_client_certificate
 from pathways.models import Landscape, Membership, Pathway, Role, Secret
 
 PKCS12_PASSPHRASE = "pkcs12-Passphrase-42"
@@ -68,13 +68,6 @@ def fill_draft(pathway: Pathway, facts: dict, method: str) -> Pathway:
 
 def _client_certificate(facts: dict, common_name: str) -> tuple[str, bytes]:
     """(PEM certificate, PKCS#12 of key and certificate) from the sandbox's load-balancer client CA."""
-    key = certs.generate_private_key("EC-P256")
-    issued = certs.issue_certificate(
-        key,
-        Path(facts["client_ca_path"]).read_bytes(),
-        Path(facts["client_ca_key_path"]).read_bytes(),
-        days=365,
-        subject=certs.DistinguishedName(common_name=common_name, organization="Bench", country="DE"),
-    )
+    key, issued = sandbox_client_certificate(facts, common_name, "Bench")
     bundle = certs.export_pkcs12(key, [issued], PKCS12_PASSPHRASE, kdf_rounds=UPLOADED_PKCS12_ROUNDS)
     return issued.pem.decode("ascii"), bundle

@@ -70,19 +70,27 @@ def seed(facts: dict) -> tuple[Landscape, dict[str, str]]:
     return landscape, {username: DEMO_PASSWORD for username in DEMO_USERS}
 
 
-def _prefill_sscv2_certificate(landscape: Landscape, facts: dict, user) -> None:
-    """Play SSCv2's part once: a client certificate from the CA the sandbox's load balancer trusts."""
-    pathway = landscape.pathways.get(key="ssc_to_cpi")
-    if pathway.draft.get("external_certificate"):
-        return
+def sandbox_client_certificate(
+    facts: dict, common_name: str, organization: str
+) -> tuple[certs.PrivateKeyMaterial, certs.CertificateInfo]:
+    """A new EC key and a one-year client certificate for it, from the sandbox load balancer's trusted CA."""
     key = certs.generate_private_key("EC-P256")
     issued = certs.issue_certificate(
         key,
         Path(facts["client_ca_path"]).read_bytes(),
         Path(facts["client_ca_key_path"]).read_bytes(),
         days=365,
-        subject=certs.DistinguishedName(common_name="sscv2-demo-client", organization="Demo", country="DE"),
+        subject=certs.DistinguishedName(common_name=common_name, organization=organization, country="DE"),
     )
+    return key, issued
+
+
+def _prefill_sscv2_certificate(landscape: Landscape, facts: dict, user) -> None:
+    """Play SSCv2's part once: a client certificate from the CA the sandbox's load balancer trusts."""
+    pathway = landscape.pathways.get(key="ssc_to_cpi")
+    if pathway.draft.get("external_certificate"):
+        return
+    _key, issued = sandbox_client_certificate(facts, "sscv2-demo-client", "Demo")
     pathway.save_field(
         "external_certificate", issued.pem.decode("ascii"), seen_version=pathway.version, user=user
     )

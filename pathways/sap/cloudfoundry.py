@@ -658,35 +658,15 @@ class CloudFoundry:
 
     def instance_parameters(self, guid: str) -> dict[str, Any] | None:
         """The broker's copy of the parameters, or None when the broker does not support fetching (D-29)."""
-        try:
-            response = self._call(
-                "GET", f"/v3/service_instances/{guid}/parameters", what=_("the instance parameters")
-            )
-        except SapError as error:
-            if error.status in (400, 404, 502):
-                return None
-            raise
-        parameters = response.json()
-        return parameters if isinstance(parameters, dict) else None
+        return self._parameters(f"/v3/service_instances/{guid}/parameters", _("the instance parameters"))
 
     def delete_instance(self, guid: str) -> None:
         """Delete the instance (and its keys) and wait; an already missing instance counts as deleted."""
-        what = _("the deletion of the service instance")
-        sent_at = self.polling.clock()
-        try:
-            response = self._call("DELETE", f"/v3/service_instances/{guid}", what=what, expected=(202, 204))
-        except SapError as error:
-            if error.status == 404:
-                return
-            raise
-        if response.status_code == 202:
-            self._await_gone(
-                f"/v3/service_instances/{guid}",
-                location=self._job_location(response, what),
-                timeout=self.polling.instance_timeout,
-                what=what,
-                since=sent_at,
-            )
+        self._delete(
+            f"/v3/service_instances/{guid}",
+            _("the deletion of the service instance"),
+            timeout=self.polling.instance_timeout,
+        )
 
     # --- service keys (credential bindings of type key) --------------------------------------------------
 
@@ -865,10 +845,20 @@ class CloudFoundry:
 
     def key_parameters(self, guid: str) -> dict[str, Any] | None:
         """The parameters the key was created with, or None when the broker cannot tell (D-29)."""
+        return self._parameters(f"/v3/service_credential_bindings/{guid}/parameters", _("the key parameters"))
+
+    def delete_key(self, guid: str) -> None:
+        """Delete a service key and wait; an already missing key counts as deleted."""
+        self._delete(
+            f"/v3/service_credential_bindings/{guid}",
+            _("the deletion of the service key"),
+            timeout=self.polling.key_timeout,
+        )
+
+    def _parameters(self, path: str, what: str) -> dict[str, Any] | None:
+        """GET a resource's `/parameters`; None when the broker does not support fetching them (D-29)."""
         try:
-            response = self._call(
-                "GET", f"/v3/service_credential_bindings/{guid}/parameters", what=_("the key parameters")
-            )
+            response = self._call("GET", path, what=what)
         except SapError as error:
             if error.status in (400, 404, 502):
                 return None
@@ -876,23 +866,20 @@ class CloudFoundry:
         parameters = response.json()
         return parameters if isinstance(parameters, dict) else None
 
-    def delete_key(self, guid: str) -> None:
-        """Delete a service key and wait; an already missing key counts as deleted."""
-        what = _("the deletion of the service key")
+    def _delete(self, path: str, what: str, *, timeout: float) -> None:
+        """DELETE a resource and wait until it is gone; one already missing counts as deleted."""
         sent_at = self.polling.clock()
         try:
-            response = self._call(
-                "DELETE", f"/v3/service_credential_bindings/{guid}", what=what, expected=(202, 204)
-            )
+            response = self._call("DELETE", path, what=what, expected=(202, 204))
         except SapError as error:
             if error.status == 404:
                 return
             raise
         if response.status_code == 202:
             self._await_gone(
-                f"/v3/service_credential_bindings/{guid}",
+                path,
                 location=self._job_location(response, what),
-                timeout=self.polling.key_timeout,
+                timeout=timeout,
                 what=what,
                 since=sent_at,
             )

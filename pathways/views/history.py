@@ -17,7 +17,7 @@ from pathways import approval as approvals
 from pathways import drift
 from pathways.models import AuditEvent, RunKind
 from pathways.views.access import landscape_for, pathway_for, safe_next
-from pathways.views.runs import start_landscape_read
+from pathways.views.runs import may_start_reads, start_landscape_read
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -158,7 +158,7 @@ def approval_decide(request: SignedInRequest, code: UUID, key: str) -> HttpRespo
 def drift_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Start a drift check of this landscape's applied pathways (reads only) through the gate."""
     landscape = landscape_for(request, code)
-    if not (landscape.may(request.user, "run") or landscape.may(request.user, "approve")):
+    if not may_start_reads(landscape, request):
         raise PermissionDenied(_("Only consultants and leads can start a drift check."))
     return start_landscape_read(
         request,

@@ -88,6 +88,11 @@ def start_pathway_run(request: SignedInRequest, code: UUID, key: str, kind: str)
     return redirect(target)
 
 
+def may_start_reads(landscape: Landscape, request: SignedInRequest) -> bool:
+    """Consultants and leads start the landscape runs that only read (drift and message checks)."""
+    return landscape.may(request.user, "run") or landscape.may(request.user, "approve")
+
+
 def start_landscape_read(
     request: SignedInRequest, landscape: Landscape, kind: RunKind, not_started: str, audit_action: str
 ) -> HttpResponse:

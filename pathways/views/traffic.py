@@ -16,14 +16,13 @@ from pathways.models import RunKind
 from pathways.traffic import classify
 from pathways.traffic import watch as traffic
 from pathways.views.access import landscape_for, pathway_for
-from pathways.views.runs import start_landscape_read
+from pathways.views.runs import may_start_reads, start_landscape_read
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from django.http import HttpResponse
 
-    from pathways.models import Landscape
     from pathways.views.access import SignedInRequest
 
 KIND_LABELS = {  # the class of a failed message, beside its error text
@@ -32,11 +31,6 @@ KIND_LABELS = {  # the class of a failed message, beside its error text
     classify.NOT_FOUND: gettext_lazy("credential or alias not found"),
     classify.OTHER: gettext_lazy("not an authentication failure"),
 }
-
-
-def may_check(landscape: Landscape, request: SignedInRequest) -> bool:
-    """Consultants and leads start message checks (they only read)."""
-    return landscape.may(request.user, "run") or landscape.may(request.user, "approve")
 
 
 @login_required
@@ -61,7 +55,7 @@ def pathway_messages(request: SignedInRequest, code: UUID, key: str) -> HttpResp
             "shown": shown,
             "bindings": traffic.bindings_of(pathway),
             "last_check": last_check,
-            "can_check": may_check(landscape, request),
+            "can_check": may_start_reads(landscape, request),
         },
     )
 
@@ -71,7 +65,7 @@ def pathway_messages(request: SignedInRequest, code: UUID, key: str) -> HttpResp
 def landscape_check(request: SignedInRequest, code: UUID) -> HttpResponse:
     """Start a message check of the landscape's pathways (reads only) through the gate."""
     landscape = landscape_for(request, code)
-    if not may_check(landscape, request):
+    if not may_start_reads(landscape, request):
         raise PermissionDenied(gettext("Only consultants and leads can start a message check."))
     return start_landscape_read(
         request,

@@ -141,6 +141,21 @@ def test_a_certificate_drafted_in_another_pathway_counts_as_used(client, externa
     )
 
 
+def test_a_draft_switched_away_from_the_certificate_no_longer_holds_it(client, external, ca):
+    leaf = ca.leaf(name="switched.example.com")
+    other = LandscapeFactory(name="Other DEV").pathways.get(key="s4_to_cpi")
+    other.method = "certificate"
+    other.draft = {"certificate_source": "external", "external_certificate": leaf.pem.decode()}
+    other.save()
+    other.method = "basic"  # the certificate text stays in the draft, but Basic puts no certificate into SAP
+    other.save(update_fields=["method"])
+    other.refresh_from_db()
+    assert other.sender_fingerprint == ""
+    assert "already used in another service key" not in text(
+        post_field(client, external, "external_certificate", leaf.pem.decode())
+    )
+
+
 def test_a_trusted_certificate_over_cpis_size_limit_is_refused(client, landscape):
     key = certs.generate_private_key("EC-P256")
     names = [f"DNS:host-{i:04d}.a-rather-long-subdomain-name.example.com" for i in range(260)]
